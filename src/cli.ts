@@ -1,0 +1,130 @@
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { createLogger } from './common/logging';
+import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
+import { createDataSource, openDatabase, runMigrations } from './database';
+import { MailDelivery } from './mail';
+import { TaskRunner, UnknownTaskError } from './tasks';
+
+const USAGE = `usage:
+  npm run task -- <name>                       run one scheduled task now
+  npm run migration:run                        apply pending migrations
+  npm run migration:generate -- migrations/Name  write a migration for the entity changes
+  npm run migration:revert                     undo the last migration`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, argument] = argv;
+  const config = loadConfigFromEnv().with({ tasksEnabled: false });
+  const log = createLogger(config);
+  const database = await openDatabase(config, (message) => log.info(message));
+  const url = database.config.databaseUrl!;
+  try {
+    switch (command) {
+      case 'task':
+        if (!argument) throw new UsageError('name the task to run');
+        await runMigrations(url);
+        await runTask(database.config, argument);
+        break;
+      case 'migration:run':
+        print({ applied: await runMigrations(url) });
+        break;
+      case 'migration:generate':
+        if (!argument) throw new UsageError('name the migration, e.g. migrations/AddUsers');
+        await runMigrations(url);
+        print(await generateMigration(url, argument));
+        break;
+      case 'migration:revert':
+        print(await revertMigration(url));
+        break;
+      default:
+        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+async function runTask(config: AppConfig, name: string): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  try {
+    const outcome = await app.get(TaskRunner).run(name);
+    // Mail the task queued leaves with it, not at the next server's convenience.
+    const mail = await app.get(MailDelivery).deliverDue();
+    print(name === 'deliver-mail' ? outcome : { ...outcome, mail });
+  } finally {
+    await app.close();
+  }
+}
+
+async function generateMigration(url: string, path: string): Promise<{ written?: string; changes: number }> {
+  const dataSource = createDataSource(url, 2);
+  await dataSource.initialize();
+  try {
+    const { upQueries, downQueries } = await dataSource.driver.createSchemaBuilder().log();
+    if (upQueries.length === 0) return { changes: 0 };
+    const timestamp = Date.now();
+    const name = basename(path).replace(/[^A-Za-z0-9]/g, '');
+    const file = `${path.replace(/[^/]+$/, '')}${timestamp}-${name}.ts`;
+    const lines = (queries: typeof upQueries) =>
+      queries
+        .map((query) => {
+          const sql = query.query.replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${');
+          const parameters = query.parameters?.length ? `, ${JSON.stringify(query.parameters)}` : '';
+          return `    await queryRunner.query(\`${sql}\`${parameters});`;
+        })
+        .join('\n');
+    writeFileSync(
+      file,
+      `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ${name}${timestamp} implements MigrationInterface {
+  name = '${name}${timestamp}';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+${lines(upQueries)}
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+${lines([...downQueries].reverse())}
+  }
+}
+`,
+    );
+    return { written: file, changes: upQueries.length };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function revertMigration(url: string): Promise<{ reverted: number }> {
+  const dataSource = createDataSource(url, 2);
+  await dataSource.initialize();
+  try {
+    const applied = async () => Number((await dataSource.query('SELECT count(*)::int AS n FROM migrations'))[0].n);
+    const before = await applied();
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    return { reverted: before - (await applied()) };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
+    else if (error instanceof ConfigError || error instanceof UnknownTaskError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,32 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { json, urlencoded } from 'express';
+import { DomainError, ErrorCode } from './errors';
+
+const BODY_LIMIT = '64kb';
+
+/** What body-parser names its failures; they happen before any route, so they are mapped here. */
+const PARSER_ERRORS: Record<string, ErrorCode> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'entity.verify.failed': 'validation_failed',
+  'request.aborted': 'validation_failed',
+  'request.size.invalid': 'validation_failed',
+  'stream.encoding.set': 'validation_failed',
+  'parameters.too.many': 'payload_too_large',
+};
+
+function mapped(parser: RequestHandler): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) =>
+    parser(req, res, (error?: unknown) => {
+      if (error === undefined) return next();
+      const code = PARSER_ERRORS[(error as { type?: string }).type ?? ''];
+      next(code ? new DomainError(code) : error);
+    });
+}
+
+/** JSON for the API; urlencoded for the SAML HTTP-POST binding. */
+export function bodyParsers(): RequestHandler[] {
+  return [mapped(json({ limit: BODY_LIMIT })), mapped(urlencoded({ limit: BODY_LIMIT, extended: false }))];
+}

@@ -1,0 +1,78 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+
+/** `true` (trust every hop), a hop count, or a list of trusted proxy addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AppConfigValues {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** Public base URL without a trailing slash. */
+  appUrl: string;
+  /** Origins trusted for cookie-authenticated requests and CORS: APP_URL's origin first, then CORS_ORIGINS. */
+  trustedOrigins: string[];
+  /** Unset means: start the embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  encryptionKey: Buffer;
+  trustProxy: TrustProxy;
+  sessionIdleTimeoutMs: number;
+  sessionAbsoluteTimeoutMs: number;
+  sessionTouchIntervalMs: number;
+  stepUpWindowMs: number;
+  verificationTokenTtlMs: number;
+  passwordResetTokenTtlMs: number;
+  unverifiedAccountTtlMs: number;
+  deletionGracePeriodMs: number;
+  tasksEnabled: boolean;
+  dnsServers: string[];
+  logLevel: LogLevel;
+}
+
+/** The validated configuration; also the injection token under which Nest provides it. */
+export class AppConfig implements AppConfigValues {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly appUrl: string;
+  readonly trustedOrigins: string[];
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly encryptionKey: Buffer;
+  readonly trustProxy: TrustProxy;
+  readonly sessionIdleTimeoutMs: number;
+  readonly sessionAbsoluteTimeoutMs: number;
+  readonly sessionTouchIntervalMs: number;
+  readonly stepUpWindowMs: number;
+  readonly verificationTokenTtlMs: number;
+  readonly passwordResetTokenTtlMs: number;
+  readonly unverifiedAccountTtlMs: number;
+  readonly deletionGracePeriodMs: number;
+  readonly tasksEnabled: boolean;
+  readonly dnsServers: string[];
+  readonly logLevel: LogLevel;
+
+  constructor(values: AppConfigValues) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+
+  /** Cookies are Secure (and the session cookie `__Host-` prefixed) only when APP_URL is https. */
+  get secureCookies(): boolean {
+    return this.appUrl.startsWith('https:');
+  }
+
+  with(changes: Partial<AppConfigValues>): AppConfig {
+    return new AppConfig({ ...this, ...changes });
+  }
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
+import { parseDuration } from './duration';
+
+export type Env = Record<string, string | undefined>;
+
+/** A configuration value that stops the start; the message is the one line an operator sees. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const NODE_ENVS: NodeEnv[] = ['development', 'production', 'test'];
+const KEY_FILE = 'encryption.key';
+
+/**
+ * Validates the environment into one typed configuration. Throws ConfigError naming the first bad
+ * variable. In development (not production) a missing ENCRYPTION_KEY is generated into DATA_DIR
+ * once and reused on later starts.
+ */
+export function loadConfig(env: Env): AppConfig {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', read('NODE_ENV') ?? 'development', NODE_ENVS);
+  const isProduction = nodeEnv === 'production';
+
+  const appUrl = origin('APP_URL', read('APP_URL') ?? 'http://localhost:3000', true);
+  const corsOrigins = list(read('CORS_ORIGINS')).map((value) => origin('CORS_ORIGINS', value, false));
+
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined) url('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  if (isProduction && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_URL', 'is required in production');
+  }
+
+  const dataDir = resolve(read('DATA_DIR') ?? './.data');
+
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined) url('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
+  const smtpUrl = read('SMTP_URL');
+  if (smtpUrl !== undefined) url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
+
+  const mailFrom = read('MAIL_FROM') ?? 'Auth <no-reply@localhost>';
+  if (!/^[^<>]*<[^<>\s@]+@[^<>\s@]+>$|^[^<>\s@]+@[^<>\s@]+$/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', `must be an address such as "Auth <no-reply@example.com>", got "${mailFrom}"`);
+  }
+
+  const keyText = read('ENCRYPTION_KEY');
+  let encryptionKey: Buffer;
+  if (keyText !== undefined) {
+    encryptionKey = key('ENCRYPTION_KEY', keyText);
+  } else if (isProduction) {
+    throw new ConfigError('ENCRYPTION_KEY', 'is required in production (32 random bytes, base64)');
+  } else {
+    encryptionKey = developmentKey(dataDir);
+  }
+
+  return new AppConfig({
+    nodeEnv,
+    port: port('PORT', read('PORT') ?? '3000'),
+    appUrl,
+    trustedOrigins: [...new Set([appUrl, ...corsOrigins].map((value) => new URL(value).origin))],
+    databaseUrl,
+    dataDir,
+    redisUrl,
+    smtpUrl,
+    mailFrom,
+    encryptionKey,
+    trustProxy: trustProxy('TRUST_PROXY', read('TRUST_PROXY') ?? 'false'),
+    sessionIdleTimeoutMs: duration('SESSION_IDLE_TIMEOUT', read('SESSION_IDLE_TIMEOUT') ?? '30m'),
+    sessionAbsoluteTimeoutMs: duration('SESSION_ABSOLUTE_TIMEOUT', read('SESSION_ABSOLUTE_TIMEOUT') ?? '24h'),
+    sessionTouchIntervalMs: duration('SESSION_TOUCH_INTERVAL', read('SESSION_TOUCH_INTERVAL') ?? '60s'),
+    stepUpWindowMs: duration('STEP_UP_WINDOW', read('STEP_UP_WINDOW') ?? '5m'),
+    verificationTokenTtlMs: duration('VERIFICATION_TOKEN_TTL', read('VERIFICATION_TOKEN_TTL') ?? '24h'),
+    passwordResetTokenTtlMs: duration('PASSWORD_RESET_TOKEN_TTL', read('PASSWORD_RESET_TOKEN_TTL') ?? '1h'),
+    unverifiedAccountTtlMs: duration('UNVERIFIED_ACCOUNT_TTL', read('UNVERIFIED_ACCOUNT_TTL') ?? '7d'),
+    deletionGracePeriodMs: duration('DELETION_GRACE_PERIOD', read('DELETION_GRACE_PERIOD') ?? '30d'),
+    tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
+    dnsServers: list(read('DNS_SERVERS')).map((value) => hostPort('DNS_SERVERS', value)),
+    logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
+  });
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}
+
+function duration(name: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new ConfigError(name, `must be a positive duration such as 30s, 30m, 24h or 7d, got "${value}"`);
+  }
+  return ms;
+}
+
+function port(name: string, value: string): number {
+  const number = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(number >= 0 && number <= 65535)) {
+    throw new ConfigError(name, `must be a port number from 0 to 65535, got "${value}"`);
+  }
+  return number;
+}
+
+function boolean(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
+function url(name: string, value: string, protocols: string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // The value may hold a password: name the variable, not the value.
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '://')).join(' or ')}`);
+  }
+  return parsed;
+}
+
+/** An http(s) origin; APP_URL may carry a path, CORS origins may not. */
+function origin(name: string, value: string, allowPath: boolean): string {
+  const parsed = (() => {
+    try {
+      return new URL(value);
+    } catch {
+      throw new ConfigError(name, `must be an http or https URL, got "${value}"`);
+    }
+  })();
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http or https URL, got "${value}"`);
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw new ConfigError(name, `must not carry credentials, a query or a fragment, got "${value}"`);
+  }
+  if (!allowPath && parsed.pathname !== '/') {
+    throw new ConfigError(name, `must be origins (scheme, host and port) only, got "${value}"`);
+  }
+  return allowPath ? `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}` : parsed.origin;
+}
+
+function key(name: string, value: string): Buffer {
+  const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+  if (bytes.length !== 32) {
+    throw new ConfigError(name, 'must be 32 bytes encoded in base64 (e.g. `openssl rand -base64 32`)');
+  }
+  return bytes;
+}
+
+function trustProxy(name: string, value: string): TrustProxy {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = list(value);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError(name, `must be true, false, a hop count or proxy addresses/CIDRs, got "${entry}"`);
+    }
+  }
+  if (entries.length === 0) throw new ConfigError(name, 'must not be empty');
+  return entries;
+}
+
+function hostPort(name: string, value: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!match || (match[2] !== undefined && Number(match[2]) > 65535)) {
+    throw new ConfigError(name, `must be comma-separated host[:port] entries, got "${value}"`);
+  }
+  return value;
+}
+
+function developmentKey(dataDir: string): Buffer {
+  const file = join(dataDir, KEY_FILE);
+  if (existsSync(file)) return key(`ENCRYPTION_KEY (generated in ${file})`, readFileSync(file, 'utf8').trim());
+  mkdirSync(dataDir, { recursive: true });
+  const generated = randomBytes(32);
+  // 'wx' never overwrites a key another process wrote meanwhile; read back whichever won.
+  try {
+    writeFileSync(file, generated.toString('base64') + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return key(`ENCRYPTION_KEY (generated in ${file})`, readFileSync(file, 'utf8').trim());
+}

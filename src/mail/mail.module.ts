@@ -1,0 +1,36 @@
+import { Global, Module } from '@nestjs/common';
+import { MailerModule, MailerOptions } from '@nestjs-modules/mailer';
+import { AppConfig } from '../config';
+import { DeliverMailTask } from './deliver-mail.task';
+import { MailDelivery } from './mail-delivery.service';
+import { MailRenderer } from './mail-templates';
+import { OutboxRelay } from './outbox-relay.service';
+import { OutboxService } from './outbox.service';
+import { mailTransport } from './transports';
+
+/** "Auth" from "Auth <no-reply@example.com>": the name mails sign with. */
+function productName(mailFrom: string): string {
+  return /^\s*"?([^"<]+?)"?\s*</.exec(mailFrom)?.[1] ?? mailFrom;
+}
+
+@Global()
+@Module({
+  imports: [
+    MailerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): MailerOptions => ({
+        transport: mailTransport(config),
+        defaults: { from: config.mailFrom } as MailerOptions['defaults'],
+      }),
+    }),
+  ],
+  providers: [
+    { provide: MailRenderer, inject: [AppConfig], useFactory: (config: AppConfig) => new MailRenderer(productName(config.mailFrom)) },
+    OutboxService,
+    MailDelivery,
+    OutboxRelay,
+    DeliverMailTask,
+  ],
+  exports: [OutboxService, MailDelivery, OutboxRelay],
+})
+export class MailModule {}

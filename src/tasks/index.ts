@@ -1,0 +1,5 @@
+export { Task } from './task';
+export type { ScheduledTask, TaskResult } from './task';
+export { TaskRunner, UnknownTaskError } from './task-runner.service';
+export type { TaskOutcome } from './task-runner.service';
+export { TasksModule } from './tasks.module';

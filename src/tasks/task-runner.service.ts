@@ -1,0 +1,68 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ScheduledTask, Task, TaskResult } from './task';
+
+export type TaskOutcome =
+  | { task: string; status: 'done'; durationMs: number; result: TaskResult }
+  | { task: string; status: 'skipped'; reason: string };
+
+export class UnknownTaskError extends Error {
+  constructor(name: string, known: string[]) {
+    super(`unknown task "${name}"; the tasks are: ${known.join(', ')}`);
+  }
+}
+
+/**
+ * Runs a task under a PostgreSQL advisory lock so that among all instances (and the CLI) one runs
+ * it at a time. The lock is session-level and is released on the connection that took it; if the
+ * process dies, the connection closes and PostgreSQL releases it.
+ */
+@Injectable()
+export class TaskRunner implements OnModuleInit {
+  private readonly logger = new Logger('Tasks');
+  private readonly tasks = new Map<string, ScheduledTask>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: Task.KEY })) {
+      const task = wrapper.instance as ScheduledTask;
+      if (this.tasks.has(task.name)) throw new Error(`two tasks are named "${task.name}"`);
+      this.tasks.set(task.name, task);
+    }
+  }
+
+  list(): ScheduledTask[] {
+    return [...this.tasks.values()];
+  }
+
+  async run(name: string): Promise<TaskOutcome> {
+    const task = this.tasks.get(name);
+    if (!task) throw new UnknownTaskError(name, [...this.tasks.keys()]);
+    const lockKey = `authd:task:${name}`;
+    const connection = this.dataSource.createQueryRunner();
+    try {
+      const [{ locked }] = await connection.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
+      if (!locked) {
+        this.logger.log({ task: name, msg: 'skipped: another instance is running it' });
+        return { task: name, status: 'skipped', reason: 'another instance is running it' };
+      }
+      try {
+        const started = performance.now();
+        const result = await task.run();
+        const durationMs = Math.round(performance.now() - started);
+        this.logger.log({ task: name, durationMs, result, msg: 'task done' });
+        return { task: name, status: 'done', durationMs, result };
+      } finally {
+        await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+      }
+    } finally {
+      await connection.release();
+    }
+  }
+}
