@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '.';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+const base = { ENCRYPTION_KEY: KEY, DATA_DIR: '/tmp/unused' };
+
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      appUrl: 'http://localhost:3000',
+      trustedOrigins: ['http://localhost:3000'],
+      databaseUrl: undefined,
+      mailFrom: 'Auth <no-reply@localhost>',
+      trustProxy: false,
+      sessionIdleTimeoutMs: 30 * 60_000,
+      sessionAbsoluteTimeoutMs: 24 * 3600_000,
+      sessionTouchIntervalMs: 60_000,
+      stepUpWindowMs: 5 * 60_000,
+      verificationTokenTtlMs: 24 * 3600_000,
+      passwordResetTokenTtlMs: 3600_000,
+      unverifiedAccountTtlMs: 7 * 24 * 3600_000,
+      deletionGracePeriodMs: 30 * 24 * 3600_000,
+      tasksEnabled: true,
+      dnsServers: [],
+    });
+    expect(config.secureCookies).toBe(false);
+  });
+
+  it('parses every duration form once', () => {
+    const config = loadConfig({ ...base, SESSION_IDLE_TIMEOUT: '45s', STEP_UP_WINDOW: '2h', DELETION_GRACE_PERIOD: '1d', SESSION_TOUCH_INTERVAL: '500ms' });
+    expect(config.sessionIdleTimeoutMs).toBe(45_000);
+    expect(config.stepUpWindowMs).toBe(7_200_000);
+    expect(config.deletionGracePeriodMs).toBe(86_400_000);
+    expect(config.sessionTouchIntervalMs).toBe(500);
+  });
+
+  it.each([
+    ['SESSION_IDLE_TIMEOUT', '30'],
+    ['SESSION_IDLE_TIMEOUT', '0m'],
+    ['SESSION_ABSOLUTE_TIMEOUT', '-1h'],
+    ['STEP_UP_WINDOW', 'five minutes'],
+    ['PORT', '70000'],
+    ['PORT', 'abc'],
+    ['TASKS_ENABLED', 'yes'],
+    ['APP_URL', 'localhost:3000'],
+    ['APP_URL', 'ftp://example.com'],
+    ['CORS_ORIGINS', 'https://ok.example.com,https://bad.example.com/path'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['SMTP_URL', 'http://mail'],
+    ['REDIS_URL', 'not a url'],
+    ['ENCRYPTION_KEY', 'c2hvcnQ='],
+    ['TRUST_PROXY', '10.0.0.0/99'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['DNS_SERVERS', '1.1.1.1:99999'],
+    ['MAIL_FROM', 'not an address'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    const message = refusal({ ...base, [name]: value });
+    expect(message).toContain(name);
+    expect(message).not.toContain('\n');
+  });
+
+  it('never repeats a URL that may hold a password', () => {
+    const message = refusal({ ...base, DATABASE_URL: 'postgres://user:hunter2@[bad' });
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('requires DATABASE_URL and ENCRYPTION_KEY in production', () => {
+    expect(refusal({ NODE_ENV: 'production', ENCRYPTION_KEY: KEY })).toContain('DATABASE_URL');
+    expect(refusal({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/auth' })).toContain('ENCRYPTION_KEY');
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/auth', ENCRYPTION_KEY: KEY, APP_URL: 'http://intranet:8080' });
+    expect(config.isProduction).toBe(true);
+    expect(config.secureCookies).toBe(false);
+  });
+
+  it('reads origins, proxies and resolvers', () => {
+    const config = loadConfig({
+      ...base,
+      APP_URL: 'https://auth.example.com/',
+      CORS_ORIGINS: 'https://app.example.com, https://admin.example.com',
+      TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1',
+      DNS_SERVERS: '1.1.1.1,8.8.8.8:53',
+    });
+    expect(config.appUrl).toBe('https://auth.example.com');
+    expect(config.secureCookies).toBe(true);
+    expect(config.trustedOrigins).toEqual(['https://auth.example.com', 'https://app.example.com', 'https://admin.example.com']);
+    expect(config.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
+    expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53']);
+    expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  it('generates a development encryption key into DATA_DIR once and keeps it', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'authd-config-'));
+    const first = loadConfig({ DATA_DIR: dataDir });
+    const second = loadConfig({ DATA_DIR: dataDir });
+    expect(first.encryptionKey).toHaveLength(32);
+    expect(second.encryptionKey.equals(first.encryptionKey)).toBe(true);
+    const file = join(dataDir, 'encryption.key');
+    expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64').equals(first.encryptionKey)).toBe(true);
+    expect(statSync(file).mode & 0o077).toBe(0);
+  });
+});

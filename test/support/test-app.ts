@@ -1,0 +1,78 @@
+import { Provider, Type } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { configureApp } from '../../src/app';
+import { AppModule } from '../../src/app.module';
+import { Clock } from '../../src/common/clock';
+import { AppConfig, Env, loadConfig } from '../../src/config';
+import { OutboxRelay } from '../../src/mail';
+import { createTestDatabase, TestDatabase } from './database';
+import { FakeClock } from './fake-clock';
+import { SmtpCapture } from './smtp';
+
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface TestAppOptions {
+  env?: Env;
+  /** Reuse a database (a second instance of the service); by default each app gets its own. */
+  database?: TestDatabase;
+  /** Extra controllers and providers, to probe the platform from inside. */
+  controllers?: Type[];
+  providers?: Provider[];
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: TestAgent;
+  clock: FakeClock;
+  mail: SmtpCapture;
+  config: AppConfig;
+  database: TestDatabase;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** The real app, as `npm start` builds it, on a database of its own and a real SMTP server. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const mail = await SmtpCapture.start();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    SMTP_URL: mail.url,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    TASKS_ENABLED: 'false',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const clock = new FakeClock();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.register(config)],
+    controllers: options.controllers ?? [],
+    providers: options.providers ?? [],
+  })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true, bodyParser: false });
+  configureApp(app, config);
+  await app.init();
+  await app.get(OutboxRelay).start();
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    clock,
+    mail,
+    config,
+    database,
+    dataSource: app.get(DataSource),
+    close: async () => {
+      await app.close();
+      await mail.down();
+      if (!options.database) await database.drop();
+    },
+  };
+}
