@@ -35,7 +35,10 @@ function setUpOpenApi(app: INestApplication, config: AppConfig): void {
       .addServer(config.appUrl)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
 }
 
 /** The HTTP app on an already migrated database. */

@@ -123,7 +123,8 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
-    else if (error instanceof ConfigError || error instanceof UnknownTaskError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof ConfigError || error instanceof UnknownTaskError)
+      process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(error instanceof UsageError ? 2 : 1);
   },

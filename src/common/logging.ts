@@ -18,8 +18,17 @@ export function loggerOptions(config: AppConfig): pino.LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: {
-      paths: ['password', 'newPassword', 'token', 'totpCode', 'code', 'secret', 'key', 'cookie', 'authorization']
-        .flatMap((field) => [field, `*.${field}`]),
+      paths: [
+        'password',
+        'newPassword',
+        'token',
+        'totpCode',
+        'code',
+        'secret',
+        'key',
+        'cookie',
+        'authorization',
+      ].flatMap((field) => [field, `*.${field}`]),
       censor: '[redacted]',
     },
   };

@@ -42,7 +42,13 @@ describe('loadConfig', () => {
   });
 
   it('parses every duration form once', () => {
-    const config = loadConfig({ ...base, SESSION_IDLE_TIMEOUT: '45s', STEP_UP_WINDOW: '2h', DELETION_GRACE_PERIOD: '1d', SESSION_TOUCH_INTERVAL: '500ms' });
+    const config = loadConfig({
+      ...base,
+      SESSION_IDLE_TIMEOUT: '45s',
+      STEP_UP_WINDOW: '2h',
+      DELETION_GRACE_PERIOD: '1d',
+      SESSION_TOUCH_INTERVAL: '500ms',
+    });
     expect(config.sessionIdleTimeoutMs).toBe(45_000);
     expect(config.stepUpWindowMs).toBe(7_200_000);
     expect(config.deletionGracePeriodMs).toBe(86_400_000);
@@ -84,7 +90,12 @@ describe('loadConfig', () => {
   it('requires DATABASE_URL and ENCRYPTION_KEY in production', () => {
     expect(refusal({ NODE_ENV: 'production', ENCRYPTION_KEY: KEY })).toContain('DATABASE_URL');
     expect(refusal({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/auth' })).toContain('ENCRYPTION_KEY');
-    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/auth', ENCRYPTION_KEY: KEY, APP_URL: 'http://intranet:8080' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/auth',
+      ENCRYPTION_KEY: KEY,
+      APP_URL: 'http://intranet:8080',
+    });
     expect(config.isProduction).toBe(true);
     expect(config.secureCookies).toBe(false);
   });
@@ -99,7 +110,11 @@ describe('loadConfig', () => {
     });
     expect(config.appUrl).toBe('https://auth.example.com');
     expect(config.secureCookies).toBe(true);
-    expect(config.trustedOrigins).toEqual(['https://auth.example.com', 'https://app.example.com', 'https://admin.example.com']);
+    expect(config.trustedOrigins).toEqual([
+      'https://auth.example.com',
+      'https://app.example.com',
+      'https://admin.example.com',
+    ]);
     expect(config.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
     expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53']);
     expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);

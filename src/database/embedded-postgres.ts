@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
 import { userInfo } from 'node:os';
@@ -35,6 +35,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
+
+  // A server already runs on this directory (`npm run task` beside `npm start`): share it.
+  const runningPort = portOfRunningServer(directory);
+  if (runningPort !== undefined) {
+    await ensureDatabase(runningPort, password, options.database);
+    return { url: connectionUrl(runningPort, password, options.database), stop: async () => undefined };
+  }
+
   const port = await freePort();
 
   const server = new EmbeddedPostgres({
@@ -54,18 +62,42 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await server.initialise();
   }
   await server.start();
+  await ensureDatabase(port, password, options.database);
+  return { url: connectionUrl(port, password, options.database), stop: () => server.stop() };
+}
 
+function connectionUrl(port: number, password: string, database: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+async function ensureDatabase(port: number, password: string, database: string): Promise<void> {
   const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-    if (!rowCount) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(options.database)}`);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)}`);
   } finally {
     await admin.end();
   }
+}
 
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`;
-  return { url, stop: () => server.stop() };
+/** postmaster.pid holds the server's pid on its first line and its port on the fourth. */
+function portOfRunningServer(directory: string): number | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(directory, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined; // a stale file from a crash: PostgreSQL itself clears it on start
+  }
 }
 
 function freePort(): Promise<number> {
@@ -74,7 +106,9 @@ function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -86,9 +120,16 @@ function freePort(): Promise<number> {
 function reachableByPostgres(directory: string, log: (message: string) => void): string {
   const ids = postgresUser();
   if (ids && canTraverse(dirname(directory), ids)) return directory;
-  const fallback = join('/var/lib/authd', createHash('sha256').update(directory).digest('hex').slice(0, 16), 'postgres');
+  const fallback = join(
+    '/var/lib/authd',
+    createHash('sha256').update(directory).digest('hex').slice(0, 16),
+    'postgres',
+  );
   mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
-  log(`the postgres user cannot reach ${directory}; keeping the embedded database in ${fallback}`);
+  mkdirSync(dirname(directory), { recursive: true });
+  // A link where the data would be, so an operator looking in DATA_DIR finds it.
+  if (!existsSync(directory)) symlinkSync(fallback, directory);
+  log(`the postgres user cannot reach ${directory}; it links to the embedded database in ${fallback}`);
   return fallback;
 }
 

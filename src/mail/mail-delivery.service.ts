@@ -100,7 +100,14 @@ export class MailDelivery {
         `UPDATE mail_outbox SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1`,
         [row.id, next, reason],
       );
-      this.logger.warn({ mailId: row.id, template: row.template, attempt: row.attempts, retryAt: next, reason, msg: 'mail not sent' });
+      this.logger.warn({
+        mailId: row.id,
+        template: row.template,
+        attempt: row.attempts,
+        retryAt: next,
+        reason,
+        msg: 'mail not sent',
+      });
       return false;
     }
   }
@@ -108,6 +115,7 @@ export class MailDelivery {
 
 /** The error's own words, short; never the mail itself. */
 function describe(error: unknown): string {
-  const text = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error);
+  const text =
+    error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error);
   return text.slice(0, 500);
 }

@@ -25,7 +25,10 @@ const DIRECTORY = join(__dirname, 'templates');
 export class MailRenderer {
   private readonly html = Handlebars.create();
   private readonly text = Handlebars.create();
-  private readonly compiled = new Map<MailTemplate, { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate }>();
+  private readonly compiled = new Map<
+    MailTemplate,
+    { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate }
+  >();
 
   constructor(private readonly productName: string) {
     this.html.registerPartial('layout', read('layout.html.hbs'));

@@ -25,7 +25,11 @@ function productName(mailFrom: string): string {
     }),
   ],
   providers: [
-    { provide: MailRenderer, inject: [AppConfig], useFactory: (config: AppConfig) => new MailRenderer(productName(config.mailFrom)) },
+    {
+      provide: MailRenderer,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new MailRenderer(productName(config.mailFrom)),
+    },
     OutboxService,
     MailDelivery,
     OutboxRelay,

@@ -34,7 +34,10 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
   });
 
   it('lists every invalid field in details', async () => {
-    const res = await t.http.post('/probe/echo').send({ email: 'not-an-email', name: 'far too long a name' }).expect(400);
+    const res = await t.http
+      .post('/probe/echo')
+      .send({ email: 'not-an-email', name: 'far too long a name' })
+      .expect(400);
     expect(res.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['email', 'name']);
   });
 
@@ -74,7 +77,10 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
   });
 
   it('gives a foreign origin no CORS grant', async () => {
-    const res = await t.http.options('/health').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const res = await t.http
+      .options('/health')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 

@@ -16,9 +16,9 @@ describe('mail outbox', () => {
       await inTransaction?.();
     });
   const rows = () =>
-    t.dataSource.query<Array<{ payload: Buffer | null; attempts: number; sent_at: Date | null; last_error: string | null }>>(
-      'SELECT payload, attempts, sent_at, last_error FROM mail_outbox ORDER BY id',
-    );
+    t.dataSource.query<
+      Array<{ payload: Buffer | null; attempts: number; sent_at: Date | null; last_error: string | null }>
+    >('SELECT payload, attempts, sent_at, last_error FROM mail_outbox ORDER BY id');
 
   beforeEach(async () => {
     t = await startTestApp();
@@ -33,12 +33,17 @@ describe('mail outbox', () => {
     expect(mail.subject).toContain('Reset');
     expect(mail.text).toContain(RESET_URL);
     expect(mail.html.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')).toContain(`href="${RESET_URL}"`);
-    const [row] = await waitForRow(() => rows(), (r) => r.sent_at !== null);
+    const [row] = await waitForRow(
+      () => rows(),
+      (r) => r.sent_at !== null,
+    );
     expect(row.payload).toBeNull();
   });
 
   it('sends nothing for a rolled-back transaction', async () => {
-    await expect(queue('bob@example.com', async () => Promise.reject(new Error('rollback')))).rejects.toThrow('rollback');
+    await expect(queue('bob@example.com', async () => Promise.reject(new Error('rollback')))).rejects.toThrow(
+      'rollback',
+    );
     await t.app.get(MailDelivery).deliverDue();
     expect(await rows()).toHaveLength(0);
     expect(t.mail.messages).toHaveLength(0);
@@ -47,7 +52,10 @@ describe('mail outbox', () => {
   it('never keeps the mail in clear', async () => {
     await t.mail.down();
     await queue('carol@example.com');
-    await waitForRow(() => rows(), (r) => r.attempts >= 1);
+    await waitForRow(
+      () => rows(),
+      (r) => r.attempts >= 1,
+    );
     const dump = JSON.stringify(await t.dataSource.query('SELECT * FROM mail_outbox'));
     const [row] = await rows();
     expect(row.payload).toBeInstanceOf(Buffer);
@@ -61,7 +69,11 @@ describe('mail outbox', () => {
     await t.mail.down();
     const recipients = Array.from({ length: 25 }, (_, i) => `user${i}@example.com`);
     for (const to of recipients) await queue(to);
-    await waitForRow(() => rows(), (r) => r.attempts >= 1, recipients.length);
+    await waitForRow(
+      () => rows(),
+      (r) => r.attempts >= 1,
+      recipients.length,
+    );
     const pending = await rows();
     expect(pending.every((r) => r.sent_at === null && r.last_error !== null)).toBe(true);
 
@@ -86,7 +98,10 @@ describe('mail outbox', () => {
   it('backs off between failed attempts', async () => {
     await t.mail.down();
     await queue('dave@example.com');
-    await waitForRow(() => rows(), (r) => r.attempts === 1);
+    await waitForRow(
+      () => rows(),
+      (r) => r.attempts === 1,
+    );
     const delivery = t.app.get(MailDelivery);
     t.clock.advance(29_000);
     expect(await delivery.deliverDue()).toEqual({ sent: 0, failed: 0 });
@@ -103,7 +118,10 @@ describe('mail outbox', () => {
   it('prunes delivered rows after a week', async () => {
     await queue('erin@example.com');
     await t.mail.waitFor((m) => m.to === 'erin@example.com');
-    await waitForRow(() => rows(), (r) => r.sent_at !== null);
+    await waitForRow(
+      () => rows(),
+      (r) => r.sent_at !== null,
+    );
     const runner = t.app.get(TaskRunner);
     expect(await runner.run('deliver-mail')).toMatchObject({ result: { pruned: 0 } });
     t.clock.advance(8 * 24 * 3600_000);
@@ -112,7 +130,12 @@ describe('mail outbox', () => {
   });
 });
 
-async function waitForRow<T>(read: () => Promise<T[]>, predicate: (row: T) => boolean, count = 1, timeoutMs = 5000): Promise<T[]> {
+async function waitForRow<T>(
+  read: () => Promise<T[]>,
+  predicate: (row: T) => boolean,
+  count = 1,
+  timeoutMs = 5000,
+): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = (await read()).filter(predicate);

@@ -42,7 +42,9 @@ describe('migrations', () => {
     try {
       const count = async () => (await dataSource.query('SELECT count(*)::int AS n FROM migrations'))[0].n as number;
       while ((await count()) > 0) await dataSource.undoLastMigration({ transaction: 'each' });
-      const tables = await dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`);
+      const tables = await dataSource.query(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,
+      );
       expect(tables).toEqual([]);
     } finally {
       await dataSource.destroy();

@@ -90,7 +90,10 @@ describe('scheduled tasks', () => {
   });
 
   it('refuses an unknown task by name and lists the known ones', async () => {
-    const error = await first.app.get(TaskRunner).run('nope').catch((e: unknown) => e);
+    const error = await first.app
+      .get(TaskRunner)
+      .run('nope')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownTaskError);
     expect(String(error)).toContain('deliver-mail');
   });

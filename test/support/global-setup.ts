@@ -16,7 +16,12 @@ export default async function globalSetup(): Promise<void> {
   }
   // Under /tmp, which the postgres user can reach when the tests run as root.
   const directory = join(mkdtempSync(join(tmpdir(), 'authd-test-')), 'postgres');
-  const server = await startEmbeddedPostgres({ directory, database: 'postgres', persistent: false, log: () => undefined });
+  const server = await startEmbeddedPostgres({
+    directory,
+    database: 'postgres',
+    persistent: false,
+    log: () => undefined,
+  });
   process.env.TEST_ADMIN_URL = server.url;
   (globalThis as { embeddedPostgres?: typeof server }).embeddedPostgres = server;
 }

@@ -34,7 +34,12 @@ export class SmtpCapture {
         simpleParser(stream).then(
           (parsed) => {
             const to = session.envelope.rcptTo.map((rcpt) => rcpt.address).join(', ');
-            this.messages.push({ to, subject: parsed.subject ?? '', text: parsed.text ?? '', html: String(parsed.html || '') });
+            this.messages.push({
+              to,
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: String(parsed.html || ''),
+            });
             callback();
           },
           (error: Error) => callback(error),
@@ -63,7 +68,9 @@ export class SmtpCapture {
       const found = this.messages.filter(predicate);
       if (found.length >= count) return found;
       if (Date.now() > deadline) {
-        throw new Error(`expected ${count} matching mail(s) within ${timeoutMs} ms, got ${found.length} of ${this.messages.length}`);
+        throw new Error(
+          `expected ${count} matching mail(s) within ${timeoutMs} ms, got ${found.length} of ${this.messages.length}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -1,0 +1,102 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { OutboxService } from '../../src/mail';
+import { assertBuilt, freePort, runNode, Server, startServer } from '../support/processes';
+import { startTestApp, TEST_ENCRYPTION_KEY } from '../support/test-app';
+
+/** The built service as an operator runs it: `npm start` and `npm run task`. */
+describe('the built service', () => {
+  const servers: Server[] = [];
+  const start = async (env: Record<string, string>, port: number) => {
+    const server = await startServer(env, port);
+    servers.push(server);
+    return server;
+  };
+
+  beforeAll(() => assertBuilt());
+  afterEach(() => servers.splice(0).forEach((server) => server.child.kill('SIGKILL')));
+
+  it('refuses a bad configuration with one line naming the variable, and exit code 1', async () => {
+    const result = await runNode('main.js', [], {
+      SESSION_IDLE_TIMEOUT: 'forever',
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('SESSION_IDLE_TIMEOUT')]);
+    const production = await runNode('main.js', [], { NODE_ENV: 'production', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+    expect(production.code).toBe(1);
+    expect(production.stderr).toContain('DATABASE_URL is required in production');
+  });
+
+  it('starts on an embedded PostgreSQL under DATA_DIR, stops cleanly, and keeps its data', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'authd-start-')), 'data');
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, SMTP_URL: 'smtp://127.0.0.1:9', TASKS_ENABLED: 'false' };
+
+    const first = await start(env, port);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.json()).toEqual({ status: 'ok', db: 'up' });
+    expect(first.output()).toContain('migrations applied');
+    const key = readFileSync(join(dataDir, 'encryption.key'), 'utf8');
+    expect(await first.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const second = await start(env, port);
+    expect(second.output()).not.toContain('migrations applied');
+    // `npm run task` beside the running server shares its embedded database.
+    const task = await runNode('cli.js', ['task', 'deliver-mail'], { ...env, LOG_LEVEL: 'silent' });
+    expect(task.code).toBe(0);
+    expect(JSON.parse(task.stdout)).toMatchObject({ status: 'done', result: { sent: 0 } });
+    expect(readFileSync(join(dataDir, 'encryption.key'), 'utf8')).toBe(key);
+    expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('runs a task from the command line and delivers the mail it finds due', async () => {
+    const t = await startTestApp();
+    try {
+      await t.mail.down();
+      await t.app.get(TransactionHost).withTransaction(() =>
+        t.app.get(OutboxService).enqueue('frank@example.com', 'password-reset', {
+          resetUrl: 'http://x/reset?token=t',
+          expiresInMinutes: 60,
+        }),
+      );
+      await waitUntil(async () => (await t.dataSource.query('SELECT attempts FROM mail_outbox'))[0]?.attempts === 1);
+      await t.dataSource.query(`UPDATE mail_outbox SET next_attempt_at = now() - interval '1 minute'`);
+      await t.mail.up();
+
+      const env = {
+        DATABASE_URL: t.database.url,
+        SMTP_URL: t.mail.url,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        LOG_LEVEL: 'silent',
+      };
+      const result = await runNode('cli.js', ['task', 'deliver-mail'], env);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        task: 'deliver-mail',
+        status: 'done',
+        result: { sent: 1, failed: 0 },
+      });
+      await t.mail.waitFor((m) => m.to === 'frank@example.com');
+
+      const unknown = await runNode('cli.js', ['task', 'nope'], env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('unknown task "nope"');
+      expect(unknown.stderr).toContain('deliver-mail');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
