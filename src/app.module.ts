@@ -1,11 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { loggingModule } from './common/logging';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail';
+import { OrganizationsModule } from './organizations/organizations.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { TasksModule } from './tasks';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
@@ -19,6 +25,12 @@ export class AppModule {
         DatabaseModule,
         TasksModule,
         MailModule,
+        RateLimitModule,
+        AuditModule,
+        UsersModule,
+        SessionsModule,
+        AuthModule,
+        OrganizationsModule,
         HealthModule,
       ],
     };

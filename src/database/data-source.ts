@@ -14,6 +14,9 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL 13+: no extension, no superuser needed.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     logging: false,
     poolSize,
     extra: { connectionTimeoutMillis: 5000 },

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
+import { deleteInBatches } from '../tasks/batch';
 import { OUTBOX_AAD, SealedMail } from './outbox.service';
 
 const BATCH_SIZE = 20;
@@ -52,18 +53,9 @@ export class MailDelivery {
   }
 
   /** Deletes delivered rows past their keeping time, in batches. */
-  async pruneSent(): Promise<number> {
+  pruneSent(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - KEEP_SENT_MS);
-    let pruned = 0;
-    for (;;) {
-      const [, count] = await this.dataSource.query(
-        `DELETE FROM mail_outbox WHERE ctid IN (
-           SELECT ctid FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1 LIMIT 1000)`,
-        [before],
-      );
-      pruned += count;
-      if (count < 1000) return pruned;
-    }
+    return deleteInBatches(this.dataSource, 'mail_outbox', 'sent_at IS NOT NULL AND sent_at < $1', [before]);
   }
 
   private async claim(): Promise<ClaimedRow[]> {

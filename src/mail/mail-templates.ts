@@ -5,12 +5,14 @@ import Handlebars from 'handlebars';
 /** Every mail the service sends and what its template needs. */
 export interface MailContexts {
   'password-reset': { resetUrl: string; expiresInMinutes: number };
+  'password-changed': { changedAt: string };
 }
 
 export type MailTemplate = keyof MailContexts;
 
 const SUBJECTS: { [T in MailTemplate]: string } = {
   'password-reset': 'Reset your password',
+  'password-changed': 'Your password was changed',
 };
 
 export interface RenderedMail {

@@ -1,0 +1,39 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type AuditDetails = Record<string, string | number | boolean | null>;
+
+/** Append-only: rows are written once and, on account deletion, anonymised rather than removed. */
+@Entity('audit_log')
+@Index('audit_log_actor_id_idx', ['actorId'])
+@Index('audit_log_created_at_idx', ['createdAt'])
+export class AuditEntry {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  action: string;
+
+  /** No foreign key: the record outlives the account. */
+  @Column({ name: 'actor_id', type: 'uuid', nullable: true })
+  actorId: string | null;
+
+  /** The actor's email at the time of the event. */
+  @Column({ name: 'actor_email', type: 'varchar', length: 320, nullable: true })
+  actorEmail: string | null;
+
+  @Column({ type: 'varchar', length: 45, nullable: true })
+  ip: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
+  /** What the action was done to, e.g. `user:<id>`, `session:<id>`, `org:<id>`. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  target: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  details: AuditDetails | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { AuditDetails, AuditEntry } from './audit-entry.entity';
+
+export type AuditAction =
+  | 'user.signup'
+  | 'user.login'
+  | 'user.login_failed'
+  | 'user.logout'
+  | 'user.profile_updated'
+  | 'user.password_reset_requested'
+  | 'user.password_reset'
+  | 'org.created'
+  | 'org.member_added'
+  | 'org.role_changed'
+  | 'org.member_removed';
+
+export interface AuditEvent {
+  action: AuditAction;
+  actor: { id: string | null; email: string | null };
+  client?: ClientInfo;
+  target?: string;
+  details?: AuditDetails;
+}
+
+/** Security events, written in the caller's transaction so a rolled-back change leaves no record. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.txHost.tx.getRepository(AuditEntry).insert({
+      action: event.action,
+      actorId: event.actor.id,
+      actorEmail: event.actor.email,
+      ip: event.client?.ip.slice(0, 45) ?? null,
+      userAgent: event.client?.userAgent ?? null,
+      target: event.target ?? null,
+      details: event.details ?? null,
+      createdAt: this.clock.now(),
+    });
+  }
+}

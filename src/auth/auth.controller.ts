@@ -1,0 +1,106 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { AppConfig } from '../config';
+import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
+import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie';
+import { UserDto } from '../users/user.dto';
+import { CurrentAuth, Public } from './auth-context';
+import type { AuthContext } from './auth-context';
+import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
+import { Authenticated, AuthService } from './auth.service';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Post('signup')
+  @RateLimitByIp('signupPerIp')
+  @ApiCreatedResponse({ type: AuthResultDto, description: 'The account and its first session; the cookie is set.' })
+  @ApiBadRequestResponse({ description: '`weak_password` or `validation_failed`' })
+  @ApiConflictResponse({ description: '`email_taken`' })
+  async signup(
+    @Body() body: SignupDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthResultDto> {
+    return this.answer(await this.auth.signup(body, client), res);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @RateLimitByIp('loginAttemptsPerIp')
+  @ApiOkResponse({ type: AuthResultDto })
+  @ApiUnauthorizedResponse({ description: '`invalid_credentials`, the same for an unknown email' })
+  async login(
+    @Body() body: LoginDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AuthResultDto> {
+    return this.answer(await this.auth.login(body, client), res);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiCookieAuth()
+  @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })
+  async logout(
+    @CurrentAuth() auth: AuthContext,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    await this.auth.logout(auth, client);
+    clearSessionCookie(res, this.config);
+  }
+
+  @Public()
+  @Post('password/forgot')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @RateLimitByIp('passwordForgotPerIp')
+  @ApiAcceptedResponse({ description: 'Always, whether or not the account exists; a reset mail if it does.' })
+  async forgotPassword(@Body() body: ForgotPasswordDto, @Client() client: ClientInfo): Promise<void> {
+    await this.auth.forgotPassword(body.email, client);
+  }
+
+  @Public()
+  @Post('password/reset')
+  @HttpCode(HttpStatus.OK)
+  @RateLimitByIp('passwordResetPerIp')
+  @ApiOkResponse({ description: 'The password is changed and every session of the user revoked.' })
+  @ApiBadRequestResponse({ description: '`invalid_token` or `weak_password`' })
+  async resetPassword(@Body() body: ResetPasswordDto, @Client() client: ClientInfo): Promise<Record<string, never>> {
+    await this.auth.resetPassword(body.token, body.newPassword, client);
+    return {};
+  }
+
+  private answer({ user, session }: Authenticated, res: Response): AuthResultDto {
+    setSessionCookie(res, this.config, session.token, session.expiresAt);
+    return {
+      user: UserDto.of(user),
+      session: {
+        id: session.id,
+        token: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        idleExpiresAt: session.idleExpiresAt.toISOString(),
+      },
+    };
+  }
+}

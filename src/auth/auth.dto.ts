@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { UserDto } from '../users/user.dto';
+
+export class SignupDto {
+  @ApiProperty({ format: 'email', maxLength: 320 })
+  @IsEmail()
+  @MaxLength(320)
+  email: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'not a common or easily guessed password' })
+  @IsString()
+  password: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+}
+
+export class LoginDto {
+  @ApiProperty({ format: 'email' })
+  @IsString()
+  @MaxLength(320)
+  email: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(1024)
+  password: string;
+
+  @ApiPropertyOptional({ description: 'authenticator code, or a recovery code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  totpCode?: string;
+}
+
+export class ForgotPasswordDto {
+  @ApiProperty({ format: 'email' })
+  @IsEmail()
+  @MaxLength(320)
+  email: string;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ description: 'the token from the reset link' })
+  @IsString()
+  @MaxLength(256)
+  token: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString()
+  newPassword: string;
+}
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'the session token; also set as the HttpOnly cookie' }) token: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({ format: 'date-time' }) idleExpiresAt: string;
+}
+
+export class AuthResultDto {
+  @ApiProperty({ type: UserDto }) user: UserDto;
+  @ApiProperty({ type: SessionDto }) session: SessionDto;
+}

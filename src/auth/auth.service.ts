@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { generateToken, hashToken } from '../common/crypto';
+import { DomainError } from '../common/errors';
+import { AppConfig } from '../config';
+import { OutboxService } from '../mail';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { PasswordService } from '../users/password.service';
+import { normalizeEmail, UserView, userView } from '../users/user.dto';
+import { UsersService } from '../users/users.service';
+import type { AuthContext } from './auth-context';
+import { LoginDto, SignupDto } from './auth.dto';
+import { PasswordResetToken } from './password-reset-token.entity';
+
+export interface Authenticated {
+  user: UserView;
+  session: IssuedSession;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
+    this.passwords.assertAcceptable(input.password, [input.email, input.name ?? '']);
+    // Hashing is slow: done before the transaction opens, so no transaction waits on it.
+    const passwordHash = await this.passwords.hash(input.password);
+    return this.txHost.withTransaction(async () => {
+      const user = await this.users.create({ email: input.email, name: input.name, passwordHash });
+      const session = await this.sessions.issue(user.id, client, 'password');
+      await this.audit.record({ action: 'user.signup', actor: user, client, target: `user:${user.id}` });
+      return { user: userView(user), session };
+    });
+  }
+
+  /**
+   * Unknown email, missing password and wrong password answer alike and take about as long. Failed
+   * attempts count per account; once the limit is reached even the right password waits.
+   */
+  async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
+    const email = normalizeEmail(input.email);
+    await this.limiter.assertNotExhausted('loginFailuresPerAccount', email);
+    const user = await this.users.findByEmail(email);
+    const valid = user?.passwordHash
+      ? await this.passwords.verify(user.passwordHash, input.password)
+      : await this.passwords.verifyNothing(input.password);
+    if (!user || !valid) {
+      await this.limiter.record('loginFailuresPerAccount', email);
+      await this.audit.record({
+        action: 'user.login_failed',
+        actor: { id: user?.id ?? null, email },
+        client,
+        details: { reason: user ? 'wrong_password' : 'unknown_email' },
+      });
+      throw new DomainError('invalid_credentials');
+    }
+    return this.txHost.withTransaction(async () => {
+      const session = await this.sessions.issue(user.id, client, 'password');
+      await this.audit.record({ action: 'user.login', actor: user, client, target: `session:${session.id}` });
+      return { user: userView(user), session };
+    });
+  }
+
+  @Transactional()
+  async logout(auth: AuthContext, client: ClientInfo): Promise<void> {
+    await this.sessions.revoke(auth.user.id, auth.session.id);
+    await this.audit.record({ action: 'user.logout', actor: auth.user, client, target: `session:${auth.session.id}` });
+  }
+
+  /** Answers the same whether or not the account exists; only an existing one gets a mail. */
+  async forgotPassword(email: string, client: ClientInfo): Promise<void> {
+    const normalized = normalizeEmail(email);
+    await this.limiter.consume('passwordForgotPerAccount', normalized);
+    const user = await this.users.findByEmail(normalized);
+    if (!user) return;
+    const token = generateToken();
+    const now = this.clock.now();
+    await this.txHost.withTransaction(async () => {
+      const tokens = this.txHost.tx.getRepository(PasswordResetToken);
+      // Only the newest link works.
+      await tokens.delete({ userId: user.id });
+      await tokens.insert({
+        userId: user.id,
+        tokenHash: hashToken(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.config.passwordResetTokenTtlMs),
+      });
+      const resetUrl = `${this.config.appUrl}/reset-password?token=${encodeURIComponent(token)}`;
+      await this.outbox.enqueue(user.email, 'password-reset', {
+        resetUrl,
+        expiresInMinutes: Math.round(this.config.passwordResetTokenTtlMs / 60_000),
+      });
+      await this.audit.record({ action: 'user.password_reset_requested', actor: user, client, target: `user:${user.id}` });
+    });
+  }
+
+  /** Consumes the token atomically; the new password, the revocation of every session and the mail commit together. */
+  async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
+    this.passwords.assertAcceptable(newPassword);
+    const passwordHash = await this.passwords.hash(newPassword);
+    const now = this.clock.now();
+    await this.txHost.withTransaction(async () => {
+      const [rows] = await this.txHost.tx.query(
+        `UPDATE password_reset_tokens SET used_at = $2
+          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+          RETURNING user_id`,
+        [hashToken(token), now],
+      );
+      if (rows.length === 0) throw new DomainError('invalid_token');
+      const user = await this.users.getById(rows[0].user_id);
+      await this.users.setPasswordHash(user.id, passwordHash);
+      const revoked = await this.sessions.revokeAll(user.id);
+      await this.txHost.tx.getRepository(PasswordResetToken).delete({ userId: user.id });
+      await this.outbox.enqueue(user.email, 'password-changed', { changedAt: now.toUTCString() });
+      await this.audit.record({
+        action: 'user.password_reset',
+        actor: user,
+        client,
+        target: `user:${user.id}`,
+        details: { sessionsRevoked: revoked },
+      });
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Response } from 'express';
+import { DomainError } from '../common/errors';
+import { AppConfig } from '../config';
+import { clearSessionCookie, readCookie, sessionCookieName } from '../sessions/session-cookie';
+import { SessionsService } from '../sessions/sessions.service';
+import { AuthenticatedRequest, IS_PUBLIC } from './auth-context';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/**
+ * Global: every route needs a session unless marked @Public(). A bearer token or the session
+ * cookie is resolved in one query; a cookie-authenticated unsafe request must also come from a
+ * trusted origin (CSRF), which is checked first since it needs no query.
+ */
+@Injectable()
+export class SessionAuthGuard implements CanActivate {
+  private readonly cookieName: string;
+  private readonly trustedOrigins: Set<string>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+    private readonly config: AppConfig,
+  ) {
+    this.cookieName = sessionCookieName(config);
+    this.trustedOrigins = new Set(config.trustedOrigins);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearer ?? readCookie(request, this.cookieName);
+    if (!token) throw new DomainError('unauthenticated');
+    if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
+      throw new DomainError('csrf_rejected');
+    }
+    try {
+      request.auth = await this.sessions.authenticate(token);
+    } catch (error) {
+      // A dead cookie is cleared so the browser stops sending it.
+      if (!bearer && error instanceof DomainError) clearSessionCookie(context.switchToHttp().getResponse<Response>(), this.config);
+      throw error;
+    }
+    return true;
+  }
+
+  private fromTrustedOrigin(request: AuthenticatedRequest): boolean {
+    const origin = request.headers.origin;
+    if (origin !== undefined) return this.trustedOrigins.has(origin);
+    const referer = request.headers.referer;
+    if (referer === undefined) return false;
+    try {
+      return this.trustedOrigins.has(new URL(referer).origin);
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentAuth } from '../auth/auth-context';
+import type { AuthContext } from '../auth/auth-context';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { DomainError } from '../common/errors';
+import {
+  AddMemberDto,
+  ChangeRoleDto,
+  CreateDocumentDto,
+  CreateOrganizationDto,
+  DocumentDto,
+  MemberDto,
+  OrganizationDto,
+} from './organizations.dto';
+import { OrganizationsService } from './organizations.service';
+
+/** A malformed id is as unknown as a missing one. */
+const Id = (name: string) => Param(name, new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') }));
+
+@ApiTags('organizations')
+@ApiCookieAuth()
+@ApiNotFoundResponse({ description: '`not_found`: no such organization, or the caller is not a member' })
+@Controller('orgs')
+export class OrganizationsController {
+  constructor(private readonly organizations: OrganizationsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: OrganizationDto })
+  create(
+    @CurrentAuth() auth: AuthContext,
+    @Body() body: CreateOrganizationDto,
+    @Client() client: ClientInfo,
+  ): Promise<OrganizationDto> {
+    return this.organizations.create(auth.user, body.name, client);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: [OrganizationDto] })
+  list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
+    return this.organizations.list(auth.user.id);
+  }
+
+  @Post(':id/members')
+  @ApiCreatedResponse({ type: MemberDto })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: owners and admins add members; only owners add owners' })
+  @ApiConflictResponse({ description: '`already_member`' })
+  addMember(
+    @CurrentAuth() auth: AuthContext,
+    @Id('id') orgId: string,
+    @Body() body: AddMemberDto,
+    @Client() client: ClientInfo,
+  ): Promise<MemberDto> {
+    return this.organizations.addMember(auth.user, orgId, body.email, body.role, client);
+  }
+
+  @Patch(':id/members/:userId')
+  @ApiOkResponse({ type: MemberDto })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner grants or takes `owner`' })
+  @ApiConflictResponse({ description: '`last_owner`' })
+  changeRole(
+    @CurrentAuth() auth: AuthContext,
+    @Id('id') orgId: string,
+    @Id('userId') userId: string,
+    @Body() body: ChangeRoleDto,
+    @Client() client: ClientInfo,
+  ): Promise<MemberDto> {
+    return this.organizations.changeRole(auth.user, orgId, userId, body.role, client);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse()
+  @ApiConflictResponse({ description: '`last_owner`' })
+  async removeMember(
+    @CurrentAuth() auth: AuthContext,
+    @Id('id') orgId: string,
+    @Id('userId') userId: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.organizations.removeMember(auth.user, orgId, userId, client);
+  }
+
+  @Post(':id/documents')
+  @ApiCreatedResponse({ type: DocumentDto })
+  createDocument(
+    @CurrentAuth() auth: AuthContext,
+    @Id('id') orgId: string,
+    @Body() body: CreateDocumentDto,
+  ): Promise<DocumentDto> {
+    return this.organizations.createDocument(auth.user, orgId, body.title, body.body);
+  }
+
+  @Get(':id/documents')
+  @ApiOkResponse({ type: [DocumentDto] })
+  listDocuments(@CurrentAuth() auth: AuthContext, @Id('id') orgId: string): Promise<DocumentDto[]> {
+    return this.organizations.listDocuments(auth.user.id, orgId);
+  }
+}

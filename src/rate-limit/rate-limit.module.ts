@@ -1,0 +1,40 @@
+import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config';
+import { PurgeRateLimitsTask } from './purge-rate-limits.task';
+import { IpRateLimitGuard } from './rate-limit.guard';
+import { PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
+import { RateLimiter } from './rate-limiter.service';
+
+const REDIS = Symbol('rate-limit-redis');
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null,
+    },
+    {
+      provide: RateLimitStore,
+      inject: [REDIS, getDataSourceToken()],
+      useFactory: (redis: Redis | null, dataSource: DataSource) =>
+        redis ? new RedisRateLimitStore(redis) : new PostgresRateLimitStore(dataSource),
+    },
+    RateLimiter,
+    IpRateLimitGuard,
+    PurgeRateLimitsTask,
+  ],
+  exports: [RateLimiter, IpRateLimitGuard],
+})
+export class RateLimitModule implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,40 @@
+import type { Request, Response } from 'express';
+import { AppConfig } from '../config';
+
+/** `__Host-sid` (Secure, host-only) when APP_URL is https; `sid` otherwise. */
+export function sessionCookieName(config: AppConfig): string {
+  return config.secureCookies ? '__Host-sid' : 'sid';
+}
+
+export function setSessionCookie(response: Response, config: AppConfig, token: string, expiresAt: Date): void {
+  response.cookie(sessionCookieName(config), token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.secureCookies,
+    path: '/',
+    expires: expiresAt,
+  });
+}
+
+export function clearSessionCookie(response: Response, config: AppConfig): void {
+  response.clearCookie(sessionCookieName(config), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.secureCookies,
+    path: '/',
+  });
+}
+
+/** Reads one cookie without parsing the others. */
+export function readCookie(request: Request, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator > 0 && part.slice(0, separator).trim() === name) {
+      const value = part.slice(separator + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
+}

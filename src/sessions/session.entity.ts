@@ -1,0 +1,51 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from '../users/user.entity';
+
+export type AuthMethod = 'password' | 'sso';
+
+@Entity('sessions')
+@Index('sessions_user_id_idx', ['userId'])
+@Index('sessions_expires_at_idx', ['expiresAt'])
+export class Session {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  /** SHA-256 of the token; the token itself is never stored. */
+  @Column({ name: 'token_hash', type: 'bytea', unique: true })
+  tokenHash: Buffer;
+
+  @Column({ name: 'auth_method', type: 'varchar', length: 16 })
+  authMethod: AuthMethod;
+
+  @Column({ type: 'varchar', length: 45 })
+  ip: string;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512 })
+  userAgent: string;
+
+  @Column({ name: 'device_name', type: 'varchar', length: 100 })
+  deviceName: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'last_active_at', type: 'timestamptz' })
+  lastActiveAt: Date;
+
+  /** The absolute end: created_at + SESSION_ABSOLUTE_TIMEOUT. */
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'reauthenticated_at', type: 'timestamptz' })
+  reauthenticatedAt: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, Get, Patch } from '@nestjs/common';
+import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { CurrentAuth } from '../auth/auth-context';
+import type { AuthContext } from '../auth/auth-context';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { UpdateProfileDto, UserDto, userView } from './user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('me')
+@ApiCookieAuth()
+@ApiUnauthorizedResponse({ description: '`unauthenticated` or `session_expired` (with `reason`)' })
+@Controller('me')
+export class MeController {
+  constructor(private readonly users: UsersService) {}
+
+  /** Answered from the session lookup itself: no second query. */
+  @Get()
+  @ApiOkResponse({ type: UserDto })
+  me(@CurrentAuth() auth: AuthContext): UserDto {
+    return UserDto.of(auth.user);
+  }
+
+  @Patch()
+  @ApiOkResponse({ type: UserDto })
+  async update(
+    @CurrentAuth() auth: AuthContext,
+    @Body() body: UpdateProfileDto,
+    @Client() client: ClientInfo,
+  ): Promise<UserDto> {
+    return UserDto.of(userView(await this.users.updateProfile(auth.user.id, body.name, client)));
+  }
+}

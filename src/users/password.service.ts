@@ -1,0 +1,48 @@
+import { availableParallelism } from 'node:os';
+import { Injectable } from '@nestjs/common';
+import * as argon2 from 'argon2';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { DomainError } from '../common/errors';
+import { Semaphore } from '../common/semaphore';
+
+/** OWASP's baseline for argon2id: 19 MiB, 2 iterations, 1 lane. */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const MIN_LENGTH = 8;
+const MAX_LENGTH = 128;
+/** zxcvbn scores 0 and 1 mean "guessable in under a million tries": common passwords and their variants. */
+const MIN_SCORE = 2;
+
+/**
+ * Password hashing and policy. argon2 runs on libuv's thread pool; at most cores − 1 hashes run at
+ * once, so a burst of logins leaves a core for the event loop and authenticated requests keep
+ * their latency.
+ */
+@Injectable()
+export class PasswordService {
+  private readonly hashing = new Semaphore(Math.max(1, availableParallelism() - 1));
+  private readonly strength = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  private dummyHash: Promise<string> | undefined;
+
+  /** Throws weak_password unless the password is 8–128 characters and not common or easily guessed. */
+  assertAcceptable(password: string, userInputs: string[] = []): void {
+    const length = [...password].length;
+    if (length < MIN_LENGTH || length > MAX_LENGTH) throw new DomainError('weak_password');
+    if (this.strength.check(password, userInputs).score < MIN_SCORE) throw new DomainError('weak_password');
+  }
+
+  hash(password: string): Promise<string> {
+    return this.hashing.run(() => argon2.hash(password, ARGON2_OPTIONS));
+  }
+
+  async verify(hash: string, password: string): Promise<boolean> {
+    return this.hashing.run(() => argon2.verify(hash, password).catch(() => false));
+  }
+
+  /** Spends the time of a real verification, for accounts that do not exist or have no password. */
+  async verifyNothing(password: string): Promise<false> {
+    this.dummyHash ??= argon2.hash('no account has this password', ARGON2_OPTIONS);
+    await this.verify(await this.dummyHash, password);
+    return false;
+  }
+}

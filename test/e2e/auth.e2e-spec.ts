@@ -1,0 +1,230 @@
+import { hashToken } from '../../src/common/crypto';
+import { startTestApp, TestApp } from '../support/test-app';
+import { bearer, PASSWORD, signUp, uniqueEmail } from '../support/users';
+
+describe('signup, login, logout, password reset, /me', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  describe('POST /auth/signup', () => {
+    it('creates the account and its first session, cookie included', async () => {
+      const email = uniqueEmail('Signup');
+      const res = await t.http
+        .post('/auth/signup')
+        .set('User-Agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0')
+        .send({ email, password: PASSWORD, name: 'Ada' })
+        .expect(201);
+      expect(res.body.user).toEqual({
+        id: expect.any(String),
+        email: email.toLowerCase(),
+        name: 'Ada',
+        emailVerified: false,
+        twoFactorEnabled: false,
+        hasPassword: true,
+        ssoProviderId: null,
+        createdAt: expect.any(String),
+        deletionScheduledFor: null,
+      });
+      expect(res.body.session).toEqual({
+        id: expect.any(String),
+        token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        expiresAt: expect.any(String),
+        idleExpiresAt: expect.any(String),
+      });
+      const cookie = ([] as string[]).concat(res.headers['set-cookie'])[0];
+      expect(cookie).toMatch(new RegExp(`^sid=${res.body.session.token};`));
+      expect(cookie).toContain('HttpOnly');
+      expect(cookie).toContain('SameSite=Lax');
+      expect(cookie).toContain('Path=/');
+      expect(cookie).not.toContain('Secure');
+
+      const [session] = await t.dataSource.query('SELECT * FROM sessions WHERE id = $1', [res.body.session.id]);
+      expect(session.auth_method).toBe('password');
+      expect(session.device_name).toBe('Firefox on Windows');
+      expect(session.reauthenticated_at).toEqual(session.created_at);
+    });
+
+    it('refuses an address that exists, whatever its case', async () => {
+      const { email } = await signUp(t);
+      const res = await t.http.post('/auth/signup').send({ email: `  ${email.toUpperCase()} `.trim(), password: PASSWORD }).expect(409);
+      expect(res.body.error).toBe('email_taken');
+    });
+
+    it.each([
+      ['too short', 'Ab1!xyz'],
+      ['too long', 'Aa1!'.repeat(33)],
+      ['common', 'password123'],
+      ['easily guessed', 'qwertyuiop'],
+    ])('refuses a %s password with 400 weak_password and creates nothing', async (_, password) => {
+      const email = uniqueEmail();
+      const res = await t.http.post('/auth/signup').send({ email, password }).expect(400);
+      expect(res.body.error).toBe('weak_password');
+      expect(await t.dataSource.query('SELECT 1 FROM users WHERE email = $1', [email])).toHaveLength(0);
+    });
+
+    it('validates the body', async () => {
+      expect((await t.http.post('/auth/signup').send({ email: 'nope', password: PASSWORD }).expect(400)).body.error).toBe(
+        'validation_failed',
+      );
+      const extra = await t.http.post('/auth/signup').send({ email: uniqueEmail(), password: PASSWORD, admin: true }).expect(400);
+      expect(extra.body.details[0].field).toBe('admin');
+    });
+
+    it('stores an argon2id hash at the OWASP baseline and only the hash of the session token', async () => {
+      const user = await signUp(t);
+      const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      const sessions = await t.dataSource.query('SELECT * FROM sessions WHERE user_id = $1', [user.id]);
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0].token_hash.equals(hashToken(user.token))).toBe(true);
+      const dump = JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) + JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
+      expect(dump).not.toContain(user.token);
+      expect(dump).not.toContain(PASSWORD);
+    });
+  });
+
+  describe('POST /auth/login', () => {
+    it('opens a session for the right password, the email in any case', async () => {
+      const { email } = await signUp(t);
+      t.clock.advance(60_000);
+      const res = await t.http.post('/auth/login').send({ email: email.toUpperCase(), password: PASSWORD }).expect(200);
+      expect(res.body.user.email).toBe(email);
+      const [session] = await t.dataSource.query('SELECT created_at, reauthenticated_at FROM sessions WHERE id = $1', [
+        res.body.session.id,
+      ]);
+      expect(session.reauthenticated_at).toEqual(t.clock.now());
+      await t.http.get('/me').set(bearer(res.body.session.token)).expect(200);
+    });
+
+    it('answers an unknown email exactly as a wrong password, in about the same time', async () => {
+      const { email } = await signUp(t);
+      const wrong = await t.http.post('/auth/login').send({ email, password: 'Not-The-Password-1' }).expect(401);
+      const unknown = await t.http.post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'Not-The-Password-1' }).expect(401);
+      expect(unknown.body).toEqual(wrong.body);
+      expect(wrong.body).toEqual({ statusCode: 401, error: 'invalid_credentials', message: expect.any(String) });
+
+      const time = async (body: object) => {
+        const started = performance.now();
+        await t.http.post('/auth/login').send(body);
+        return performance.now() - started;
+      };
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const wrongTimes: number[] = [];
+      const unknownTimes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        wrongTimes.push(await time({ email, password: `Wrong-${i}-password` }));
+        unknownTimes.push(await time({ email: uniqueEmail('ghost'), password: `Wrong-${i}-password` }));
+      }
+      const ratio = median(unknownTimes) / median(wrongTimes);
+      expect(ratio).toBeGreaterThan(0.5);
+      expect(ratio).toBeLessThan(2);
+    });
+
+    it('records success and failure in the audit log with ip and user agent', async () => {
+      const { id, email } = await signUp(t);
+      await t.http.post('/auth/login').set('User-Agent', 'audit-test/1').send({ email, password: 'Wrong-password-1' });
+      await t.http.post('/auth/login').set('User-Agent', 'audit-test/1').send({ email, password: PASSWORD }).expect(200);
+      const rows = await t.dataSource.query(
+        `SELECT action, actor_id, actor_email, ip, user_agent FROM audit_log WHERE actor_email = $1 ORDER BY id`,
+        [email],
+      );
+      expect(rows.map((r: { action: string }) => r.action)).toEqual(['user.signup', 'user.login_failed', 'user.login']);
+      expect(rows[1]).toMatchObject({ actor_id: id, ip: '127.0.0.1', user_agent: 'audit-test/1' });
+    });
+  });
+
+  describe('sessions as credentials', () => {
+    it('accepts the cookie or the bearer token; refuses none or an unknown one', async () => {
+      const user = await signUp(t);
+      await t.http.get('/me').set('Cookie', user.cookie.split(';')[0]).expect(200);
+      const me = await t.http.get('/me').set(bearer(user.token)).expect(200);
+      expect(me.body.id).toBe(user.id);
+      expect((await t.http.get('/me').expect(401)).body.error).toBe('unauthenticated');
+      expect((await t.http.get('/me').set(bearer('x'.repeat(43))).expect(401)).body.error).toBe('unauthenticated');
+    });
+
+    it('logs out: 204, the cookie cleared, the token dead with reason revoked', async () => {
+      const user = await signUp(t);
+      const res = await t.http.post('/auth/logout').set(bearer(user.token)).expect(204);
+      expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
+      const after = await t.http.get('/me').set(bearer(user.token)).expect(401);
+      expect(after.body).toMatchObject({ error: 'session_expired', reason: 'revoked' });
+      const [audit] = await t.dataSource.query(`SELECT target FROM audit_log WHERE action = 'user.logout' AND actor_id = $1`, [user.id]);
+      expect(audit.target).toBe(`session:${user.sessionId}`);
+    });
+  });
+
+  describe('/me', () => {
+    it('answers the user and updates the name', async () => {
+      const user = await signUp(t, uniqueEmail(), PASSWORD, 'Grace');
+      expect((await t.http.get('/me').set(bearer(user.token)).expect(200)).body.name).toBe('Grace');
+      const res = await t.http.patch('/me').set(bearer(user.token)).send({ name: 'Grace Hopper' }).expect(200);
+      expect(res.body).toMatchObject({ id: user.id, name: 'Grace Hopper', hasPassword: true });
+      expect((await t.http.get('/me').set(bearer(user.token))).body.name).toBe('Grace Hopper');
+      expect((await t.http.patch('/me').set(bearer(user.token)).send({ email: 'x@example.com' }).expect(400)).body.error).toBe(
+        'validation_failed',
+      );
+      expect((await t.http.patch('/me').set(bearer(user.token)).send({ name: '' }).expect(400)).body.error).toBe('validation_failed');
+    });
+  });
+
+  describe('password reset', () => {
+    const resetToken = async (email: string) => {
+      const [mail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Reset'));
+      t.mail.messages.splice(t.mail.messages.indexOf(mail), 1);
+      const link = /http:\/\/localhost:3000\/reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text);
+      expect(link).not.toBeNull();
+      return link![1];
+    };
+
+    it('answers 202 whether or not the account exists, and mails only an existing one', async () => {
+      const ghost = uniqueEmail('ghost');
+      await t.http.post('/auth/password/forgot').send({ email: ghost }).expect(202);
+      const { email } = await signUp(t);
+      await t.http.post('/auth/password/forgot').send({ email }).expect(202);
+      await resetToken(email);
+      expect(t.mail.messages.some((m) => m.to === ghost)).toBe(false);
+    });
+
+    it('resets with the mailed token once, revokes every session, and mails a notice', async () => {
+      const user = await signUp(t);
+      const other = await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const token = await resetToken(user.email);
+      const [stored] = await t.dataSource.query('SELECT token_hash FROM password_reset_tokens WHERE user_id = $1', [user.id]);
+      expect(stored.token_hash.equals(hashToken(token))).toBe(true);
+
+      const weak = await t.http.post('/auth/password/reset').send({ token, newPassword: 'password' }).expect(400);
+      expect(weak.body.error).toBe('weak_password');
+
+      const newPassword = 'A-brand-new-Passphrase-7';
+      await t.http.post('/auth/password/reset').send({ token, newPassword }).expect(200);
+      for (const session of [user.token, other.body.session.token]) {
+        expect((await t.http.get('/me').set(bearer(session)).expect(401)).body.reason).toBe('revoked');
+      }
+      await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('password was changed'));
+      await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
+      await t.http.post('/auth/login').send({ email: user.email, password: newPassword }).expect(200);
+
+      const again = await t.http.post('/auth/password/reset').send({ token, newPassword: 'Yet-another-Passphrase-8' }).expect(400);
+      expect(again.body.error).toBe('invalid_token');
+    });
+
+    it('refuses an expired token, an unknown one, and one replaced by a newer request', async () => {
+      const user = await signUp(t);
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const first = await resetToken(user.email);
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const second = await resetToken(user.email);
+      const body = (token: string) => ({ token, newPassword: 'A-brand-new-Passphrase-7' });
+      expect((await t.http.post('/auth/password/reset').send(body(first)).expect(400)).body.error).toBe('invalid_token');
+      expect((await t.http.post('/auth/password/reset').send(body('made-up')).expect(400)).body.error).toBe('invalid_token');
+      t.clock.advance(60 * 60_000 + 1);
+      expect((await t.http.post('/auth/password/reset').send(body(second)).expect(400)).body.error).toBe('invalid_token');
+    });
+  });
+});

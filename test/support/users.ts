@@ -1,0 +1,36 @@
+import { TestApp } from './test-app';
+
+export const PASSWORD = 'Correct-Horse-Battery-42';
+
+export interface SignedUp {
+  id: string;
+  email: string;
+  token: string;
+  sessionId: string;
+  /** The Set-Cookie header of the signup answer. */
+  cookie: string;
+}
+
+let counter = 0;
+
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}${counter}-${Date.now().toString(36)}@example.com`;
+}
+
+export async function signUp(t: TestApp, email = uniqueEmail(), password = PASSWORD, name?: string): Promise<SignedUp> {
+  const res = await t.http
+    .post('/auth/signup')
+    .send({ email, password, ...(name ? { name } : {}) })
+    .expect(201);
+  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return {
+    id: res.body.user.id,
+    email: res.body.user.email,
+    token: res.body.session.token,
+    sessionId: res.body.session.id,
+    cookie: setCookie.find((c) => c.startsWith('sid=')) ?? '',
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
