@@ -105,7 +105,12 @@ export class AuthService {
         resetUrl,
         expiresInMinutes: Math.round(this.config.passwordResetTokenTtlMs / 60_000),
       });
-      await this.audit.record({ action: 'user.password_reset_requested', actor: user, client, target: `user:${user.id}` });
+      await this.audit.record({
+        action: 'user.password_reset_requested',
+        actor: user,
+        client,
+        target: `user:${user.id}`,
+      });
     });
   }
 

@@ -42,7 +42,8 @@ export class SessionAuthGuard implements CanActivate {
       request.auth = await this.sessions.authenticate(token);
     } catch (error) {
       // A dead cookie is cleared so the browser stops sending it.
-      if (!bearer && error instanceof DomainError) clearSessionCookie(context.switchToHttp().getResponse<Response>(), this.config);
+      if (!bearer && error instanceof DomainError)
+        clearSessionCookie(context.switchToHttp().getResponse<Response>(), this.config);
       throw error;
     }
     return true;

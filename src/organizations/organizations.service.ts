@@ -66,7 +66,13 @@ export class OrganizationsService {
       if (isUniqueViolation(error)) throw new DomainError('already_member');
       throw error;
     }
-    await this.audit.record({ action: 'org.member_added', actor, client, target: `org:${orgId}`, details: { userId: user.id, role } });
+    await this.audit.record({
+      action: 'org.member_added',
+      actor,
+      client,
+      target: `org:${orgId}`,
+      details: { userId: user.id, role },
+    });
     return { userId: user.id, role };
   }
 
@@ -100,7 +106,13 @@ export class OrganizationsService {
     }
     if (current === 'owner') await this.assertAnotherOwner(orgId);
     await this.members.delete({ orgId, userId });
-    await this.audit.record({ action: 'org.member_removed', actor, client, target: `org:${orgId}`, details: { userId } });
+    await this.audit.record({
+      action: 'org.member_removed',
+      actor,
+      client,
+      target: `org:${orgId}`,
+      details: { userId },
+    });
   }
 
   async createDocument(actor: Actor, orgId: string, title: string, body: string): Promise<DocumentDto> {

@@ -34,4 +34,3 @@ export function RateLimitByIp(name: RateLimitName) {
     }),
   );
 }
-

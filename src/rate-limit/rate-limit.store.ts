@@ -33,10 +33,10 @@ export class PostgresRateLimitStore extends RateLimitStore {
   }
 
   async peek(key: string, now: Date): Promise<RateWindow> {
-    const [row] = await this.dataSource.query('SELECT count, reset_at FROM rate_limits WHERE key = $1 AND reset_at > $2', [
-      key,
-      now,
-    ]);
+    const [row] = await this.dataSource.query(
+      'SELECT count, reset_at FROM rate_limits WHERE key = $1 AND reset_at > $2',
+      [key, now],
+    );
     return row ? { count: row.count, resetAt: row.reset_at } : { count: 0, resetAt: now };
   }
 }

@@ -6,7 +6,12 @@ export const BATCH_SIZE = 1000;
  * Deletes the rows of `table` matching `where`, a thousand at a time, so a large backlog never
  * holds long locks. Returns how many rows went.
  */
-export async function deleteInBatches(dataSource: DataSource, table: string, where: string, parameters: unknown[]): Promise<number> {
+export async function deleteInBatches(
+  dataSource: DataSource,
+  table: string,
+  where: string,
+  parameters: unknown[],
+): Promise<number> {
   let deleted = 0;
   for (;;) {
     const [, count] = await dataSource.query(

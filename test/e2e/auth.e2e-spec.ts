@@ -50,7 +50,10 @@ describe('signup, login, logout, password reset, /me', () => {
 
     it('refuses an address that exists, whatever its case', async () => {
       const { email } = await signUp(t);
-      const res = await t.http.post('/auth/signup').send({ email: `  ${email.toUpperCase()} `.trim(), password: PASSWORD }).expect(409);
+      const res = await t.http
+        .post('/auth/signup')
+        .send({ email: `  ${email.toUpperCase()} `.trim(), password: PASSWORD })
+        .expect(409);
       expect(res.body.error).toBe('email_taken');
     });
 
@@ -67,10 +70,13 @@ describe('signup, login, logout, password reset, /me', () => {
     });
 
     it('validates the body', async () => {
-      expect((await t.http.post('/auth/signup').send({ email: 'nope', password: PASSWORD }).expect(400)).body.error).toBe(
-        'validation_failed',
-      );
-      const extra = await t.http.post('/auth/signup').send({ email: uniqueEmail(), password: PASSWORD, admin: true }).expect(400);
+      expect(
+        (await t.http.post('/auth/signup').send({ email: 'nope', password: PASSWORD }).expect(400)).body.error,
+      ).toBe('validation_failed');
+      const extra = await t.http
+        .post('/auth/signup')
+        .send({ email: uniqueEmail(), password: PASSWORD, admin: true })
+        .expect(400);
       expect(extra.body.details[0].field).toBe('admin');
     });
 
@@ -81,7 +87,9 @@ describe('signup, login, logout, password reset, /me', () => {
       const sessions = await t.dataSource.query('SELECT * FROM sessions WHERE user_id = $1', [user.id]);
       expect(sessions).toHaveLength(1);
       expect(sessions[0].token_hash.equals(hashToken(user.token))).toBe(true);
-      const dump = JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) + JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
+      const dump =
+        JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) +
+        JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
       expect(dump).not.toContain(user.token);
       expect(dump).not.toContain(PASSWORD);
     });
@@ -103,7 +111,10 @@ describe('signup, login, logout, password reset, /me', () => {
     it('answers an unknown email exactly as a wrong password, in about the same time', async () => {
       const { email } = await signUp(t);
       const wrong = await t.http.post('/auth/login').send({ email, password: 'Not-The-Password-1' }).expect(401);
-      const unknown = await t.http.post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'Not-The-Password-1' }).expect(401);
+      const unknown = await t.http
+        .post('/auth/login')
+        .send({ email: uniqueEmail('ghost'), password: 'Not-The-Password-1' })
+        .expect(401);
       expect(unknown.body).toEqual(wrong.body);
       expect(wrong.body).toEqual({ statusCode: 401, error: 'invalid_credentials', message: expect.any(String) });
 
@@ -127,7 +138,11 @@ describe('signup, login, logout, password reset, /me', () => {
     it('records success and failure in the audit log with ip and user agent', async () => {
       const { id, email } = await signUp(t);
       await t.http.post('/auth/login').set('User-Agent', 'audit-test/1').send({ email, password: 'Wrong-password-1' });
-      await t.http.post('/auth/login').set('User-Agent', 'audit-test/1').send({ email, password: PASSWORD }).expect(200);
+      await t.http
+        .post('/auth/login')
+        .set('User-Agent', 'audit-test/1')
+        .send({ email, password: PASSWORD })
+        .expect(200);
       const rows = await t.dataSource.query(
         `SELECT action, actor_id, actor_email, ip, user_agent FROM audit_log WHERE actor_email = $1 ORDER BY id`,
         [email],
@@ -144,7 +159,14 @@ describe('signup, login, logout, password reset, /me', () => {
       const me = await t.http.get('/me').set(bearer(user.token)).expect(200);
       expect(me.body.id).toBe(user.id);
       expect((await t.http.get('/me').expect(401)).body.error).toBe('unauthenticated');
-      expect((await t.http.get('/me').set(bearer('x'.repeat(43))).expect(401)).body.error).toBe('unauthenticated');
+      expect(
+        (
+          await t.http
+            .get('/me')
+            .set(bearer('x'.repeat(43)))
+            .expect(401)
+        ).body.error,
+      ).toBe('unauthenticated');
     });
 
     it('logs out: 204, the cookie cleared, the token dead with reason revoked', async () => {
@@ -153,7 +175,10 @@ describe('signup, login, logout, password reset, /me', () => {
       expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
       const after = await t.http.get('/me').set(bearer(user.token)).expect(401);
       expect(after.body).toMatchObject({ error: 'session_expired', reason: 'revoked' });
-      const [audit] = await t.dataSource.query(`SELECT target FROM audit_log WHERE action = 'user.logout' AND actor_id = $1`, [user.id]);
+      const [audit] = await t.dataSource.query(
+        `SELECT target FROM audit_log WHERE action = 'user.logout' AND actor_id = $1`,
+        [user.id],
+      );
       expect(audit.target).toBe(`session:${user.sessionId}`);
     });
   });
@@ -165,10 +190,12 @@ describe('signup, login, logout, password reset, /me', () => {
       const res = await t.http.patch('/me').set(bearer(user.token)).send({ name: 'Grace Hopper' }).expect(200);
       expect(res.body).toMatchObject({ id: user.id, name: 'Grace Hopper', hasPassword: true });
       expect((await t.http.get('/me').set(bearer(user.token))).body.name).toBe('Grace Hopper');
-      expect((await t.http.patch('/me').set(bearer(user.token)).send({ email: 'x@example.com' }).expect(400)).body.error).toBe(
+      expect(
+        (await t.http.patch('/me').set(bearer(user.token)).send({ email: 'x@example.com' }).expect(400)).body.error,
+      ).toBe('validation_failed');
+      expect((await t.http.patch('/me').set(bearer(user.token)).send({ name: '' }).expect(400)).body.error).toBe(
         'validation_failed',
       );
-      expect((await t.http.patch('/me').set(bearer(user.token)).send({ name: '' }).expect(400)).body.error).toBe('validation_failed');
     });
   });
 
@@ -195,7 +222,9 @@ describe('signup, login, logout, password reset, /me', () => {
       const other = await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
       await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
       const token = await resetToken(user.email);
-      const [stored] = await t.dataSource.query('SELECT token_hash FROM password_reset_tokens WHERE user_id = $1', [user.id]);
+      const [stored] = await t.dataSource.query('SELECT token_hash FROM password_reset_tokens WHERE user_id = $1', [
+        user.id,
+      ]);
       expect(stored.token_hash.equals(hashToken(token))).toBe(true);
 
       const weak = await t.http.post('/auth/password/reset').send({ token, newPassword: 'password' }).expect(400);
@@ -210,7 +239,10 @@ describe('signup, login, logout, password reset, /me', () => {
       await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
       await t.http.post('/auth/login').send({ email: user.email, password: newPassword }).expect(200);
 
-      const again = await t.http.post('/auth/password/reset').send({ token, newPassword: 'Yet-another-Passphrase-8' }).expect(400);
+      const again = await t.http
+        .post('/auth/password/reset')
+        .send({ token, newPassword: 'Yet-another-Passphrase-8' })
+        .expect(400);
       expect(again.body.error).toBe('invalid_token');
     });
 
@@ -221,10 +253,16 @@ describe('signup, login, logout, password reset, /me', () => {
       await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
       const second = await resetToken(user.email);
       const body = (token: string) => ({ token, newPassword: 'A-brand-new-Passphrase-7' });
-      expect((await t.http.post('/auth/password/reset').send(body(first)).expect(400)).body.error).toBe('invalid_token');
-      expect((await t.http.post('/auth/password/reset').send(body('made-up')).expect(400)).body.error).toBe('invalid_token');
+      expect((await t.http.post('/auth/password/reset').send(body(first)).expect(400)).body.error).toBe(
+        'invalid_token',
+      );
+      expect((await t.http.post('/auth/password/reset').send(body('made-up')).expect(400)).body.error).toBe(
+        'invalid_token',
+      );
       t.clock.advance(60 * 60_000 + 1);
-      expect((await t.http.post('/auth/password/reset').send(body(second)).expect(400)).body.error).toBe('invalid_token');
+      expect((await t.http.post('/auth/password/reset').send(body(second)).expect(400)).body.error).toBe(
+        'invalid_token',
+      );
     });
   });
 });

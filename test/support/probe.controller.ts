@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Public } from '../../src/auth/auth-context';
 import { DomainError } from '../../src/common/errors';
 
 export class ProbeDto {
@@ -13,6 +14,7 @@ export class ProbeDto {
 }
 
 /** Routes that exist only in tests, to drive the platform's pipeline from outside. */
+@Public()
 @Controller('probe')
 export class ProbeController {
   @Post('echo')

@@ -1,0 +1,160 @@
+import { startTestApp, TestApp } from '../support/test-app';
+import { bearer, signUp, SignedUp } from '../support/users';
+
+describe('organizations, members and documents', () => {
+  let t: TestApp;
+  let owner: SignedUp;
+  let admin: SignedUp;
+  let member: SignedUp;
+  let outsider: SignedUp;
+  let orgId: string;
+
+  const as = (user: SignedUp) => ({
+    get: (path: string) => t.http.get(path).set(bearer(user.token)),
+    post: (path: string, body: object) => t.http.post(path).set(bearer(user.token)).send(body),
+    patch: (path: string, body: object) => t.http.patch(path).set(bearer(user.token)).send(body),
+    delete: (path: string) => t.http.delete(path).set(bearer(user.token)),
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    owner = await signUp(t, undefined, undefined, 'Olivia Owner');
+    admin = await signUp(t, undefined, undefined, 'Adam Admin');
+    member = await signUp(t, undefined, undefined, 'Mia Member');
+    outsider = await signUp(t);
+    const created = await as(owner).post('/orgs', { name: 'Acme' }).expect(201);
+    expect(created.body).toEqual({ id: expect.any(String), name: 'Acme', role: 'owner' });
+    orgId = created.body.id;
+    await as(owner).post(`/orgs/${orgId}/members`, { email: admin.email, role: 'admin' }).expect(201);
+    const added = await as(admin).post(`/orgs/${orgId}/members`, { email: member.email, role: 'member' }).expect(201);
+    expect(added.body).toEqual({ userId: member.id, role: 'member' });
+  });
+  afterAll(() => t.close());
+
+  it('lists the caller’s organizations with their role', async () => {
+    expect((await as(member).get('/orgs').expect(200)).body).toEqual([{ id: orgId, name: 'Acme', role: 'member' }]);
+    expect((await as(outsider).get('/orgs').expect(200)).body).toEqual([]);
+  });
+
+  it('answers 404 to non-members, and for unknown or malformed ids', async () => {
+    for (const path of [
+      `/orgs/${orgId}/documents`,
+      `/orgs/00000000-0000-4000-8000-000000000000/documents`,
+      '/orgs/not-a-uuid/documents',
+    ]) {
+      expect((await as(outsider).get(path).expect(404)).body.error).toBe('not_found');
+    }
+    await as(outsider).post(`/orgs/${orgId}/members`, { email: outsider.email, role: 'owner' }).expect(404);
+  });
+
+  it('lets owners and admins add existing users; only owners add owners', async () => {
+    const newcomer = await signUp(t);
+    expect(
+      (await as(member).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(403)).body
+        .error,
+    ).toBe('insufficient_role');
+    expect(
+      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'owner' }).expect(403)).body.error,
+    ).toBe('insufficient_role');
+    expect(
+      (await as(admin).post(`/orgs/${orgId}/members`, { email: 'nobody@example.com', role: 'member' }).expect(404)).body
+        .error,
+    ).toBe('not_found');
+    await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email.toUpperCase(), role: 'member' }).expect(201);
+    expect(
+      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(409)).body
+        .error,
+    ).toBe('already_member');
+    expect(
+      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'king' }).expect(400)).body.error,
+    ).toBe('validation_failed');
+    await as(newcomer).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(204);
+  });
+
+  it('changes roles: admins manage non-owners, only an owner grants or takes owner', async () => {
+    expect(
+      (await as(admin).patch(`/orgs/${orgId}/members/${member.id}`, { role: 'owner' }).expect(403)).body.error,
+    ).toBe('insufficient_role');
+    expect(
+      (await as(admin).patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'member' }).expect(403)).body.error,
+    ).toBe('insufficient_role');
+    expect(
+      (await as(member).patch(`/orgs/${orgId}/members/${member.id}`, { role: 'admin' }).expect(403)).body.error,
+    ).toBe('insufficient_role');
+    const res = await as(admin).patch(`/orgs/${orgId}/members/${member.id}`, { role: 'admin' }).expect(200);
+    expect(res.body).toEqual({ userId: member.id, role: 'admin' });
+    await as(owner).patch(`/orgs/${orgId}/members/${member.id}`, { role: 'member' }).expect(200);
+    await as(owner).patch(`/orgs/${orgId}/members/${outsider.id}`, { role: 'member' }).expect(404);
+  });
+
+  it('keeps at least one owner', async () => {
+    expect(
+      (await as(owner).patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'admin' }).expect(409)).body.error,
+    ).toBe('last_owner');
+    expect((await as(owner).delete(`/orgs/${orgId}/members/${owner.id}`).expect(409)).body.error).toBe('last_owner');
+
+    // With a second owner, either can step down; two at once cannot leave none.
+    await as(owner).patch(`/orgs/${orgId}/members/${admin.id}`, { role: 'owner' }).expect(200);
+    const [a, b] = await Promise.all([
+      as(owner).patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'admin' }),
+      as(admin).patch(`/orgs/${orgId}/members/${admin.id}`, { role: 'admin' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const owners = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM org_members WHERE org_id = $1 AND role = 'owner'`,
+      [orgId],
+    );
+    expect(owners[0].n).toBe(1);
+    // Restore: Olivia owner, Adam admin.
+    const stillOwner = a.status === 200 ? admin : owner;
+    await as(stillOwner).patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'owner' }).expect(200);
+    await as(owner).patch(`/orgs/${orgId}/members/${admin.id}`, { role: 'admin' }).expect(200);
+  });
+
+  it('removes members: managers remove others, admins never an owner, anyone may leave', async () => {
+    const leaver = await signUp(t);
+    await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
+    await as(member).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(403);
+    await as(admin).delete(`/orgs/${orgId}/members/${owner.id}`).expect(403);
+    await as(leaver).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(204);
+    await as(leaver).get(`/orgs/${orgId}/documents`).expect(404);
+    await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
+    await as(admin).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(204);
+  });
+
+  it('shares documents among members, and shows a deleted author as "Deleted user"', async () => {
+    const doc = await as(member).post(`/orgs/${orgId}/documents`, { title: 'Plan', body: 'Ship it.' }).expect(201);
+    expect(doc.body).toEqual({
+      id: expect.any(String),
+      title: 'Plan',
+      body: 'Ship it.',
+      authorId: member.id,
+      authorName: 'Mia Member',
+      createdAt: expect.any(String),
+    });
+    await as(outsider).post(`/orgs/${orgId}/documents`, { title: 'x', body: 'y' }).expect(404);
+    await as(owner).post(`/orgs/${orgId}/documents`, { title: '', body: 'y' }).expect(400);
+
+    const ghost = await signUp(t, undefined, undefined, 'Gone Soon');
+    await as(owner).post(`/orgs/${orgId}/members`, { email: ghost.email, role: 'member' }).expect(201);
+    const ghostDoc = await as(ghost).post(`/orgs/${orgId}/documents`, { title: 'Notes', body: 'by ghost' }).expect(201);
+    await t.dataSource.query('DELETE FROM users WHERE id = $1', [ghost.id]);
+
+    const list = await as(admin).get(`/orgs/${orgId}/documents`).expect(200);
+    const byId = new Map(list.body.map((d: { id: string }) => [d.id, d]));
+    expect(byId.get(doc.body.id)).toMatchObject({ authorId: member.id, authorName: 'Mia Member' });
+    expect(byId.get(ghostDoc.body.id)).toMatchObject({ authorId: null, authorName: 'Deleted user', body: 'by ghost' });
+  });
+
+  it('audits membership changes', async () => {
+    const actions = await t.dataSource.query(`SELECT DISTINCT action FROM audit_log WHERE target = $1`, [
+      `org:${orgId}`,
+    ]);
+    expect(actions.map((a: { action: string }) => a.action).sort()).toEqual([
+      'org.created',
+      'org.member_added',
+      'org.member_removed',
+      'org.role_changed',
+    ]);
+  });
+});

@@ -1,0 +1,161 @@
+import Redis from 'ioredis';
+import { RateLimitStore, RedisRateLimitStore } from '../../src/rate-limit/rate-limit.store';
+import { startTestApp, TestApp } from '../support/test-app';
+import { bearer, PASSWORD, signUp, uniqueEmail } from '../support/users';
+
+const MINUTE = 60_000;
+
+/** Each test gets a fresh app and database, so counters start at zero. */
+describe('rate limits (PostgreSQL store)', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+  afterEach(() => t.close());
+
+  const expect429 = (
+    res: { status: number; body: { error: string }; headers: Record<string, string> },
+    maxSeconds: number,
+  ) => {
+    expect(res.status).toBe(429);
+    expect(res.body.error).toBe('too_many_requests');
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
+  };
+
+  it('login: 10 failed attempts per account per 15 minutes, then even the right password waits', async () => {
+    const user = await signUp(t);
+    const other = await signUp(t);
+    for (let i = 0; i < 10; i++) {
+      await t.http
+        .post('/auth/login')
+        .send({ email: user.email, password: `Wrong-${i}-pw` })
+        .expect(401);
+    }
+    expect429(await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }), 15 * 60);
+    // Per account: another one is unaffected.
+    await t.http.post('/auth/login').send({ email: other.email, password: PASSWORD }).expect(200);
+    t.clock.advance(15 * MINUTE);
+    await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+  });
+
+  it('login: successful attempts do not count toward the failure limit', async () => {
+    const user = await signUp(t);
+    for (let i = 0; i < 9; i++)
+      await t.http.post('/auth/login').send({ email: user.email, password: 'Wrong-pw-1' }).expect(401);
+    for (let i = 0; i < 5; i++)
+      await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    await t.http.post('/auth/login').send({ email: user.email, password: 'Wrong-pw-1' }).expect(401);
+    expect((await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD })).status).toBe(429);
+  });
+
+  it('login: 100 attempts per IP per 15 minutes', async () => {
+    for (let i = 0; i < 100; i++) {
+      await t.http
+        .post('/auth/login')
+        .send({ email: uniqueEmail('spray'), password: 'Wrong-pw-1' })
+        .expect(401);
+    }
+    expect429(await t.http.post('/auth/login').send({ email: uniqueEmail('spray'), password: 'Wrong-pw-1' }), 15 * 60);
+  });
+
+  it('signup: 20 per IP per hour', async () => {
+    for (let i = 0; i < 20; i++) await signUp(t);
+    expect429(await t.http.post('/auth/signup').send({ email: uniqueEmail(), password: PASSWORD }), 3600);
+    t.clock.advance(60 * MINUTE);
+    await signUp(t);
+  });
+
+  it('password/forgot: 5 per account per hour', async () => {
+    const { email } = await signUp(t);
+    for (let i = 0; i < 5; i++) await t.http.post('/auth/password/forgot').send({ email }).expect(202);
+    expect429(await t.http.post('/auth/password/forgot').send({ email }), 3600);
+    // The same answer for an address with no account: the limit reveals nothing.
+    const ghost = uniqueEmail('ghost');
+    for (let i = 0; i < 5; i++) await t.http.post('/auth/password/forgot').send({ email: ghost }).expect(202);
+    expect((await t.http.post('/auth/password/forgot').send({ email: ghost })).status).toBe(429);
+  });
+
+  it('password/forgot: 20 per IP per hour', async () => {
+    for (let i = 0; i < 20; i++) await t.http.post('/auth/password/forgot').send({ email: uniqueEmail() }).expect(202);
+    expect429(await t.http.post('/auth/password/forgot').send({ email: uniqueEmail() }), 3600);
+  });
+
+  it('password/reset: 30 per IP per 15 minutes', async () => {
+    const body = { token: 'not-a-token', newPassword: 'A-brand-new-Passphrase-7' };
+    for (let i = 0; i < 30; i++) await t.http.post('/auth/password/reset').send(body).expect(400);
+    expect429(await t.http.post('/auth/password/reset').send(body), 15 * 60);
+  });
+
+  it('never limits nor writes on authenticated reads', async () => {
+    const user = await signUp(t);
+    const before = (await t.dataSource.query('SELECT count(*)::int AS n FROM rate_limits'))[0].n;
+    for (let i = 0; i < 150; i++) await t.http.get('/me').set(bearer(user.token)).expect(200);
+    expect((await t.dataSource.query('SELECT count(*)::int AS n FROM rate_limits'))[0].n).toBe(before);
+  });
+
+  it('keeps no address or email in clear in its counters', async () => {
+    const { email } = await signUp(t);
+    await t.http.post('/auth/login').send({ email, password: 'Wrong-pw-1' }).expect(401);
+    const dump = JSON.stringify(await t.dataSource.query('SELECT key FROM rate_limits'));
+    expect(dump).not.toContain(email);
+    expect(dump).not.toContain('127.0.0.1');
+  });
+
+  it('counts concurrent hits exactly', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        t.http.post('/auth/password/reset').send({ token: 'x', newPassword: 'A-brand-new-Passphrase-7' }),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(0);
+    const [row] = await t.dataSource.query(`SELECT count FROM rate_limits WHERE key LIKE 'reset-ip:%'`);
+    expect(row.count).toBe(25);
+  });
+});
+
+/** The Redis store keeps the same windows; these run where a Redis is given (CI sets TEST_REDIS_URL). */
+const redisUrl = process.env.TEST_REDIS_URL;
+(redisUrl ? describe : describe.skip)('rate limits (Redis store)', () => {
+  let redis: Redis;
+  let store: RedisRateLimitStore;
+  const prefix = `authd-test:${process.pid}:${Date.now()}:`;
+
+  beforeAll(() => {
+    redis = new Redis(redisUrl!);
+    store = new RedisRateLimitStore(redis, prefix);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('counts hits in a fixed window and starts a new one when it ends', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    expect(await store.peek('k', now)).toEqual({ count: 0, resetAt: now });
+    const first = await store.hit('k', MINUTE, now);
+    expect(first).toEqual({ count: 1, resetAt: new Date(now.getTime() + MINUTE) });
+    const hits = await Promise.all(
+      Array.from({ length: 20 }, () => store.hit('k', MINUTE, new Date(now.getTime() + 1000))),
+    );
+    expect(Math.max(...hits.map((h) => h.count))).toBe(21);
+    expect((await store.peek('k', new Date(now.getTime() + 2000))).count).toBe(21);
+    const later = new Date(now.getTime() + MINUTE);
+    expect((await store.peek('k', later)).count).toBe(0);
+    expect(await store.hit('k', MINUTE, later)).toEqual({ count: 1, resetAt: new Date(later.getTime() + MINUTE) });
+  });
+
+  it('is what the app uses when REDIS_URL is set', async () => {
+    const t = await startTestApp({ env: { REDIS_URL: redisUrl! } });
+    try {
+      expect(t.app.get(RateLimitStore)).toBeInstanceOf(RedisRateLimitStore);
+      const { email } = await signUp(t);
+      await t.http.post('/auth/login').send({ email, password: 'Wrong-pw-1' }).expect(401);
+      expect((await t.dataSource.query('SELECT count(*)::int AS n FROM rate_limits'))[0].n).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
