@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -10,7 +11,9 @@ import { MailModule } from './mail';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { StepUpModule } from './step-up/step-up.module';
 import { TasksModule } from './tasks';
+import { TwoFactorModule } from './two-factor/two-factor.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -30,6 +33,9 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         AuthModule,
+        TwoFactorModule,
+        StepUpModule,
+        ApiKeysModule,
         OrganizationsModule,
         HealthModule,
       ],

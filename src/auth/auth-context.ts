@@ -1,21 +1,52 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AuthenticatedSession } from '../sessions/sessions.service';
+import type { SessionContext } from '../sessions/sessions.service';
+import type { UserView } from '../users/user.dto';
 
 export const IS_PUBLIC = Symbol('public');
+export const ALLOWS_API_KEY = Symbol('allows-api-key');
 
 /** Opts a route out of the global SessionAuthGuard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-export type AuthContext = AuthenticatedSession;
+/**
+ * Lets an API key reach the route. Routes are session-only unless marked: API keys never reach
+ * sessions, step-up, API keys, password, email, 2FA or deletion.
+ */
+export const AllowApiKey = () => SetMetadata(ALLOWS_API_KEY, true);
+
+export interface SessionAuth {
+  kind: 'session';
+  user: UserView;
+  session: SessionContext;
+}
+
+export interface ApiKeyAuth {
+  kind: 'api-key';
+  user: UserView;
+  apiKey: { id: string };
+}
+
+export type AuthContext = SessionAuth | ApiKeyAuth;
 
 export interface AuthenticatedRequest extends Request {
   auth?: AuthContext;
 }
 
-/** The request's authentication, as the SessionAuthGuard resolved it. */
-export const CurrentAuth = createParamDecorator((_: unknown, context: ExecutionContext): AuthContext => {
+function authOf(context: ExecutionContext): AuthContext {
   const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
-  if (!auth) throw new Error('CurrentAuth used on a route without authentication');
+  if (!auth) throw new Error('authentication was not resolved for this route');
+  return auth;
+}
+
+/** The request's authentication, session or API key, as the SessionAuthGuard resolved it. */
+export const CurrentAuth = createParamDecorator((_: unknown, context: ExecutionContext): AuthContext =>
+  authOf(context),
+);
+
+/** The request's session; the guard has already refused API keys on routes that use this. */
+export const CurrentSession = createParamDecorator((_: unknown, context: ExecutionContext): SessionAuth => {
+  const auth = authOf(context);
+  if (auth.kind !== 'session') throw new Error('CurrentSession used on a route that allows API keys');
   return auth;
 });

@@ -17,8 +17,8 @@ import { AppConfig } from '../config';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
 import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie';
 import { UserDto } from '../users/user.dto';
-import { CurrentAuth, Public } from './auth-context';
-import type { AuthContext } from './auth-context';
+import { CurrentSession, Public } from './auth-context';
+import type { SessionAuth } from './auth-context';
 import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
 import { Authenticated, AuthService } from './auth.service';
 
@@ -49,7 +49,10 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @RateLimitByIp('loginAttemptsPerIp')
   @ApiOkResponse({ type: AuthResultDto })
-  @ApiUnauthorizedResponse({ description: '`invalid_credentials`, the same for an unknown email' })
+  @ApiUnauthorizedResponse({
+    description:
+      '`invalid_credentials` (the same for an unknown email); with two-factor on, `totp_required` or `invalid_totp`',
+  })
   async login(
     @Body() body: LoginDto,
     @Client() client: ClientInfo,
@@ -63,7 +66,7 @@ export class AuthController {
   @ApiCookieAuth()
   @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })
   async logout(
-    @CurrentAuth() auth: AuthContext,
+    @CurrentSession() auth: SessionAuth,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {

@@ -10,10 +10,11 @@ import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, UserView, userView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
-import type { AuthContext } from './auth-context';
+import type { SessionAuth } from './auth-context';
 import { LoginDto, SignupDto } from './auth.dto';
 import { PasswordResetToken } from './password-reset-token.entity';
 
@@ -34,6 +35,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly limiter: RateLimiter,
+    private readonly twoFactor: TwoFactorService,
   ) {}
 
   async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
@@ -60,14 +62,16 @@ export class AuthService {
       ? await this.passwords.verify(user.passwordHash, input.password)
       : await this.passwords.verifyNothing(input.password);
     if (!user || !valid) {
-      await this.limiter.record('loginFailuresPerAccount', email);
-      await this.audit.record({
-        action: 'user.login_failed',
-        actor: { id: user?.id ?? null, email },
-        client,
-        details: { reason: user ? 'wrong_password' : 'unknown_email' },
-      });
+      await this.loginFailed(email, user?.id ?? null, user ? 'wrong_password' : 'unknown_email', client);
       throw new DomainError('invalid_credentials');
+    }
+    if (user.twoFactorEnabled) {
+      // The password was right; the second factor decides. A wrong code counts as a failure.
+      if (!input.totpCode) throw new DomainError('totp_required');
+      if (!(await this.twoFactor.verify(user.id, input.totpCode))) {
+        await this.loginFailed(email, user.id, 'wrong_totp', client);
+        throw new DomainError('invalid_totp');
+      }
     }
     return this.txHost.withTransaction(async () => {
       const session = await this.sessions.issue(user.id, client, 'password');
@@ -76,8 +80,13 @@ export class AuthService {
     });
   }
 
+  private async loginFailed(email: string, userId: string | null, reason: string, client: ClientInfo): Promise<void> {
+    await this.limiter.record('loginFailuresPerAccount', email);
+    await this.audit.record({ action: 'user.login_failed', actor: { id: userId, email }, client, details: { reason } });
+  }
+
   @Transactional()
-  async logout(auth: AuthContext, client: ClientInfo): Promise<void> {
+  async logout(auth: SessionAuth, client: ClientInfo): Promise<void> {
     await this.sessions.revoke(auth.user.id, auth.session.id);
     await this.audit.record({ action: 'user.logout', actor: auth.user, client, target: `session:${auth.session.id}` });
   }

@@ -5,14 +5,16 @@ import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { clearSessionCookie, readCookie, sessionCookieName } from '../sessions/session-cookie';
 import { SessionsService } from '../sessions/sessions.service';
-import { AuthenticatedRequest, IS_PUBLIC } from './auth-context';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { API_KEY_PREFIX } from '../api-keys/api-key.entity';
+import { ALLOWS_API_KEY, AuthenticatedRequest, IS_PUBLIC } from './auth-context';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
- * Global: every route needs a session unless marked @Public(). A bearer token or the session
- * cookie is resolved in one query; a cookie-authenticated unsafe request must also come from a
+ * Global: every route needs a session unless marked @Public(); an API key (`Bearer ak_…`) reaches
+ * only routes marked @AllowApiKey(). A bearer token or the session cookie is resolved in one query; a cookie-authenticated unsafe request must also come from a
  * trusted origin (CSRF), which is checked first since it needs no query.
  */
 @Injectable()
@@ -23,6 +25,7 @@ export class SessionAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
     private readonly config: AppConfig,
   ) {
     this.cookieName = sessionCookieName(config);
@@ -30,16 +33,24 @@ export class SessionAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (bearer?.startsWith(API_KEY_PREFIX)) {
+      if (!this.reflector.getAllAndOverride<boolean>(ALLOWS_API_KEY, targets)) {
+        throw new DomainError('api_key_not_allowed');
+      }
+      request.auth = await this.apiKeys.authenticate(bearer);
+      return true;
+    }
     const token = bearer ?? readCookie(request, this.cookieName);
     if (!token) throw new DomainError('unauthenticated');
     if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
       throw new DomainError('csrf_rejected');
     }
     try {
-      request.auth = await this.sessions.authenticate(token);
+      request.auth = { kind: 'session', ...(await this.sessions.authenticate(token)) };
     } catch (error) {
       // A dead cookie is cleared so the browser stops sending it.
       if (!bearer && error instanceof DomainError)

@@ -9,15 +9,25 @@ export const ERRORS = {
     status: 400,
     message: 'Choose a password of 8 to 128 characters that is not a common or easily guessed one.',
   },
+  totp_setup_required: { status: 400, message: 'Start with POST /me/2fa/totp/setup, then enable with a code.' },
   invalid_token: { status: 400, message: 'This link or token is unknown, expired or already used.' },
   unauthenticated: { status: 401, message: 'Authentication is required.' },
   invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
+  totp_required: {
+    status: 401,
+    message: 'Enter the code from your authenticator app (or a recovery code) as totpCode.',
+  },
+  invalid_totp: { status: 401, message: 'The authenticator or recovery code is wrong or already used.' },
   session_expired: { status: 401, message: 'The session has ended; sign in again.' },
   csrf_rejected: { status: 403, message: 'The request did not come from a trusted origin.' },
+  step_up_required: { status: 403, message: 'Confirm your identity with POST /auth/confirm.' },
+  api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
   insufficient_role: { status: 403, message: 'Your role in this organization does not allow this.' },
   not_found: { status: 404, message: 'Not found.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   already_member: { status: 409, message: 'This user is already a member of the organization.' },
+  totp_already_enabled: { status: 409, message: 'Two-factor authentication is already on; turn it off first.' },
+  totp_not_enabled: { status: 409, message: 'Two-factor authentication is not on.' },
   last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
@@ -37,13 +47,15 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     readonly extra: ErrorExtra = {},
     message?: string,
+    /** Where API.md gives one code two statuses (invalid_totp: 401 at login, 400 when enabling). */
+    private readonly statusOverride?: number,
   ) {
     super(message ?? ERRORS[code].message);
     this.name = 'DomainError';
   }
 
   get status(): number {
-    return ERRORS[this.code].status;
+    return this.statusOverride ?? ERRORS[this.code].status;
   }
 }
 

@@ -67,6 +67,11 @@ export class AppConfig implements AppConfigValues {
     return this.nodeEnv === 'production';
   }
 
+  /** The name people know the service by: MAIL_FROM's display name ("Auth" in "Auth <no-reply@…>"). */
+  get serviceName(): string {
+    return /^\s*"?([^"<]+?)"?\s*</.exec(this.mailFrom)?.[1] ?? this.mailFrom;
+  }
+
   /** Cookies are Secure (and the session cookie `__Host-` prefixed) only when APP_URL is https. */
   get secureCookies(): boolean {
     return this.appUrl.startsWith('https:');

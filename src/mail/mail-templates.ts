@@ -6,6 +6,8 @@ import Handlebars from 'handlebars';
 export interface MailContexts {
   'password-reset': { resetUrl: string; expiresInMinutes: number };
   'password-changed': { changedAt: string };
+  'two-factor-enabled': { at: string };
+  'two-factor-disabled': { at: string };
 }
 
 export type MailTemplate = keyof MailContexts;
@@ -13,6 +15,8 @@ export type MailTemplate = keyof MailContexts;
 const SUBJECTS: { [T in MailTemplate]: string } = {
   'password-reset': 'Reset your password',
   'password-changed': 'Your password was changed',
+  'two-factor-enabled': 'Two-factor authentication is on',
+  'two-factor-disabled': 'Two-factor authentication was turned off',
 };
 
 export interface RenderedMail {

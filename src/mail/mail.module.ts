@@ -8,11 +8,6 @@ import { OutboxRelay } from './outbox-relay.service';
 import { OutboxService } from './outbox.service';
 import { mailTransport } from './transports';
 
-/** "Auth" from "Auth <no-reply@example.com>": the name mails sign with. */
-function productName(mailFrom: string): string {
-  return /^\s*"?([^"<]+?)"?\s*</.exec(mailFrom)?.[1] ?? mailFrom;
-}
-
 @Global()
 @Module({
   imports: [
@@ -28,7 +23,7 @@ function productName(mailFrom: string): string {
     {
       provide: MailRenderer,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => new MailRenderer(productName(config.mailFrom)),
+      useFactory: (config: AppConfig) => new MailRenderer(config.serviceName),
     },
     OutboxService,
     MailDelivery,

@@ -9,7 +9,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentAuth } from '../auth/auth-context';
+import { AllowApiKey, CurrentAuth } from '../auth/auth-context';
 import type { AuthContext } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -31,6 +31,7 @@ const Id = (name: string) => Param(name, new ParseUUIDPipe({ exceptionFactory: (
 @ApiTags('organizations')
 @ApiCookieAuth()
 @ApiNotFoundResponse({ description: '`not_found`: no such organization, or the caller is not a member' })
+@AllowApiKey()
 @Controller('orgs')
 export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}

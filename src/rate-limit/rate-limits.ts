@@ -15,6 +15,7 @@ export const RATE_LIMITS = {
   passwordForgotPerAccount: { name: 'forgot-account', limit: 5, windowMs: HOUR },
   passwordForgotPerIp: { name: 'forgot-ip', limit: 20, windowMs: HOUR },
   passwordResetPerIp: { name: 'reset-ip', limit: 30, windowMs: 15 * MINUTE },
+  confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE },
 } as const satisfies Record<string, RateRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

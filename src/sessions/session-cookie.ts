@@ -38,3 +38,9 @@ export function readCookie(request: Request, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** A replaced token travels in the cookie and in X-Session-Token, for clients that hold it themselves. */
+export function sendRotatedToken(response: Response, config: AppConfig, token: string, expiresAt: Date): void {
+  setSessionCookie(response, config, token, expiresAt);
+  response.setHeader('X-Session-Token', token);
+}

@@ -8,7 +8,7 @@ import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { UserView } from '../users/user.dto';
+import { USER_VIEW_COLUMNS, UserView, userViewFromRow, UserViewRow } from '../users/user.dto';
 import { deviceName } from './device-name';
 import { AuthMethod, Session } from './session.entity';
 
@@ -40,27 +40,17 @@ export interface AuthenticatedSession {
  */
 const RESOLVE_SQL = `
   SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
-         u.id AS user_id, u.email, u.name, u.password_hash IS NOT NULL AS has_password, u.email_verified_at,
-         u.two_factor_enabled, u.sso_provider_id, u.deletion_scheduled_for, u.created_at AS user_created_at
+         ${USER_VIEW_COLUMNS}
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.token_hash = $1`;
 
-interface ResolvedRow {
+interface ResolvedRow extends UserViewRow {
   id: string;
   created_at: Date;
   last_active_at: Date;
   expires_at: Date;
   reauthenticated_at: Date;
   revoked_at: Date | null;
-  user_id: string;
-  email: string;
-  name: string | null;
-  has_password: boolean;
-  email_verified_at: Date | null;
-  two_factor_enabled: boolean;
-  sso_provider_id: string | null;
-  deletion_scheduled_for: Date | null;
-  user_created_at: Date;
 }
 
 @Injectable()
@@ -124,18 +114,26 @@ export class SessionsService {
         expiresAt: row.expires_at,
         reauthenticatedAt: row.reauthenticated_at,
       },
-      user: {
-        id: row.user_id,
-        email: row.email,
-        name: row.name,
-        emailVerifiedAt: row.email_verified_at,
-        twoFactorEnabled: row.two_factor_enabled,
-        hasPassword: row.has_password,
-        ssoProviderId: row.sso_provider_id,
-        deletionScheduledFor: row.deletion_scheduled_for,
-        createdAt: row.user_created_at,
-      },
+      user: userViewFromRow(row),
     };
+  }
+
+  /**
+   * Re-authentication of a live session: a new token replaces the old one at once (the old one
+   * answers 401 from now on) and reauthenticated_at moves to now.
+   */
+  async reauthenticate(userId: string, sessionId: string): Promise<IssuedSession & { reauthenticatedAt: Date }> {
+    const now = this.clock.now();
+    const token = generateToken();
+    const [rows] = await this.txHost.tx.query(
+      `UPDATE sessions SET token_hash = $3, reauthenticated_at = $4, last_active_at = $4
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+        RETURNING expires_at`,
+      [sessionId, userId, hashToken(token), now],
+    );
+    if (rows.length === 0) throw new DomainError('session_expired', { reason: 'revoked' });
+    const expiresAt: Date = rows[0].expires_at;
+    return { id: sessionId, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt), reauthenticatedAt: now };
   }
 
   idleExpiry(lastActiveAt: Date, expiresAt: Date): Date {

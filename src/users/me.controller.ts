@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { CurrentAuth } from '../auth/auth-context';
+import { AllowApiKey, CurrentAuth } from '../auth/auth-context';
 import type { AuthContext } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -16,12 +16,14 @@ export class MeController {
 
   /** Answered from the session lookup itself: no second query. */
   @Get()
+  @AllowApiKey()
   @ApiOkResponse({ type: UserDto })
   me(@CurrentAuth() auth: AuthContext): UserDto {
     return UserDto.of(auth.user);
   }
 
   @Patch()
+  @AllowApiKey()
   @ApiOkResponse({ type: UserDto })
   async update(
     @CurrentAuth() auth: AuthContext,

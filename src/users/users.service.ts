@@ -74,6 +74,10 @@ export class UsersService {
     return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
   }
 
+  async setTwoFactorEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.users.update({ id }, { twoFactorEnabled: enabled, updatedAt: this.clock.now() });
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.update({ id }, { passwordHash, updatedAt: this.clock.now() });
   }

@@ -34,3 +34,9 @@ export async function signUp(t: TestApp, email = uniqueEmail(), password = PASSW
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Re-authenticates with the password; answers the rotated token. */
+export async function confirmPassword(t: TestApp, token: string, password = PASSWORD): Promise<string> {
+  const res = await t.http.post('/auth/confirm').set(bearer(token)).send({ password }).expect(200);
+  return res.body.session.token;
+}

@@ -1,0 +1,53 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentSession } from '../auth/auth-context';
+import type { SessionAuth } from '../auth/auth-context';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { DomainError } from '../common/errors';
+import { RequireStepUp } from '../step-up/step-up.guard';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeysService } from './api-keys.service';
+
+@ApiTags('api-keys')
+@ApiCookieAuth()
+@Controller('me/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Get()
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
+    return this.apiKeys.list(auth.user.id);
+  }
+
+  @Post()
+  @RequireStepUp()
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  create(
+    @CurrentSession() auth: SessionAuth,
+    @Body() body: CreateApiKeyDto,
+    @Client() client: ClientInfo,
+  ): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(auth.user, body.name, client);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'no such key among the caller’s' })
+  async revoke(
+    @CurrentSession() auth: SessionAuth,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') })) id: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.apiKeys.revoke(auth.user, id, client);
+  }
+}

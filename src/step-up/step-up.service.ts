@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { SessionAuth } from '../auth/auth-context';
+import type { ClientInfo } from '../common/client-info';
+import { DomainError } from '../common/errors';
+import { AppConfig } from '../config';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { TwoFactorService } from '../two-factor/two-factor.service';
+import { PasswordService } from '../users/password.service';
+import { UsersService } from '../users/users.service';
+
+export interface Confirmation {
+  reauthenticatedAt: Date;
+  stepUpExpiresAt: Date;
+  session: IssuedSession;
+}
+
+export interface ConfirmInput {
+  password?: string;
+  totpCode?: string;
+}
+
+/** Re-authentication of the current session, with a fresh token each time (OWASP ASVS 5.0, 7.2.4). */
+@Injectable()
+export class StepUpService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly twoFactor: TwoFactorService,
+    private readonly sessions: SessionsService,
+    private readonly limiter: RateLimiter,
+    private readonly audit: AuditService,
+  ) {}
+
+  async confirm(auth: SessionAuth, input: ConfirmInput, client: ClientInfo): Promise<Confirmation> {
+    if ((input.password === undefined) === (input.totpCode === undefined)) {
+      throw new DomainError('validation_failed', {
+        details: [{ field: 'password', problems: ['send either password or totpCode'] }],
+      });
+    }
+    const { user } = auth;
+    await this.limiter.assertNotExhausted('confirmFailuresPerUser', user.id);
+    if (input.password !== undefined) {
+      const { passwordHash } = await this.users.getById(user.id);
+      const valid = passwordHash
+        ? await this.passwords.verify(passwordHash, input.password)
+        : await this.passwords.verifyNothing(input.password);
+      if (!valid) await this.fail(auth, 'invalid_credentials', client);
+    } else if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode!))) {
+      await this.fail(auth, 'invalid_totp', client);
+    }
+    return this.txHost.withTransaction(async () => {
+      const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(user.id, auth.session.id);
+      await this.audit.record({ action: 'user.step_up', actor: user, client, target: `session:${auth.session.id}` });
+      return {
+        reauthenticatedAt,
+        stepUpExpiresAt: new Date(reauthenticatedAt.getTime() + this.config.stepUpWindowMs),
+        session,
+      };
+    });
+  }
+
+  private async fail(
+    auth: SessionAuth,
+    code: 'invalid_credentials' | 'invalid_totp',
+    client: ClientInfo,
+  ): Promise<never> {
+    await this.limiter.record('confirmFailuresPerUser', auth.user.id);
+    await this.audit.record({
+      action: 'user.step_up_failed',
+      actor: auth.user,
+      client,
+      target: `session:${auth.session.id}`,
+      details: { reason: code },
+    });
+    throw new DomainError(code);
+  }
+}

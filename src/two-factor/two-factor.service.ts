@@ -1,0 +1,180 @@
+import { randomInt } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { generateSecret, generateURI, verifySync } from 'otplib';
+import type { VerifyResult as TotpVerifyResult } from 'otplib';
+import { AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { Cipher, hashToken } from '../common/crypto';
+import { DomainError } from '../common/errors';
+import { AppConfig } from '../config';
+import { OutboxService } from '../mail';
+import type { UserView } from '../users/user.dto';
+import { UsersService } from '../users/users.service';
+import { RecoveryCode, TotpFactor } from './two-factor.entity';
+
+const PERIOD_SECONDS = 30;
+/** ±1 step of clock drift between server and phone. */
+const TOLERANCE_SECONDS = PERIOD_SECONDS;
+const RECOVERY_CODES = 10;
+/** No 0/O, 1/I/L: codes are read off paper. */
+const RECOVERY_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const TOTP_CODE = /^\d{6}$/;
+
+export interface TotpSetup {
+  secret: string;
+  otpauthUrl: string;
+}
+
+/** TOTP (RFC 6238: SHA-1, 6 digits, 30 s) and single-use recovery codes. */
+@Injectable()
+export class TwoFactorService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly cipher: Cipher,
+    private readonly users: UsersService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private get factors() {
+    return this.txHost.tx.getRepository(TotpFactor);
+  }
+
+  private get recoveryCodes() {
+    return this.txHost.tx.getRepository(RecoveryCode);
+  }
+
+  /** A new pending secret, replacing any earlier pending one. */
+  async setup(user: UserView): Promise<TotpSetup> {
+    if (user.twoFactorEnabled) throw new DomainError('totp_already_enabled');
+    const secret = generateSecret();
+    await this.factors.upsert(
+      {
+        userId: user.id,
+        secret: this.seal(user.id, secret),
+        enabledAt: null,
+        lastUsedStep: null,
+        createdAt: this.clock.now(),
+      },
+      ['userId'],
+    );
+    return {
+      secret,
+      otpauthUrl: generateURI({
+        issuer: this.config.serviceName,
+        label: user.email,
+        secret,
+        period: PERIOD_SECONDS,
+        digits: 6,
+      }),
+    };
+  }
+
+  @Transactional()
+  async enable(user: UserView, code: string, client: ClientInfo): Promise<string[]> {
+    const factor = await this.factors.findOneBy({ userId: user.id });
+    if (!factor) throw new DomainError('totp_setup_required');
+    if (factor.enabledAt) throw new DomainError('totp_already_enabled');
+    const step = this.matchingStep(user.id, factor, code);
+    if (step === undefined) throw new DomainError('invalid_totp', {}, undefined, 400);
+    await this.factors.update({ userId: user.id }, { enabledAt: this.clock.now(), lastUsedStep: String(step) });
+    await this.users.setTwoFactorEnabled(user.id, true);
+    const codes = await this.replaceRecoveryCodes(user.id);
+    await this.outbox.enqueue(user.email, 'two-factor-enabled', { at: this.clock.now().toUTCString() });
+    await this.audit.record({ action: 'user.two_factor_enabled', actor: user, client, target: `user:${user.id}` });
+    return codes;
+  }
+
+  @Transactional()
+  async regenerateRecoveryCodes(user: UserView, client: ClientInfo): Promise<string[]> {
+    if (!user.twoFactorEnabled) throw new DomainError('totp_not_enabled');
+    const codes = await this.replaceRecoveryCodes(user.id);
+    await this.audit.record({
+      action: 'user.recovery_codes_regenerated',
+      actor: user,
+      client,
+      target: `user:${user.id}`,
+    });
+    return codes;
+  }
+
+  @Transactional()
+  async disable(user: UserView, client: ClientInfo): Promise<void> {
+    const { affected } = await this.factors.delete({ userId: user.id });
+    await this.recoveryCodes.delete({ userId: user.id });
+    if (!user.twoFactorEnabled && !affected) return;
+    await this.users.setTwoFactorEnabled(user.id, false);
+    if (user.twoFactorEnabled) {
+      await this.outbox.enqueue(user.email, 'two-factor-disabled', { at: this.clock.now().toUTCString() });
+      await this.audit.record({ action: 'user.two_factor_disabled', actor: user, client, target: `user:${user.id}` });
+    }
+  }
+
+  /**
+   * A sign-in or step-up code: a current TOTP code not used before, or an unused recovery code,
+   * which is spent. Both are consumed with a conditional UPDATE, so a code races to one winner.
+   */
+  async verify(userId: string, code: string): Promise<boolean> {
+    const factor = await this.factors.findOneBy({ userId });
+    if (!factor?.enabledAt) return false;
+    const trimmed = code.replace(/\s+/g, '');
+    if (TOTP_CODE.test(trimmed)) {
+      const step = this.matchingStep(userId, factor, trimmed);
+      if (step === undefined) return false;
+      const [, updated] = await this.txHost.tx.query(
+        `UPDATE totp_factors SET last_used_step = $2 WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)`,
+        [userId, step],
+      );
+      return updated > 0;
+    }
+    const [rows] = await this.txHost.tx.query(
+      `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
+      [userId, hashToken(normaliseRecoveryCode(code)), this.clock.now()],
+    );
+    return rows.length > 0;
+  }
+
+  /** The time step the code belongs to, if it is valid now (±1 step) and newer than the last one used. */
+  private matchingStep(userId: string, factor: TotpFactor, code: string): number | undefined {
+    const secret = this.cipher.open(factor.secret, `totp:${userId}`).toString('utf8');
+    // The functional API's default strategy is TOTP; its result names the matched time step.
+    const result = verifySync({
+      secret,
+      token: code,
+      epoch: Math.floor(this.clock.now().getTime() / 1000),
+      epochTolerance: TOLERANCE_SECONDS,
+      period: PERIOD_SECONDS,
+      ...(factor.lastUsedStep !== null ? { afterTimeStep: Number(factor.lastUsedStep) } : {}),
+    }) as TotpVerifyResult;
+    return result.valid ? result.timeStep : undefined;
+  }
+
+  private seal(userId: string, secret: string): Buffer {
+    return this.cipher.seal(Buffer.from(secret, 'utf8'), `totp:${userId}`);
+  }
+
+  private async replaceRecoveryCodes(userId: string): Promise<string[]> {
+    await this.recoveryCodes.delete({ userId });
+    const codes = Array.from({ length: RECOVERY_CODES }, () => newRecoveryCode());
+    const createdAt = this.clock.now();
+    await this.recoveryCodes.insert(
+      codes.map((code) => ({ userId, codeHash: hashToken(normaliseRecoveryCode(code)), createdAt })),
+    );
+    return codes;
+  }
+}
+
+/** Ten characters from a 31-letter alphabet (~50 bits), shown as XXXXX-XXXXX. */
+function newRecoveryCode(): string {
+  const chars = Array.from({ length: 10 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+function normaliseRecoveryCode(code: string): string {
+  return code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}

@@ -1,0 +1,112 @@
+import { startTestApp, TestApp } from '../support/test-app';
+import { bearer, PASSWORD, signUp } from '../support/users';
+
+const MINUTE = 60_000;
+
+describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  /** Every route API.md marks "step-up" that exists so far, with a body that would pass validation. */
+  const SENSITIVE: Array<[method: 'post' | 'delete', path: string, body?: object]> = [
+    ['post', '/me/2fa/totp/setup'],
+    ['post', '/me/2fa/totp/enable', { code: '123456' }],
+    ['post', '/me/2fa/recovery-codes'],
+    ['delete', '/me/2fa/totp'],
+    ['post', '/me/api-keys', { name: 'ci' }],
+  ];
+
+  it('lets a fresh login through, and asks again once STEP_UP_WINDOW has passed', async () => {
+    const user = await signUp(t);
+    await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
+    t.clock.advance(5 * MINUTE + 1000);
+    for (const [method, path, body] of SENSITIVE) {
+      const res = await t.http[method](path)
+        .set(bearer(user.token))
+        .send(body ?? {});
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      expect(res.body).toEqual({
+        statusCode: 403,
+        error: 'step_up_required',
+        confirmUrl: '/auth/confirm',
+        methods: ['password'],
+        maxAgeSeconds: 300,
+        message: 'Confirm your identity with POST /auth/confirm (password); the confirmation is valid for 5 minutes.',
+      });
+    }
+  });
+
+  it('confirms with the password: a new token everywhere, the old one dead at once', async () => {
+    const user = await signUp(t);
+    t.clock.advance(10 * MINUTE);
+    const res = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
+    const { session } = res.body;
+    expect(res.body.reauthenticatedAt).toBe(t.clock.now().toISOString());
+    expect(res.body.stepUpExpiresAt).toBe(new Date(t.clock.now().getTime() + 5 * MINUTE).toISOString());
+    expect(session.id).toBe(user.sessionId);
+    expect(session.token).not.toBe(user.token);
+    expect(res.headers['x-session-token']).toBe(session.token);
+    expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(new RegExp(`^sid=${session.token};`));
+
+    expect((await t.http.get('/me').set(bearer(user.token)).expect(401)).body.error).toBe('unauthenticated');
+    await t.http.post('/me/api-keys').set(bearer(session.token)).send({ name: 'ci' }).expect(201);
+    t.clock.advance(5 * MINUTE + 1);
+    await t.http.post('/me/api-keys').set(bearer(session.token)).send({ name: 'ci' }).expect(403);
+  });
+
+  it('re-authenticates only the session that confirmed', async () => {
+    const user = await signUp(t);
+    const other = await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    t.clock.advance(6 * MINUTE);
+    const fresh = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
+    await t.http.post('/me/api-keys').set(bearer(fresh.body.session.token)).send({ name: 'a' }).expect(201);
+    await t.http.post('/me/api-keys').set(bearer(other.body.session.token)).send({ name: 'b' }).expect(403);
+  });
+
+  it('refuses a wrong password, and a body with both or neither method', async () => {
+    const user = await signUp(t);
+    const wrong = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ password: 'Wrong-password-1' })
+      .expect(401);
+    expect(wrong.body.error).toBe('invalid_credentials');
+    await t.http.get('/me').set(bearer(user.token)).expect(200);
+    for (const body of [{}, { password: PASSWORD, totpCode: '123456' }]) {
+      expect((await t.http.post('/auth/confirm').set(bearer(user.token)).send(body).expect(400)).body.error).toBe(
+        'validation_failed',
+      );
+    }
+    const totp = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ totpCode: '123456' }).expect(401);
+    expect(totp.body.error).toBe('invalid_totp');
+  });
+
+  it('limits failed confirmations to 10 per user per 15 minutes', async () => {
+    const user = await signUp(t);
+    for (let i = 0; i < 10; i++) {
+      await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ password: `Wrong-${i}-pw` })
+        .expect(401);
+    }
+    const limited = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    t.clock.advance(15 * MINUTE);
+    await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
+  });
+
+  it('audits confirmations and their failures', async () => {
+    const user = await signUp(t);
+    await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: 'Wrong-pw-1' }).expect(401);
+    await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
+    const rows = await t.dataSource.query(
+      `SELECT action FROM audit_log WHERE actor_id = $1 AND action LIKE 'user.step_up%' ORDER BY id`,
+      [user.id],
+    );
+    expect(rows.map((r: { action: string }) => r.action)).toEqual(['user.step_up_failed', 'user.step_up']);
+  });
+});

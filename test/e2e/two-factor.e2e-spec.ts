@@ -1,0 +1,176 @@
+import { startTestApp, TestApp } from '../support/test-app';
+import { totpCode } from '../support/totp';
+import { bearer, PASSWORD, signUp, SignedUp } from '../support/users';
+
+const MINUTE = 60_000;
+
+describe('TOTP two-factor authentication and recovery codes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  /** Signs up and turns 2FA on; answers the secret and the recovery codes. */
+  async function enrolled(): Promise<SignedUp & { secret: string; recoveryCodes: string[] }> {
+    const user = await signUp(t);
+    const setup = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
+    const enable = await t.http
+      .post('/me/2fa/totp/enable')
+      .set(bearer(user.token))
+      .send({ code: totpCode(setup.body.secret, t.clock) })
+      .expect(200);
+    // Leave the enrolment code's time step, and the one after, behind.
+    t.clock.advance(60_000);
+    return { ...user, secret: setup.body.secret, recoveryCodes: enable.body.recoveryCodes };
+  }
+
+  const login = (email: string, totp?: string) =>
+    t.http.post('/auth/login').send({ email, password: PASSWORD, ...(totp !== undefined ? { totpCode: totp } : {}) });
+
+  it('sets up with a base32 secret and an otpauth URL naming the service', async () => {
+    const user = await signUp(t);
+    const res = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
+    expect(res.body.secret).toMatch(/^[A-Z2-7]{32}$/);
+    const url = new URL(res.body.otpauthUrl);
+    expect(url.protocol).toBe('otpauth:');
+    expect(url.searchParams.get('secret')).toBe(res.body.secret);
+    expect(url.searchParams.get('issuer')).toBe('Auth');
+    expect(decodeURIComponent(url.pathname)).toContain(user.email);
+    expect((await t.http.get('/me').set(bearer(user.token))).body.twoFactorEnabled).toBe(false);
+  });
+
+  it('enables with a right code only: 400 invalid_totp otherwise; 10 recovery codes; a mail', async () => {
+    const user = await signUp(t);
+    const before = await t.http
+      .post('/me/2fa/totp/enable')
+      .set(bearer(user.token))
+      .send({ code: '123456' })
+      .expect(400);
+    expect(before.body.error).toBe('totp_setup_required');
+    const { body } = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
+    const wrong = await t.http
+      .post('/me/2fa/totp/enable')
+      .set(bearer(user.token))
+      .send({ code: totpCode(body.secret, t.clock, 5) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toBe('invalid_totp');
+    const ok = await t.http
+      .post('/me/2fa/totp/enable')
+      .set(bearer(user.token))
+      .send({ code: totpCode(body.secret, t.clock) })
+      .expect(200);
+    expect(ok.body.recoveryCodes).toHaveLength(10);
+    expect(new Set(ok.body.recoveryCodes).size).toBe(10);
+    expect((await t.http.get('/me').set(bearer(user.token))).body.twoFactorEnabled).toBe(true);
+    await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('Two-factor authentication is on'));
+    expect((await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(409)).body.error).toBe(
+      'totp_already_enabled',
+    );
+  });
+
+  it('keeps the secret and the codes only in sealed or hashed form', async () => {
+    const user = await enrolled();
+    const dump =
+      JSON.stringify(await t.dataSource.query('SELECT * FROM totp_factors WHERE user_id = $1', [user.id])) +
+      JSON.stringify(await t.dataSource.query('SELECT * FROM recovery_codes WHERE user_id = $1', [user.id]));
+    expect(dump).not.toContain(user.secret);
+    for (const code of user.recoveryCodes) {
+      expect(dump).not.toContain(code);
+      expect(dump).not.toContain(code.replace('-', ''));
+    }
+    const [factor] = await t.dataSource.query('SELECT secret FROM totp_factors WHERE user_id = $1', [user.id]);
+    expect(factor.secret.toString('latin1')).not.toContain(user.secret);
+  });
+
+  it('asks for the code at login: totp_required without it, invalid_totp when wrong, a session when right', async () => {
+    const user = await enrolled();
+    const missing = await login(user.email).expect(401);
+    expect(missing.body.error).toBe('totp_required');
+    expect(missing.headers['set-cookie']).toBeUndefined();
+    expect((await login(user.email, '000000').expect(401)).body.error).toBe('invalid_totp');
+    const ok = await login(user.email, totpCode(user.secret, t.clock)).expect(200);
+    expect(ok.body.user.twoFactorEnabled).toBe(true);
+  });
+
+  it('accepts a code from one step before or after, and never the same code twice', async () => {
+    const user = await enrolled();
+    await login(user.email, totpCode(user.secret, t.clock, -1)).expect(200);
+    const code = totpCode(user.secret, t.clock);
+    await login(user.email, code).expect(200);
+    expect((await login(user.email, code).expect(401)).body.error).toBe('invalid_totp');
+    // An older step than the last accepted one is refused too.
+    expect((await login(user.email, totpCode(user.secret, t.clock, -1)).expect(401)).body.error).toBe('invalid_totp');
+    await login(user.email, totpCode(user.secret, t.clock, 1)).expect(200);
+    expect((await login(user.email, totpCode(user.secret, t.clock, 3)).expect(401)).body.error).toBe('invalid_totp');
+  });
+
+  it('takes each recovery code once, at login and at step-up', async () => {
+    const user = await enrolled();
+    const [first, second] = user.recoveryCodes;
+    await login(user.email, first.toLowerCase()).expect(200);
+    expect((await login(user.email, first).expect(401)).body.error).toBe('invalid_totp');
+    t.clock.advance(10 * MINUTE);
+    const confirmed = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ totpCode: second }).expect(200);
+    const again = await t.http
+      .post('/auth/confirm')
+      .set(bearer(confirmed.body.session.token))
+      .send({ totpCode: second });
+    expect(again.status).toBe(401);
+    expect(again.body.error).toBe('invalid_totp');
+  });
+
+  it('confirms step-up with an authenticator code, and lists totp among the methods', async () => {
+    const user = await enrolled();
+    t.clock.advance(10 * MINUTE);
+    const required = await t.http.post('/me/2fa/recovery-codes').set(bearer(user.token)).expect(403);
+    expect(required.body.methods).toEqual(['password', 'totp']);
+    expect(required.body.message).toContain('password or authenticator code');
+    const res = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ totpCode: totpCode(user.secret, t.clock) })
+      .expect(200);
+    await t.http.post('/me/2fa/recovery-codes').set(bearer(res.body.session.token)).expect(200);
+  });
+
+  it('replaces the recovery codes: the old ones die', async () => {
+    const user = await enrolled();
+    const res = await t.http.post('/me/2fa/recovery-codes').set(bearer(user.token)).expect(200);
+    expect(res.body.recoveryCodes).toHaveLength(10);
+    expect((await login(user.email, user.recoveryCodes[0]).expect(401)).body.error).toBe('invalid_totp');
+    await login(user.email, res.body.recoveryCodes[0]).expect(200);
+  });
+
+  it('turns off: codes no longer asked, secrets and codes deleted, a mail', async () => {
+    const user = await enrolled();
+    await t.http.delete('/me/2fa/totp').set(bearer(user.token)).expect(204);
+    expect((await t.http.get('/me').set(bearer(user.token))).body.twoFactorEnabled).toBe(false);
+    await login(user.email).expect(200);
+    expect(await t.dataSource.query('SELECT 1 FROM totp_factors WHERE user_id = $1', [user.id])).toHaveLength(0);
+    expect(await t.dataSource.query('SELECT 1 FROM recovery_codes WHERE user_id = $1', [user.id])).toHaveLength(0);
+    await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('turned off'));
+    expect((await t.http.post('/me/2fa/recovery-codes').set(bearer(user.token)).expect(409)).body.error).toBe(
+      'totp_not_enabled',
+    );
+  });
+
+  it('counts wrong codes against the login limit', async () => {
+    const user = await enrolled();
+    for (let i = 0; i < 10; i++) await login(user.email, '000000').expect(401);
+    expect((await login(user.email, totpCode(user.secret, t.clock)).expect(429)).body.error).toBe('too_many_requests');
+  });
+
+  it('audits enabling and disabling', async () => {
+    const user = await enrolled();
+    await t.http.delete('/me/2fa/totp').set(bearer(user.token)).expect(204);
+    const rows = await t.dataSource.query(
+      `SELECT action FROM audit_log WHERE actor_id = $1 AND action LIKE 'user.two_factor%' ORDER BY id`,
+      [user.id],
+    );
+    expect(rows.map((r: { action: string }) => r.action)).toEqual([
+      'user.two_factor_enabled',
+      'user.two_factor_disabled',
+    ]);
+  });
+});
