@@ -15,6 +15,7 @@ import { StepUpModule } from './step-up/step-up.module';
 import { TasksModule } from './tasks';
 import { TwoFactorModule } from './two-factor/two-factor.module';
 import { UsersModule } from './users/users.module';
+import { VerificationModule } from './verification/verification.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +37,7 @@ export class AppModule {
         TwoFactorModule,
         StepUpModule,
         ApiKeysModule,
+        VerificationModule,
         OrganizationsModule,
         HealthModule,
       ],

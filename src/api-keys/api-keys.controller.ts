@@ -13,6 +13,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { RequireStepUp } from '../step-up/step-up.guard';
+import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 
@@ -23,12 +24,14 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
+  @AllowUnverified()
   @ApiOkResponse({ type: [ApiKeyDto] })
   list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
     return this.apiKeys.list(auth.user.id);
   }
 
   @Post()
+  @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   create(
@@ -40,6 +43,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
+  @AllowUnverified()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'no such key among the caller’s' })

@@ -13,6 +13,9 @@ export type AuditAction =
   | 'user.profile_updated'
   | 'user.password_reset_requested'
   | 'user.password_reset'
+  | 'user.email_verified'
+  | 'user.email_changed'
+  | 'user.deleted_unverified'
   | 'user.step_up'
   | 'user.step_up_failed'
   | 'user.two_factor_enabled'
@@ -42,15 +45,23 @@ export class AuditService {
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
-    await this.txHost.tx.getRepository(AuditEntry).insert({
-      action: event.action,
-      actorId: event.actor.id,
-      actorEmail: event.actor.email,
-      ip: event.client?.ip.slice(0, 45) ?? null,
-      userAgent: event.client?.userAgent ?? null,
-      target: event.target ?? null,
-      details: event.details ?? null,
-      createdAt: this.clock.now(),
-    });
+    await this.recordMany([event]);
+  }
+
+  async recordMany(events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const createdAt = this.clock.now();
+    await this.txHost.tx.getRepository(AuditEntry).insert(
+      events.map((event) => ({
+        action: event.action,
+        actorId: event.actor.id,
+        actorEmail: event.actor.email,
+        ip: event.client?.ip.slice(0, 45) ?? null,
+        userAgent: event.client?.userAgent ?? null,
+        target: event.target ?? null,
+        details: event.details ?? null,
+        createdAt,
+      })),
+    );
   }
 }

@@ -15,6 +15,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
+import { AllowUnverified } from '../verification/verified.guard';
 import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie';
 import { UserDto } from '../users/user.dto';
 import { CurrentSession, Public } from './auth-context';
@@ -62,6 +63,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @AllowUnverified()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth()
   @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })

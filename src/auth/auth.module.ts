@@ -4,13 +4,20 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
+import { VerificationModule } from '../verification/verification.module';
+import { VerifiedGuard } from '../verification/verified.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { SessionAuthGuard } from './session-auth.guard';
 
 @Module({
-  imports: [UsersModule, SessionsModule, TwoFactorModule, ApiKeysModule],
+  imports: [UsersModule, SessionsModule, TwoFactorModule, ApiKeysModule, VerificationModule],
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: SessionAuthGuard }],
+  providers: [
+    AuthService,
+    // In this order: who is asking, then whether their email must be verified.
+    { provide: APP_GUARD, useClass: SessionAuthGuard },
+    { provide: APP_GUARD, useClass: VerifiedGuard },
+  ],
 })
 export class AuthModule {}

@@ -14,6 +14,7 @@ import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, UserView, userView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
+import { VerificationService } from '../verification/verification.service';
 import type { SessionAuth } from './auth-context';
 import { LoginDto, SignupDto } from './auth.dto';
 import { PasswordResetToken } from './password-reset-token.entity';
@@ -36,6 +37,7 @@ export class AuthService {
     private readonly outbox: OutboxService,
     private readonly limiter: RateLimiter,
     private readonly twoFactor: TwoFactorService,
+    private readonly verification: VerificationService,
   ) {}
 
   async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
@@ -44,6 +46,7 @@ export class AuthService {
     const passwordHash = await this.passwords.hash(input.password);
     return this.txHost.withTransaction(async () => {
       const user = await this.users.create({ email: input.email, name: input.name, passwordHash });
+      await this.verification.issue(user);
       const session = await this.sessions.issue(user.id, client, 'password');
       await this.audit.record({ action: 'user.signup', actor: user, client, target: `user:${user.id}` });
       return { user: userView(user), session };

@@ -6,6 +6,8 @@ import Handlebars from 'handlebars';
 export interface MailContexts {
   'password-reset': { resetUrl: string; expiresInMinutes: number };
   'password-changed': { changedAt: string };
+  'verify-email': { verifyUrl: string; expiresInHours: number };
+  'email-changed': { maskedEmail: string };
   'two-factor-enabled': { at: string };
   'two-factor-disabled': { at: string };
 }
@@ -15,6 +17,8 @@ export type MailTemplate = keyof MailContexts;
 const SUBJECTS: { [T in MailTemplate]: string } = {
   'password-reset': 'Reset your password',
   'password-changed': 'Your password was changed',
+  'verify-email': 'Verify your email address',
+  'email-changed': 'Your email address was changed',
   'two-factor-enabled': 'Two-factor authentication is on',
   'two-factor-disabled': 'Two-factor authentication was turned off',
 };

@@ -24,6 +24,7 @@ import {
   OrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
+import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 
 /** A malformed id is as unknown as a missing one. */
 const Id = (name: string) => Param(name, new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') }));
@@ -37,6 +38,7 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Post()
+  @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: OrganizationDto })
   create(
     @CurrentAuth() auth: AuthContext,
@@ -47,12 +49,14 @@ export class OrganizationsController {
   }
 
   @Get()
+  @AllowUnverified()
   @ApiOkResponse({ type: [OrganizationDto] })
   list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
     return this.organizations.list(auth.user.id);
   }
 
   @Post(':id/members')
+  @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: owners and admins add members; only owners add owners' })
   @ApiConflictResponse({ description: '`already_member`' })
@@ -66,6 +70,7 @@ export class OrganizationsController {
   }
 
   @Patch(':id/members/:userId')
+  @RequireVerifiedEmail()
   @ApiOkResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner grants or takes `owner`' })
   @ApiConflictResponse({ description: '`last_owner`' })
@@ -80,6 +85,7 @@ export class OrganizationsController {
   }
 
   @Delete(':id/members/:userId')
+  @RequireVerifiedEmail()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
   @ApiConflictResponse({ description: '`last_owner`' })
@@ -93,6 +99,7 @@ export class OrganizationsController {
   }
 
   @Post(':id/documents')
+  @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: DocumentDto })
   createDocument(
     @CurrentAuth() auth: AuthContext,
@@ -103,6 +110,7 @@ export class OrganizationsController {
   }
 
   @Get(':id/documents')
+  @RequireVerifiedEmail()
   @ApiOkResponse({ type: [DocumentDto] })
   listDocuments(@CurrentAuth() auth: AuthContext, @Id('id') orgId: string): Promise<DocumentDto[]> {
     return this.organizations.listDocuments(auth.user.id, orgId);

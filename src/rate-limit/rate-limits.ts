@@ -15,6 +15,9 @@ export const RATE_LIMITS = {
   passwordForgotPerAccount: { name: 'forgot-account', limit: 5, windowMs: HOUR },
   passwordForgotPerIp: { name: 'forgot-ip', limit: 20, windowMs: HOUR },
   passwordResetPerIp: { name: 'reset-ip', limit: 30, windowMs: 15 * MINUTE },
+  verifyEmailPerIp: { name: 'verify-ip', limit: 30, windowMs: 15 * MINUTE },
+  resendVerificationPerMinute: { name: 'resend-user-minute', limit: 1, windowMs: MINUTE },
+  resendVerificationPerHour: { name: 'resend-user-hour', limit: 5, windowMs: HOUR },
   confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE },
 } as const satisfies Record<string, RateRule>;
 

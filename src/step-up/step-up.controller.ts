@@ -17,6 +17,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
 import { sendRotatedToken } from '../sessions/session-cookie';
+import { AllowUnverified } from '../verification/verified.guard';
 import { StepUpService } from './step-up.service';
 
 export class ConfirmDto {
@@ -50,6 +51,7 @@ export class StepUpController {
   ) {}
 
   @Post('confirm')
+  @AllowUnverified()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ConfirmationDto, description: 'The new token is also in Set-Cookie and X-Session-Token.' })
   @ApiUnauthorizedResponse({ description: '`invalid_credentials` or `invalid_totp`' })

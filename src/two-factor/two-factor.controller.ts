@@ -13,6 +13,7 @@ import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { RequireStepUp } from '../step-up/step-up.guard';
+import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 import { TwoFactorService } from './two-factor.service';
 
 export class TotpSetupDto {
@@ -39,6 +40,7 @@ export class TwoFactorController {
 
   @Post('totp/setup')
   @HttpCode(HttpStatus.OK)
+  @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiOkResponse({ type: TotpSetupDto })
   @ApiConflictResponse({ description: '`totp_already_enabled`' })
@@ -48,6 +50,7 @@ export class TwoFactorController {
 
   @Post('totp/enable')
   @HttpCode(HttpStatus.OK)
+  @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiBadRequestResponse({ description: '`invalid_totp` for a wrong code; `totp_setup_required` before setup' })
@@ -60,6 +63,7 @@ export class TwoFactorController {
   }
 
   @Post('recovery-codes')
+  @AllowUnverified()
   @HttpCode(HttpStatus.OK)
   @RequireStepUp()
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'A new set; the old codes no longer work.' })
@@ -69,6 +73,7 @@ export class TwoFactorController {
   }
 
   @Delete('totp')
+  @AllowUnverified()
   @HttpCode(HttpStatus.NO_CONTENT)
   @RequireStepUp()
   async disable(@CurrentSession() auth: SessionAuth, @Client() client: ClientInfo): Promise<void> {

@@ -6,9 +6,11 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { UpdateProfileDto, UserDto, userView } from './user.dto';
 import { UsersService } from './users.service';
+import { AllowUnverified } from '../verification/verified.guard';
 
 @ApiTags('me')
 @ApiCookieAuth()
+@AllowUnverified()
 @ApiUnauthorizedResponse({ description: '`unauthenticated` or `session_expired` (with `reason`)' })
 @Controller('me')
 export class MeController {

@@ -1,6 +1,7 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity('users')
+@Index('users_never_verified_created_at_idx', ['createdAt'], { where: 'NOT ever_verified' })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -18,6 +19,10 @@ export class User {
 
   @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
   emailVerifiedAt: Date | null;
+
+  /** Set by the first verification and never cleared: such an account is never cleaned up as stale. */
+  @Column({ name: 'ever_verified', type: 'boolean', default: false })
+  everVerified: boolean;
 
   @Column({ name: 'two_factor_enabled', type: 'boolean', default: false })
   twoFactorEnabled: boolean;

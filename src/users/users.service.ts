@@ -74,6 +74,42 @@ export class UsersService {
     return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
   }
 
+  /** Marks the address verified if it is still the user's address; false when it has changed since. */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    const [, count] = await this.txHost.tx.query(
+      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), ever_verified = true, updated_at = $3
+        WHERE id = $1 AND email = $2`,
+      [id, email, this.clock.now()],
+    );
+    return count > 0;
+  }
+
+  /** A new, unverified address; email_taken when another account has it. */
+  async changeEmail(id: string, email: string): Promise<User> {
+    try {
+      await this.users.update(
+        { id },
+        { email: normalizeEmail(email), emailVerifiedAt: null, updatedAt: this.clock.now() },
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('email_taken');
+      throw error;
+    }
+    return this.getById(id);
+  }
+
+  /** Deletes up to `limit` never-verified accounts created before `before`; answers who went. */
+  async deleteNeverVerified(before: Date, limit: number): Promise<Array<{ id: string; email: string }>> {
+    const [rows] = await this.txHost.tx.query(
+      `DELETE FROM users WHERE id IN (
+         SELECT id FROM users WHERE NOT ever_verified AND created_at < $1
+          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id, email`,
+      [before, limit],
+    );
+    return rows;
+  }
+
   async setTwoFactorEnabled(id: string, enabled: boolean): Promise<void> {
     await this.users.update({ id }, { twoFactorEnabled: enabled, updatedAt: this.clock.now() });
   }

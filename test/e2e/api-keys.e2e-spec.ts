@@ -1,6 +1,6 @@
 import { hashToken } from '../../src/common/crypto';
 import { startTestApp, TestApp } from '../support/test-app';
-import { bearer, signUp } from '../support/users';
+import { bearer, signUpVerified } from '../support/users';
 
 describe('API keys', () => {
   let t: TestApp;
@@ -10,7 +10,7 @@ describe('API keys', () => {
   afterAll(() => t.close());
 
   it('creates a key shown once, lists it without the key, and stores only its hash', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const created = await t.http.post('/me/api-keys').set(bearer(user.token)).send({ name: 'deploy bot' }).expect(201);
     expect(created.body).toEqual({
       id: expect.any(String),
@@ -35,7 +35,7 @@ describe('API keys', () => {
   });
 
   it('authenticates as its owner where keys are allowed, and records its use at most once a minute', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const { body } = await t.http.post('/me/api-keys').set(bearer(user.token)).send({ name: 'k' }).expect(201);
     const me = await t.http.get('/me').set(bearer(body.key)).expect(200);
     expect(me.body.id).toBe(user.id);
@@ -56,7 +56,7 @@ describe('API keys', () => {
   });
 
   it('answers 403 api_key_not_allowed where only a session will do, and never satisfies step-up', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const { body } = await t.http.post('/me/api-keys').set(bearer(user.token)).send({ name: 'k' }).expect(201);
     const sessionOnly: Array<['get' | 'post' | 'delete', string, object?]> = [
       ['get', '/me/api-keys'],
@@ -80,8 +80,8 @@ describe('API keys', () => {
   });
 
   it('revokes: 204 for the owner, 404 for anyone else, and the key stops working', async () => {
-    const owner = await signUp(t);
-    const other = await signUp(t);
+    const owner = await signUpVerified(t);
+    const other = await signUpVerified(t);
     const { body } = await t.http.post('/me/api-keys').set(bearer(owner.token)).send({ name: 'k' }).expect(201);
     expect((await t.http.delete(`/me/api-keys/${body.id}`).set(bearer(other.token)).expect(404)).body.error).toBe(
       'not_found',
@@ -102,7 +102,7 @@ describe('API keys', () => {
           .expect(401)
       ).body.error,
     ).toBe('unauthenticated');
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const { body } = await t.http.post('/me/api-keys').set(bearer(user.token)).send({ name: 'k' }).expect(201);
     await t.http.delete(`/me/api-keys/${body.id}`).set(bearer(user.token)).expect(204);
     const rows = await t.dataSource.query(

@@ -1,5 +1,5 @@
 import { startTestApp, TestApp } from '../support/test-app';
-import { bearer, signUp, SignedUp } from '../support/users';
+import { bearer, signUp, SignedUp, signUpVerified } from '../support/users';
 
 describe('organizations, members and documents', () => {
   let t: TestApp;
@@ -18,10 +18,10 @@ describe('organizations, members and documents', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    owner = await signUp(t, undefined, undefined, 'Olivia Owner');
-    admin = await signUp(t, undefined, undefined, 'Adam Admin');
-    member = await signUp(t, undefined, undefined, 'Mia Member');
-    outsider = await signUp(t);
+    owner = await signUpVerified(t, undefined, undefined, 'Olivia Owner');
+    admin = await signUpVerified(t, undefined, undefined, 'Adam Admin');
+    member = await signUpVerified(t, undefined, undefined, 'Mia Member');
+    outsider = await signUpVerified(t);
     const created = await as(owner).post('/orgs', { name: 'Acme' }).expect(201);
     expect(created.body).toEqual({ id: expect.any(String), name: 'Acme', role: 'owner' });
     orgId = created.body.id;
@@ -68,7 +68,10 @@ describe('organizations, members and documents', () => {
     expect(
       (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'king' }).expect(400)).body.error,
     ).toBe('validation_failed');
-    await as(newcomer).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(204);
+    // Every /orgs/:id route needs a verified email, leaving included.
+    const unverified = await as(newcomer).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(403);
+    expect(unverified.body).toMatchObject({ error: 'email_not_verified', resendUrl: '/auth/resend-verification' });
+    await as(owner).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(204);
   });
 
   it('changes roles: admins manage non-owners, only an owner grants or takes owner', async () => {
@@ -112,7 +115,7 @@ describe('organizations, members and documents', () => {
   });
 
   it('removes members: managers remove others, admins never an owner, anyone may leave', async () => {
-    const leaver = await signUp(t);
+    const leaver = await signUpVerified(t);
     await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
     await as(member).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(403);
     await as(admin).delete(`/orgs/${orgId}/members/${owner.id}`).expect(403);
@@ -135,7 +138,7 @@ describe('organizations, members and documents', () => {
     await as(outsider).post(`/orgs/${orgId}/documents`, { title: 'x', body: 'y' }).expect(404);
     await as(owner).post(`/orgs/${orgId}/documents`, { title: '', body: 'y' }).expect(400);
 
-    const ghost = await signUp(t, undefined, undefined, 'Gone Soon');
+    const ghost = await signUpVerified(t, undefined, undefined, 'Gone Soon');
     await as(owner).post(`/orgs/${orgId}/members`, { email: ghost.email, role: 'member' }).expect(201);
     const ghostDoc = await as(ghost).post(`/orgs/${orgId}/documents`, { title: 'Notes', body: 'by ghost' }).expect(201);
     await t.dataSource.query('DELETE FROM users WHERE id = $1', [ghost.id]);

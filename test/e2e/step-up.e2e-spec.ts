@@ -1,5 +1,5 @@
 import { startTestApp, TestApp } from '../support/test-app';
-import { bearer, PASSWORD, signUp } from '../support/users';
+import { bearer, PASSWORD, signUpVerified } from '../support/users';
 
 const MINUTE = 60_000;
 
@@ -20,7 +20,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   ];
 
   it('lets a fresh login through, and asks again once STEP_UP_WINDOW has passed', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
     t.clock.advance(5 * MINUTE + 1000);
     for (const [method, path, body] of SENSITIVE) {
@@ -40,7 +40,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   });
 
   it('confirms with the password: a new token everywhere, the old one dead at once', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     t.clock.advance(10 * MINUTE);
     const res = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
     const { session } = res.body;
@@ -58,7 +58,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   });
 
   it('re-authenticates only the session that confirmed', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const other = await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
     t.clock.advance(6 * MINUTE);
     const fresh = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
@@ -67,7 +67,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   });
 
   it('refuses a wrong password, and a body with both or neither method', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const wrong = await t.http
       .post('/auth/confirm')
       .set(bearer(user.token))
@@ -85,7 +85,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   });
 
   it('limits failed confirmations to 10 per user per 15 minutes', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     for (let i = 0; i < 10; i++) {
       await t.http
         .post('/auth/confirm')
@@ -100,7 +100,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   });
 
   it('audits confirmations and their failures', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: 'Wrong-pw-1' }).expect(401);
     await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
     const rows = await t.dataSource.query(

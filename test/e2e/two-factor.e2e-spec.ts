@@ -1,6 +1,6 @@
 import { startTestApp, TestApp } from '../support/test-app';
 import { totpCode } from '../support/totp';
-import { bearer, PASSWORD, signUp, SignedUp } from '../support/users';
+import { bearer, PASSWORD, SignedUp, signUpVerified } from '../support/users';
 
 const MINUTE = 60_000;
 
@@ -13,7 +13,7 @@ describe('TOTP two-factor authentication and recovery codes', () => {
 
   /** Signs up and turns 2FA on; answers the secret and the recovery codes. */
   async function enrolled(): Promise<SignedUp & { secret: string; recoveryCodes: string[] }> {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const setup = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
     const enable = await t.http
       .post('/me/2fa/totp/enable')
@@ -29,7 +29,7 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     t.http.post('/auth/login').send({ email, password: PASSWORD, ...(totp !== undefined ? { totpCode: totp } : {}) });
 
   it('sets up with a base32 secret and an otpauth URL naming the service', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const res = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
     expect(res.body.secret).toMatch(/^[A-Z2-7]{32}$/);
     const url = new URL(res.body.otpauthUrl);
@@ -41,7 +41,7 @@ describe('TOTP two-factor authentication and recovery codes', () => {
   });
 
   it('enables with a right code only: 400 invalid_totp otherwise; 10 recovery codes; a mail', async () => {
-    const user = await signUp(t);
+    const user = await signUpVerified(t);
     const before = await t.http
       .post('/me/2fa/totp/enable')
       .set(bearer(user.token))

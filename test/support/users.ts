@@ -40,3 +40,28 @@ export async function confirmPassword(t: TestApp, token: string, password = PASS
   const res = await t.http.post('/auth/confirm').set(bearer(token)).send({ password }).expect(200);
   return res.body.session.token;
 }
+
+/** The token of the newest verification link mailed to `email` (and forgets that mail). */
+export async function verificationToken(t: TestApp, email: string): Promise<string> {
+  const mails = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Verify'));
+  const mail = mails[mails.length - 1];
+  t.mail.messages.splice(t.mail.messages.indexOf(mail), 1);
+  const link = /http:\/\/localhost:3000\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(mail.text);
+  if (!link) throw new Error(`no verification link in: ${mail.text}`);
+  return link[1];
+}
+
+/** Signs up and verifies the address through the mailed link. */
+export async function signUpVerified(
+  t: TestApp,
+  email = uniqueEmail(),
+  password = PASSWORD,
+  name?: string,
+): Promise<SignedUp> {
+  const user = await signUp(t, email, password, name);
+  await t.http
+    .post('/auth/verify-email')
+    .send({ token: await verificationToken(t, user.email) })
+    .expect(200);
+  return user;
+}

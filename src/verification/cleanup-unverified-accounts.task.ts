@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config';
+import { BATCH_SIZE } from '../tasks/batch';
+import { ScheduledTask, Task, TaskResult } from '../tasks';
+import { UsersService } from '../users/users.service';
+
+/**
+ * Deletes accounts never verified within UNVERIFIED_ACCOUNT_TTL, with everything they own, so the
+ * address can sign up again. An account verified once is never touched, whatever its address now.
+ */
+@Task()
+@Injectable()
+export class CleanupUnverifiedAccountsTask implements ScheduledTask {
+  readonly name = 'cleanup-unverified-accounts';
+  readonly schedule = '0 30 3 * * *';
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly txHost: TransactionHost,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async run(): Promise<TaskResult> {
+    const before = new Date(this.clock.now().getTime() - this.config.unverifiedAccountTtlMs);
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.txHost.withTransaction(async () => {
+        const gone = await this.users.deleteNeverVerified(before, BATCH_SIZE);
+        await this.audit.recordMany(
+          gone.map((user) => ({
+            action: 'user.deleted_unverified' as const,
+            actor: { id: null, email: null },
+            target: `user:${user.id}`,
+            details: { email: user.email },
+          })),
+        );
+        return gone.length;
+      });
+      deleted += batch;
+      if (batch < BATCH_SIZE) return { deleted };
+    }
+  }
+}

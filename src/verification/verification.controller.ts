@@ -1,0 +1,84 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { CurrentSession, Public } from '../auth/auth-context';
+import type { SessionAuth } from '../auth/auth-context';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
+import { RequireStepUp } from '../step-up/step-up.guard';
+import { UserDto } from '../users/user.dto';
+import { VerificationService } from './verification.service';
+import { AllowUnverified } from './verified.guard';
+
+export class VerifyEmailDto {
+  @ApiProperty({ description: 'the token from the verification link' })
+  @IsString()
+  @MaxLength(256)
+  token: string;
+}
+
+export class VerifiedUserDto {
+  @ApiProperty({ type: UserDto }) user: UserDto;
+}
+
+export class ChangeEmailDto {
+  @ApiProperty({ format: 'email' })
+  @IsEmail()
+  @MaxLength(320)
+  email: string;
+}
+
+@ApiTags('verification')
+@Controller()
+export class VerificationController {
+  constructor(private readonly verification: VerificationService) {}
+
+  @Public()
+  @Post('auth/verify-email')
+  @HttpCode(HttpStatus.OK)
+  @RateLimitByIp('verifyEmailPerIp')
+  @ApiOkResponse({ type: VerifiedUserDto })
+  @ApiBadRequestResponse({
+    description: '`invalid_token`: unknown, expired, used, or for an address the user no longer has',
+  })
+  async verify(@Body() body: VerifyEmailDto, @Client() client: ClientInfo): Promise<VerifiedUserDto> {
+    return { user: UserDto.of(await this.verification.verify(body.token, client)) };
+  }
+
+  @Post('auth/resend-verification')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @AllowUnverified()
+  @ApiCookieAuth()
+  @ApiAcceptedResponse({ description: 'A new link is mailed; earlier ones stop working.' })
+  @ApiConflictResponse({ description: '`already_verified`' })
+  async resend(@CurrentSession() auth: SessionAuth): Promise<void> {
+    await this.verification.resend(auth.user);
+  }
+
+  @Post('me/email')
+  @HttpCode(HttpStatus.OK)
+  @AllowUnverified()
+  @RequireStepUp()
+  @ApiCookieAuth()
+  @ApiOkResponse({
+    type: UserDto,
+    description: 'The new address, unverified; a link goes to it and a notice to the old one.',
+  })
+  @ApiConflictResponse({ description: '`email_taken`' })
+  async changeEmail(
+    @CurrentSession() auth: SessionAuth,
+    @Body() body: ChangeEmailDto,
+    @Client() client: ClientInfo,
+  ): Promise<UserDto> {
+    return UserDto.of(await this.verification.changeEmail(auth.user, body.email, client));
+  }
+}

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { generateToken, hashToken } from '../common/crypto';
+import { DomainError } from '../common/errors';
+import { AppConfig } from '../config';
+import { OutboxService } from '../mail';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { User } from '../users/user.entity';
+import { normalizeEmail, userView } from '../users/user.dto';
+import type { UserView } from '../users/user.dto';
+import { UsersService } from '../users/users.service';
+import { maskEmail } from './mask-email';
+import { VerificationToken } from './verification-token.entity';
+
+@Injectable()
+export class VerificationService {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly users: UsersService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  private get tokens() {
+    return this.txHost.tx.getRepository(VerificationToken);
+  }
+
+  /**
+   * A new token for the user's current address, replacing any earlier one, and its mail, in the
+   * caller's transaction (signup, resend, email change).
+   */
+  async issue(user: Pick<UserView, 'id' | 'email'>): Promise<void> {
+    const token = generateToken();
+    const now = this.clock.now();
+    await this.tokens.delete({ userId: user.id });
+    await this.tokens.insert({
+      userId: user.id,
+      email: user.email,
+      tokenHash: hashToken(token),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.verificationTokenTtlMs),
+    });
+    await this.outbox.enqueue(user.email, 'verify-email', {
+      verifyUrl: `${this.config.appUrl}/verify-email?token=${encodeURIComponent(token)}`,
+      expiresInHours: Math.max(1, Math.round(this.config.verificationTokenTtlMs / 3_600_000)),
+    });
+  }
+
+  /** Consumes the token atomically; it verifies the address it was issued for, and only that one. */
+  @Transactional()
+  async verify(token: string, client: ClientInfo): Promise<UserView> {
+    const [rows] = await this.txHost.tx.query(
+      `UPDATE verification_tokens SET used_at = $2
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+        RETURNING user_id, email`,
+      [hashToken(token), this.clock.now()],
+    );
+    if (rows.length === 0) throw new DomainError('invalid_token');
+    const { user_id: userId, email } = rows[0] as { user_id: string; email: string };
+    if (!(await this.users.markEmailVerified(userId, email))) throw new DomainError('invalid_token');
+    const user = await this.users.getById(userId);
+    await this.audit.record({ action: 'user.email_verified', actor: user, client, target: `user:${userId}` });
+    return userView(user);
+  }
+
+  /** already_verified is answered before the limits, so it never spends one. */
+  async resend(user: UserView): Promise<void> {
+    if (user.emailVerifiedAt) throw new DomainError('already_verified');
+    await this.limiter.consume('resendVerificationPerMinute', user.id);
+    await this.limiter.consume('resendVerificationPerHour', user.id);
+    await this.txHost.withTransaction(() => this.issue(user));
+  }
+
+  /**
+   * The new address replaces the old at once, unverified; the old address's pending tokens die,
+   * the new one gets a verification mail and the old one a notice.
+   */
+  @Transactional()
+  async changeEmail(user: UserView, email: string, client: ClientInfo): Promise<UserView> {
+    const previous = user.email;
+    if (normalizeEmail(email) === previous) throw new DomainError('email_taken');
+    const updated: User = await this.users.changeEmail(user.id, email);
+    await this.issue(updated);
+    await this.outbox.enqueue(previous, 'email-changed', { maskedEmail: maskEmail(updated.email) });
+    await this.audit.record({
+      action: 'user.email_changed',
+      actor: { id: user.id, email: previous },
+      client,
+      target: `user:${user.id}`,
+      details: { to: updated.email },
+    });
+    return userView(updated);
+  }
+}
