@@ -22,4 +22,12 @@ export default tseslint.config(
     files: ['src/config/**', 'test/**', 'bench/**', '*.mjs', '*.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  {
+    files: ['bench/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

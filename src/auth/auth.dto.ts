@@ -67,3 +67,13 @@ export class AuthResultDto {
   @ApiProperty({ type: UserDto }) user: UserDto;
   @ApiProperty({ type: SessionDto }) session: SessionDto;
 }
+
+export class ChangePasswordDto {
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString()
+  newPassword: string;
+}
+
+export class RotatedSessionDto {
+  @ApiProperty({ type: SessionDto, description: 'the current session with its new token' }) session: SessionDto;
+}

@@ -8,11 +8,12 @@ import { VerificationModule } from '../verification/verification.module';
 import { VerifiedGuard } from '../verification/verified.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { PasswordController } from './password.controller';
 import { SessionAuthGuard } from './session-auth.guard';
 
 @Module({
   imports: [UsersModule, SessionsModule, TwoFactorModule, ApiKeysModule, VerificationModule],
-  controllers: [AuthController],
+  controllers: [AuthController, PasswordController],
   providers: [
     AuthService,
     // In this order: who is asking, then whether their email must be verified.

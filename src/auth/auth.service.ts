@@ -47,7 +47,7 @@ export class AuthService {
     return this.txHost.withTransaction(async () => {
       const user = await this.users.create({ email: input.email, name: input.name, passwordHash });
       await this.verification.issue(user);
-      const session = await this.sessions.issue(user.id, client, 'password');
+      const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: false });
       await this.audit.record({ action: 'user.signup', actor: user, client, target: `user:${user.id}` });
       return { user: userView(user), session };
     });
@@ -77,7 +77,7 @@ export class AuthService {
       }
     }
     return this.txHost.withTransaction(async () => {
-      const session = await this.sessions.issue(user.id, client, 'password');
+      const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: true });
       await this.audit.record({ action: 'user.login', actor: user, client, target: `session:${session.id}` });
       return { user: userView(user), session };
     });
@@ -92,6 +92,31 @@ export class AuthService {
   async logout(auth: SessionAuth, client: ClientInfo): Promise<void> {
     await this.sessions.revoke(auth.user.id, auth.session.id);
     await this.audit.record({ action: 'user.logout', actor: auth.user, client, target: `session:${auth.session.id}` });
+  }
+
+  /**
+   * A new password for a signed-in user (after step-up): the current session gets a new token,
+   * every other session and every reset link dies, and the user gets a mail; all in one transaction.
+   */
+  async changePassword(auth: SessionAuth, newPassword: string, client: ClientInfo): Promise<IssuedSession> {
+    this.passwords.assertAcceptable(newPassword, [auth.user.email, auth.user.name ?? '']);
+    const passwordHash = await this.passwords.hash(newPassword);
+    return this.txHost.withTransaction(async () => {
+      const { user } = auth;
+      await this.users.setPasswordHash(user.id, passwordHash);
+      const session = await this.sessions.rotate(user.id, auth.session.id);
+      const revoked = await this.sessions.revokeAll(user.id, auth.session.id);
+      await this.txHost.tx.getRepository(PasswordResetToken).delete({ userId: user.id });
+      await this.outbox.enqueue(user.email, 'password-changed', { changedAt: this.clock.now().toUTCString() });
+      await this.audit.record({
+        action: 'user.password_changed',
+        actor: user,
+        client,
+        target: `user:${user.id}`,
+        details: { sessionsRevoked: revoked },
+      });
+      return session;
+    });
   }
 
   /** Answers the same whether or not the account exists; only an existing one gets a mail. */

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { clearSessionCookie, readCookie, sessionCookieName } from '../sessions/session-cookie';
+import { clearSessionCookie, readCookie, sendRotatedToken, sessionCookieName } from '../sessions/session-cookie';
 import { SessionsService } from '../sessions/sessions.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { API_KEY_PREFIX } from '../api-keys/api-key.entity';
@@ -49,12 +49,14 @@ export class SessionAuthGuard implements CanActivate {
     if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
       throw new DomainError('csrf_rejected');
     }
+    const response = context.switchToHttp().getResponse<Response>();
     try {
-      request.auth = { kind: 'session', ...(await this.sessions.authenticate(token)) };
+      const { user, session, rotated } = await this.sessions.authenticate(token);
+      request.auth = { kind: 'session', user, session };
+      if (rotated) sendRotatedToken(response, this.config, rotated.token, rotated.expiresAt);
     } catch (error) {
       // A dead cookie is cleared so the browser stops sending it.
-      if (!bearer && error instanceof DomainError)
-        clearSessionCookie(context.switchToHttp().getResponse<Response>(), this.config);
+      if (!bearer && error instanceof DomainError) clearSessionCookie(response, this.config);
       throw error;
     }
     return true;

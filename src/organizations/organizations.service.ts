@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { DomainError } from '../common/errors';
 import type { UserView } from '../users/user.dto';
+import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { Document, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
@@ -28,6 +29,7 @@ export class OrganizationsService {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly clock: Clock,
     private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -84,6 +86,8 @@ export class OrganizationsService {
     if ((role === 'owner' || current === 'owner') && actorRole !== 'owner') throw new DomainError('insufficient_role');
     if (current === 'owner' && role !== 'owner') await this.assertAnotherOwner(orgId);
     await this.members.update({ orgId, userId }, { role });
+    // Someone else changed this member's privileges: each of their sessions gets a new token on its next request.
+    if (userId !== actor.id && role !== current) await this.sessions.requireRotation(userId);
     await this.audit.record({
       action: 'org.role_changed',
       actor,

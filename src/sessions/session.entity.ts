@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '../users/user.entity';
 
 export type AuthMethod = 'password' | 'sso';
@@ -48,4 +48,25 @@ export class Session {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** Set when the user's privileges change (a role change by someone else): the next request gets a new token. */
+  @Column({ name: 'rotation_required', type: 'boolean', default: false })
+  rotationRequired: boolean;
+}
+
+/** Addresses a user has signed in from, most recent first; a sign-in from any other gets a mail. */
+@Entity('known_ips')
+export class KnownIp {
+  @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 45 })
+  ip: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz' })
+  lastSeenAt: Date;
 }

@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
 import { PurgeExpiredSessionsTask } from './purge-expired-sessions.task';
+import { SessionOwnerGuard } from './session-owner.guard';
+import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  providers: [SessionsService, PurgeExpiredSessionsTask],
+  controllers: [SessionsController],
+  providers: [SessionsService, SessionOwnerGuard, PurgeExpiredSessionsTask],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -8,6 +8,7 @@ import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
+import { OutboxService } from '../mail';
 import { USER_VIEW_COLUMNS, UserView, userViewFromRow, UserViewRow } from '../users/user.dto';
 import { deviceName } from './device-name';
 import { AuthMethod, Session } from './session.entity';
@@ -32,7 +33,28 @@ export interface SessionContext {
 export interface AuthenticatedSession {
   user: UserView;
   session: SessionContext;
+  /** A new token replacing the one presented, when a privilege change asked for rotation. */
+  rotated?: { token: string; expiresAt: Date };
 }
+
+/** The Session object of API.md's listing. */
+export interface SessionListing {
+  id: string;
+  current: boolean;
+  ip: string;
+  userAgent: string;
+  deviceName: string;
+  authMethod: AuthMethod;
+  createdAt: string;
+  lastActiveAt: string;
+  expiresAt: string;
+  reauthenticatedAt: string;
+}
+
+/** Live sessions per user; signing in beyond it revokes the oldest. */
+export const MAX_SESSIONS_PER_USER = 100;
+/** Addresses remembered per user for new-sign-in alerts. */
+export const KNOWN_IPS_PER_USER = 20;
 
 /**
  * The hot path: the token's hash finds the session and its user in one indexed query (a read-only
@@ -40,7 +62,7 @@ export interface AuthenticatedSession {
  */
 const RESOLVE_SQL = `
   SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
-         ${USER_VIEW_COLUMNS}
+         s.rotation_required, ${USER_VIEW_COLUMNS}
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.token_hash = $1`;
 
@@ -51,6 +73,7 @@ interface ResolvedRow extends UserViewRow {
   expires_at: Date;
   reauthenticated_at: Date;
   revoked_at: Date | null;
+  rotation_required: boolean;
 }
 
 @Injectable()
@@ -60,26 +83,71 @@ export class SessionsService {
     private readonly clock: Clock,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
   ) {}
 
-  /** Opens a session for a user who just authenticated (signup and login count). */
-  async issue(userId: string, client: ClientInfo, authMethod: AuthMethod): Promise<IssuedSession> {
+  /**
+   * Opens a session for a user who just authenticated (signup and login count), revoking the oldest
+   * beyond MAX_SESSIONS_PER_USER. A sign-in from an address the user never used mails them, unless
+   * it is the account's first (signup).
+   */
+  async issue(
+    user: Pick<UserView, 'id' | 'email'>,
+    client: ClientInfo,
+    authMethod: AuthMethod,
+    { alertOnNewIp }: { alertOnNewIp: boolean },
+  ): Promise<IssuedSession> {
+    const userId = user.id;
     const now = this.clock.now();
+    const device = deviceName(client.userAgent);
     const token = generateToken();
     const expiresAt = new Date(now.getTime() + this.config.sessionAbsoluteTimeoutMs);
+    const ip = client.ip.slice(0, 45);
     const { identifiers } = await this.txHost.tx.getRepository(Session).insert({
       userId,
       tokenHash: hashToken(token),
       authMethod,
-      ip: client.ip.slice(0, 45),
+      ip,
       userAgent: client.userAgent,
-      deviceName: deviceName(client.userAgent),
+      deviceName: device,
       createdAt: now,
       lastActiveAt: now,
       expiresAt,
       reauthenticatedAt: now,
     });
+    await this.txHost.tx.query(
+      `UPDATE sessions SET revoked_at = $2 WHERE id IN (
+         SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL
+          ORDER BY created_at DESC, id OFFSET $3)`,
+      [userId, now, MAX_SESSIONS_PER_USER],
+    );
+    if ((await this.rememberIp(userId, ip, now)) && alertOnNewIp) {
+      await this.outbox.enqueue(user.email, 'new-sign-in', {
+        ip,
+        device,
+        time: now.toUTCString(),
+        sessionsUrl: `${this.config.appUrl}/settings/sessions`,
+      });
+    }
     return { id: identifiers[0].id as string, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt) };
+  }
+
+  /** Records the address; true when the user had never signed in from it. Keeps the newest KNOWN_IPS_PER_USER. */
+  private async rememberIp(userId: string, ip: string, now: Date): Promise<boolean> {
+    const [row] = await this.txHost.tx.query(
+      `INSERT INTO known_ips (user_id, ip, last_seen_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, ip) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
+       RETURNING (xmax = 0) AS inserted`,
+      [userId, ip, now],
+    );
+    if (row.inserted) {
+      await this.txHost.tx.query(
+        `DELETE FROM known_ips WHERE user_id = $1 AND ip IN (
+           SELECT ip FROM known_ips WHERE user_id = $1 ORDER BY last_seen_at DESC OFFSET $2)`,
+        [userId, KNOWN_IPS_PER_USER],
+      );
+    }
+    return row.inserted;
   }
 
   /**
@@ -96,6 +164,7 @@ export class SessionsService {
     if (now.getTime() - row.last_active_at.getTime() >= this.config.sessionIdleTimeoutMs) {
       throw new DomainError('session_expired', { reason: 'idle' });
     }
+    if (row.rotation_required) return this.rotateOnRequest(row, token, now);
     let lastActiveAt = row.last_active_at;
     if (now.getTime() - lastActiveAt.getTime() >= this.config.sessionTouchIntervalMs) {
       lastActiveAt = now;
@@ -119,21 +188,102 @@ export class SessionsService {
   }
 
   /**
+   * The first request after a privilege change swaps the token. The swap is conditional on the old
+   * token, so of two concurrent requests one rotates and the other, already in, goes on without.
+   */
+  private async rotateOnRequest(row: ResolvedRow, token: string, now: Date): Promise<AuthenticatedSession> {
+    const rotatedToken = generateToken();
+    const [, count] = await this.dataSource.query(
+      `UPDATE sessions SET token_hash = $3, rotation_required = false, last_active_at = $4
+        WHERE id = $1 AND token_hash = $2 AND rotation_required`,
+      [row.id, hashToken(token), hashToken(rotatedToken), now],
+    );
+    return {
+      session: {
+        id: row.id,
+        createdAt: row.created_at,
+        lastActiveAt: now,
+        expiresAt: row.expires_at,
+        reauthenticatedAt: row.reauthenticated_at,
+      },
+      user: userViewFromRow(row),
+      ...(count > 0 ? { rotated: { token: rotatedToken, expiresAt: row.expires_at } } : {}),
+    };
+  }
+
+  /** Marks every live session of the user for rotation on its next request (their role changed). */
+  async requireRotation(userId: string): Promise<void> {
+    await this.txHost.tx.query(
+      'UPDATE sessions SET rotation_required = true WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
+    );
+  }
+
+  /** The user's live sessions, most recently active first. */
+  async list(userId: string, currentSessionId: string): Promise<SessionListing[]> {
+    const now = this.clock.now();
+    const sessions = await this.txHost.tx.query(
+      `SELECT id, ip, user_agent, device_name, auth_method, created_at, last_active_at, expires_at, reauthenticated_at
+         FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_active_at > $3
+        ORDER BY last_active_at DESC, created_at DESC`,
+      [userId, now, new Date(now.getTime() - this.config.sessionIdleTimeoutMs)],
+    );
+    return sessions.map((s: Record<string, never>) => ({
+      id: s.id,
+      current: s.id === currentSessionId,
+      ip: s.ip,
+      userAgent: s.user_agent,
+      deviceName: s.device_name,
+      authMethod: s.auth_method,
+      createdAt: (s.created_at as Date).toISOString(),
+      lastActiveAt: (s.last_active_at as Date).toISOString(),
+      expiresAt: (s.expires_at as Date).toISOString(),
+      reauthenticatedAt: (s.reauthenticated_at as Date).toISOString(),
+    }));
+  }
+
+  /** Whether the session is the user's and live; the lookup carries the owner, so another user's id is simply absent. */
+  async isOwnLiveSession(userId: string, sessionId: string): Promise<boolean> {
+    const rows = await this.txHost.tx.query(
+      'SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3',
+      [sessionId, userId, this.clock.now()],
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * Re-authentication of a live session: a new token replaces the old one at once (the old one
    * answers 401 from now on) and reauthenticated_at moves to now.
    */
   async reauthenticate(userId: string, sessionId: string): Promise<IssuedSession & { reauthenticatedAt: Date }> {
     const now = this.clock.now();
+    return { ...(await this.replaceToken(userId, sessionId, now, true)), reauthenticatedAt: now };
+  }
+
+  /** A new token for a live session (after a password change); the old token is dead at once. */
+  rotate(userId: string, sessionId: string): Promise<IssuedSession> {
+    return this.replaceToken(userId, sessionId, this.clock.now(), false);
+  }
+
+  private async replaceToken(
+    userId: string,
+    sessionId: string,
+    now: Date,
+    reauthenticated: boolean,
+  ): Promise<IssuedSession> {
     const token = generateToken();
     const [rows] = await this.txHost.tx.query(
-      `UPDATE sessions SET token_hash = $3, reauthenticated_at = $4, last_active_at = $4
+      `UPDATE sessions
+          SET token_hash = $3, last_active_at = $4, rotation_required = false,
+              reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END
         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
         RETURNING expires_at`,
-      [sessionId, userId, hashToken(token), now],
+      [sessionId, userId, hashToken(token), now, reauthenticated],
     );
     if (rows.length === 0) throw new DomainError('session_expired', { reason: 'revoked' });
     const expiresAt: Date = rows[0].expires_at;
-    return { id: sessionId, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt), reauthenticatedAt: now };
+    return { id: sessionId, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt) };
   }
 
   idleExpiry(lastActiveAt: Date, expiresAt: Date): Date {

@@ -1,0 +1,228 @@
+'use strict';
+// `npm run bench`: GET /health, authenticated GET /me over many sessions, login, /me while logins
+// run, and the ceiling (bench/ceiling.js), all on this machine in one run against one database.
+// DATABASE_URL when set (a bench database is created beside it), else an embedded PostgreSQL.
+const { fork, spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { mkdtempSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+const { Client } = require('pg');
+
+const ROOT = join(__dirname, '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
+const CONNECTIONS = 20;
+const PASSWORD = 'Bench-Passphrase-2024!';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url) {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return;
+    await sleep(100);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function run(options) {
+  return new Promise((resolve, reject) =>
+    autocannon({ duration: DURATION, connections: CONNECTIONS, ...options }, (e, r) => (e ? reject(e) : resolve(r))),
+  );
+}
+
+function summary(name, result) {
+  const errors = result.non2xx + result.errors + result.timeouts;
+  return { name, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+async function writes(admin, database) {
+  const { rows } = await admin.query(
+    'SELECT tup_inserted + tup_updated + tup_deleted AS n FROM pg_stat_database WHERE datname = $1',
+    [database],
+  );
+  return Number(rows[0].n);
+}
+
+async function main() {
+  let baseUrl = process.env.DATABASE_URL;
+  let embedded;
+  if (!baseUrl) {
+    const { startEmbeddedPostgres } = require(join(ROOT, 'dist/src/database/embedded-postgres'));
+    const directory = join(mkdtempSync(join(tmpdir(), 'authd-bench-')), 'postgres');
+    embedded = await startEmbeddedPostgres({
+      directory,
+      database: 'postgres',
+      persistent: false,
+      log: () => undefined,
+    });
+    baseUrl = embedded.url;
+  }
+  const database = `authd_bench_${Date.now()}`;
+  const admin = new Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${database}`;
+  const databaseUrl = url.toString();
+
+  const appPort = await freePort();
+  const ceilingPort = await freePort();
+  const app = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      PORT: String(appPort),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+      TASKS_ENABLED: 'false',
+      // Logins come "from" many addresses, so the per-IP login limit is not what is measured.
+      TRUST_PROXY: 'true',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const ceiling = fork(join(__dirname, 'ceiling.js'), {
+    env: { DATABASE_URL: databaseUrl, PORT: String(ceilingPort) },
+  });
+  const stop = async () => {
+    app.kill('SIGTERM');
+    ceiling.kill('SIGTERM');
+    await sleep(500);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await embedded?.stop();
+  };
+
+  try {
+    const base = `http://127.0.0.1:${appPort}`;
+    await waitFor(`${base}/health`);
+    await waitFor(`http://127.0.0.1:${ceilingPort}/me`);
+
+    // Sessions to rotate over: one user per session, each signing up from its own address.
+    const tokens = [];
+    for (let i = 0; i < SESSIONS; i++) {
+      const res = await fetch(`${base}/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.1.${i >> 8}.${i & 255}` },
+        body: JSON.stringify({ email: `bench${i}@example.com`, password: PASSWORD }),
+      });
+      if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${await res.text()}`);
+      tokens.push((await res.json()).session.token);
+    }
+    const loginIps = Array.from({ length: 50 }, (_, i) => `10.2.0.${i}`);
+    let n = 0;
+    const meRequests = [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: `Bearer ${tokens[n++ % tokens.length]}` },
+        }),
+      },
+    ];
+    const loginRequests = [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          headers: {
+            ...req.headers,
+            'content-type': 'application/json',
+            'x-forwarded-for': loginIps[n++ % loginIps.length],
+          },
+          body: JSON.stringify({ email: 'bench0@example.com', password: PASSWORD }),
+        }),
+      },
+    ];
+
+    // Warm up every path (JIT, pools, known login addresses).
+    await run({ url: `${base}/health`, duration: 2 });
+    await run({ url: `${base}/me`, requests: meRequests, duration: 2 });
+    await run({ url: `http://127.0.0.1:${ceilingPort}/me`, requests: meRequests, duration: 2 });
+    await run({ url: `${base}/auth/login`, requests: loginRequests, connections: 4, duration: 2 });
+
+    const results = [];
+    results.push(summary('GET /health', await run({ url: `${base}/health` })));
+
+    // Every session's touch is due when the run starts: the most writes a run of this length can see.
+    await admin.query(`SELECT 1`);
+    const bench = new Client({ connectionString: databaseUrl });
+    await bench.connect();
+    await bench.query(`UPDATE sessions SET last_active_at = last_active_at - interval '61 seconds'`);
+    await bench.end();
+    await sleep(11_000); // PostgreSQL's statistics reach pg_stat_database within 10 s of a backend going idle
+    const writesBefore = await writes(admin, database);
+    const me = await run({ url: `${base}/me`, requests: meRequests });
+    await sleep(11_000);
+    const meWrites = (await writes(admin, database)) - writesBefore;
+    results.push(summary(`GET /me (${SESSIONS} sessions)`, me));
+
+    results.push(
+      summary(
+        'ceiling: node:http + pg, same lookup',
+        await run({ url: `http://127.0.0.1:${ceilingPort}/me`, requests: meRequests }),
+      ),
+    );
+    results.push(
+      summary('POST /auth/login', await run({ url: `${base}/auth/login`, requests: loginRequests, connections: 8 })),
+    );
+
+    const [meUnderLogins] = await Promise.all([
+      run({ url: `${base}/me`, requests: meRequests }),
+      run({ url: `${base}/auth/login`, requests: loginRequests, connections: 8 }),
+    ]);
+    results.push(summary('GET /me while logins run', meUnderLogins));
+
+    const [health, meRow, ceilingRow, , meLoaded] = results;
+    console.log(
+      '\n' +
+        'route'.padEnd(40) +
+        'req/s'.padStart(8) +
+        'p50 ms'.padStart(9) +
+        'p99 ms'.padStart(9) +
+        'errors'.padStart(8),
+    );
+    for (const r of results) {
+      console.log(
+        r.name.padEnd(40) +
+          String(r.rps).padStart(8) +
+          String(r.p50).padStart(9) +
+          String(r.p99).padStart(9) +
+          String(r.errors).padStart(8),
+      );
+    }
+    const ratio = meRow.rps / ceilingRow.rps;
+    const writesPer1000 = (meWrites / me.requests.total) * 1000;
+    console.log(`\nGET /me ÷ ceiling: ${ratio.toFixed(2)} (target ≥ 0.6)`);
+    console.log(`GET /me ÷ GET /health: ${(meRow.rps / health.rps).toFixed(2)}`);
+    console.log(
+      `database writes per 1000 GET /me: ${writesPer1000.toFixed(2)} (${meWrites} rows written in ${me.requests.total} requests, ` +
+        `every session's touch due at the start; target ≤ 1)`,
+    );
+    console.log(`GET /me p99 while logins run ÷ alone: ${(meLoaded.p99 / meRow.p99).toFixed(2)} (target ≤ 2)`);
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

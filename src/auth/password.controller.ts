@@ -1,0 +1,50 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { AppConfig } from '../config';
+import { sendRotatedToken } from '../sessions/session-cookie';
+import { RequireStepUp } from '../step-up/step-up.guard';
+import { AllowUnverified } from '../verification/verified.guard';
+import { CurrentSession } from './auth-context';
+import type { SessionAuth } from './auth-context';
+import { ChangePasswordDto, RotatedSessionDto } from './auth.dto';
+import { AuthService } from './auth.service';
+
+@ApiTags('me')
+@ApiCookieAuth()
+@Controller('me/password')
+export class PasswordController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @AllowUnverified()
+  @RequireStepUp()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    type: RotatedSessionDto,
+    description: 'The new token is also in Set-Cookie and X-Session-Token; every other session is signed out.',
+  })
+  @ApiBadRequestResponse({ description: '`weak_password`' })
+  async change(
+    @CurrentSession() auth: SessionAuth,
+    @Body() body: ChangePasswordDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RotatedSessionDto> {
+    const session = await this.auth.changePassword(auth, body.newPassword, client);
+    sendRotatedToken(res, this.config, session.token, session.expiresAt);
+    return {
+      session: {
+        id: session.id,
+        token: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        idleExpiresAt: session.idleExpiresAt.toISOString(),
+      },
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentSession } from '../auth/auth-context';
+import type { SessionAuth } from '../auth/auth-context';
+import { AuditService } from '../audit/audit.service';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { AppConfig } from '../config';
+import { AllowUnverified } from '../verification/verified.guard';
+import { clearSessionCookie } from './session-cookie';
+import { SessionOwnerGuard } from './session-owner.guard';
+import { SessionListing, SessionsService } from './sessions.service';
+import { TransactionHost } from '@nestjs-cls/transactional';
+
+export class SessionListingDto implements SessionListing {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'the session making this request' }) current: boolean;
+  @ApiProperty() ip: string;
+  @ApiProperty() userAgent: string;
+  @ApiProperty({ example: 'Chrome on macOS' }) deviceName: string;
+  @ApiProperty({ enum: ['password', 'sso'] }) authMethod: 'password' | 'sso';
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({ format: 'date-time' }) reauthenticatedAt: string;
+}
+
+export class RevokedCountDto {
+  @ApiProperty() revoked: number;
+}
+
+@ApiTags('sessions')
+@ApiCookieAuth()
+@AllowUnverified()
+@Controller('me/sessions')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly txHost: TransactionHost,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: [SessionListingDto], description: 'Live sessions, most recently active first.' })
+  list(@CurrentSession() auth: SessionAuth): Promise<SessionListing[]> {
+    return this.sessions.list(auth.user.id, auth.session.id);
+  }
+
+  /** Revoking the current session is a logout. */
+  @Delete(':id')
+  @UseGuards(SessionOwnerGuard)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'no such live session among the caller’s' })
+  async revoke(
+    @CurrentSession() auth: SessionAuth,
+    @Param('id') id: string,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    await this.txHost.withTransaction(async () => {
+      await this.sessions.revoke(auth.user.id, id);
+      await this.audit.record({ action: 'session.revoked', actor: auth.user, client, target: `session:${id}` });
+    });
+    if (id === auth.session.id) clearSessionCookie(res, this.config);
+  }
+
+  @Delete()
+  @ApiOkResponse({ type: RevokedCountDto, description: 'Every session but this one is signed out.' })
+  async revokeOthers(@CurrentSession() auth: SessionAuth, @Client() client: ClientInfo): Promise<RevokedCountDto> {
+    return this.txHost.withTransaction(async () => {
+      const revoked = await this.sessions.revokeAll(auth.user.id, auth.session.id);
+      await this.audit.record({
+        action: 'session.revoked_all_others',
+        actor: auth.user,
+        client,
+        target: `session:${auth.session.id}`,
+        details: { revoked },
+      });
+      return { revoked };
+    });
+  }
+}
