@@ -12,7 +12,7 @@ const autocannon = require('autocannon');
 const { Client } = require('pg');
 
 const ROOT = join(__dirname, '..');
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
 const CONNECTIONS = 20;
 const PASSWORD = 'Bench-Passphrase-2024!';
@@ -102,10 +102,12 @@ async function main() {
   const ceiling = fork(join(__dirname, 'ceiling.js'), {
     env: { DATABASE_URL: databaseUrl, PORT: String(ceilingPort) },
   });
+  const exited = (child) =>
+    new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
   const stop = async () => {
     app.kill('SIGTERM');
     ceiling.kill('SIGTERM');
-    await sleep(500);
+    await Promise.all([exited(app), exited(ceiling)]);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await embedded?.stop();
@@ -127,6 +129,14 @@ async function main() {
       if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${await res.text()}`);
       tokens.push((await res.json()).session.token);
     }
+    // Logins go to an account of their own: its sessions come and go (the per-user cap revokes the
+    // oldest), which must not touch the sessions /me rotates over.
+    const signup = await fetch(`${base}/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.3.0.1' },
+      body: JSON.stringify({ email: 'login@example.com', password: PASSWORD }),
+    });
+    if (signup.status !== 201) throw new Error(`signup answered ${signup.status}`);
     const loginIps = Array.from({ length: 50 }, (_, i) => `10.2.0.${i}`);
     let n = 0;
     const meRequests = [
@@ -147,7 +157,7 @@ async function main() {
             'content-type': 'application/json',
             'x-forwarded-for': loginIps[n++ % loginIps.length],
           },
-          body: JSON.stringify({ email: 'bench0@example.com', password: PASSWORD }),
+          body: JSON.stringify({ email: 'login@example.com', password: PASSWORD }),
         }),
       },
     ];
@@ -162,7 +172,6 @@ async function main() {
     results.push(summary('GET /health', await run({ url: `${base}/health` })));
 
     // Every session's touch is due when the run starts: the most writes a run of this length can see.
-    await admin.query(`SELECT 1`);
     const bench = new Client({ connectionString: databaseUrl });
     await bench.connect();
     await bench.query(`UPDATE sessions SET last_active_at = last_active_at - interval '61 seconds'`);

@@ -2,27 +2,27 @@ import { INestApplication } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { bodyParsers } from './common/body-parsers';
+import { corsFor } from './common/cors';
+import { createLogger, JsonLogger, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config';
 
 /** Everything about the HTTP app that is not a module: shared by the server and the tests. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
-  app.useLogger(app.get(Logger));
+export function configureApp(app: NestExpressApplication, config: AppConfig, logDestination?: DestinationStream): void {
+  const logger = createLogger(config, logDestination);
+  app.useLogger(new JsonLogger(logger));
+  app.use(requestLogger(logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(corsFor(config.trustedOrigins));
   app.use(...bodyParsers());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter(app.get(HttpAdapterHost)));
-  app.enableCors({
-    origin: (origin, callback) => callback(null, origin === undefined || config.trustedOrigins.includes(origin)),
-    credentials: true,
-    exposedHeaders: ['X-Session-Token', 'X-Request-Id', 'Retry-After'],
-  });
   setUpOpenApi(app, config);
 }
 
@@ -31,7 +31,9 @@ function setUpOpenApi(app: INestApplication, config: AppConfig): void {
     app,
     new DocumentBuilder()
       .setTitle('authd')
-      .setDescription('Signup, email verification, sessions, step-up, account deletion and SAML single sign-on.')
+      .setDescription(
+        'Accounts, email verification, sessions, step-up, two-factor authentication, API keys and organizations.',
+      )
       .setVersion('1')
       .addServer(config.appUrl)
       .build(),

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { createLogger } from './common/logging';
+import { createLogger, JsonLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { createDataSource, openDatabase, runMigrations } from './database';
 import { MailDelivery } from './mail';
@@ -51,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
 
 async function runTask(config: AppConfig, name: string): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new JsonLogger(createLogger(config)));
   try {
     const outcome = await app.get(TaskRunner).run(name);
     // Mail the task queued leaves with it, not at the next server's convenience.

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { createApp } from './app';
 import { createLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     try {
+      // Stop taking connections and let the requests in flight finish, then the mail relay, and
+      // only then the database they all use.
+      await drain(app.getHttpServer() as Server, SHUTDOWN_GRACE_MS);
+      await app.get(OutboxRelay).stop();
       await app.close();
       await database.close();
       process.exit(0);
@@ -49,6 +54,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Resolves once every connection has ended, or after `graceMs`, when the rest are cut. */
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }
 
 main().catch((error: unknown) => {

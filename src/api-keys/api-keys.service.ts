@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Transactional, TransactionHost } from '../database/transactions';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { ApiKeyAuth } from '../auth/auth-context';
@@ -9,12 +8,19 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
+import { HotPathQueries } from '../database/hot-path-queries';
 import { USER_VIEW_COLUMNS, userViewFromRow } from '../users/user.dto';
+import type { UserViewRow } from '../users/user.dto';
 import type { UserView } from '../users/user.dto';
 import { API_KEY_PREFIX, ApiKey } from './api-key.entity';
 import { ApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+interface ApiKeyRow extends UserViewRow {
+  key_id: string;
+  last_used_at: Date | null;
+}
 
 /** Like the session lookup: the key's hash finds the key and its user in one query. */
 const RESOLVE_SQL = `
@@ -25,10 +31,11 @@ const RESOLVE_SQL = `
 @Injectable()
 export class ApiKeysService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly hot: HotPathQueries,
   ) {}
 
   private get keys() {
@@ -72,7 +79,7 @@ export class ApiKeysService {
   }
 
   async authenticate(key: string): Promise<ApiKeyAuth> {
-    const [row] = await this.dataSource.query(RESOLVE_SQL, [hashToken(key)]);
+    const [row] = await this.hot.query<ApiKeyRow>('resolve_api_key', RESOLVE_SQL, [hashToken(key)]);
     if (!row) throw new DomainError('unauthenticated');
     const now = this.clock.now();
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TransactionHost } from '../database/transactions';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { AuditDetails, AuditEntry } from './audit-entry.entity';
@@ -43,7 +42,7 @@ export interface AuditEvent {
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     private readonly clock: Clock,
   ) {}
 

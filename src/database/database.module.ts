@@ -1,17 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config';
 import { dataSourceOptions } from './data-source';
+import { HotPathQueries } from './hot-path-queries';
+import { TransactionHost } from './transactions';
 
-/**
- * The DataSource, and transactions that propagate: a method marked @Transactional() runs in one
- * transaction, and every repository taken from TransactionHost inside it joins that transaction.
- * No CLS middleware is mounted: a context is opened only where a transaction starts, so an
- * ordinary authenticated request pays nothing for it.
- */
+/** The DataSource, propagating transactions, and the pool for hot-path lookups. */
 @Global()
 @Module({
   imports: [
@@ -22,15 +16,8 @@ import { dataSourceOptions } from './data-source';
         return dataSourceOptions(config.databaseUrl);
       },
     }),
-    ClsModule.forRoot({
-      global: true,
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [TypeOrmModule],
-          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-        }),
-      ],
-    }),
   ],
+  providers: [TransactionHost, HotPathQueries],
+  exports: [TransactionHost, HotPathQueries],
 })
 export class DatabaseModule {}

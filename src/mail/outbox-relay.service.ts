@@ -31,7 +31,12 @@ export class OutboxRelay implements OnApplicationShutdown {
     await this.connect();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Stops listening and waits for the delivery under way; idempotent. */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     const client = this.client;

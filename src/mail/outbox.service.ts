@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TransactionHost } from '../database/transactions';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
 import { MailContexts, MailRenderer, MailTemplate } from './mail-templates';
@@ -23,7 +22,7 @@ export interface SealedMail {
 @Injectable()
 export class OutboxService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     private readonly renderer: MailRenderer,
     private readonly cipher: Cipher,
     private readonly clock: Clock,

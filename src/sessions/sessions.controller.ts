@@ -18,7 +18,7 @@ import { AllowUnverified } from '../verification/verified.guard';
 import { clearSessionCookie } from './session-cookie';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionListing, SessionsService } from './sessions.service';
-import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionHost } from '../database/transactions';
 
 export class SessionListingDto implements SessionListing {
   @ApiProperty({ format: 'uuid' }) id: string;

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TransactionHost } from '../database/transactions';
 import { DataSource } from 'typeorm';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
+import { HotPathQueries } from '../database/hot-path-queries';
 import { OutboxService } from '../mail';
 import { USER_VIEW_COLUMNS, UserView, userViewFromRow, UserViewRow } from '../users/user.dto';
 import { deviceName } from './device-name';
@@ -81,9 +81,10 @@ export class SessionsService {
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
+    private readonly hot: HotPathQueries,
   ) {}
 
   /**
@@ -155,7 +156,7 @@ export class SessionsService {
    * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL.
    */
   async authenticate(token: string): Promise<AuthenticatedSession> {
-    const rows: ResolvedRow[] = await this.dataSource.query(RESOLVE_SQL, [hashToken(token)]);
+    const rows = await this.hot.query<ResolvedRow>('resolve_session', RESOLVE_SQL, [hashToken(token)]);
     const row = rows[0];
     if (!row) throw new DomainError('unauthenticated');
     const now = this.clock.now();

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { SessionAuth } from '../auth/auth-context';
 import type { ClientInfo } from '../common/client-info';
@@ -28,7 +27,7 @@ export interface ConfirmInput {
 export class StepUpService {
   constructor(
     private readonly config: AppConfig,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly twoFactor: TwoFactorService,

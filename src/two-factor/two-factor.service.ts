@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Transactional, TransactionHost } from '../database/transactions';
 import { generateSecret, generateURI, verifySync } from 'otplib';
 import type { VerifyResult as TotpVerifyResult } from 'otplib';
 import { AuditService } from '../audit/audit.service';
@@ -32,7 +31,7 @@ export interface TotpSetup {
 @Injectable()
 export class TwoFactorService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly cipher: Cipher,

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { Transactional, TransactionHost } from '../database/transactions';
 import { In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { DomainError } from '../common/errors';
@@ -20,7 +19,7 @@ export interface NewUser {
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}

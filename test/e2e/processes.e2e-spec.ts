@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionHost } from '../../src/database/transactions';
 import { OutboxService } from '../../src/mail';
 import { assertBuilt, freePort, runNode, Server, startServer } from '../support/processes';
 import { startTestApp, TEST_ENCRYPTION_KEY } from '../support/test-app';
@@ -64,7 +64,10 @@ describe('the built service', () => {
           expiresInMinutes: 60,
         }),
       );
-      await waitUntil(async () => (await t.dataSource.query('SELECT attempts FROM mail_outbox'))[0]?.attempts === 1);
+      // Wait for the failure to be recorded, not merely the claim, before making the mail due.
+      await waitUntil(async () =>
+        Boolean((await t.dataSource.query('SELECT last_error FROM mail_outbox'))[0]?.last_error),
+      );
       await t.dataSource.query(`UPDATE mail_outbox SET next_attempt_at = now() - interval '1 minute'`);
       await t.mail.up();
 

@@ -22,6 +22,8 @@ export interface TestAppOptions {
   /** Extra controllers and providers, to probe the platform from inside. */
   controllers?: Type[];
   providers?: Provider[];
+  /** Collects every log line the app writes (JSON, one per entry). */
+  logs?: string[];
 }
 
 export interface TestApp {
@@ -58,7 +60,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .useValue(clock)
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true, bodyParser: false });
-  configureApp(app, config);
+  const logs = options.logs;
+  configureApp(
+    app,
+    config,
+    logs ? { write: (line: string) => void logs.push(...line.split('\n').filter(Boolean)) } : undefined,
+  );
   await app.init();
   await app.get(OutboxRelay).start();
   return {

@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Transactions that propagate without threading an EntityManager through every signature: inside
+ * withTransaction (or a method marked @Transactional()), `tx` is that transaction's manager, so
+ * every repository taken from it joins. Outside, `tx` is the plain manager. The store is opened
+ * only where a transaction starts; ordinary requests pay nothing for it (no middleware, no
+ * interceptor on the hot path).
+ */
+@Injectable()
+export class TransactionHost {
+  private readonly store = new AsyncLocalStorage<EntityManager>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  get tx(): EntityManager {
+    return this.store.getStore() ?? this.dataSource.manager;
+  }
+
+  /** Runs `work` in the current transaction, or in a new one that commits when it resolves. */
+  withTransaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.store.getStore()) return work();
+    return this.dataSource.transaction((manager) => this.store.run(manager, work));
+  }
+}
+
+/**
+ * Runs the method in a transaction (joining the caller's, if any). The class must hold its
+ * TransactionHost as `txHost`, so each app instance uses its own database.
+ */
+export function Transactional(): MethodDecorator {
+  return (_target, name, descriptor: PropertyDescriptor) => {
+    const method = descriptor.value as (...args: unknown[]) => Promise<unknown>;
+    descriptor.value = function (this: { txHost?: TransactionHost }, ...args: unknown[]) {
+      if (!(this.txHost instanceof TransactionHost)) {
+        throw new Error(`@Transactional() on ${String(name)} needs a TransactionHost injected as txHost`);
+      }
+      return this.txHost.withTransaction(() => method.apply(this, args));
+    };
+    return descriptor;
+  };
+}

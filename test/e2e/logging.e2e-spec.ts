@@ -1,0 +1,49 @@
+import { startTestApp, TestApp } from '../support/test-app';
+import { totpCode } from '../support/totp';
+import { bearer, PASSWORD, signUp, verificationToken } from '../support/users';
+
+describe('logs', () => {
+  const logs: string[] = [];
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LOG_LEVEL: 'trace' }, logs });
+  });
+  afterAll(() => t.close());
+
+  it('are JSON lines with a request id, and never hold a password, token, cookie, code or mail body', async () => {
+    const user = await signUp(t);
+    const verifyToken = await verificationToken(t, user.email);
+    await t.http.post('/auth/verify-email').send({ token: verifyToken }).expect(200);
+    await t.http.get('/me').set('Cookie', `sid=${user.token}`).expect(200);
+    const setup = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
+    const code = totpCode(setup.body.secret, t.clock);
+    const enabled = await t.http.post('/me/2fa/totp/enable').set(bearer(user.token)).send({ code }).expect(200);
+    await t.http.post('/auth/login').send({ email: user.email, password: 'Wrong-password-1' }).expect(401);
+    await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+    const [reset] = await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('Reset'));
+    const resetToken = /token=([A-Za-z0-9_-]+)/.exec(reset.text)![1];
+    const key = await t.http.post('/me/api-keys').set(bearer(user.token)).send({ name: 'k' }).expect(201);
+    await t.http.get('/me?token=secret-in-query').set(bearer(key.body.key)).expect(200);
+    await t.http.get('/crash-free-404').set('X-Request-Id', 'trace-me-42').expect(404);
+
+    expect(logs.length).toBeGreaterThan(5);
+    const entries = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = entries.filter((e) => e.req);
+    expect(requests.some((e) => (e.req as { id: string }).id === 'trace-me-42')).toBe(true);
+    const all = logs.join('\n');
+    const secrets = [
+      PASSWORD,
+      'Wrong-password-1',
+      user.token,
+      verifyToken,
+      resetToken,
+      setup.body.secret,
+      code,
+      key.body.key,
+      ...enabled.body.recoveryCodes,
+      'secret-in-query',
+      'Reset your password',
+    ];
+    for (const secret of secrets) expect({ secret, found: all.includes(secret) }).toEqual({ secret, found: false });
+  });
+});
