@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { UserReference } from '../users/user-reference';
 
 export const API_KEY_PREFIX = 'ak_';
 
@@ -12,10 +12,8 @@ export class ApiKey {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  /** For the cascade on account deletion only. */
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   @Column({ type: 'varchar', length: 100 })
   name: string;

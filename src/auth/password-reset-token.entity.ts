@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { UserReference } from '../users/user-reference';
 
 @Entity('password_reset_tokens')
 @Index('password_reset_tokens_user_id_idx', ['userId'])
@@ -10,10 +10,8 @@ export class PasswordResetToken {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  /** For the cascade on account deletion only; this module reads users through UsersService. */
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   /** SHA-256 of the token mailed to the user. */
   @Column({ name: 'token_hash', type: 'bytea', unique: true })

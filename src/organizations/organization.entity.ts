@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { UserReference } from '../users/user-reference';
 
 export type OrgRole = 'owner' | 'admin' | 'member';
 export const ORG_ROLES: OrgRole[] = ['owner', 'admin', 'member'];
@@ -30,9 +30,8 @@ export class Membership {
   @JoinColumn({ name: 'org_id' })
   organization?: Organization;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   @Column({ type: 'varchar', length: 16 })
   role: OrgRole;
@@ -58,9 +57,8 @@ export class Document {
   @Column({ name: 'author_id', type: 'uuid', nullable: true })
   authorId: string | null;
 
-  @ManyToOne(() => User, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'author_id' })
-  author?: User;
+  @UserReference('SET NULL', 'author_id')
+  author?: unknown;
 
   @Column({ type: 'varchar', length: 200 })
   title: string;

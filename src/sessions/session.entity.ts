@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { UserReference } from '../users/user-reference';
 
 export type AuthMethod = 'password' | 'sso';
 
@@ -13,9 +13,8 @@ export class Session {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   /** SHA-256 of the token; the token itself is never stored. */
   @Column({ name: 'token_hash', type: 'bytea', unique: true })
@@ -63,9 +62,8 @@ export class KnownIp {
   @PrimaryColumn({ type: 'varchar', length: 45 })
   ip: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   @Column({ name: 'last_seen_at', type: 'timestamptz' })
   lastSeenAt: Date;

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, OneToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { UserReference } from '../users/user-reference';
 import { User } from '../users/user.entity';
 
 /** A user's authenticator: pending until a first code enables it. The users relations exist for the cascade. */
@@ -35,9 +36,8 @@ export class RecoveryCode {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   /** SHA-256 of the normalised code. */
   @Column({ name: 'code_hash', type: 'bytea' })

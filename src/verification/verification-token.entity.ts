@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { UserReference } from '../users/user-reference';
 
 @Entity('verification_tokens')
 @Index('verification_tokens_user_id_idx', ['userId'])
@@ -10,10 +10,8 @@ export class VerificationToken {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  /** For the cascade on account deletion only. */
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   /** The address the token verifies: if the user's address changes, the token is dead. */
   @Column({ type: 'varchar', length: 320 })

@@ -9,8 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength } from 'class-validator';
-import { CurrentSession, Public } from '../auth/auth-context';
-import type { SessionAuth } from '../auth/auth-context';
+import { AllowApiKey, CurrentAuth, CurrentSession, Public } from '../auth/auth-context';
+import type { AuthContext, SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
@@ -57,10 +57,11 @@ export class VerificationController {
   @Post('auth/resend-verification')
   @HttpCode(HttpStatus.ACCEPTED)
   @AllowUnverified()
+  @AllowApiKey()
   @ApiCookieAuth()
   @ApiAcceptedResponse({ description: 'A new link is mailed; earlier ones stop working.' })
   @ApiConflictResponse({ description: '`already_verified`' })
-  async resend(@CurrentSession() auth: SessionAuth): Promise<void> {
+  async resend(@CurrentAuth() auth: AuthContext): Promise<void> {
     await this.verification.resend(auth.user);
   }
 
