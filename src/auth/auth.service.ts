@@ -58,7 +58,8 @@ export class AuthService {
    */
   async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
     const email = normalizeEmail(input.email);
-    await this.limiter.assertNotExhausted('loginFailuresPerAccount', email);
+    // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
+    await this.limiter.consume('loginFailuresPerAccount', email);
     const user = await this.users.findByEmail(email);
     const valid = user?.passwordHash
       ? await this.passwords.verify(user.passwordHash, input.password)
@@ -75,6 +76,7 @@ export class AuthService {
         throw new DomainError('invalid_totp');
       }
     }
+    await this.limiter.refund('loginFailuresPerAccount', email);
     return this.txHost.withTransaction(async () => {
       const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: true });
       await this.audit.record({ action: 'user.login', actor: user, client, target: `session:${session.id}` });
@@ -83,7 +85,6 @@ export class AuthService {
   }
 
   private async loginFailed(email: string, userId: string | null, reason: string, client: ClientInfo): Promise<void> {
-    await this.limiter.record('loginFailuresPerAccount', email);
     await this.audit.record({ action: 'user.login_failed', actor: { id: userId, email }, client, details: { reason } });
   }
 

@@ -12,7 +12,10 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
-  /** Counts an attempt; throws too_many_requests once the limit is passed. */
+  /**
+   * Counts an attempt, then refuses it with too_many_requests once the limit is passed. Counting
+   * comes first, so attempts sent together cannot all slip past a check made before any counted.
+   */
   async consume(name: RateLimitName, subject: string): Promise<void> {
     const rule = RATE_LIMITS[name];
     const window = await this.store.hit(this.key(name, subject), rule.windowMs, this.clock.now());
@@ -25,9 +28,9 @@ export class RateLimiter {
     if (window.count >= RATE_LIMITS[name].limit) this.refuse(window);
   }
 
-  /** Counts a failure that the next assertNotExhausted will see. */
-  async record(name: RateLimitName, subject: string): Promise<void> {
-    await this.store.hit(this.key(name, subject), RATE_LIMITS[name].windowMs, this.clock.now());
+  /** Takes back an attempt consume() counted, for limits that count failures only. */
+  async refund(name: RateLimitName, subject: string): Promise<void> {
+    await this.store.undo(this.key(name, subject), this.clock.now());
   }
 
   /** Subjects (addresses, emails) are hashed: the counters hold no personal data. */

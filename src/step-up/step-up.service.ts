@@ -43,7 +43,8 @@ export class StepUpService {
       });
     }
     const { user } = auth;
-    await this.limiter.assertNotExhausted('confirmFailuresPerUser', user.id);
+    // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.
+    await this.limiter.consume('confirmFailuresPerUser', user.id);
     if (input.password !== undefined) {
       const { passwordHash } = await this.users.getById(user.id);
       const valid = passwordHash
@@ -53,6 +54,7 @@ export class StepUpService {
     } else if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode!))) {
       await this.fail(auth, 'invalid_totp', client);
     }
+    await this.limiter.refund('confirmFailuresPerUser', user.id);
     return this.txHost.withTransaction(async () => {
       const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(user.id, auth.session.id);
       await this.audit.record({ action: 'user.step_up', actor: user, client, target: `session:${auth.session.id}` });
@@ -69,7 +71,6 @@ export class StepUpService {
     code: 'invalid_credentials' | 'invalid_totp',
     client: ClientInfo,
   ): Promise<never> {
-    await this.limiter.record('confirmFailuresPerUser', auth.user.id);
     await this.audit.record({
       action: 'user.step_up_failed',
       actor: auth.user,

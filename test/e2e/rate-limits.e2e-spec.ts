@@ -50,6 +50,18 @@ describe('rate limits (PostgreSQL store)', () => {
     expect((await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD })).status).toBe(429);
   });
 
+  it('login: failures sent all at once cannot outrun the account limit', async () => {
+    const user = await signUp(t);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.http.post('/auth/login').send({ email: user.email, password: `Wrong-${i}-pw` }),
+      ),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+  });
+
   it('login: 100 attempts per IP per 15 minutes', async () => {
     for (let i = 0; i < 100; i++) {
       await t.http
@@ -141,6 +153,9 @@ const redisUrl = process.env.TEST_REDIS_URL;
       Array.from({ length: 20 }, () => store.hit('k', MINUTE, new Date(now.getTime() + 1000))),
     );
     expect(Math.max(...hits.map((h) => h.count))).toBe(21);
+    await store.undo('k', new Date(now.getTime() + 2000));
+    expect((await store.peek('k', new Date(now.getTime() + 2000))).count).toBe(20);
+    await store.hit('k', MINUTE, new Date(now.getTime() + 2000));
     expect((await store.peek('k', new Date(now.getTime() + 2000))).count).toBe(21);
     const later = new Date(now.getTime() + MINUTE);
     expect((await store.peek('k', later)).count).toBe(0);

@@ -99,6 +99,20 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
   });
 
+  it('counts parallel guesses before checking them', async () => {
+    const user = await signUpVerified(t);
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        t.http
+          .post('/auth/confirm')
+          .set(bearer(user.token))
+          .send({ password: `Guess-${i}-pw` }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(15);
+  });
+
   it('audits confirmations and their failures', async () => {
     const user = await signUpVerified(t);
     await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: 'Wrong-pw-1' }).expect(401);
