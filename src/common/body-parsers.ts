@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { json, urlencoded } from 'express';
+import { json } from 'express';
 import { DomainError, ErrorCode } from './errors';
 
 const BODY_LIMIT = '64kb';
@@ -26,7 +26,17 @@ function mapped(parser: RequestHandler): RequestHandler {
     });
 }
 
-/** JSON for the API; urlencoded for the SAML HTTP-POST binding. */
+/**
+ * A request body must be JSON. Anything else answers 415, which also closes login CSRF: a
+ * cross-site HTML form can send form-encoded or text/plain bodies without a CORS preflight, but
+ * never application/json.
+ */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  next(hasBody && !req.is('application/json') ? new DomainError('unsupported_media_type') : undefined);
+}
+
 export function bodyParsers(): RequestHandler[] {
-  return [mapped(json({ limit: BODY_LIMIT })), mapped(urlencoded({ limit: BODY_LIMIT, extended: false }))];
+  return [requireJson, mapped(json({ limit: BODY_LIMIT }))];
 }

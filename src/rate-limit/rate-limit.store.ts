@@ -43,10 +43,10 @@ export class PostgresRateLimitStore extends RateLimitStore {
   }
 
   async undo(key: string, now: Date): Promise<void> {
-    await this.dataSource.query('UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND count > 0 AND reset_at > $2', [
-      key,
-      now,
-    ]);
+    await this.dataSource.query(
+      'UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND count > 0 AND reset_at > $2',
+      [key, now],
+    );
   }
 }
 

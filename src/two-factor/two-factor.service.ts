@@ -79,7 +79,8 @@ export class TwoFactorService {
     const factor = await this.factors.findOneBy({ userId: user.id });
     if (!factor) throw new DomainError('totp_setup_required');
     if (factor.enabledAt) throw new DomainError('totp_already_enabled');
-    const step = this.matchingStep(user.id, factor, code);
+    const trimmed = code.replace(/\s+/g, '');
+    const step = TOTP_CODE.test(trimmed) ? this.matchingStep(user.id, factor, trimmed) : undefined;
     if (step === undefined) throw new DomainError('invalid_totp', {}, undefined, 400);
     await this.factors.update({ userId: user.id }, { enabledAt: this.clock.now(), lastUsedStep: String(step) });
     await this.users.setTwoFactorEnabled(user.id, true);
@@ -142,14 +143,21 @@ export class TwoFactorService {
   private matchingStep(userId: string, factor: TotpFactor, code: string): number | undefined {
     const secret = this.cipher.open(factor.secret, `totp:${userId}`).toString('utf8');
     // The functional API's default strategy is TOTP; its result names the matched time step.
-    const result = verifySync({
-      secret,
-      token: code,
-      epoch: Math.floor(this.clock.now().getTime() / 1000),
-      epochTolerance: TOLERANCE_SECONDS,
-      period: PERIOD_SECONDS,
-      ...(factor.lastUsedStep !== null ? { afterTimeStep: Number(factor.lastUsedStep) } : {}),
-    }) as TotpVerifyResult;
+    // otplib throws where it cannot check (e.g. a last step beyond the window after a clock moved
+    // back): that is a code we do not accept, never a 500.
+    let result: TotpVerifyResult;
+    try {
+      result = verifySync({
+        secret,
+        token: code,
+        epoch: Math.floor(this.clock.now().getTime() / 1000),
+        epochTolerance: TOLERANCE_SECONDS,
+        period: PERIOD_SECONDS,
+        ...(factor.lastUsedStep !== null ? { afterTimeStep: Number(factor.lastUsedStep) } : {}),
+      }) as TotpVerifyResult;
+    } catch {
+      return undefined;
+    }
     return result.valid ? result.timeStep : undefined;
   }
 

@@ -135,6 +135,17 @@ describe('signup, login, logout, password reset, /me', () => {
       expect(ratio).toBeLessThan(2);
     });
 
+    it('cannot be driven by a cross-site form (login CSRF): only JSON bodies are read', async () => {
+      const { email } = await signUp(t);
+      const res = await t.http
+        .post('/auth/login')
+        .set('Origin', 'https://evil.example')
+        .type('form')
+        .send({ email, password: PASSWORD })
+        .expect(415);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    });
+
     it('records success and failure in the audit log with ip and user agent', async () => {
       const { id, email } = await signUp(t);
       await t.http.post('/auth/login').set('User-Agent', 'audit-test/1').send({ email, password: 'Wrong-password-1' });

@@ -27,6 +27,13 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     expect(res.body).toMatchObject({ statusCode: 413, error: 'payload_too_large' });
   });
 
+  it('answers a body that is not JSON with 415, so no cross-site form can post one', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const res = await t.http.post('/probe/echo').set('Content-Type', type).send('email=a%40example.com').expect(415);
+      expect(res.body.error).toBe('unsupported_media_type');
+    }
+  });
+
   it('refuses unknown fields with 400 validation_failed and details', async () => {
     const res = await t.http.post('/probe/echo').send({ email: 'a@example.com', admin: true }).expect(400);
     expect(res.body.error).toBe('validation_failed');

@@ -55,6 +55,10 @@ describe('TOTP two-factor authentication and recovery codes', () => {
       .send({ code: totpCode(body.secret, t.clock, 5) });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error).toBe('invalid_totp');
+    for (const code of ['12345', ' 1234567', 'abcdef', '']) {
+      const bad = await t.http.post('/me/2fa/totp/enable').set(bearer(user.token)).send({ code });
+      expect({ code, status: bad.status, error: bad.body.error }).toEqual({ code, status: 400, error: 'invalid_totp' });
+    }
     const ok = await t.http
       .post('/me/2fa/totp/enable')
       .set(bearer(user.token))
@@ -103,6 +107,14 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     expect((await login(user.email, totpCode(user.secret, t.clock, -1)).expect(401)).body.error).toBe('invalid_totp');
     await login(user.email, totpCode(user.secret, t.clock, 1)).expect(200);
     expect((await login(user.email, totpCode(user.secret, t.clock, 3)).expect(401)).body.error).toBe('invalid_totp');
+  });
+
+  it('answers 401, not 500, when the last used step lies ahead (a clock that moved back)', async () => {
+    const user = await enrolled();
+    await t.dataSource.query('UPDATE totp_factors SET last_used_step = last_used_step + 1000 WHERE user_id = $1', [user.id]);
+    expect((await login(user.email, totpCode(user.secret, t.clock)).expect(401)).body.error).toBe('invalid_totp');
+    // A recovery code still gets the user in.
+    await login(user.email, user.recoveryCodes[0]).expect(200);
   });
 
   it('takes each recovery code once, at login and at step-up', async () => {
