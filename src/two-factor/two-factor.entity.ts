@@ -1,6 +1,5 @@
-import { Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { UserReference } from '../users/user-reference';
-import { User } from '../users/user.entity';
 
 /** A user's authenticator: pending until a first code enables it. The users relations exist for the cascade. */
 @Entity('totp_factors')
@@ -8,9 +7,8 @@ export class TotpFactor {
   @PrimaryColumn({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @OneToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: User;
+  @UserReference()
+  user?: unknown;
 
   /** The base32 secret, sealed with AES-256-GCM under ENCRYPTION_KEY. */
   @Column({ type: 'bytea' })

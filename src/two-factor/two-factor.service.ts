@@ -52,16 +52,15 @@ export class TwoFactorService {
   async setup(user: UserView): Promise<TotpSetup> {
     if (user.twoFactorEnabled) throw new DomainError('totp_already_enabled');
     const secret = generateSecret();
-    await this.factors.upsert(
-      {
-        userId: user.id,
-        secret: this.seal(user.id, secret),
-        enabledAt: null,
-        lastUsedStep: null,
-        createdAt: this.clock.now(),
-      },
-      ['userId'],
+    // Replaces a pending secret, never an enabled one, even when an enable races with this.
+    const rows = await this.txHost.tx.query(
+      `INSERT INTO totp_factors (user_id, secret, enabled_at, last_used_step, created_at) VALUES ($1, $2, NULL, NULL, $3)
+       ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_used_step = NULL, created_at = EXCLUDED.created_at
+         WHERE totp_factors.enabled_at IS NULL
+       RETURNING user_id`,
+      [user.id, this.seal(user.id, secret), this.clock.now()],
     );
+    if (rows.length === 0) throw new DomainError('totp_already_enabled');
     return {
       secret,
       otpauthUrl: generateURI({
@@ -82,7 +81,12 @@ export class TwoFactorService {
     const trimmed = code.replace(/\s+/g, '');
     const step = TOTP_CODE.test(trimmed) ? this.matchingStep(user.id, factor, trimmed) : undefined;
     if (step === undefined) throw new DomainError('invalid_totp', {}, undefined, 400);
-    await this.factors.update({ userId: user.id }, { enabledAt: this.clock.now(), lastUsedStep: String(step) });
+    // Only the pending secret the code was checked against is enabled, and only once.
+    const [, enabled] = await this.txHost.tx.query(
+      `UPDATE totp_factors SET enabled_at = $2, last_used_step = $3 WHERE user_id = $1 AND enabled_at IS NULL AND secret = $4`,
+      [user.id, this.clock.now(), step, factor.secret],
+    );
+    if (enabled === 0) throw new DomainError('totp_already_enabled');
     await this.users.setTwoFactorEnabled(user.id, true);
     const codes = await this.replaceRecoveryCodes(user.id);
     await this.outbox.enqueue(user.email, 'two-factor-enabled', { at: this.clock.now().toUTCString() });

@@ -73,6 +73,23 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     );
   });
 
+  it('enables once when two enables race, and hands out one set of recovery codes', async () => {
+    const user = await signUpVerified(t);
+    const { body } = await t.http.post('/me/2fa/totp/setup').set(bearer(user.token)).expect(200);
+    const code = totpCode(body.secret, t.clock);
+    const answers = await Promise.all(
+      [1, 2].map(() => t.http.post('/me/2fa/totp/enable').set(bearer(user.token)).send({ code })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = answers.find((r) => r.status === 200)!;
+    const stored = await t.dataSource.query('SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(stored[0].n).toBe(10);
+    t.clock.advance(60_000);
+    await login(user.email, winner.body.recoveryCodes[0]).expect(200);
+  });
+
   it('keeps the secret and the codes only in sealed or hashed form', async () => {
     const user = await enrolled();
     const dump =
@@ -111,7 +128,9 @@ describe('TOTP two-factor authentication and recovery codes', () => {
 
   it('answers 401, not 500, when the last used step lies ahead (a clock that moved back)', async () => {
     const user = await enrolled();
-    await t.dataSource.query('UPDATE totp_factors SET last_used_step = last_used_step + 1000 WHERE user_id = $1', [user.id]);
+    await t.dataSource.query('UPDATE totp_factors SET last_used_step = last_used_step + 1000 WHERE user_id = $1', [
+      user.id,
+    ]);
     expect((await login(user.email, totpCode(user.secret, t.clock)).expect(401)).body.error).toBe('invalid_totp');
     // A recovery code still gets the user in.
     await login(user.email, user.recoveryCodes[0]).expect(200);
