@@ -1,8 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { UserReference } from '../users/user-reference';
 
-export const API_KEY_PREFIX = 'ak_';
-
 @Entity('api_keys')
 @Index('api_keys_user_id_idx', ['userId'])
 export class ApiKey {

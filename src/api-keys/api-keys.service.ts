@@ -6,13 +6,13 @@ import { AuditService } from '../audit/audit.service';
 import type { ApiKeyAuth } from '../auth/auth-context';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
-import { generateToken, hashToken } from '../common/crypto';
+import { API_KEY_PREFIX, generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { HotPathQueries } from '../database/hot-path-queries';
 import { USER_VIEW_COLUMNS, userViewFromRow } from '../users/user.dto';
 import type { UserViewRow } from '../users/user.dto';
 import type { UserView } from '../users/user.dto';
-import { API_KEY_PREFIX, ApiKey } from './api-key.entity';
+import { ApiKey } from './api-key.entity';
 import { ApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 
 const LAST_USED_RESOLUTION_MS = 60_000;

@@ -1,12 +1,12 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
+import { API_KEY_PREFIX } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { clearSessionCookie, readCookie, sendRotatedToken, sessionCookieName } from '../sessions/session-cookie';
 import { SessionsService } from '../sessions/sessions.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { API_KEY_PREFIX } from '../api-keys/api-key.entity';
 import { ALLOWS_API_KEY, AuthenticatedRequest, IS_PUBLIC } from './auth-context';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

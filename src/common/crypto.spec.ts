@@ -1,4 +1,4 @@
-import { Cipher, generateToken, hashToken } from './crypto';
+import { API_KEY_PREFIX, Cipher, generateSessionToken, generateToken, hashToken } from './crypto';
 
 describe('tokens', () => {
   it('are 32 random bytes in base64url and hash to 32 bytes', () => {
@@ -28,5 +28,13 @@ describe('Cipher', () => {
     expect(() => cipher.open(tampered, 'purpose')).toThrow();
     expect(() => cipher.open(sealed, 'other')).toThrow();
     expect(() => new Cipher(Buffer.alloc(32, 4)).open(sealed, 'purpose')).toThrow();
+  });
+});
+
+describe('session tokens', () => {
+  it('never start like an API key: such a draw is thrown away', () => {
+    const draws = [`${API_KEY_PREFIX}${'a'.repeat(40)}`, `${API_KEY_PREFIX}${'b'.repeat(40)}`, 'c'.repeat(43)];
+    expect(generateSessionToken(() => draws.shift()!)).toBe('c'.repeat(43));
+    expect(generateSessionToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

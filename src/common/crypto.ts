@@ -1,17 +1,24 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /** A secret for a client to hold: 32 random bytes, base64url. */
 export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Bearer credentials starting with this are API keys. */
+export const API_KEY_PREFIX = 'ak_';
+
+/** A session token: never one that reads as an API key (base64url can start with "ak_"). */
+export function generateSessionToken(next: () => string = generateToken): string {
+  for (;;) {
+    const token = next();
+    if (!token.startsWith(API_KEY_PREFIX)) return token;
+  }
+}
+
 /** What the database keeps of a token: its SHA-256. */
 export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
-}
-
-export function safeEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const VERSION = 1;

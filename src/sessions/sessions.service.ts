@@ -4,7 +4,7 @@ import { TransactionHost } from '../database/transactions';
 import { DataSource } from 'typeorm';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
-import { generateToken, hashToken } from '../common/crypto';
+import { generateSessionToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { HotPathQueries } from '../database/hot-path-queries';
@@ -101,7 +101,7 @@ export class SessionsService {
     const userId = user.id;
     const now = this.clock.now();
     const device = deviceName(client.userAgent);
-    const token = generateToken();
+    const token = generateSessionToken();
     const expiresAt = new Date(now.getTime() + this.config.sessionAbsoluteTimeoutMs);
     const ip = client.ip.slice(0, 45);
     const { identifiers } = await this.txHost.tx.getRepository(Session).insert({
@@ -193,7 +193,7 @@ export class SessionsService {
    * token, so of two concurrent requests one rotates and the other, already in, goes on without.
    */
   private async rotateOnRequest(row: ResolvedRow, token: string, now: Date): Promise<AuthenticatedSession> {
-    const rotatedToken = generateToken();
+    const rotatedToken = generateSessionToken();
     const [, count] = await this.dataSource.query(
       `UPDATE sessions SET token_hash = $3, rotation_required = false, last_active_at = $4
         WHERE id = $1 AND token_hash = $2 AND rotation_required`,
@@ -273,7 +273,7 @@ export class SessionsService {
     now: Date,
     reauthenticated: boolean,
   ): Promise<IssuedSession> {
-    const token = generateToken();
+    const token = generateSessionToken();
     const [rows] = await this.txHost.tx.query(
       `UPDATE sessions
           SET token_hash = $3, last_active_at = $4, rotation_required = false,
