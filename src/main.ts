@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { describeError } from './common/describe-error';
 import { createLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { openDatabase, runMigrations } from './database';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       await database.close();
       process.exit(0);
     } catch (error) {
-      log.error({ err: error }, 'shutdown failed');
+      log.error({ err: describeError(error) }, 'shutdown failed');
       process.exit(1);
     }
   };

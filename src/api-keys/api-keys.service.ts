@@ -78,6 +78,11 @@ export class ApiKeysService {
     await this.audit.record({ action: 'api_key.revoked', actor: user, client, target: `api_key:${id}` });
   }
 
+  /** Deletes every key of the user (after a password reset); answers how many. */
+  async revokeAll(userId: string): Promise<number> {
+    return (await this.keys.delete({ userId })).affected ?? 0;
+  }
+
   async authenticate(key: string): Promise<ApiKeyAuth> {
     const [row] = await this.hot.query<ApiKeyRow>('resolve_api_key', RESOLVE_SQL, [hashToken(key)]);
     if (!row) throw new DomainError('unauthenticated');

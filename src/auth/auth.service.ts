@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
+import { BackgroundWork } from '../common/background-work';
+import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
@@ -12,6 +15,7 @@ import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, UserView, userView } from '../users/user.dto';
+import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { VerificationService } from '../verification/verification.service';
 import type { SessionAuth } from './auth-context';
@@ -24,7 +28,7 @@ export interface Authenticated {
 }
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -37,7 +41,17 @@ export class AuthService {
     private readonly limiter: RateLimiter,
     private readonly twoFactor: TwoFactorService,
     private readonly verification: VerificationService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly events: DomainEvents,
+    private readonly background: BackgroundWork,
   ) {}
+
+  onModuleInit(): void {
+    // A reset link mailed to an address the user has left must not work.
+    this.events.on('user.email_changed', async ({ userId }) => {
+      await this.txHost.tx.getRepository(PasswordResetToken).delete({ userId });
+    });
+  }
 
   async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
     this.passwords.assertAcceptable(input.password, [input.email, input.name ?? '']);
@@ -119,12 +133,18 @@ export class AuthService {
     });
   }
 
-  /** Answers the same whether or not the account exists; only an existing one gets a mail. */
+  /**
+   * Answers the same, in the same time, whether or not the account exists: the link for an existing
+   * one is made and queued after the answer.
+   */
   async forgotPassword(email: string, client: ClientInfo): Promise<void> {
     const normalized = normalizeEmail(email);
     await this.limiter.consume('passwordForgotPerAccount', normalized);
     const user = await this.users.findByEmail(normalized);
-    if (!user) return;
+    if (user) this.background.run('password reset link', () => this.sendResetLink(user, client));
+  }
+
+  private async sendResetLink(user: User, client: ClientInfo): Promise<void> {
     const token = generateToken();
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {
@@ -167,6 +187,8 @@ export class AuthService {
       const user = await this.users.getById(rows[0].user_id);
       await this.users.setPasswordHash(user.id, passwordHash);
       const revoked = await this.sessions.revokeAll(user.id);
+      // Whoever had the account before the reset may have made keys; they go with the sessions.
+      const keysRevoked = await this.apiKeys.revokeAll(user.id);
       await this.txHost.tx.getRepository(PasswordResetToken).delete({ userId: user.id });
       await this.outbox.enqueue(user.email, 'password-changed', { changedAt: now.toUTCString() });
       await this.audit.record({
@@ -174,7 +196,7 @@ export class AuthService {
         actor: user,
         client,
         target: `user:${user.id}`,
-        details: { sessionsRevoked: revoked },
+        details: { sessionsRevoked: revoked, apiKeysRevoked: keysRevoked },
       });
     });
   }

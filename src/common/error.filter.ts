@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { describeError } from './describe-error';
 import { DomainError, ErrorCode, errorBody } from './errors';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -21,7 +22,7 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const error = this.toDomainError(exception);
-    if (error.status >= 500) this.logger.error(exception);
+    if (error.status >= 500) this.logger.error({ err: describeError(exception), msg: 'request failed' });
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
     const { retryAfterSeconds, ...body } = errorBody(error);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
+import { describeError } from '../common/describe-error';
 import { AppConfig } from '../config';
 import { MailDelivery } from './mail-delivery.service';
 import { OUTBOX_CHANNEL } from './outbox.service';
@@ -58,7 +59,7 @@ export class OutboxRelay implements OnApplicationShutdown {
           await this.delivery.deliverDue();
         } while (this.drainAgain && !this.stopped);
       } catch (error) {
-        this.logger.error({ err: error, msg: 'outbox delivery failed' });
+        this.logger.error({ err: describeError(error), msg: 'outbox delivery failed' });
       } finally {
         this.draining = undefined;
       }
@@ -95,7 +96,11 @@ export class OutboxRelay implements OnApplicationShutdown {
     client.on('error', () => undefined);
     void client.end().catch(() => undefined);
     if (this.reconnectTimer) return;
-    this.logger.warn({ err: error, retryInMs: this.reconnectDelay, msg: 'outbox listener disconnected' });
+    this.logger.warn({
+      err: error && describeError(error),
+      retryInMs: this.reconnectDelay,
+      msg: 'outbox listener disconnected',
+    });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();

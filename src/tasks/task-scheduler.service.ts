@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import { describeError } from '../common/describe-error';
 import { AppConfig } from '../config';
 import { TaskRunner } from './task-runner.service';
 
@@ -25,7 +26,7 @@ export class TaskScheduler implements OnApplicationBootstrap {
           try {
             await this.runner.run(task.name);
           } catch (error) {
-            this.logger.error({ task: task.name, err: error, msg: 'task failed' });
+            this.logger.error({ task: task.name, err: describeError(error), msg: 'task failed' });
           }
         },
       });

@@ -4,11 +4,11 @@ import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
+import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
-import { User } from '../users/user.entity';
 import { normalizeEmail, userView } from '../users/user.dto';
 import type { UserView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
@@ -25,6 +25,7 @@ export class VerificationService {
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
+    private readonly events: DomainEvents,
   ) {}
 
   private get tokens() {
@@ -85,8 +86,9 @@ export class VerificationService {
   async changeEmail(user: UserView, email: string, client: ClientInfo): Promise<UserView> {
     const previous = user.email;
     if (normalizeEmail(email) === previous) throw new DomainError('email_taken');
-    const updated: User = await this.users.changeEmail(user.id, email);
+    const updated = await this.users.changeEmail(user.id, email);
     await this.issue(updated);
+    await this.events.emit('user.email_changed', { userId: user.id });
     await this.outbox.enqueue(previous, 'email-changed', { maskedEmail: maskEmail(updated.email) });
     await this.audit.record({
       action: 'user.email_changed',

@@ -1,6 +1,6 @@
 import { hashToken } from '../../src/common/crypto';
 import { startTestApp, TestApp } from '../support/test-app';
-import { bearer, PASSWORD, signUp, uniqueEmail } from '../support/users';
+import { bearer, PASSWORD, signUp, signUpVerified, uniqueEmail } from '../support/users';
 
 describe('signup, login, logout, password reset, /me', () => {
   let t: TestApp;
@@ -211,6 +211,9 @@ describe('signup, login, logout, password reset, /me', () => {
   });
 
   describe('password reset', () => {
+    // A fresh hour: the signups above used up most of this address's signup limit.
+    beforeAll(() => t.clock.advance(61 * 60_000));
+
     const resetToken = async (email: string) => {
       const [mail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Reset'));
       t.mail.messages.splice(t.mail.messages.indexOf(mail), 1);
@@ -255,6 +258,50 @@ describe('signup, login, logout, password reset, /me', () => {
         .send({ token, newPassword: 'Yet-another-Passphrase-8' })
         .expect(400);
       expect(again.body.error).toBe('invalid_token');
+    });
+
+    it('revokes the account’s API keys with its sessions', async () => {
+      const user = await signUpVerified(t);
+      const key = await t.http.post('/me/api-keys').set(bearer(user.token)).send({ name: 'k' }).expect(201);
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const token = await resetToken(user.email);
+      await t.http.post('/auth/password/reset').send({ token, newPassword: 'A-brand-new-Passphrase-7' }).expect(200);
+      expect((await t.http.get('/me').set(bearer(key.body.key)).expect(401)).body.error).toBe('unauthenticated');
+    });
+
+    it('kills a reset link once the account’s email address changes', async () => {
+      const user = await signUp(t);
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const token = await resetToken(user.email);
+      await t.http
+        .post('/me/email')
+        .set(bearer(user.token))
+        .send({ email: uniqueEmail('moved') })
+        .expect(200);
+      const res = await t.http
+        .post('/auth/password/reset')
+        .send({ token, newPassword: 'A-brand-new-Passphrase-7' })
+        .expect(400);
+      expect(res.body.error).toBe('invalid_token');
+    });
+
+    it('answers for an unknown address in about the time it takes for a real one', async () => {
+      const { email } = await signUp(t);
+      const time = async (address: string) => {
+        const started = performance.now();
+        await t.http.post('/auth/password/forgot').send({ email: address }).expect(202);
+        return performance.now() - started;
+      };
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        known.push(await time(email));
+        unknown.push(await time(uniqueEmail('ghost')));
+      }
+      // Both answers are a lookup and a counter: well under the cost of making and queueing a link.
+      expect(median(known) / median(unknown)).toBeLessThan(2);
+      await t.mail.waitFor((m) => m.to === email && m.subject.includes('Reset'), 5);
     });
 
     it('refuses an expired token, an unknown one, and one replaced by a newer request', async () => {
