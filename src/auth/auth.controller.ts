@@ -13,6 +13,7 @@ import {
 import type { Response } from 'express';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
+import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
 import { AllowUnverified } from '../verification/verified.guard';
@@ -68,6 +69,7 @@ export class AuthController {
   @ApiCookieAuth()
   @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })
   async logout(
+    @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,

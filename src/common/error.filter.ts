@@ -6,6 +6,7 @@ import { DomainError, ErrorCode, errorBody } from './errors';
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'validation_failed',
   401: 'unauthenticated',
+  403: 'forbidden',
   404: 'not_found',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
@@ -38,9 +39,9 @@ export class ErrorFilter implements ExceptionFilter {
       const code = STATUS_CODES[exception.getStatus()];
       if (code === 'not_found') return new DomainError(code, {}, 'No such route.');
       if (code) return new DomainError(code);
-      if (exception.getStatus() < 500) {
-        return new DomainError('validation_failed', {}, exception.message);
-      }
+      const status = exception.getStatus();
+      // Any other 4xx keeps its status; its message comes from our own code, never from input.
+      if (status >= 400 && status < 500) return new DomainError('bad_request', {}, undefined, status);
     }
     return new DomainError('internal_error');
   }

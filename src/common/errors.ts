@@ -4,6 +4,7 @@
  */
 export const ERRORS = {
   validation_failed: { status: 400, message: 'The request is invalid.' },
+  bad_request: { status: 400, message: 'The request cannot be served.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   weak_password: {
     status: 400,
@@ -21,6 +22,7 @@ export const ERRORS = {
   session_expired: { status: 401, message: 'The session has ended; sign in again.' },
   email_not_verified: { status: 403, message: 'Verify your email address first; we can send the link again.' },
   csrf_rejected: { status: 403, message: 'The request did not come from a trusted origin.' },
+  forbidden: { status: 403, message: 'You may not do this.' },
   step_up_required: { status: 403, message: 'Confirm your identity with POST /auth/confirm.' },
   api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
   insufficient_role: { status: 403, message: 'Your role in this organization does not allow this.' },

@@ -3,12 +3,13 @@ import { Reflector } from '@nestjs/core';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { clientInfoOf } from '../common/client-info';
+import { ipSubject } from './ip-subject';
 import { RateLimiter } from './rate-limiter.service';
 import { RATE_LIMITS, RateLimitName } from './rate-limits';
 
 const RATE_LIMIT = Symbol('rate-limit');
 
-/** Counts every request to the route per client IP; over the limit it answers 429. */
+/** Counts every request to the route per client IP (IPv6: per /64); over the limit it answers 429. */
 @Injectable()
 export class IpRateLimitGuard implements CanActivate {
   constructor(
@@ -18,7 +19,7 @@ export class IpRateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const name = this.reflector.get<RateLimitName>(RATE_LIMIT, context.getHandler());
-    await this.limiter.consume(name, clientInfoOf(context.switchToHttp().getRequest<Request>()).ip);
+    await this.limiter.consume(name, ipSubject(clientInfoOf(context.switchToHttp().getRequest<Request>()).ip));
     return true;
   }
 }

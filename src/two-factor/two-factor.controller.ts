@@ -12,6 +12,7 @@ import { CurrentSession } from '../auth/auth-context';
 import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
+import { NoBody } from '../common/no-body.pipe';
 import { RequireStepUp } from '../step-up/step-up.guard';
 import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 import { TwoFactorService } from './two-factor.service';
@@ -44,7 +45,7 @@ export class TwoFactorController {
   @RequireStepUp()
   @ApiOkResponse({ type: TotpSetupDto })
   @ApiConflictResponse({ description: '`totp_already_enabled`' })
-  setup(@CurrentSession() auth: SessionAuth): Promise<TotpSetupDto> {
+  setup(@NoBody() _: undefined, @CurrentSession() auth: SessionAuth): Promise<TotpSetupDto> {
     return this.twoFactor.setup(auth.user);
   }
 
@@ -68,7 +69,11 @@ export class TwoFactorController {
   @RequireStepUp()
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'A new set; the old codes no longer work.' })
   @ApiConflictResponse({ description: '`totp_not_enabled`' })
-  async regenerate(@CurrentSession() auth: SessionAuth, @Client() client: ClientInfo): Promise<RecoveryCodesDto> {
+  async regenerate(
+    @NoBody() _: undefined,
+    @CurrentSession() auth: SessionAuth,
+    @Client() client: ClientInfo,
+  ): Promise<RecoveryCodesDto> {
     return { recoveryCodes: await this.twoFactor.regenerateRecoveryCodes(auth.user, client) };
   }
 

@@ -13,6 +13,7 @@ import { AllowApiKey, CurrentAuth, CurrentSession, Public } from '../auth/auth-c
 import type { AuthContext, SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
+import { NoBody } from '../common/no-body.pipe';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
 import { RequireStepUp } from '../step-up/step-up.guard';
 import { UserDto } from '../users/user.dto';
@@ -61,7 +62,7 @@ export class VerificationController {
   @ApiCookieAuth()
   @ApiAcceptedResponse({ description: 'A new link is mailed; earlier ones stop working.' })
   @ApiConflictResponse({ description: '`already_verified`' })
-  async resend(@CurrentAuth() auth: AuthContext): Promise<void> {
+  async resend(@NoBody() _: undefined, @CurrentAuth() auth: AuthContext): Promise<void> {
     await this.verification.resend(auth.user);
   }
 

@@ -182,6 +182,10 @@ describe('signup, login, logout, password reset, /me', () => {
 
     it('logs out: 204, the cookie cleared, the token dead with reason revoked', async () => {
       const user = await signUp(t);
+      // A route without a body refuses fields like any other, and does nothing.
+      const extra = await t.http.post('/auth/logout').set(bearer(user.token)).send({ evil: 1 }).expect(400);
+      expect(extra.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'evil' }] });
+      await t.http.get('/me').set(bearer(user.token)).expect(200);
       const res = await t.http.post('/auth/logout').set(bearer(user.token)).expect(204);
       expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
       const after = await t.http.get('/me').set(bearer(user.token)).expect(401);

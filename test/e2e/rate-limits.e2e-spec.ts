@@ -127,6 +127,21 @@ describe('rate limits (PostgreSQL store)', () => {
   });
 });
 
+describe('IP limits over IPv6', () => {
+  it('count a whole /64 as one client', async () => {
+    const t = await startTestApp({ env: { TRUST_PROXY: '1' } });
+    try {
+      const signupFrom = (ip: string) =>
+        t.http.post('/auth/signup').set('X-Forwarded-For', ip).send({ email: uniqueEmail(), password: PASSWORD });
+      for (let i = 1; i <= 20; i++) await signupFrom(`2001:db8:0:7::${i.toString(16)}`).expect(201);
+      expect((await signupFrom('2001:db8:0:7:ffff:ffff:ffff:1')).status).toBe(429);
+      await signupFrom('2001:db8:0:8::1').expect(201);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 /** The Redis store keeps the same windows; these run where a Redis is given (CI sets TEST_REDIS_URL). */
 const redisUrl = process.env.TEST_REDIS_URL;
 (redisUrl ? describe : describe.skip)('rate limits (Redis store)', () => {
