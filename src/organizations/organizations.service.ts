@@ -14,7 +14,7 @@ import { DocumentDto, MemberDto, OrganizationDto } from './organizations.dto';
 
 export const DELETED_AUTHOR = 'Deleted user';
 
-type Actor = Pick<UserView, 'id' | 'email'>;
+type Actor = Pick<UserView, 'id' | 'email' | 'name'>;
 
 const MANAGERS: OrgRole[] = ['owner', 'admin'];
 
@@ -124,13 +124,12 @@ export class OrganizationsService {
     const { identifiers } = await this.txHost.tx
       .getRepository(Document)
       .insert({ orgId, authorId: actor.id, title, body, createdAt });
-    const author = await this.users.getById(actor.id);
     return {
       id: identifiers[0].id as string,
       title,
       body,
       authorId: actor.id,
-      authorName: author.name ?? author.email,
+      authorName: actor.name ?? actor.email,
       createdAt: createdAt.toISOString(),
     };
   }

@@ -10,7 +10,6 @@ import {
 import type { Response } from 'express';
 import { CurrentSession } from '../auth/auth-context';
 import type { SessionAuth } from '../auth/auth-context';
-import { AuditService } from '../audit/audit.service';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
@@ -18,7 +17,6 @@ import { AllowUnverified } from '../verification/verified.guard';
 import { clearSessionCookie } from './session-cookie';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionListing, SessionsService } from './sessions.service';
-import { TransactionHost } from '../database/transactions';
 
 export class SessionListingDto implements SessionListing {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -44,8 +42,6 @@ export class RevokedCountDto {
 export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
-    private readonly txHost: TransactionHost,
     private readonly config: AppConfig,
   ) {}
 
@@ -67,26 +63,13 @@ export class SessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.txHost.withTransaction(async () => {
-      await this.sessions.revoke(auth.user.id, id);
-      await this.audit.record({ action: 'session.revoked', actor: auth.user, client, target: `session:${id}` });
-    });
+    await this.sessions.revokeByUser(auth.user, id, client);
     if (id === auth.session.id) clearSessionCookie(res, this.config);
   }
 
   @Delete()
   @ApiOkResponse({ type: RevokedCountDto, description: 'Every session but this one is signed out.' })
   async revokeOthers(@CurrentSession() auth: SessionAuth, @Client() client: ClientInfo): Promise<RevokedCountDto> {
-    return this.txHost.withTransaction(async () => {
-      const revoked = await this.sessions.revokeAll(auth.user.id, auth.session.id);
-      await this.audit.record({
-        action: 'session.revoked_all_others',
-        actor: auth.user,
-        client,
-        target: `session:${auth.session.id}`,
-        details: { revoked },
-      });
-      return { revoked };
-    });
+    return { revoked: await this.sessions.revokeOthersByUser(auth.user, auth.session.id, client) };
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { TransactionHost } from '../database/transactions';
+import { Transactional, TransactionHost } from '../database/transactions';
 import { DataSource } from 'typeorm';
-import { ClientInfo } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateSessionToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
+import { AuditService } from '../audit/audit.service';
 import { HotPathQueries } from '../database/hot-path-queries';
 import { OutboxService } from '../mail';
 import { USER_VIEW_COLUMNS, UserView, userViewFromRow, UserViewRow } from '../users/user.dto';
@@ -85,6 +86,7 @@ export class SessionsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     private readonly hot: HotPathQueries,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -289,6 +291,31 @@ export class SessionsService {
 
   idleExpiry(lastActiveAt: Date, expiresAt: Date): Date {
     return new Date(Math.min(lastActiveAt.getTime() + this.config.sessionIdleTimeoutMs, expiresAt.getTime()));
+  }
+
+  /** The user signs one of their sessions out (the owner guard has checked it is theirs). */
+  @Transactional()
+  async revokeByUser(user: Pick<UserView, 'id' | 'email'>, sessionId: string, client: ClientInfo): Promise<void> {
+    await this.revoke(user.id, sessionId);
+    await this.audit.record({ action: 'session.revoked', actor: user, client, target: `session:${sessionId}` });
+  }
+
+  /** "Sign out everywhere": every session but the current one; answers how many. */
+  @Transactional()
+  async revokeOthersByUser(
+    user: Pick<UserView, 'id' | 'email'>,
+    currentSessionId: string,
+    client: ClientInfo,
+  ): Promise<number> {
+    const revoked = await this.revokeAll(user.id, currentSessionId);
+    await this.audit.record({
+      action: 'session.revoked_all_others',
+      actor: user,
+      client,
+      target: `session:${currentSessionId}`,
+      details: { revoked },
+    });
+    return revoked;
   }
 
   /** Revokes one session of the user; false when it is not theirs or already revoked. */

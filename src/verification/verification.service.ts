@@ -73,6 +73,8 @@ export class VerificationService {
   /** already_verified is answered before the limits, so it never spends one. */
   async resend(user: UserView): Promise<void> {
     if (user.emailVerifiedAt) throw new DomainError('already_verified');
+    // A resend refused by the hourly limit spends nothing of the per-minute one.
+    await this.limiter.assertNotExhausted('resendVerificationPerHour', user.id);
     await this.limiter.consume('resendVerificationPerMinute', user.id);
     await this.limiter.consume('resendVerificationPerHour', user.id);
     await this.txHost.withTransaction(() => this.issue(user));
