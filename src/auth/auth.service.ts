@@ -8,6 +8,7 @@ import { generateToken, hashToken } from '../common/crypto';
 import { BackgroundWork } from '../common/background-work';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
+import { consumeOneTimeToken } from '../common/one-time-token';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
@@ -177,14 +178,8 @@ export class AuthService implements OnModuleInit {
     const passwordHash = await this.passwords.hash(newPassword);
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {
-      const [rows] = await this.txHost.tx.query(
-        `UPDATE password_reset_tokens SET used_at = $2
-          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-          RETURNING user_id`,
-        [hashToken(token), now],
-      );
-      if (rows.length === 0) throw new DomainError('invalid_token');
-      const user = await this.users.getById(rows[0].user_id);
+      const spent = await consumeOneTimeToken(this.txHost.tx, 'password_reset_tokens', token, now);
+      const user = await this.users.getById(spent.user_id);
       await this.users.setPasswordHash(user.id, passwordHash);
       const revoked = await this.sessions.revokeAll(user.id);
       // Whoever had the account before the reset may have made keys; they go with the sessions.

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
+import { consumeOneTimeToken } from '../common/one-time-token';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
@@ -56,14 +57,9 @@ export class VerificationService {
   /** Consumes the token atomically; it verifies the address it was issued for, and only that one. */
   @Transactional()
   async verify(token: string, client: ClientInfo): Promise<UserView> {
-    const [rows] = await this.txHost.tx.query(
-      `UPDATE verification_tokens SET used_at = $2
-        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-        RETURNING user_id, email`,
-      [hashToken(token), this.clock.now()],
-    );
-    if (rows.length === 0) throw new DomainError('invalid_token');
-    const { user_id: userId, email } = rows[0] as { user_id: string; email: string };
+    const spent = await consumeOneTimeToken(this.txHost.tx, 'verification_tokens', token, this.clock.now());
+    const userId = spent.user_id;
+    const email = spent.email as string;
     if (!(await this.users.markEmailVerified(userId, email))) throw new DomainError('invalid_token');
     const user = await this.users.getById(userId);
     await this.audit.record({ action: 'user.email_verified', actor: user, client, target: `user:${userId}` });

@@ -1,0 +1,50 @@
+import { Column, EntityManager, PrimaryGeneratedColumn } from 'typeorm';
+import { UserReference } from '../users/user-reference';
+import { hashToken } from './crypto';
+import { DomainError } from './errors';
+
+/**
+ * The shape of a one-time token table (password reset, email verification): the user it belongs
+ * to, the SHA-256 of the token mailed to them, when it expires and when it was used.
+ */
+export abstract class OneTimeToken {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @UserReference()
+  user?: unknown;
+
+  /** SHA-256 of the token mailed to the user; the token itself is never stored. */
+  @Column({ name: 'token_hash', type: 'bytea', unique: true })
+  tokenHash: Buffer;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
+  usedAt: Date | null;
+}
+
+/**
+ * Spends a token in one statement (UPDATE … WHERE used_at IS NULL AND expires_at > now), so of
+ * two concurrent uses one wins; answers the spent row. Unknown, expired or used: invalid_token.
+ */
+export async function consumeOneTimeToken(
+  manager: EntityManager,
+  table: string,
+  token: string,
+  now: Date,
+): Promise<{ user_id: string } & Record<string, unknown>> {
+  const [rows] = await manager.query(
+    `UPDATE ${table} SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *`,
+    [hashToken(token), now],
+  );
+  if (rows.length === 0) throw new DomainError('invalid_token');
+  return rows[0];
+}
