@@ -5,6 +5,8 @@ export type AuthMethod = 'password' | 'sso';
 
 @Entity('sessions')
 @Index('sessions_user_id_idx', ['userId'])
+/** A user's live sessions, newest first: the per-user cap and the listing read only these. */
+@Index('sessions_live_user_created_idx', ['userId', 'createdAt'], { where: 'revoked_at IS NULL' })
 @Index('sessions_expires_at_idx', ['expiresAt'])
 export class Session {
   @PrimaryGeneratedColumn('uuid')
