@@ -85,7 +85,11 @@ export class AuthService implements OnModuleInit {
     }
     if (user.twoFactorEnabled) {
       // The password was right; the second factor decides. A wrong code counts as a failure.
-      if (!input.totpCode) throw new DomainError('totp_required');
+      if (!input.totpCode) {
+        // Not a failure: the first step of every two-factor sign-in.
+        await this.limiter.refund('loginFailuresPerAccount', email);
+        throw new DomainError('totp_required');
+      }
       if (!(await this.twoFactor.verify(user.id, input.totpCode))) {
         await this.loginFailed(email, user.id, 'wrong_totp', client);
         throw new DomainError('invalid_totp');

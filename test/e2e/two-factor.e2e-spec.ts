@@ -186,6 +186,15 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     );
   });
 
+  it('does not count the password step of a two-factor sign-in as a failure', async () => {
+    const user = await enrolled();
+    for (let i = 0; i < 12; i++) {
+      await login(user.email).expect(401);
+      await login(user.email, totpCode(user.secret, t.clock)).expect(200);
+      t.clock.advance(30_000);
+    }
+  });
+
   it('counts wrong codes against the login limit', async () => {
     const user = await enrolled();
     for (let i = 0; i < 10; i++) await login(user.email, '000000').expect(401);
