@@ -57,6 +57,15 @@ describe('signup, login, logout, password reset, /me', () => {
       expect(res.body.error).toBe('email_taken');
     });
 
+    it('lets one of two simultaneous signups of an address through, and answers the other 409', async () => {
+      const email = uniqueEmail('race');
+      const answers = await Promise.all(
+        [1, 2].map(() => t.http.post('/auth/signup').send({ email, password: PASSWORD })),
+      );
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect(await t.dataSource.query('SELECT 1 FROM users WHERE email = $1', [email])).toHaveLength(1);
+    });
+
     it.each([
       ['too short', 'Ab1!xyz'],
       ['too long', 'Aa1!'.repeat(33)],
