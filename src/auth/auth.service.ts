@@ -74,7 +74,7 @@ export class AuthService implements OnModuleInit {
   async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
     const email = normalizeEmail(input.email);
     // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
-    await this.limiter.consume('loginFailuresPerAccount', email);
+    const attempt = await this.limiter.consume('loginFailuresPerAccount', email);
     const user = await this.users.findByEmail(email);
     const valid = user?.passwordHash
       ? await this.passwords.verify(user.passwordHash, input.password)
@@ -87,7 +87,7 @@ export class AuthService implements OnModuleInit {
       // The password was right; the second factor decides. A wrong code counts as a failure.
       if (!input.totpCode) {
         // Not a failure: the first step of every two-factor sign-in.
-        await this.limiter.refund('loginFailuresPerAccount', email);
+        await this.limiter.refund(attempt);
         throw new DomainError('totp_required');
       }
       if (!(await this.twoFactor.verify(user.id, input.totpCode))) {
@@ -95,7 +95,7 @@ export class AuthService implements OnModuleInit {
         throw new DomainError('invalid_totp');
       }
     }
-    await this.limiter.refund('loginFailuresPerAccount', email);
+    await this.limiter.refund(attempt);
     return this.txHost.withTransaction(async () => {
       const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: true });
       await this.audit.record({ action: 'user.login', actor: user, client, target: `session:${session.id}` });

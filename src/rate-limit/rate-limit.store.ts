@@ -12,8 +12,8 @@ export abstract class RateLimitStore {
   abstract hit(key: string, windowMs: number, now: Date): Promise<RateWindow>;
   /** The window's count without counting; 0 when there is none or it has ended. */
   abstract peek(key: string, now: Date): Promise<RateWindow>;
-  /** Takes one hit back from a live window (an attempt that turned out to succeed). */
-  abstract undo(key: string, now: Date): Promise<void>;
+  /** Takes one hit back from the window that ends at `resetAt`, if it is still the key's window. */
+  abstract undo(key: string, resetAt: Date): Promise<void>;
 }
 
 export class PostgresRateLimitStore extends RateLimitStore {
@@ -42,10 +42,10 @@ export class PostgresRateLimitStore extends RateLimitStore {
     return row ? { count: row.count, resetAt: row.reset_at } : { count: 0, resetAt: now };
   }
 
-  async undo(key: string, now: Date): Promise<void> {
+  async undo(key: string, resetAt: Date): Promise<void> {
     await this.dataSource.query(
-      'UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND count > 0 AND reset_at > $2',
-      [key, now],
+      'UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND count > 0 AND reset_at = $2',
+      [key, resetAt],
     );
   }
 }
@@ -64,7 +64,7 @@ return {redis.call('HINCRBY', KEYS[1], 'c', 1), reset}`;
 const UNDO_SCRIPT = `
 local reset = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
 local count = tonumber(redis.call('HGET', KEYS[1], 'c') or '0')
-if reset > tonumber(ARGV[1]) and count > 0 then redis.call('HINCRBY', KEYS[1], 'c', -1) end
+if reset == tonumber(ARGV[1]) and count > 0 then redis.call('HINCRBY', KEYS[1], 'c', -1) end
 return 0`;
 
 /** For REDIS_URL: the same fixed windows, kept in a hash per key; Redis expiry only collects garbage. */
@@ -90,7 +90,7 @@ export class RedisRateLimitStore extends RateLimitStore {
     return { count: Number(count), resetAt: new Date(Number(reset)) };
   }
 
-  async undo(key: string, now: Date): Promise<void> {
-    await this.redis.eval(UNDO_SCRIPT, 1, this.prefix + key, now.getTime());
+  async undo(key: string, resetAt: Date): Promise<void> {
+    await this.redis.eval(UNDO_SCRIPT, 1, this.prefix + key, resetAt.getTime());
   }
 }

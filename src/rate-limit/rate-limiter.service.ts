@@ -5,6 +5,12 @@ import { DomainError } from '../common/errors';
 import { RATE_LIMITS, RateLimitName } from './rate-limits';
 import { RateLimitStore, RateWindow } from './rate-limit.store';
 
+/** An attempt consume() counted, and the window it was counted in. */
+export interface CountedAttempt {
+  key: string;
+  resetAt: Date;
+}
+
 @Injectable()
 export class RateLimiter {
   constructor(
@@ -16,10 +22,12 @@ export class RateLimiter {
    * Counts an attempt, then refuses it with too_many_requests once the limit is passed. Counting
    * comes first, so attempts sent together cannot all slip past a check made before any counted.
    */
-  async consume(name: RateLimitName, subject: string): Promise<void> {
+  async consume(name: RateLimitName, subject: string): Promise<CountedAttempt> {
     const rule = RATE_LIMITS[name];
-    const window = await this.store.hit(this.key(name, subject), rule.windowMs, this.clock.now());
+    const key = this.key(name, subject);
+    const window = await this.store.hit(key, rule.windowMs, this.clock.now());
     if (window.count > rule.limit) this.refuse(window);
+    return { key, resetAt: window.resetAt };
   }
 
   /** Throws too_many_requests when the limit is already reached, without counting. */
@@ -28,9 +36,12 @@ export class RateLimiter {
     if (window.count >= RATE_LIMITS[name].limit) this.refuse(window);
   }
 
-  /** Takes back an attempt consume() counted, for limits that count failures only. */
-  async refund(name: RateLimitName, subject: string): Promise<void> {
-    await this.store.undo(this.key(name, subject), this.clock.now());
+  /**
+   * Takes back an attempt consume() counted, for limits that count failures only — from the window
+   * it was counted in, never from a later one.
+   */
+  async refund(attempt: CountedAttempt): Promise<void> {
+    await this.store.undo(attempt.key, attempt.resetAt);
   }
 
   /** Subjects (addresses, emails) are hashed: the counters hold no personal data. */

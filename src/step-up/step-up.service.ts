@@ -44,7 +44,7 @@ export class StepUpService {
     }
     const { user } = auth;
     // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.
-    await this.limiter.consume('confirmFailuresPerUser', user.id);
+    const attempt = await this.limiter.consume('confirmFailuresPerUser', user.id);
     if (input.password !== undefined) {
       const { passwordHash } = await this.users.getById(user.id);
       const valid = passwordHash
@@ -54,7 +54,7 @@ export class StepUpService {
     } else if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode!))) {
       await this.fail(auth, 'invalid_totp', client);
     }
-    await this.limiter.refund('confirmFailuresPerUser', user.id);
+    await this.limiter.refund(attempt);
     return this.txHost.withTransaction(async () => {
       const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(user.id, auth.session.id);
       await this.audit.record({ action: 'user.step_up', actor: user, client, target: `session:${auth.session.id}` });

@@ -115,6 +115,16 @@ describe('rate limits (PostgreSQL store)', () => {
     expect(dump).not.toContain('127.0.0.1');
   });
 
+  it('gives a refund back only to the window its attempt was counted in', async () => {
+    const store = t.app.get(RateLimitStore);
+    const now = t.clock.now();
+    const first = await store.hit('refund-test', MINUTE, now);
+    const later = new Date(now.getTime() + MINUTE);
+    for (let i = 0; i < 3; i++) await store.hit('refund-test', MINUTE, later);
+    await store.undo('refund-test', first.resetAt);
+    expect((await store.peek('refund-test', later)).count).toBe(3);
+  });
+
   it('counts concurrent hits exactly', async () => {
     const responses = await Promise.all(
       Array.from({ length: 25 }, () =>
@@ -168,7 +178,10 @@ const redisUrl = process.env.TEST_REDIS_URL;
       Array.from({ length: 20 }, () => store.hit('k', MINUTE, new Date(now.getTime() + 1000))),
     );
     expect(Math.max(...hits.map((h) => h.count))).toBe(21);
-    await store.undo('k', new Date(now.getTime() + 2000));
+    // Only the window the hit was counted in gives it back.
+    await store.undo('k', new Date(now.getTime() + 2 * MINUTE));
+    expect((await store.peek('k', new Date(now.getTime() + 2000))).count).toBe(21);
+    await store.undo('k', first.resetAt);
     expect((await store.peek('k', new Date(now.getTime() + 2000))).count).toBe(20);
     await store.hit('k', MINUTE, new Date(now.getTime() + 2000));
     expect((await store.peek('k', new Date(now.getTime() + 2000))).count).toBe(21);
