@@ -57,10 +57,11 @@ export class AuditService {
       events.map((event) => ({
         action: event.action,
         actorId: event.actor.id,
-        actorEmail: event.actor.email,
+        // Cut to the columns' sizes: an audit row must never fail the change it records.
+        actorEmail: event.actor.email?.slice(0, 320) ?? null,
         ip: event.client?.ip.slice(0, 45) ?? null,
-        userAgent: event.client?.userAgent ?? null,
-        target: event.target ?? null,
+        userAgent: event.client?.userAgent.slice(0, 512) ?? null,
+        target: event.target?.slice(0, 200) ?? null,
         details: event.details ?? null,
         createdAt,
       })),

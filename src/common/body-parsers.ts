@@ -37,6 +37,32 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
   next(hasBody && !req.is('application/json') ? new DomainError('unsupported_media_type') : undefined);
 }
 
+/** Keys that mean something to JavaScript objects rather than to us. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Text PostgreSQL cannot store (NUL) and keys that reach into object prototypes are bad input:
+ * 400 validation_failed, never a 500 from the database or a polluted object.
+ */
+function problemIn(value: unknown, path: string, depth = 0): { field: string; problems: string[] } | undefined {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? { field: path, problems: ['must not contain a NUL character'] } : undefined;
+  }
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return { field, problems: [`property ${key} should not exist`] };
+    const problem = problemIn(child, field, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function rejectUnsafeValues(req: Request, _res: Response, next: NextFunction): void {
+  const problem = req.body === undefined ? undefined : problemIn(req.body, '');
+  next(problem ? new DomainError('validation_failed', { details: [problem] }) : undefined);
+}
+
 export function bodyParsers(): RequestHandler[] {
-  return [requireJson, mapped(json({ limit: BODY_LIMIT }))];
+  return [requireJson, mapped(json({ limit: BODY_LIMIT })), rejectUnsafeValues];
 }

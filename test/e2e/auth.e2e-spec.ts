@@ -155,6 +155,17 @@ describe('signup, login, logout, password reset, /me', () => {
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
+    it('answers odd input with 4xx, never 500', async () => {
+      const nul = await t.http.post('/auth/login').send({ email: 'a\u0000b@example.com', password: 'x' }).expect(400);
+      expect(nul.body.error).toBe('validation_failed');
+      // 320 characters that lower-case to 640.
+      const long = await t.http
+        .post('/auth/login')
+        .send({ email: 'İ'.repeat(320), password: 'x' })
+        .expect(401);
+      expect(long.body.error).toBe('invalid_credentials');
+    });
+
     it('records success and failure in the audit log with ip and user agent', async () => {
       const { id, email } = await signUp(t);
       await t.http.post('/auth/login').set('User-Agent', 'audit-test/1').send({ email, password: 'Wrong-password-1' });

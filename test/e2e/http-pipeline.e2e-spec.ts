@@ -40,6 +40,17 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     expect(res.body.details).toEqual([{ field: 'admin', problems: [expect.stringContaining('should not exist')] }]);
   });
 
+  it('refuses text with NUL characters and prototype keys with 400, never a 500', async () => {
+    const nul = await t.http.post('/probe/echo').send({ email: 'a@example.com', name: 'a\u0000b' }).expect(400);
+    expect(nul.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'name' }] });
+    const proto = await t.http
+      .post('/probe/echo')
+      .set('Content-Type', 'application/json')
+      .send('{"email":"a@example.com","__proto__":{"admin":true}}')
+      .expect(400);
+    expect(proto.body).toMatchObject({ error: 'validation_failed', details: [{ field: '__proto__' }] });
+  });
+
   it('lists every invalid field in details', async () => {
     const res = await t.http
       .post('/probe/echo')
