@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createApp } from './app';
 import { describeError } from './common/describe-error';
+import { BackgroundWork } from './common/background-work';
 import { createLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { openDatabase, runMigrations } from './database';
@@ -44,12 +45,13 @@ async function main(): Promise<void> {
       // Stop taking connections and let the requests in flight finish, then the mail relay, and
       // only then the database they all use.
       await drain(app.getHttpServer() as Server, SHUTDOWN_GRACE_MS);
+      await app.get(BackgroundWork).drain();
       await app.get(OutboxRelay).stop();
       await app.close();
       await database.close();
       process.exit(0);
     } catch (error) {
-      log.error({ err: describeError(error) }, 'shutdown failed');
+      log.error({ error: describeError(error) }, 'shutdown failed');
       process.exit(1);
     }
   };
@@ -59,18 +61,25 @@ async function main(): Promise<void> {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Resolves once every connection has ended, or after `graceMs`, when the rest are cut. */
+/**
+ * Resolves once every connection has ended, or after `graceMs`, when the rest are cut. Keep-alive
+ * connections are closed as soon as their request is answered, and new requests on them are told
+ * `Connection: close`.
+ */
 function drain(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
+    server.on('request', (_request, response: ServerResponse) => response.setHeader('Connection', 'close'));
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
       server.closeAllConnections();
-      resolve();
+      finish();
     }, graceMs);
-    timer.unref();
-    server.close(() => {
+    const finish = () => {
+      clearInterval(idle);
       clearTimeout(timer);
       resolve();
-    });
+    };
+    server.close(finish);
     server.closeIdleConnections();
   });
 }

@@ -12,6 +12,7 @@ import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
+import { NoBody } from '../common/no-body.pipe';
 import { RequireStepUp } from '../step-up/step-up.guard';
 import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
@@ -48,6 +49,7 @@ export class ApiKeysController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'no such key among the caller’s' })
   async revoke(
+    @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') })) id: string,
     @Client() client: ClientInfo,

@@ -153,6 +153,8 @@ export class AuthService implements OnModuleInit {
     const token = generateToken();
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {
+      // The answer went out before this ran: if the address changed meanwhile, the old one gets nothing.
+      if ((await this.users.findById(user.id))?.email !== user.email) return;
       const tokens = this.txHost.tx.getRepository(PasswordResetToken);
       // Only the newest link works.
       await tokens.delete({ userId: user.id });

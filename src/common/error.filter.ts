@@ -23,7 +23,7 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const error = this.toDomainError(exception);
-    if (error.status >= 500) this.logger.error({ err: describeError(exception), msg: 'request failed' });
+    if (error.status >= 500) this.logger.error({ error: describeError(exception), msg: 'request failed' });
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
     const { retryAfterSeconds, ...body } = errorBody(error);

@@ -62,7 +62,7 @@ export class JsonLogger implements LoggerService {
   private write(level: pino.Level, message: unknown, rest: unknown[]): void {
     if (!this.logger.isLevelEnabled(level)) return;
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
-    if (message instanceof Error) this.logger[level]({ context, err: describeError(message) }, message.message);
+    if (message instanceof Error) this.logger[level]({ context, error: describeError(message) }, message.message);
     else if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...message });
     else this.logger[level]({ context }, String(message));
   }

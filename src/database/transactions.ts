@@ -20,6 +20,11 @@ export class TransactionHost {
     return this.store.getStore() ?? this.dataSource.manager;
   }
 
+  /** Runs `work` outside any transaction the caller is in (work that outlives the caller's). */
+  detached<T>(work: () => T): T {
+    return this.store.exit(work);
+  }
+
   /** Runs `work` in the current transaction, or in a new one that commits when it resolves. */
   withTransaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.store.getStore()) return work();

@@ -59,7 +59,7 @@ export class OutboxRelay implements OnApplicationShutdown {
           await this.delivery.deliverDue();
         } while (this.drainAgain && !this.stopped);
       } catch (error) {
-        this.logger.error({ err: describeError(error), msg: 'outbox delivery failed' });
+        this.logger.error({ error: describeError(error), msg: 'outbox delivery failed' });
       } finally {
         this.draining = undefined;
       }
@@ -97,7 +97,7 @@ export class OutboxRelay implements OnApplicationShutdown {
     void client.end().catch(() => undefined);
     if (this.reconnectTimer) return;
     this.logger.warn({
-      err: error && describeError(error),
+      error: error && describeError(error),
       retryInMs: this.reconnectDelay,
       msg: 'outbox listener disconnected',
     });

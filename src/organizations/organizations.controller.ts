@@ -14,6 +14,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
+import { NoBody } from '../common/no-body.pipe';
 import {
   AddMemberDto,
   ChangeRoleDto,
@@ -90,6 +91,7 @@ export class OrganizationsController {
   @ApiNoContentResponse()
   @ApiConflictResponse({ description: '`last_owner`' })
   async removeMember(
+    @NoBody() _: undefined,
     @CurrentAuth() auth: AuthContext,
     @Id('id') orgId: string,
     @Id('userId') userId: string,

@@ -12,6 +12,7 @@ import { CurrentSession } from '../auth/auth-context';
 import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
+import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { AllowUnverified } from '../verification/verified.guard';
 import { clearSessionCookie } from './session-cookie';
@@ -58,6 +59,7 @@ export class SessionsController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'no such live session among the caller’s' })
   async revoke(
+    @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
     @Param('id') id: string,
     @Client() client: ClientInfo,
@@ -69,7 +71,11 @@ export class SessionsController {
 
   @Delete()
   @ApiOkResponse({ type: RevokedCountDto, description: 'Every session but this one is signed out.' })
-  async revokeOthers(@CurrentSession() auth: SessionAuth, @Client() client: ClientInfo): Promise<RevokedCountDto> {
+  async revokeOthers(
+    @NoBody() _: undefined,
+    @CurrentSession() auth: SessionAuth,
+    @Client() client: ClientInfo,
+  ): Promise<RevokedCountDto> {
     return { revoked: await this.sessions.revokeOthersByUser(auth.user, auth.session.id, client) };
   }
 }

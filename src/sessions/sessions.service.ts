@@ -118,11 +118,13 @@ export class SessionsService {
       expiresAt,
       reauthenticatedAt: now,
     });
+    const id = identifiers[0].id as string;
+    // The new session always stays; of the others, the newest MAX − 1 do.
     await this.txHost.tx.query(
       `UPDATE sessions SET revoked_at = $2 WHERE id IN (
-         SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL
+         SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4
           ORDER BY created_at DESC, id OFFSET $3)`,
-      [userId, now, MAX_SESSIONS_PER_USER],
+      [userId, now, MAX_SESSIONS_PER_USER - 1, id],
     );
     if ((await this.rememberIp(userId, ip, now)) && alertOnNewIp) {
       await this.outbox.enqueue(user.email, 'new-sign-in', {
@@ -132,7 +134,7 @@ export class SessionsService {
         sessionsUrl: `${this.config.appUrl}/settings/sessions`,
       });
     }
-    return { id: identifiers[0].id as string, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt) };
+    return { id, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt) };
   }
 
   /** Records the address; true when the user had never signed in from it. Keeps the newest KNOWN_IPS_PER_USER. */

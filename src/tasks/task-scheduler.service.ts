@@ -26,7 +26,7 @@ export class TaskScheduler implements OnApplicationBootstrap {
           try {
             await this.runner.run(task.name);
           } catch (error) {
-            this.logger.error({ task: task.name, err: describeError(error), msg: 'task failed' });
+            this.logger.error({ task: task.name, error: describeError(error), msg: 'task failed' });
           }
         },
       });

@@ -81,7 +81,11 @@ export class TwoFactorController {
   @AllowUnverified()
   @HttpCode(HttpStatus.NO_CONTENT)
   @RequireStepUp()
-  async disable(@CurrentSession() auth: SessionAuth, @Client() client: ClientInfo): Promise<void> {
+  async disable(
+    @NoBody() _: undefined,
+    @CurrentSession() auth: SessionAuth,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
     await this.twoFactor.disable(auth.user, client);
   }
 }

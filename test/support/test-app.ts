@@ -6,6 +6,7 @@ import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { configureApp } from '../../src/app';
 import { AppModule } from '../../src/app.module';
+import { BackgroundWork } from '../../src/common/background-work';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, Env, loadConfig } from '../../src/config';
 import { OutboxRelay } from '../../src/mail';
@@ -77,6 +78,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     database,
     dataSource: app.get(DataSource),
     close: async () => {
+      await app.get(BackgroundWork).drain();
       await app.close();
       await mail.down();
       if (!options.database) await database.drop();
