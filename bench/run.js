@@ -4,7 +4,7 @@
 // DATABASE_URL when set (a bench database is created beside it), else an embedded PostgreSQL.
 const { fork, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync } = require('node:fs');
+const { chmodSync, mkdtempSync, rmSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -65,9 +65,12 @@ async function writes(admin, database) {
 async function main() {
   let baseUrl = process.env.DATABASE_URL;
   let embedded;
+  let embeddedRoot;
   if (!baseUrl) {
     const { startEmbeddedPostgres } = require(join(ROOT, 'dist/src/database/embedded-postgres'));
-    const directory = join(mkdtempSync(join(tmpdir(), 'authd-bench-')), 'postgres');
+    embeddedRoot = mkdtempSync(join(tmpdir(), 'authd-bench-'));
+    chmodSync(embeddedRoot, 0o755); // reachable by the postgres user when run as root
+    const directory = join(embeddedRoot, 'postgres');
     embedded = await startEmbeddedPostgres({
       directory,
       database: 'postgres',
@@ -111,6 +114,7 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await embedded?.stop();
+    if (embeddedRoot) rmSync(embeddedRoot, { recursive: true, force: true });
   };
 
   try {

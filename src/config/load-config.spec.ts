@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '.';
@@ -130,5 +130,6 @@ describe('loadConfig', () => {
     const file = join(dataDir, 'encryption.key');
     expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64').equals(first.encryptionKey)).toBe(true);
     expect(statSync(file).mode & 0o077).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TransactionHost } from '../../src/database/transactions';
 import { OutboxService } from '../../src/mail';
 import { assertBuilt, freePort, runNode, Server, startServer } from '../support/processes';
@@ -15,7 +15,9 @@ describe('the built service', () => {
     return server;
   };
 
+  const cleanups: Array<() => void> = [];
   beforeAll(() => assertBuilt());
+  afterAll(() => cleanups.forEach((cleanup) => cleanup()));
   afterEach(() => servers.splice(0).forEach((server) => server.child.kill('SIGKILL')));
 
   it('refuses a bad configuration with one line naming the variable, and exit code 1', async () => {
@@ -31,7 +33,16 @@ describe('the built service', () => {
   });
 
   it('starts on an embedded PostgreSQL under DATA_DIR, stops cleanly, and keeps its data', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'authd-start-')), 'data');
+    const root = mkdtempSync(join(tmpdir(), 'authd-start-'));
+    const dataDir = join(root, 'data');
+    // As root, a DATA_DIR the postgres user cannot reach sends the cluster to /var/lib/authd/<hash>
+    // (linked from DATA_DIR): either way, it is removed afterwards.
+    cleanups.push(() => {
+      const cluster = join(dataDir, 'postgres');
+      const home = existsSync(cluster) ? dirname(realpathSync(cluster)) : undefined;
+      if (home && home !== dataDir) rmSync(home, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    });
     const port = await freePort();
     const env = { DATA_DIR: dataDir, SMTP_URL: 'smtp://127.0.0.1:9', TASKS_ENABLED: 'false' };
 

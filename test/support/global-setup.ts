@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -14,8 +14,11 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_ADMIN_URL = process.env.DATABASE_URL;
     return;
   }
-  // Under /tmp, which the postgres user can reach when the tests run as root.
-  const directory = join(mkdtempSync(join(tmpdir(), 'authd-test-')), 'postgres');
+  // Under /tmp, opened up so that the postgres user reaches it when the tests run as root.
+  const root = mkdtempSync(join(tmpdir(), 'authd-test-'));
+  chmodSync(root, 0o755);
+  process.env.TEST_PG_ROOT = root;
+  const directory = join(root, 'postgres');
   const server = await startEmbeddedPostgres({
     directory,
     database: 'postgres',

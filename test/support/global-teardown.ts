@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 
 export default async function globalTeardown(): Promise<void> {
@@ -12,4 +13,5 @@ export default async function globalTeardown(): Promise<void> {
     await admin.end();
   }
   await (globalThis as { embeddedPostgres?: { stop(): Promise<void> } }).embeddedPostgres?.stop();
+  if (process.env.TEST_PG_ROOT) rmSync(process.env.TEST_PG_ROOT, { recursive: true, force: true });
 }
