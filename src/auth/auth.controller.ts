@@ -21,7 +21,7 @@ import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie
 import { UserDto } from '../users/user.dto';
 import { CurrentSession, Public } from './auth-context';
 import type { SessionAuth } from './auth-context';
-import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
+import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SessionDto, SignupDto } from './auth.dto';
 import { Authenticated, AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -102,12 +102,7 @@ export class AuthController {
     setSessionCookie(res, this.config, session.token, session.expiresAt);
     return {
       user: UserDto.of(user),
-      session: {
-        id: session.id,
-        token: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        idleExpiresAt: session.idleExpiresAt.toISOString(),
-      },
+      session: SessionDto.of(session),
     };
   }
 }

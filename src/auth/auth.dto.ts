@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { IssuedSession } from '../sessions/sessions.service';
 import { UserDto } from '../users/user.dto';
 
 export class SignupDto {
@@ -61,6 +62,15 @@ export class SessionDto {
   @ApiProperty({ description: 'the session token; also set as the HttpOnly cookie' }) token: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
   @ApiProperty({ format: 'date-time' }) idleExpiresAt: string;
+
+  static of(session: IssuedSession): SessionDto {
+    return {
+      id: session.id,
+      token: session.token,
+      expiresAt: session.expiresAt.toISOString(),
+      idleExpiresAt: session.idleExpiresAt.toISOString(),
+    };
+  }
 }
 
 export class AuthResultDto {

@@ -9,7 +9,7 @@ import { RequireStepUp } from '../step-up/step-up.guard';
 import { AllowUnverified } from '../verification/verified.guard';
 import { CurrentSession } from './auth-context';
 import type { SessionAuth } from './auth-context';
-import { ChangePasswordDto, RotatedSessionDto } from './auth.dto';
+import { ChangePasswordDto, RotatedSessionDto, SessionDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
 @ApiTags('me')
@@ -38,13 +38,6 @@ export class PasswordController {
   ): Promise<RotatedSessionDto> {
     const session = await this.auth.changePassword(auth, body.newPassword, client);
     sendRotatedToken(res, this.config, session.token, session.expiresAt);
-    return {
-      session: {
-        id: session.id,
-        token: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        idleExpiresAt: session.idleExpiresAt.toISOString(),
-      },
-    };
+    return { session: SessionDto.of(session) };
   }
 }

@@ -67,12 +67,7 @@ export class StepUpController {
     return {
       reauthenticatedAt: reauthenticatedAt.toISOString(),
       stepUpExpiresAt: stepUpExpiresAt.toISOString(),
-      session: {
-        id: session.id,
-        token: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        idleExpiresAt: session.idleExpiresAt.toISOString(),
-      },
+      session: SessionDto.of(session),
     };
   }
 }
