@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
+import { describeError } from '../common/describe-error';
 import { deleteInBatches } from '../tasks/batch';
 import { OUTBOX_AAD, SealedMail } from './outbox.service';
 
@@ -107,7 +108,6 @@ export class MailDelivery {
 
 /** The error's own words, short; never the mail itself. */
 function describe(error: unknown): string {
-  const text =
-    error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error);
-  return text.slice(0, 500);
+  const { errorCode, type, message } = describeError(error);
+  return `${errorCode ?? type}: ${message}`.slice(0, 500);
 }

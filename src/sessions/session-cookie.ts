@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { CookieOptions, Request, Response } from 'express';
 import { AppConfig } from '../config';
 
 /** `__Host-sid` (Secure, host-only) when APP_URL is https; `sid` otherwise. */
@@ -6,23 +6,17 @@ export function sessionCookieName(config: AppConfig): string {
   return config.secureCookies ? '__Host-sid' : 'sid';
 }
 
+/** HttpOnly, SameSite=Lax, Path=/; Secure on https. Setting and clearing must name the same ones. */
+function cookieOptions(config: AppConfig): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' };
+}
+
 export function setSessionCookie(response: Response, config: AppConfig, token: string, expiresAt: Date): void {
-  response.cookie(sessionCookieName(config), token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.secureCookies,
-    path: '/',
-    expires: expiresAt,
-  });
+  response.cookie(sessionCookieName(config), token, { ...cookieOptions(config), expires: expiresAt });
 }
 
 export function clearSessionCookie(response: Response, config: AppConfig): void {
-  response.clearCookie(sessionCookieName(config), {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.secureCookies,
-    path: '/',
-  });
+  response.clearCookie(sessionCookieName(config), cookieOptions(config));
 }
 
 /** Reads one cookie without parsing the others. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Transactional, TransactionHost } from '../database/transactions';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, MoreThan } from 'typeorm';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateSessionToken, hashToken } from '../common/crypto';
@@ -227,24 +227,26 @@ export class SessionsService {
   /** The user's live sessions, most recently active first. */
   async list(userId: string, currentSessionId: string): Promise<SessionListing[]> {
     const now = this.clock.now();
-    const sessions = await this.txHost.tx.query(
-      `SELECT id, ip, user_agent, device_name, auth_method, created_at, last_active_at, expires_at, reauthenticated_at
-         FROM sessions
-        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_active_at > $3
-        ORDER BY last_active_at DESC, created_at DESC`,
-      [userId, now, new Date(now.getTime() - this.config.sessionIdleTimeoutMs)],
-    );
-    return sessions.map((s: Record<string, never>) => ({
+    const sessions = await this.txHost.tx.getRepository(Session).find({
+      where: {
+        userId,
+        revokedAt: IsNull(),
+        expiresAt: MoreThan(now),
+        lastActiveAt: MoreThan(new Date(now.getTime() - this.config.sessionIdleTimeoutMs)),
+      },
+      order: { lastActiveAt: 'DESC', createdAt: 'DESC' },
+    });
+    return sessions.map((s) => ({
       id: s.id,
       current: s.id === currentSessionId,
       ip: s.ip,
-      userAgent: s.user_agent,
-      deviceName: s.device_name,
-      authMethod: s.auth_method,
-      createdAt: (s.created_at as Date).toISOString(),
-      lastActiveAt: (s.last_active_at as Date).toISOString(),
-      expiresAt: (s.expires_at as Date).toISOString(),
-      reauthenticatedAt: (s.reauthenticated_at as Date).toISOString(),
+      userAgent: s.userAgent,
+      deviceName: s.deviceName,
+      authMethod: s.authMethod,
+      createdAt: s.createdAt.toISOString(),
+      lastActiveAt: s.lastActiveAt.toISOString(),
+      expiresAt: s.expiresAt.toISOString(),
+      reauthenticatedAt: s.reauthenticatedAt.toISOString(),
     }));
   }
 

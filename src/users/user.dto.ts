@@ -16,17 +16,18 @@ export interface UserView {
 }
 
 export function userView(user: User): UserView {
-  const { passwordHash, ...rest } = user;
+  const { id, email, name, emailVerifiedAt, twoFactorEnabled, ssoProviderId, createdAt, deletionScheduledFor } = user;
+  const hasPassword = user.passwordHash !== null;
   return {
-    id: rest.id,
-    email: rest.email,
-    name: rest.name,
-    emailVerifiedAt: rest.emailVerifiedAt,
-    twoFactorEnabled: rest.twoFactorEnabled,
-    hasPassword: passwordHash !== null,
-    ssoProviderId: rest.ssoProviderId,
-    createdAt: rest.createdAt,
-    deletionScheduledFor: rest.deletionScheduledFor,
+    id,
+    email,
+    name,
+    emailVerifiedAt,
+    twoFactorEnabled,
+    hasPassword,
+    ssoProviderId,
+    createdAt,
+    deletionScheduledFor,
   };
 }
 
