@@ -8,7 +8,7 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { API_KEY_PREFIX, generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
-import { HotPathQueries } from '../database/hot-path-queries';
+import { Sql } from '../database/sql';
 import { USER_VIEW_COLUMNS, userViewFromRow } from '../users/user.dto';
 import type { UserViewRow } from '../users/user.dto';
 import type { UserView } from '../users/user.dto';
@@ -35,7 +35,7 @@ export class ApiKeysService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly audit: AuditService,
-    private readonly hot: HotPathQueries,
+    private readonly sql: Sql,
   ) {}
 
   private get keys() {
@@ -84,7 +84,7 @@ export class ApiKeysService {
   }
 
   async authenticate(key: string): Promise<ApiKeyAuth> {
-    const [row] = await this.hot.query<ApiKeyRow>('resolve_api_key', RESOLVE_SQL, [hashToken(key)]);
+    const [row] = await this.sql.prepared<ApiKeyRow>('resolve_api_key', RESOLVE_SQL, [hashToken(key)]);
     if (!row) throw new DomainError('unauthenticated');
     const now = this.clock.now();
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {

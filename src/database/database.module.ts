@@ -2,10 +2,10 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config';
 import { dataSourceOptions } from './data-source';
-import { HotPathQueries } from './hot-path-queries';
+import { Sql } from './sql';
 import { TransactionHost } from './transactions';
 
-/** The DataSource, propagating transactions, and the pool for hot-path lookups. */
+/** The DataSource, propagating transactions, and Sql, the one way repositories reach it. */
 @Global()
 @Module({
   imports: [
@@ -17,7 +17,7 @@ import { TransactionHost } from './transactions';
       },
     }),
   ],
-  providers: [TransactionHost, HotPathQueries],
-  exports: [TransactionHost, HotPathQueries],
+  providers: [TransactionHost, Sql],
+  exports: [TransactionHost, Sql],
 })
 export class DatabaseModule {}

@@ -8,7 +8,7 @@ import { generateSessionToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { AuditService } from '../audit/audit.service';
-import { HotPathQueries } from '../database/hot-path-queries';
+import { Sql } from '../database/sql';
 import { OutboxService } from '../mail';
 import { USER_VIEW_COLUMNS, UserView, userViewFromRow, UserViewRow } from '../users/user.dto';
 import { deviceName } from './device-name';
@@ -85,7 +85,7 @@ export class SessionsService {
     private readonly txHost: TransactionHost,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
-    private readonly hot: HotPathQueries,
+    private readonly sql: Sql,
     private readonly audit: AuditService,
   ) {}
 
@@ -160,7 +160,7 @@ export class SessionsService {
    * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL.
    */
   async authenticate(token: string): Promise<AuthenticatedSession> {
-    const rows = await this.hot.query<ResolvedRow>('resolve_session', RESOLVE_SQL, [hashToken(token)]);
+    const rows = await this.sql.prepared<ResolvedRow>('resolve_session', RESOLVE_SQL, [hashToken(token)]);
     const row = rows[0];
     if (!row) throw new DomainError('unauthenticated');
     const now = this.clock.now();
