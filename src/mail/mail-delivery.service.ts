@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
 import { describeError } from '../common/describe-error';
+import { Sql } from '../database/sql';
 import { deleteInBatches } from '../tasks/batch';
 import { OUTBOX_AAD, SealedMail } from './outbox.service';
 
@@ -35,6 +36,7 @@ export class MailDelivery {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly mailer: MailerService,
     private readonly cipher: Cipher,
     private readonly clock: Clock,
@@ -56,7 +58,7 @@ export class MailDelivery {
   /** Deletes delivered rows past their keeping time, in batches. */
   pruneSent(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - KEEP_SENT_MS);
-    return deleteInBatches(this.dataSource, 'mail_outbox', 'sent_at IS NOT NULL AND sent_at < $1', [before]);
+    return deleteInBatches(this.sql, 'mail_outbox', 'sent_at IS NOT NULL AND sent_at < $1', [before]);
   }
 
   private async claim(): Promise<ClaimedRow[]> {

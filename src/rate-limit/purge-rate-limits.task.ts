@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql';
 import { Clock } from '../common/clock';
 import { deleteInBatches, ScheduledTask, Task, TaskResult } from '../tasks';
 
@@ -12,11 +11,11 @@ export class PurgeRateLimitsTask implements ScheduledTask {
   readonly schedule = '0 5 * * * *';
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly clock: Clock,
   ) {}
 
   async run(): Promise<TaskResult> {
-    return { deleted: await deleteInBatches(this.dataSource, 'rate_limits', 'reset_at <= $1', [this.clock.now()]) };
+    return { deleted: await deleteInBatches(this.sql, 'rate_limits', 'reset_at <= $1', [this.clock.now()]) };
   }
 }

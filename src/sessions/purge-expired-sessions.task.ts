@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config';
 import { deleteInBatches, ScheduledTask, Task, TaskResult } from '../tasks';
@@ -13,7 +12,7 @@ export class PurgeExpiredSessionsTask implements ScheduledTask {
   readonly schedule = '0 */15 * * * *';
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -22,7 +21,7 @@ export class PurgeExpiredSessionsTask implements ScheduledTask {
     const now = this.clock.now();
     const idleBefore = new Date(now.getTime() - this.config.sessionIdleTimeoutMs);
     const deleted = await deleteInBatches(
-      this.dataSource,
+      this.sql,
       'sessions',
       'expires_at <= $1 OR last_active_at <= $2 OR revoked_at IS NOT NULL',
       [now, idleBefore],
