@@ -7,16 +7,14 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentSession } from '../auth/auth-context';
-import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { NoBody } from '../common/no-body.pipe';
-import { RequireStepUp } from '../step-up/step-up.guard';
-import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
+import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } from '../http';
+import type { SessionAuth } from '../http';
 
 @ApiTags('api-keys')
 @ApiCookieAuth()

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import type { ApiKeyAuth } from '../auth/auth-context';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { API_KEY_PREFIX, generateToken, hashToken } from '../common/crypto';
@@ -11,9 +10,9 @@ import { DomainError } from '../common/errors';
 import { Sql } from '../database/sql';
 import { USER_VIEW_COLUMNS, userViewFromRow } from '../users/user.dto';
 import type { UserViewRow } from '../users/user.dto';
-import type { UserView } from '../users/user.dto';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import type { ApiKeyAuth, UserView } from '../http';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 

@@ -16,13 +16,12 @@ import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
-import { AllowUnverified } from '../verification/verified.guard';
-import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie';
 import { UserDto } from '../users/user.dto';
-import { CurrentSession, Public } from './auth-context';
-import type { SessionAuth } from './auth-context';
-import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SessionDto, SignupDto } from './auth.dto';
+import { SessionDto } from '../sessions/sessions.dto';
+import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
 import { Authenticated, AuthService } from './auth.service';
+import { AllowUnverified, CurrentSession, Public, clearSessionCookie, setSessionCookie } from '../http';
+import type { SessionAuth } from '../http';
 
 @ApiTags('auth')
 @Controller('auth')

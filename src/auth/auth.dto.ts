@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import type { IssuedSession } from '../sessions/sessions.service';
+import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
 
 export class SignupDto {
@@ -55,22 +55,6 @@ export class ResetPasswordDto {
   @ApiProperty({ minLength: 8, maxLength: 128 })
   @IsString()
   newPassword: string;
-}
-
-export class SessionDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ description: 'the session token; also set as the HttpOnly cookie' }) token: string;
-  @ApiProperty({ format: 'date-time' }) expiresAt: string;
-  @ApiProperty({ format: 'date-time' }) idleExpiresAt: string;
-
-  static of(session: IssuedSession): SessionDto {
-    return {
-      id: session.id,
-      token: session.token,
-      expiresAt: session.expiresAt.toISOString(),
-      idleExpiresAt: session.idleExpiresAt.toISOString(),
-    };
-  }
 }
 
 export class AuthResultDto {

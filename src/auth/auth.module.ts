@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
 import { VerificationModule } from '../verification/verification.module';
+import { StepUpGuard } from '../step-up/step-up.guard';
 import { VerifiedGuard } from '../verification/verified.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -16,9 +17,10 @@ import { SessionAuthGuard } from './session-auth.guard';
   controllers: [AuthController, PasswordController],
   providers: [
     AuthService,
-    // In this order: who is asking, then whether their email must be verified.
+    // In this order: who is asking, whether their email must be verified, whether the route needs a step-up.
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: VerifiedGuard },
+    { provide: APP_GUARD, useClass: StepUpGuard },
   ],
 })
 export class AuthModule {}

@@ -8,20 +8,21 @@ import { generateToken, hashToken } from '../common/crypto';
 import { BackgroundWork } from '../common/background-work';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
-import { consumeOneTimeToken } from '../common/one-time-token';
+import { consumeOneTimeToken } from '../users/one-time-token';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
-import { normalizeEmail, UserView, userView } from '../users/user.dto';
+import { normalizeEmail, userView } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { VerificationService } from '../verification/verification.service';
-import type { SessionAuth } from './auth-context';
 import { LoginDto, SignupDto } from './auth.dto';
 import { PasswordResetToken } from './password-reset-token.entity';
+import { UserView } from '../http';
+import type { SessionAuth } from '../http';
 
 export interface Authenticated {
   user: UserView;

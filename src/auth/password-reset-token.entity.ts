@@ -1,5 +1,5 @@
 import { Entity, Index } from 'typeorm';
-import { OneTimeToken } from '../common/one-time-token';
+import { OneTimeToken } from '../users/one-time-token';
 
 @Entity('password_reset_tokens')
 @Index('password_reset_tokens_user_id_idx', ['userId'])

@@ -4,13 +4,11 @@ import type { Response } from 'express';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
-import { sendRotatedToken } from '../sessions/session-cookie';
-import { RequireStepUp } from '../step-up/step-up.guard';
-import { AllowUnverified } from '../verification/verified.guard';
-import { CurrentSession } from './auth-context';
-import type { SessionAuth } from './auth-context';
-import { ChangePasswordDto, RotatedSessionDto, SessionDto } from './auth.dto';
+import { SessionDto } from '../sessions/sessions.dto';
+import { ChangePasswordDto, RotatedSessionDto } from './auth.dto';
 import { AuthService } from './auth.service';
+import { AllowUnverified, CurrentSession, RequireStepUp, sendRotatedToken } from '../http';
+import type { SessionAuth } from '../http';
 
 @ApiTags('me')
 @ApiCookieAuth()

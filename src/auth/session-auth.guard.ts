@@ -4,10 +4,17 @@ import type { Response } from 'express';
 import { API_KEY_PREFIX } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { clearSessionCookie, readCookie, sendRotatedToken, sessionCookieName } from '../sessions/session-cookie';
 import { SessionsService } from '../sessions/sessions.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { ALLOWS_API_KEY, AuthenticatedRequest, IS_PUBLIC } from './auth-context';
+import {
+  ALLOWS_API_KEY,
+  AuthenticatedRequest,
+  IS_PUBLIC,
+  clearSessionCookie,
+  readCookie,
+  sendRotatedToken,
+  sessionCookieName,
+} from '../http';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+(\S+)$/i;

@@ -9,8 +9,6 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AllowApiKey, CurrentAuth } from '../auth/auth-context';
-import type { AuthContext } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
@@ -25,7 +23,8 @@ import {
   OrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
+import { AllowApiKey, AllowUnverified, CurrentAuth, RequireVerifiedEmail } from '../http';
+import type { AuthContext } from '../http';
 
 /** A malformed id is as unknown as a missing one. */
 const Id = (name: string) => Param(name, new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') }));

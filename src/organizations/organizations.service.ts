@@ -5,12 +5,12 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { DomainError } from '../common/errors';
-import type { UserView } from '../users/user.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { Document, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 import { DocumentDto, MemberDto, OrganizationDto } from './organizations.dto';
+import type { UserView } from '../http';
 
 export const DELETED_AUTHOR = 'Deleted user';
 

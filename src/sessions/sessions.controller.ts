@@ -8,16 +8,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentSession } from '../auth/auth-context';
-import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
-import { AllowUnverified } from '../verification/verified.guard';
-import { clearSessionCookie } from './session-cookie';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionListing, SessionsService } from './sessions.service';
+import { AllowUnverified, CurrentSession, clearSessionCookie } from '../http';
+import type { SessionAuth } from '../http';
 
 export class SessionListingDto implements SessionListing {
   @ApiProperty({ format: 'uuid' }) id: string;

@@ -10,9 +10,10 @@ import { AppConfig } from '../config';
 import { AuditService } from '../audit/audit.service';
 import { Sql } from '../database/sql';
 import { OutboxService } from '../mail';
-import { USER_VIEW_COLUMNS, UserView, userViewFromRow, UserViewRow } from '../users/user.dto';
+import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user.dto';
 import { deviceName } from './device-name';
 import { AuthMethod, Session } from './session.entity';
+import type { SessionContext, UserView } from '../http';
 
 /** What a login or signup answers about the session it opened. */
 export interface IssuedSession {
@@ -20,15 +21,6 @@ export interface IssuedSession {
   token: string;
   expiresAt: Date;
   idleExpiresAt: Date;
-}
-
-/** The session half of a request's authentication. */
-export interface SessionContext {
-  id: string;
-  createdAt: Date;
-  lastActiveAt: Date;
-  expiresAt: Date;
-  reauthenticatedAt: Date;
 }
 
 export interface AuthenticatedSession {

@@ -10,15 +10,13 @@ import {
 } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Response } from 'express';
-import { SessionDto } from '../auth/auth.dto';
-import { CurrentSession } from '../auth/auth-context';
-import type { SessionAuth } from '../auth/auth-context';
+import { SessionDto } from '../sessions/sessions.dto';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
-import { sendRotatedToken } from '../sessions/session-cookie';
-import { AllowUnverified } from '../verification/verified.guard';
 import { StepUpService } from './step-up.service';
+import { AllowUnverified, CurrentSession, sendRotatedToken } from '../http';
+import type { SessionAuth } from '../http';
 
 export class ConfirmDto {
   @ApiPropertyOptional()

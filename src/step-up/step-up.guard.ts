@@ -1,10 +1,10 @@
-import { applyDecorators, CanActivate, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
-import { ApiForbiddenResponse } from '@nestjs/swagger';
-import { AuthenticatedRequest } from '../auth/auth-context';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import type { UserView } from '../users/user.dto';
+import { AuthenticatedRequest, REQUIRES_STEP_UP, routeHas } from '../http';
+import type { UserView } from '../http';
 
 export const CONFIRM_URL = '/auth/confirm';
 
@@ -24,15 +24,20 @@ function describeWindow(ms: number): string {
     : `${Math.round(ms / 1000)} seconds`;
 }
 
-/** The session must have been re-authenticated within STEP_UP_WINDOW; API keys never qualify. */
+/**
+ * Global, after the VerifiedGuard: on routes marked @RequireStepUp(), the session must have been
+ * re-authenticated within STEP_UP_WINDOW; API keys never qualify.
+ */
 @Injectable()
 export class StepUpGuard implements CanActivate {
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly reflector: Reflector,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (!routeHas(this.reflector, REQUIRES_STEP_UP, context)) return true;
     const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
     if (!auth) throw new DomainError('unauthenticated');
     if (auth.kind !== 'session') throw new DomainError('api_key_not_allowed');
@@ -46,14 +51,4 @@ export class StepUpGuard implements CanActivate {
       `Confirm your identity with POST ${CONFIRM_URL} (${how}); the confirmation is valid for ${describeWindow(this.config.stepUpWindowMs)}.`,
     );
   }
-}
-
-/** The route needs a recent re-authentication of the current session. */
-export function RequireStepUp() {
-  return applyDecorators(
-    UseGuards(StepUpGuard),
-    ApiForbiddenResponse({
-      description: '`step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`) or `api_key_not_allowed`',
-    }),
-  );
 }

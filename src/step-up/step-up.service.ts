@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
-import type { SessionAuth } from '../auth/auth-context';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
@@ -10,6 +9,7 @@ import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { UsersService } from '../users/users.service';
+import type { SessionAuth } from '../http';
 
 export interface Confirmation {
   reauthenticatedAt: Date;

@@ -8,14 +8,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { CurrentSession } from '../auth/auth-context';
-import type { SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
-import { RequireStepUp } from '../step-up/step-up.guard';
-import { AllowUnverified, RequireVerifiedEmail } from '../verification/verified.guard';
 import { TwoFactorService } from './two-factor.service';
+import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } from '../http';
+import type { SessionAuth } from '../http';
 
 export class TotpSetupDto {
   @ApiProperty({ description: 'base32, no spaces' }) secret: string;

@@ -10,9 +10,9 @@ import { Cipher, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
-import type { UserView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { RecoveryCode, TotpFactor } from './two-factor.entity';
+import type { UserView } from '../http';
 
 const PERIOD_SECONDS = 30;
 /** ±1 step of clock drift between server and phone. */

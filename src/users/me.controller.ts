@@ -1,12 +1,11 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AllowApiKey, CurrentAuth } from '../auth/auth-context';
-import type { AuthContext } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { UpdateProfileDto, UserDto, userView } from './user.dto';
 import { UsersService } from './users.service';
-import { AllowUnverified } from '../verification/verified.guard';
+import { AllowApiKey, AllowUnverified, CurrentAuth } from '../http';
+import type { AuthContext } from '../http';
 
 @ApiTags('me')
 @ApiCookieAuth()

@@ -1,19 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import type { UserView } from '../http';
 import { User } from './user.entity';
-
-/** A user as requests see it: everything but the password hash. */
-export interface UserView {
-  id: string;
-  email: string;
-  name: string | null;
-  emailVerifiedAt: Date | null;
-  twoFactorEnabled: boolean;
-  hasPassword: boolean;
-  ssoProviderId: string | null;
-  createdAt: Date;
-  deletionScheduledFor: Date | null;
-}
 
 export function userView(user: User): UserView {
   const { id, email, name, emailVerifiedAt, twoFactorEnabled, ssoProviderId, createdAt, deletionScheduledFor } = user;

@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { OneTimeToken } from '../common/one-time-token';
+import { OneTimeToken } from '../users/one-time-token';
 
 @Entity('verification_tokens')
 @Index('verification_tokens_user_id_idx', ['userId'])

@@ -9,16 +9,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength } from 'class-validator';
-import { AllowApiKey, CurrentAuth, CurrentSession, Public } from '../auth/auth-context';
-import type { AuthContext, SessionAuth } from '../auth/auth-context';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
-import { RequireStepUp } from '../step-up/step-up.guard';
 import { UserDto } from '../users/user.dto';
 import { VerificationService } from './verification.service';
-import { AllowUnverified } from './verified.guard';
+import { AllowApiKey, AllowUnverified, CurrentAuth, CurrentSession, Public, RequireStepUp } from '../http';
+import type { AuthContext, SessionAuth } from '../http';
 
 export class VerifyEmailDto {
   @ApiProperty({ description: 'the token from the verification link' })

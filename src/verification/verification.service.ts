@@ -6,15 +6,15 @@ import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
-import { consumeOneTimeToken } from '../common/one-time-token';
+import { consumeOneTimeToken } from '../users/one-time-token';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { normalizeEmail, userView } from '../users/user.dto';
-import type { UserView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { maskEmail } from './mask-email';
 import { VerificationToken } from './verification-token.entity';
+import type { UserView } from '../http';
 
 @Injectable()
 export class VerificationService {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Public } from '../../src/auth/auth-context';
 import { DomainError } from '../../src/common/errors';
+import { Public } from '../../src/http';
 
 export class ProbeDto {
   @IsEmail()

@@ -1,19 +1,15 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { SessionContext } from '../sessions/sessions.service';
-import type { UserView } from '../users/user.dto';
+import type { UserView } from './user-view';
 
-export const IS_PUBLIC = Symbol('public');
-export const ALLOWS_API_KEY = Symbol('allows-api-key');
-
-/** Opts a route out of the global SessionAuthGuard. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
-
-/**
- * Lets an API key reach the route. Routes are session-only unless marked: API keys never reach
- * sessions, step-up, API keys, password, email, 2FA or deletion.
- */
-export const AllowApiKey = () => SetMetadata(ALLOWS_API_KEY, true);
+/** The session half of a request's authentication. */
+export interface SessionContext {
+  id: string;
+  createdAt: Date;
+  lastActiveAt: Date;
+  expiresAt: Date;
+  reauthenticatedAt: Date;
+}
 
 export interface SessionAuth {
   kind: 'session';

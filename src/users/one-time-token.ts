@@ -1,7 +1,7 @@
 import { Column, EntityManager, PrimaryGeneratedColumn } from 'typeorm';
-import { UserReference } from '../users/user-reference';
-import { hashToken } from './crypto';
-import { DomainError } from './errors';
+import { UserReference } from './user-reference';
+import { hashToken } from '../common/crypto';
+import { DomainError } from '../common/errors';
 
 /**
  * The shape of a one-time token table (password reset, email verification): the user it belongs

@@ -1,0 +1,22 @@
+export { CurrentAuth, CurrentSession } from './auth-context';
+export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';
+export {
+  ALLOWS_API_KEY,
+  AllowApiKey,
+  AllowUnverified,
+  IS_PUBLIC,
+  OPEN_TO_UNVERIFIED,
+  Public,
+  RequireStepUp,
+  RequireVerifiedEmail,
+  REQUIRES_STEP_UP,
+  routeHas,
+} from './route-access';
+export {
+  clearSessionCookie,
+  readCookie,
+  sendRotatedToken,
+  sessionCookieName,
+  setSessionCookie,
+} from './session-cookie';
+export type { UserView } from './user-view';

@@ -1,0 +1,47 @@
+import { applyDecorators, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiForbiddenResponse } from '@nestjs/swagger';
+
+/**
+ * What a route lets in, as metadata the global guards read (in this order: SessionAuthGuard,
+ * VerifiedGuard, StepUpGuard). Routes are closed by default: signed-in session only, verified
+ * email, no step-up; each decorator opens or tightens one thing.
+ */
+export const IS_PUBLIC = Symbol('public');
+export const ALLOWS_API_KEY = Symbol('allows-api-key');
+export const OPEN_TO_UNVERIFIED = Symbol('open-to-unverified');
+export const REQUIRES_STEP_UP = Symbol('requires-step-up');
+
+/** Opts a route out of the global SessionAuthGuard. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * Lets an API key reach the route. Routes are session-only unless marked: API keys never reach
+ * sessions, step-up, API keys, password, email, 2FA or deletion.
+ */
+export const AllowApiKey = () => SetMetadata(ALLOWS_API_KEY, true);
+
+/**
+ * Opens a route to users whose email is not verified yet. Routes are closed to them unless marked,
+ * so a route added later needs a verified email until someone decides otherwise.
+ */
+export const AllowUnverified = () => SetMetadata(OPEN_TO_UNVERIFIED, true);
+
+/** Documents what the VerifiedGuard enforces by default; marks nothing, since a verified email is the default. */
+export const RequireVerifiedEmail = () =>
+  ApiForbiddenResponse({ description: '`email_not_verified` (with `resendUrl`) until the email is verified' });
+
+/** The route needs a recent re-authentication of the current session (the StepUpGuard checks it). */
+export function RequireStepUp() {
+  return applyDecorators(
+    SetMetadata(REQUIRES_STEP_UP, true),
+    ApiForbiddenResponse({
+      description: '`step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`) or `api_key_not_allowed`',
+    }),
+  );
+}
+
+/** Whether the handler or its controller carries the mark. */
+export function routeHas(reflector: Reflector, mark: symbol, context: ExecutionContext): boolean {
+  return reflector.getAllAndOverride<boolean>(mark, [context.getHandler(), context.getClass()]) === true;
+}
