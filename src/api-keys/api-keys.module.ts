@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysReactions } from './api-keys.reactions';
 import { ApiKeysService } from './api-keys.service';
+import { CommonModule } from '../common/common.module';
+import { AuditModule } from '../audit/audit.module';
 
 @Module({
+  imports: [CommonModule, AuditModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService],
+  providers: [ApiKeysService, ApiKeysReactions],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { CommonModule } from '../common/common.module';
 import { AuditService } from './audit.service';
 
-@Global()
-@Module({ providers: [AuditService], exports: [AuditService] })
+@Module({ imports: [CommonModule], providers: [AuditService], exports: [AuditService] })
 export class AuditModule {}

@@ -19,7 +19,8 @@ import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
 import { UserDto } from '../users/user.dto';
 import { SessionDto } from '../sessions/sessions.dto';
 import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
-import { Authenticated, AuthService } from './auth.service';
+import { PasswordFlowsService } from './password-flows.service';
+import { Authenticated, SignInService } from './sign-in.service';
 import { AllowUnverified, CurrentSession, Public, clearSessionCookie, setSessionCookie } from '../http';
 import type { SessionAuth } from '../http';
 
@@ -27,7 +28,8 @@ import type { SessionAuth } from '../http';
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly signIn: SignInService,
+    private readonly passwords: PasswordFlowsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -42,7 +44,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthResultDto> {
-    return this.answer(await this.auth.signup(body, client), res);
+    return this.answer(await this.signIn.signup(body, client), res);
   }
 
   @Public()
@@ -59,7 +61,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthResultDto> {
-    return this.answer(await this.auth.login(body, client), res);
+    return this.answer(await this.signIn.login(body, client), res);
   }
 
   @Post('logout')
@@ -73,7 +75,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logout(auth, client);
+    await this.signIn.logout(auth, client);
     clearSessionCookie(res, this.config);
   }
 
@@ -83,7 +85,7 @@ export class AuthController {
   @RateLimitByIp('passwordForgotPerIp')
   @ApiAcceptedResponse({ description: 'Always, whether or not the account exists; a reset mail if it does.' })
   async forgotPassword(@Body() body: ForgotPasswordDto, @Client() client: ClientInfo): Promise<void> {
-    await this.auth.forgotPassword(body.email, client);
+    await this.passwords.forgotPassword(body.email, client);
   }
 
   @Public()
@@ -93,7 +95,7 @@ export class AuthController {
   @ApiOkResponse({ description: 'The password is changed and every session of the user revoked.' })
   @ApiBadRequestResponse({ description: '`invalid_token` or `weak_password`' })
   async resetPassword(@Body() body: ResetPasswordDto, @Client() client: ClientInfo): Promise<Record<string, never>> {
-    await this.auth.resetPassword(body.token, body.newPassword, client);
+    await this.passwords.resetPassword(body.token, body.newPassword, client);
     return {};
   }
 

@@ -8,15 +8,33 @@ import { VerificationModule } from '../verification/verification.module';
 import { StepUpGuard } from '../step-up/step-up.guard';
 import { VerifiedGuard } from '../verification/verified.guard';
 import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
+import { AuthRepository } from './auth.repository';
+import { PasswordFlowsService } from './password-flows.service';
+import { SignInService } from './sign-in.service';
 import { PasswordController } from './password.controller';
 import { SessionAuthGuard } from './session-auth.guard';
+import { CommonModule } from '../common/common.module';
+import { AuditModule } from '../audit/audit.module';
+import { MailModule } from '../mail/mail.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 
 @Module({
-  imports: [UsersModule, SessionsModule, TwoFactorModule, ApiKeysModule, VerificationModule],
+  imports: [
+    CommonModule,
+    AuditModule,
+    MailModule,
+    RateLimitModule,
+    UsersModule,
+    SessionsModule,
+    TwoFactorModule,
+    ApiKeysModule,
+    VerificationModule,
+  ],
   controllers: [AuthController, PasswordController],
   providers: [
-    AuthService,
+    AuthRepository,
+    SignInService,
+    PasswordFlowsService,
     // In this order: who is asking, whether their email must be verified, whether the route needs a step-up.
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: VerifiedGuard },

@@ -6,7 +6,7 @@ import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
 import { SessionDto } from '../sessions/sessions.dto';
 import { ChangePasswordDto, RotatedSessionDto } from './auth.dto';
-import { AuthService } from './auth.service';
+import { PasswordFlowsService } from './password-flows.service';
 import { AllowUnverified, CurrentSession, RequireStepUp, sendRotatedToken } from '../http';
 import type { SessionAuth } from '../http';
 
@@ -15,7 +15,7 @@ import type { SessionAuth } from '../http';
 @Controller('me/password')
 export class PasswordController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly passwords: PasswordFlowsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -34,7 +34,7 @@ export class PasswordController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RotatedSessionDto> {
-    const session = await this.auth.changePassword(auth, body.newPassword, client);
+    const session = await this.passwords.changePassword(auth, body.newPassword, client);
     sendRotatedToken(res, this.config, session.token, session.expiresAt);
     return { session: SessionDto.of(session) };
   }

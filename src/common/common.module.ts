@@ -1,12 +1,14 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config';
-import { Clock, SystemClock } from './clock';
 import { BackgroundWork } from './background-work';
+import { Clock, SystemClock } from './clock';
 import { Cipher } from './crypto';
 import { DomainEvents } from './domain-events';
 
-@Global()
+/** The clock, the cipher, domain events and background work: imported by every module that uses them. */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     DomainEvents,

@@ -1,26 +1,57 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 
 /** What one module tells the others, and what it carries. */
 export interface DomainEventMap {
   /** The user's address changed: links mailed to the old one must stop working. */
   'user.email_changed': { userId: string };
+  /**
+   * The user's password changed (`reset: false`, signed in, `keepSessionId` is the session that did it)
+   * or was reset from a mailed link (`reset: true`): whoever held the old one must be signed out.
+   */
+  'user.password_changed': { userId: string; keepSessionId: string | null; reset: boolean };
+  /** An organization admin changed the user's role: their sessions carry the old privileges. */
+  'org.member_role_changed': { userId: string; orgId: string };
 }
 
-type Handler<K extends keyof DomainEventMap> = (payload: DomainEventMap[K]) => Promise<void>;
+export type DomainEvent = keyof DomainEventMap;
 
 /**
- * Cross-module reactions without modules reaching into each other's tables. Handlers run one after
- * another, awaited, in the emitter's transaction: they commit or roll back with the change.
+ * Marks a provider's method as a reaction to another module's event:
+ * `@OnDomainEvent('user.email_changed') async forget({ userId }) { … }`. The emitter never names
+ * the modules that react, so neither imports the other.
+ */
+export const OnDomainEvent = DiscoveryService.createDecorator<DomainEvent>();
+
+type Handler = (payload: unknown) => Promise<void>;
+
+/**
+ * Runs the reactions to an event one after another, awaited, in the emitter's transaction: they
+ * commit or roll back with the change that caused them.
  */
 @Injectable()
-export class DomainEvents {
-  private readonly handlers = new Map<keyof DomainEventMap, Array<Handler<keyof DomainEventMap>>>();
+export class DomainEvents implements OnModuleInit {
+  private readonly handlers = new Map<DomainEvent, Handler[]>();
 
-  on<K extends keyof DomainEventMap>(event: K, handler: Handler<K>): void {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler as Handler<keyof DomainEventMap>]);
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+        const event = this.discovery.getMetadataByDecorator(OnDomainEvent, wrapper, method);
+        if (!event) continue;
+        const handler = (instance[method] as Handler).bind(instance);
+        this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+      }
+    }
   }
 
-  async emit<K extends keyof DomainEventMap>(event: K, payload: DomainEventMap[K]): Promise<void> {
+  async emit<K extends DomainEvent>(event: K, payload: DomainEventMap[K]): Promise<void> {
     for (const handler of this.handlers.get(event) ?? []) await handler(payload);
   }
 }

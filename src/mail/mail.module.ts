@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { CommonModule } from '../common/common.module';
 import { MailerModule, MailerOptions } from '@nestjs-modules/mailer';
 import { AppConfig } from '../config';
 import { DeliverMailTask } from './deliver-mail.task';
@@ -8,9 +9,9 @@ import { OutboxRelay } from './outbox-relay.service';
 import { OutboxService } from './outbox.service';
 import { mailTransport } from './transports';
 
-@Global()
 @Module({
   imports: [
+    CommonModule,
     MailerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig): MailerOptions => ({

@@ -1,4 +1,5 @@
-import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { CommonModule } from '../common/common.module';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -10,8 +11,8 @@ import { RateLimiter } from './rate-limiter.service';
 
 const REDIS = Symbol('rate-limit-redis');
 
-@Global()
 @Module({
+  imports: [CommonModule],
   providers: [
     {
       provide: REDIS,

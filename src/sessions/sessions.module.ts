@@ -2,11 +2,16 @@ import { Module } from '@nestjs/common';
 import { PurgeExpiredSessionsTask } from './purge-expired-sessions.task';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionsController } from './sessions.controller';
+import { SessionsReactions } from './sessions.reactions';
 import { SessionsService } from './sessions.service';
+import { CommonModule } from '../common/common.module';
+import { AuditModule } from '../audit/audit.module';
+import { MailModule } from '../mail/mail.module';
 
 @Module({
+  imports: [CommonModule, AuditModule, MailModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionOwnerGuard, PurgeExpiredSessionsTask],
+  providers: [SessionsService, SessionsReactions, SessionOwnerGuard, PurgeExpiredSessionsTask],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TaskRunner } from './task-runner.service';
 import { TaskScheduler } from './task-scheduler.service';
 
-@Global()
 @Module({
   imports: [DiscoveryModule, ScheduleModule.forRoot()],
   providers: [TaskRunner, TaskScheduler],

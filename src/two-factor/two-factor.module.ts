@@ -2,9 +2,12 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { TwoFactorController } from './two-factor.controller';
 import { TwoFactorService } from './two-factor.service';
+import { CommonModule } from '../common/common.module';
+import { AuditModule } from '../audit/audit.module';
+import { MailModule } from '../mail/mail.module';
 
 @Module({
-  imports: [UsersModule],
+  imports: [CommonModule, AuditModule, MailModule, UsersModule],
   controllers: [TwoFactorController],
   providers: [TwoFactorService],
   exports: [TwoFactorService],

@@ -1,4 +1,5 @@
-import { Column, EntityManager, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, PrimaryGeneratedColumn } from 'typeorm';
+import type { Sql } from '../database/sql';
 import { UserReference } from './user-reference';
 import { hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
@@ -36,15 +37,15 @@ export abstract class OneTimeToken {
  * two concurrent uses one wins; answers the spent row. Unknown, expired or used: invalid_token.
  */
 export async function consumeOneTimeToken(
-  manager: EntityManager,
+  sql: Sql,
   table: string,
   token: string,
   now: Date,
 ): Promise<{ user_id: string } & Record<string, unknown>> {
-  const [rows] = await manager.query(
+  const row = await sql.one<{ user_id: string } & Record<string, unknown>>(
     `UPDATE ${table} SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *`,
     [hashToken(token), now],
   );
-  if (rows.length === 0) throw new DomainError('invalid_token');
-  return rows[0];
+  if (!row) throw new DomainError('invalid_token');
+  return row;
 }

@@ -2,8 +2,11 @@ import { Module } from '@nestjs/common';
 import { MeController } from './me.controller';
 import { PasswordService } from './password.service';
 import { UsersService } from './users.service';
+import { CommonModule } from '../common/common.module';
+import { AuditModule } from '../audit/audit.module';
 
 @Module({
+  imports: [CommonModule, AuditModule],
   controllers: [MeController],
   providers: [UsersService, PasswordService],
   exports: [UsersService, PasswordService],

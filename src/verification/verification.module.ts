@@ -4,9 +4,13 @@ import { CleanupUnverifiedAccountsTask } from './cleanup-unverified-accounts.tas
 import { VerificationController } from './verification.controller';
 import { VerificationService } from './verification.service';
 import { VerifiedGuard } from './verified.guard';
+import { CommonModule } from '../common/common.module';
+import { AuditModule } from '../audit/audit.module';
+import { MailModule } from '../mail/mail.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 
 @Module({
-  imports: [UsersModule],
+  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
   controllers: [VerificationController],
   providers: [VerificationService, VerifiedGuard, CleanupUnverifiedAccountsTask],
   exports: [VerificationService, VerifiedGuard],

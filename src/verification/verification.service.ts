@@ -5,6 +5,7 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainEvents } from '../common/domain-events';
+import { Sql } from '../database/sql';
 import { DomainError } from '../common/errors';
 import { consumeOneTimeToken } from '../users/one-time-token';
 import { AppConfig } from '../config';
@@ -27,6 +28,7 @@ export class VerificationService {
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
     private readonly events: DomainEvents,
+    private readonly sql: Sql,
   ) {}
 
   private get tokens() {
@@ -57,7 +59,7 @@ export class VerificationService {
   /** Consumes the token atomically; it verifies the address it was issued for, and only that one. */
   @Transactional()
   async verify(token: string, client: ClientInfo): Promise<UserView> {
-    const spent = await consumeOneTimeToken(this.txHost.tx, 'verification_tokens', token, this.clock.now());
+    const spent = await consumeOneTimeToken(this.sql, 'verification_tokens', token, this.clock.now());
     const userId = spent.user_id;
     const email = spent.email as string;
     if (!(await this.users.markEmailVerified(userId, email))) throw new DomainError('invalid_token');

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { BackgroundWork } from '../common/background-work';
+import type { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { generateToken } from '../common/crypto';
+import { DomainEvents, OnDomainEvent } from '../common/domain-events';
+import { AppConfig } from '../config';
+import { TransactionHost } from '../database/transactions';
+import type { SessionAuth } from '../http';
+import { OutboxService } from '../mail';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { PasswordService } from '../users/password.service';
+import { normalizeEmail } from '../users/user.dto';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { AuthRepository } from './auth.repository';
+
+/**
+ * Every way a password is replaced: changed by the signed-in user, or reset through a mailed link.
+ * Either way the old credentials' holders are signed out (DomainEvents: user.password_changed).
+ */
+@Injectable()
+export class PasswordFlowsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly txHost: TransactionHost,
+    private readonly repository: AuthRepository,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly limiter: RateLimiter,
+    private readonly events: DomainEvents,
+    private readonly background: BackgroundWork,
+  ) {}
+
+  /** A reset link mailed to an address the user has left must not work. */
+  @OnDomainEvent('user.email_changed')
+  async forgetResetLinks({ userId }: { userId: string }): Promise<void> {
+    await this.repository.deleteResetTokens(userId);
+  }
+
+  /**
+   * A new password for a signed-in user (after step-up): the current session gets a new token,
+   * every other session and every reset link dies, and the user gets a mail; all in one transaction.
+   * API keys stay: the user who made them is the one changing the password.
+   */
+  async changePassword(auth: SessionAuth, newPassword: string, client: ClientInfo): Promise<IssuedSession> {
+    this.passwords.assertAcceptable(newPassword, [auth.user.email, auth.user.name ?? '']);
+    const passwordHash = await this.passwords.hash(newPassword);
+    return this.txHost.withTransaction(async () => {
+      const { user } = auth;
+      await this.users.setPasswordHash(user.id, passwordHash);
+      const session = await this.sessions.rotate(user.id, auth.session.id);
+      await this.repository.deleteResetTokens(user.id);
+      await this.events.emit('user.password_changed', {
+        userId: user.id,
+        keepSessionId: auth.session.id,
+        reset: false,
+      });
+      await this.outbox.enqueue(user.email, 'password-changed', { changedAt: this.clock.now().toUTCString() });
+      await this.audit.record({ action: 'user.password_changed', actor: user, client, target: `user:${user.id}` });
+      return session;
+    });
+  }
+
+  /**
+   * Answers the same, in the same time, whether or not the account exists: the link for an existing
+   * one is made and queued after the answer.
+   */
+  async forgotPassword(email: string, client: ClientInfo): Promise<void> {
+    const normalized = normalizeEmail(email);
+    await this.limiter.consume('passwordForgotPerAccount', normalized);
+    const user = await this.users.findByEmail(normalized);
+    if (user) this.background.run('password reset link', () => this.sendResetLink(user, client));
+  }
+
+  private async sendResetLink(user: User, client: ClientInfo): Promise<void> {
+    const token = generateToken();
+    const now = this.clock.now();
+    await this.txHost.withTransaction(async () => {
+      // The answer went out before this ran: if the address changed meanwhile, the old one gets nothing.
+      if ((await this.users.findById(user.id))?.email !== user.email) return;
+      const expiresAt = new Date(now.getTime() + this.config.passwordResetTokenTtlMs);
+      await this.repository.replaceResetToken(user.id, token, now, expiresAt);
+      const resetUrl = `${this.config.appUrl}/reset-password?token=${encodeURIComponent(token)}`;
+      await this.outbox.enqueue(user.email, 'password-reset', {
+        resetUrl,
+        expiresInMinutes: Math.round(this.config.passwordResetTokenTtlMs / 60_000),
+      });
+      await this.audit.record({
+        action: 'user.password_reset_requested',
+        actor: user,
+        client,
+        target: `user:${user.id}`,
+      });
+    });
+  }
+
+  /** Consumes the token atomically; the new password, the revocation of every session and the mail commit together. */
+  async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
+    this.passwords.assertAcceptable(newPassword);
+    const passwordHash = await this.passwords.hash(newPassword);
+    const now = this.clock.now();
+    await this.txHost.withTransaction(async () => {
+      const user = await this.users.getById(await this.repository.consumeResetToken(token, now));
+      await this.users.setPasswordHash(user.id, passwordHash);
+      await this.repository.deleteResetTokens(user.id);
+      // Every session ends, and (a reset) so do API keys: whoever had the account before may have made them.
+      await this.events.emit('user.password_changed', { userId: user.id, keepSessionId: null, reset: true });
+      await this.outbox.enqueue(user.email, 'password-changed', { changedAt: now.toUTCString() });
+      await this.audit.record({ action: 'user.password_reset', actor: user, client, target: `user:${user.id}` });
+    });
+  }
+}

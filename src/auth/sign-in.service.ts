@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { DomainError } from '../common/errors';
+import { Transactional, TransactionHost } from '../database/transactions';
+import type { SessionAuth, UserView } from '../http';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { TwoFactorService } from '../two-factor/two-factor.service';
+import { PasswordService } from '../users/password.service';
+import { normalizeEmail, userView } from '../users/user.dto';
+import { UsersService } from '../users/users.service';
+import { VerificationService } from '../verification/verification.service';
+import { LoginDto, SignupDto } from './auth.dto';
+
+export interface Authenticated {
+  user: UserView;
+  session: IssuedSession;
+}
+
+/** Signing up, in and out. */
+@Injectable()
+export class SignInService {
+  constructor(
+    private readonly txHost: TransactionHost,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly limiter: RateLimiter,
+    private readonly twoFactor: TwoFactorService,
+    private readonly verification: VerificationService,
+  ) {}
+
+  async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
+    this.passwords.assertAcceptable(input.password, [input.email, input.name ?? '']);
+    // Hashing is slow: done before the transaction opens, so no transaction waits on it.
+    const passwordHash = await this.passwords.hash(input.password);
+    return this.txHost.withTransaction(async () => {
+      const user = await this.users.create({ email: input.email, name: input.name, passwordHash });
+      await this.verification.issue(user);
+      const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: false });
+      await this.audit.record({ action: 'user.signup', actor: user, client, target: `user:${user.id}` });
+      return { user: userView(user), session };
+    });
+  }
+
+  /**
+   * Unknown email, missing password and wrong password answer alike and take about as long. Failed
+   * attempts count per account; once the limit is reached even the right password waits.
+   */
+  async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
+    const email = normalizeEmail(input.email);
+    // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
+    const attempt = await this.limiter.consume('loginFailuresPerAccount', email);
+    const user = await this.users.findByEmail(email);
+    const valid = user?.passwordHash
+      ? await this.passwords.verify(user.passwordHash, input.password)
+      : await this.passwords.verifyNothing(input.password);
+    if (!user || !valid) {
+      await this.loginFailed(email, user?.id ?? null, user ? 'wrong_password' : 'unknown_email', client);
+      throw new DomainError('invalid_credentials');
+    }
+    if (user.twoFactorEnabled) {
+      // The password was right; the second factor decides. A wrong code counts as a failure.
+      if (!input.totpCode) {
+        // Not a failure: the first step of every two-factor sign-in.
+        await this.limiter.refund(attempt);
+        throw new DomainError('totp_required');
+      }
+      if (!(await this.twoFactor.verify(user.id, input.totpCode))) {
+        await this.loginFailed(email, user.id, 'wrong_totp', client);
+        throw new DomainError('invalid_totp');
+      }
+    }
+    await this.limiter.refund(attempt);
+    return this.txHost.withTransaction(async () => {
+      const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: true });
+      await this.audit.record({ action: 'user.login', actor: user, client, target: `session:${session.id}` });
+      return { user: userView(user), session };
+    });
+  }
+
+  private async loginFailed(email: string, userId: string | null, reason: string, client: ClientInfo): Promise<void> {
+    await this.audit.record({ action: 'user.login_failed', actor: { id: userId, email }, client, details: { reason } });
+  }
+
+  @Transactional()
+  async logout(auth: SessionAuth, client: ClientInfo): Promise<void> {
+    await this.sessions.revoke(auth.user.id, auth.session.id);
+    await this.audit.record({ action: 'user.logout', actor: auth.user, client, target: `session:${auth.session.id}` });
+  }
+}
