@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysReactions } from './api-keys.reactions';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
@@ -8,7 +9,7 @@ import { AuditModule } from '../audit/audit.module';
 @Module({
   imports: [CommonModule, AuditModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ApiKeysReactions],
+  providers: [ApiKeysService, ApiKeysRepository, ApiKeysReactions],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

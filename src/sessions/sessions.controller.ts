@@ -17,7 +17,8 @@ import { SessionListing, SessionsService } from './sessions.service';
 import { AllowUnverified, CurrentSession, clearSessionCookie } from '../http';
 import type { SessionAuth } from '../http';
 
-export class SessionListingDto implements SessionListing {
+/** The Session object of API.md's listing. */
+export class SessionListingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ description: 'the session making this request' }) current: boolean;
   @ApiProperty() ip: string;
@@ -28,6 +29,21 @@ export class SessionListingDto implements SessionListing {
   @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
   @ApiProperty({ format: 'date-time' }) reauthenticatedAt: string;
+
+  static of(session: SessionListing): SessionListingDto {
+    return {
+      id: session.id,
+      current: session.current,
+      ip: session.ip,
+      userAgent: session.userAgent,
+      deviceName: session.deviceName,
+      authMethod: session.authMethod,
+      createdAt: session.createdAt.toISOString(),
+      lastActiveAt: session.lastActiveAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      reauthenticatedAt: session.reauthenticatedAt.toISOString(),
+    };
+  }
 }
 
 export class RevokedCountDto {
@@ -46,8 +62,8 @@ export class SessionsController {
 
   @Get()
   @ApiOkResponse({ type: [SessionListingDto], description: 'Live sessions, most recently active first.' })
-  list(@CurrentSession() auth: SessionAuth): Promise<SessionListing[]> {
-    return this.sessions.list(auth.user.id, auth.session.id);
+  async list(@CurrentSession() auth: SessionAuth): Promise<SessionListingDto[]> {
+    return (await this.sessions.list(auth.user.id, auth.session.id)).map((s) => SessionListingDto.of(s));
   }
 
   /** Revoking the current session is a logout. */

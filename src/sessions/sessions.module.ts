@@ -3,6 +3,7 @@ import { PurgeExpiredSessionsTask } from './purge-expired-sessions.task';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionsController } from './sessions.controller';
 import { SessionsReactions } from './sessions.reactions';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
@@ -11,7 +12,7 @@ import { MailModule } from '../mail/mail.module';
 @Module({
   imports: [CommonModule, AuditModule, MailModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionsReactions, SessionOwnerGuard, PurgeExpiredSessionsTask],
+  providers: [SessionsService, SessionsRepository, SessionsReactions, SessionOwnerGuard, PurgeExpiredSessionsTask],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database';
+import type { UserView } from '../http';
+import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user.dto';
+import { ApiKey } from './api-key.entity';
+
+export type NewApiKey = Pick<ApiKey, 'userId' | 'name' | 'prefix' | 'keyHash' | 'createdAt'>;
+
+/** A key found by its hash, with its user. */
+export interface ResolvedApiKey {
+  key: Pick<ApiKey, 'id' | 'lastUsedAt'>;
+  user: UserView;
+}
+
+/** Like the session lookup: the key's hash finds the key and its user in one query. */
+const RESOLVE_SQL = `
+  SELECT k.id AS key_id, k.last_used_at, ${USER_VIEW_COLUMNS}
+    FROM api_keys k JOIN users u ON u.id = k.user_id
+   WHERE k.key_hash = $1`;
+
+interface ResolvedRow extends UserViewRow {
+  key_id: string;
+  last_used_at: Date | null;
+}
+
+/** The api_keys table. */
+@Injectable()
+export class ApiKeysRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** Answers the new key's id. */
+  async insert(key: NewApiKey): Promise<string> {
+    const { identifiers } = await this.sql.repository(ApiKey).insert(key);
+    return identifiers[0].id as string;
+  }
+
+  /** The user's keys, newest first. */
+  listByUser(userId: string): Promise<ApiKey[]> {
+    return this.sql.repository(ApiKey).find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** Deletes the key if it is the user's; false when it is missing or someone else's. */
+  async deleteOwned(userId: string, id: string): Promise<boolean> {
+    return (await this.sql.count('DELETE FROM api_keys WHERE id = $1 AND user_id = $2', [id, userId])) > 0;
+  }
+
+  /** Deletes every key of the user; answers how many. */
+  deleteAllOf(userId: string): Promise<number> {
+    return this.sql.count('DELETE FROM api_keys WHERE user_id = $1', [userId]);
+  }
+
+  /** The key holding the hash, with its user; a named prepared statement on the pool. */
+  async resolve(keyHash: Buffer): Promise<ResolvedApiKey | undefined> {
+    const [row] = await this.sql.prepared<ResolvedRow>('resolve_api_key', RESOLVE_SQL, [keyHash]);
+    if (!row) return undefined;
+    return { key: { id: row.key_id, lastUsedAt: row.last_used_at }, user: userViewFromRow(row) };
+  }
+
+  /**
+   * Moves last_used_at to `now` unless it is already past `usedBefore`, so concurrent requests write
+   * it once. Called by request authentication, where no transaction is open: the touch commits on its
+   * own and never waits on a caller's transaction.
+   */
+  touchLastUsed(id: string, now: Date, usedBefore: Date): Promise<number> {
+    return this.sql.count(
+      'UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)',
+      [id, now, usedBefore],
+    );
+  }
+}

@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull, MoreThan } from 'typeorm';
+import { Sql } from '../database';
+import { deleteInBatches } from '../tasks';
+import type { UserView } from '../http';
+import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user.dto';
+import { AuthMethod, Session } from './session.entity';
+
+export interface NewSession {
+  userId: string;
+  tokenHash: Buffer;
+  authMethod: AuthMethod;
+  ip: string;
+  userAgent: string;
+  deviceName: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A session found by its token, whatever its state, with its user. */
+export interface ResolvedSession {
+  session: Pick<
+    Session,
+    'id' | 'createdAt' | 'lastActiveAt' | 'expiresAt' | 'reauthenticatedAt' | 'revokedAt' | 'rotationRequired'
+  >;
+  user: UserView;
+}
+
+/**
+ * The hot path: the token's hash finds the session and its user in one indexed query (a read-only
+ * join of the users table that this module owns by exception, see ARCHITECTURE.md).
+ */
+const RESOLVE_SQL = `
+  SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
+         s.rotation_required, ${USER_VIEW_COLUMNS}
+    FROM sessions s JOIN users u ON u.id = s.user_id
+   WHERE s.token_hash = $1`;
+
+interface ResolvedRow extends UserViewRow {
+  id: string;
+  created_at: Date;
+  last_active_at: Date;
+  expires_at: Date;
+  reauthenticated_at: Date;
+  revoked_at: Date | null;
+  rotation_required: boolean;
+}
+
+/** The sessions and known_ips tables. */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** Inserts a session, active and re-authenticated as of its creation; answers its id. */
+  async insert(session: NewSession): Promise<string> {
+    const { identifiers } = await this.sql.repository(Session).insert({
+      ...session,
+      lastActiveAt: session.createdAt,
+      reauthenticatedAt: session.createdAt,
+    });
+    return identifiers[0].id as string;
+  }
+
+  /** Revokes the user's live sessions beyond the newest `keep`, never `keptId`; answers how many. */
+  revokeBeyondNewest(userId: string, keptId: string, keep: number, now: Date): Promise<number> {
+    return this.sql.count(
+      `UPDATE sessions SET revoked_at = $2 WHERE id IN (
+         SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4
+          ORDER BY created_at DESC, id OFFSET $3)`,
+      [userId, now, keep, keptId],
+    );
+  }
+
+  /** Records that the user was seen at the address; true when it is new to them. */
+  async rememberIp(userId: string, ip: string, now: Date): Promise<boolean> {
+    const row = await this.sql.one<{ inserted: boolean }>(
+      `INSERT INTO known_ips (user_id, ip, last_seen_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, ip) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
+       RETURNING (xmax = 0) AS inserted`,
+      [userId, ip, now],
+    );
+    return row?.inserted === true;
+  }
+
+  /** Forgets the user's addresses beyond the `keep` most recently seen. */
+  forgetIpsBeyondNewest(userId: string, keep: number): Promise<number> {
+    return this.sql.count(
+      `DELETE FROM known_ips WHERE user_id = $1 AND ip IN (
+         SELECT ip FROM known_ips WHERE user_id = $1 ORDER BY last_seen_at DESC OFFSET $2)`,
+      [userId, keep],
+    );
+  }
+
+  /** The session holding the token's hash, with its user; a named prepared statement on the pool. */
+  async resolve(tokenHash: Buffer): Promise<ResolvedSession | undefined> {
+    const [row] = await this.sql.prepared<ResolvedRow>('resolve_session', RESOLVE_SQL, [tokenHash]);
+    if (!row) return undefined;
+    return {
+      session: {
+        id: row.id,
+        createdAt: row.created_at,
+        lastActiveAt: row.last_active_at,
+        expiresAt: row.expires_at,
+        reauthenticatedAt: row.reauthenticated_at,
+        revokedAt: row.revoked_at,
+        rotationRequired: row.rotation_required,
+      },
+      user: userViewFromRow(row),
+    };
+  }
+
+  /**
+   * Moves last_active_at to `now` unless it is already past `touchedBefore`, so instances racing on
+   * one session write it once. Called by request authentication, where no transaction is open: the
+   * touch commits on its own and never waits on a caller's transaction.
+   */
+  touch(id: string, now: Date, touchedBefore: Date): Promise<number> {
+    return this.sql.count('UPDATE sessions SET last_active_at = $2 WHERE id = $1 AND last_active_at < $3', [
+      id,
+      now,
+      touchedBefore,
+    ]);
+  }
+
+  /**
+   * Swaps the token of a session marked for rotation, only while it still holds `oldHash`; false
+   * when another request swapped it first. Outside any transaction, like touch.
+   */
+  async rotateRequested(id: string, oldHash: Buffer, newHash: Buffer, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE sessions SET token_hash = $3, rotation_required = false, last_active_at = $4
+        WHERE id = $1 AND token_hash = $2 AND rotation_required`,
+      [id, oldHash, newHash, now],
+    );
+    return count > 0;
+  }
+
+  /** Marks every live session of the user for rotation on its next request. */
+  requireRotation(userId: string): Promise<number> {
+    return this.sql.count('UPDATE sessions SET rotation_required = true WHERE user_id = $1 AND revoked_at IS NULL', [
+      userId,
+    ]);
+  }
+
+  /** The user's unrevoked sessions that expire after `now` and were active after `activeAfter`, most recently active first. */
+  listLive(userId: string, now: Date, activeAfter: Date): Promise<Session[]> {
+    return this.sql.repository(Session).find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(now), lastActiveAt: MoreThan(activeAfter) },
+      order: { lastActiveAt: 'DESC', createdAt: 'DESC' },
+    });
+  }
+
+  /** Whether the session is the user's, unrevoked and not expired at `now`; another user's id is simply absent. */
+  async isOwnLive(userId: string, sessionId: string, now: Date): Promise<boolean> {
+    const rows = await this.sql.rows(
+      'SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3',
+      [sessionId, userId, now],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Gives an unrevoked session of the user a new token hash, active as of `now` (and re-authenticated
+   * then too when `reauthenticated`); answers its expiry, or undefined when there is no such session.
+   */
+  async replaceToken(
+    userId: string,
+    sessionId: string,
+    tokenHash: Buffer,
+    now: Date,
+    reauthenticated: boolean,
+  ): Promise<{ expiresAt: Date } | undefined> {
+    const row = await this.sql.one<{ expires_at: Date }>(
+      `UPDATE sessions
+          SET token_hash = $3, last_active_at = $4, rotation_required = false,
+              reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+        RETURNING expires_at`,
+      [sessionId, userId, tokenHash, now, reauthenticated],
+    );
+    return row && { expiresAt: row.expires_at };
+  }
+
+  /** Revokes one unrevoked session of the user; false when it is not theirs or already revoked. */
+  async revoke(userId: string, sessionId: string, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      'UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+      [sessionId, userId, now],
+    );
+    return count > 0;
+  }
+
+  /** Revokes every unrevoked session of the user but `keptId`; answers how many. */
+  revokeAll(userId: string, now: Date, keptId?: string): Promise<number> {
+    return this.sql.count(
+      `UPDATE sessions SET revoked_at = $2
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid)`,
+      [userId, now, keptId ?? null],
+    );
+  }
+
+  /** Deletes, in batches, sessions expired at `now`, idle since `idleBefore`, or revoked; answers how many. */
+  deleteDead(now: Date, idleBefore: Date): Promise<number> {
+    return deleteInBatches(this.sql, 'sessions', 'expires_at <= $1 OR last_active_at <= $2 OR revoked_at IS NOT NULL', [
+      now,
+      idleBefore,
+    ]);
+  }
+}
