@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '../database/transactions';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
-import { AuditDetails, AuditEntry } from './audit-entry.entity';
+import { AuditDetails } from './audit-entry.entity';
+import { AuditRepository } from './audit.repository';
 
 export type AuditAction =
   | 'user.signup'
@@ -42,7 +42,7 @@ export interface AuditEvent {
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly txHost: TransactionHost,
+    private readonly entries: AuditRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -53,7 +53,7 @@ export class AuditService {
   async recordMany(events: AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     const createdAt = this.clock.now();
-    await this.txHost.tx.getRepository(AuditEntry).insert(
+    await this.entries.append(
       events.map((event) => ({
         action: event.action,
         actorId: event.actor.id,

@@ -1,9 +1,8 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '../http';
+import { HealthRepository } from './health.repository';
 
 const TIMEOUT_MS = 2000;
 
@@ -19,7 +18,7 @@ export class HealthDto {
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly database: HealthRepository) {}
 
   @Get()
   @ApiOkResponse({ type: HealthDto, description: 'The service and its database are up.' })
@@ -33,7 +32,7 @@ export class HealthController {
   private async databaseAnswers(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), TIMEOUT_MS)));
-    const ping = this.dataSource.query('SELECT 1').then(
+    const ping = this.database.ping().then(
       () => true,
       () => false,
     );

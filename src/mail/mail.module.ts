@@ -6,6 +6,7 @@ import { DeliverMailTask } from './deliver-mail.task';
 import { MailDelivery } from './mail-delivery.service';
 import { MailRenderer } from './mail-templates';
 import { OutboxRelay } from './outbox-relay.service';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { mailTransport } from './transports';
 
@@ -27,6 +28,7 @@ import { mailTransport } from './transports';
       useFactory: (config: AppConfig) => new MailRenderer(config.serviceName),
     },
     OutboxService,
+    OutboxRepository,
     MailDelivery,
     OutboxRelay,
     DeliverMailTask,

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { describeError } from '../common/describe-error';
 import { AppConfig } from '../config';
 import { MailDelivery } from './mail-delivery.service';
-import { OUTBOX_CHANNEL } from './outbox.service';
+import { OUTBOX_CHANNEL } from './outbox.repository';
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;

@@ -3,14 +3,13 @@ import { Transactional, TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../common/database-errors';
+import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
-import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
-import { Document, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 import { DocumentDto, MemberDto, OrganizationDto } from './organizations.dto';
 import type { UserView } from '../http';
+import { OrganizationsRepository } from './organizations.repository';
 
 export const DELETED_AUTHOR = 'Deleted user';
 
@@ -26,33 +25,24 @@ const MANAGERS: OrgRole[] = ['owner', 'admin'];
 export class OrganizationsService {
   constructor(
     private readonly txHost: TransactionHost,
+    private readonly orgs: OrganizationsRepository,
     private readonly clock: Clock,
     private readonly users: UsersService,
-    private readonly sessions: SessionsService,
+    private readonly events: DomainEvents,
     private readonly audit: AuditService,
   ) {}
-
-  private get members() {
-    return this.txHost.tx.getRepository(Membership);
-  }
 
   @Transactional()
   async create(actor: Actor, name: string, client: ClientInfo): Promise<OrganizationDto> {
     const now = this.clock.now();
-    const { identifiers } = await this.txHost.tx.getRepository(Organization).insert({ name, createdAt: now });
-    const id = identifiers[0].id as string;
-    await this.members.insert({ orgId: id, userId: actor.id, role: 'owner', createdAt: now });
+    const id = await this.orgs.createOrganization(name, now);
+    await this.orgs.addMember({ orgId: id, userId: actor.id, role: 'owner', createdAt: now });
     await this.audit.record({ action: 'org.created', actor, client, target: `org:${id}` });
     return { id, name, role: 'owner' };
   }
 
-  async list(userId: string): Promise<OrganizationDto[]> {
-    const rows: Array<{ id: string; name: string; role: OrgRole }> = await this.txHost.tx.query(
-      `SELECT o.id, o.name, m.role FROM org_members m JOIN organizations o ON o.id = m.org_id
-        WHERE m.user_id = $1 ORDER BY o.created_at, o.id`,
-      [userId],
-    );
-    return rows;
+  list(userId: string): Promise<OrganizationDto[]> {
+    return this.orgs.listForMember(userId);
   }
 
   @Transactional()
@@ -61,11 +51,8 @@ export class OrganizationsService {
     if (role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
     const user = await this.users.findByEmail(email);
     if (!user) throw new DomainError('not_found', {}, 'No account has this email.');
-    try {
-      await this.members.insert({ orgId, userId: user.id, role, createdAt: this.clock.now() });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainError('already_member');
-      throw error;
+    if (!(await this.orgs.addMember({ orgId, userId: user.id, role, createdAt: this.clock.now() }))) {
+      throw new DomainError('already_member');
     }
     await this.audit.record({
       action: 'org.member_added',
@@ -84,9 +71,11 @@ export class OrganizationsService {
     const current = await this.roleOf(orgId, userId);
     if ((role === 'owner' || current === 'owner') && actorRole !== 'owner') throw new DomainError('insufficient_role');
     if (current === 'owner' && role !== 'owner') await this.assertAnotherOwner(orgId);
-    await this.members.update({ orgId, userId }, { role });
+    await this.orgs.setRole(orgId, userId, role);
     // Someone else changed this member's privileges: each of their sessions gets a new token on its next request.
-    if (userId !== actor.id && role !== current) await this.sessions.requireRotation(userId);
+    if (userId !== actor.id && role !== current) {
+      await this.events.emit('org.member_role_changed', { userId, orgId });
+    }
     await this.audit.record({
       action: 'org.role_changed',
       actor,
@@ -108,7 +97,7 @@ export class OrganizationsService {
       if (current === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
     }
     if (current === 'owner') await this.assertAnotherOwner(orgId);
-    await this.members.delete({ orgId, userId });
+    await this.orgs.removeMember(orgId, userId);
     await this.audit.record({
       action: 'org.member_removed',
       actor,
@@ -121,11 +110,9 @@ export class OrganizationsService {
   async createDocument(actor: Actor, orgId: string, title: string, body: string): Promise<DocumentDto> {
     await this.roleOf(orgId, actor.id);
     const createdAt = this.clock.now();
-    const { identifiers } = await this.txHost.tx
-      .getRepository(Document)
-      .insert({ orgId, authorId: actor.id, title, body, createdAt });
+    const id = await this.orgs.createDocument({ orgId, authorId: actor.id, title, body, createdAt });
     return {
-      id: identifiers[0].id as string,
+      id,
       title,
       body,
       authorId: actor.id,
@@ -136,9 +123,7 @@ export class OrganizationsService {
 
   async listDocuments(userId: string, orgId: string): Promise<DocumentDto[]> {
     await this.roleOf(orgId, userId);
-    const documents = await this.txHost.tx
-      .getRepository(Document)
-      .find({ where: { orgId }, order: { createdAt: 'DESC', id: 'ASC' } });
+    const documents = await this.orgs.listDocuments(orgId);
     const authorIds = [...new Set(documents.map((d) => d.authorId).filter((id): id is string => id !== null))];
     const authors = new Map((await this.users.findByIds(authorIds)).map((u) => [u.id, u.name ?? u.email]));
     return documents.map((d) => ({
@@ -153,19 +138,19 @@ export class OrganizationsService {
 
   /** The member's role; not_found when they are not a member, insufficient_role when it is not one of `allowed`. */
   private async roleOf(orgId: string, userId: string, allowed?: OrgRole[]): Promise<OrgRole> {
-    const membership = await this.members.findOneBy({ orgId, userId });
-    if (!membership) throw new DomainError('not_found');
-    if (allowed && !allowed.includes(membership.role)) throw new DomainError('insufficient_role');
-    return membership.role;
+    const role = await this.orgs.roleOf(orgId, userId);
+    if (!role) throw new DomainError('not_found');
+    if (allowed && !allowed.includes(role)) throw new DomainError('insufficient_role');
+    return role;
   }
 
   /** Serialises membership changes of one organization, so two demotions cannot both pass the owner check. */
   private async lock(orgId: string): Promise<void> {
-    await this.txHost.tx.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [orgId]);
+    await this.orgs.lockOrganization(orgId);
   }
 
   private async assertAnotherOwner(orgId: string): Promise<void> {
-    const owners = await this.members.countBy({ orgId, role: 'owner' });
+    const owners = await this.orgs.countOwners(orgId);
     if (owners <= 1) throw new DomainError('last_owner');
   }
 }

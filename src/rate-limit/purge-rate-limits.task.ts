@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
 import { Clock } from '../common/clock';
-import { deleteInBatches, ScheduledTask, Task, TaskResult } from '../tasks';
+import { ScheduledTask, Task, TaskResult } from '../tasks';
+import { RateLimitRepository } from './rate-limit.repository';
 
 /** Deletes the PostgreSQL store's ended windows (Redis expires its own). */
 @Task()
@@ -11,11 +11,11 @@ export class PurgeRateLimitsTask implements ScheduledTask {
   readonly schedule = '0 5 * * * *';
 
   constructor(
-    private readonly sql: Sql,
+    private readonly counters: RateLimitRepository,
     private readonly clock: Clock,
   ) {}
 
   async run(): Promise<TaskResult> {
-    return { deleted: await deleteInBatches(this.sql, 'rate_limits', 'reset_at <= $1', [this.clock.now()]) };
+    return { deleted: await this.counters.deleteEnded(this.clock.now()) };
   }
 }

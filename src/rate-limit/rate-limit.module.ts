@@ -1,11 +1,10 @@
 import { Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { CommonModule } from '../common/common.module';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config';
 import { PurgeRateLimitsTask } from './purge-rate-limits.task';
 import { IpRateLimitGuard } from './rate-limit.guard';
+import { RateLimitRepository } from './rate-limit.repository';
 import { PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
 import { RateLimiter } from './rate-limiter.service';
 
@@ -22,10 +21,11 @@ const REDIS = Symbol('rate-limit-redis');
     },
     {
       provide: RateLimitStore,
-      inject: [REDIS, getDataSourceToken()],
-      useFactory: (redis: Redis | null, dataSource: DataSource) =>
-        redis ? new RedisRateLimitStore(redis) : new PostgresRateLimitStore(dataSource),
+      inject: [REDIS, RateLimitRepository],
+      useFactory: (redis: Redis | null, counters: RateLimitRepository) =>
+        redis ? new RedisRateLimitStore(redis) : new PostgresRateLimitStore(counters),
     },
+    RateLimitRepository,
     RateLimiter,
     IpRateLimitGuard,
     PurgeRateLimitsTask,

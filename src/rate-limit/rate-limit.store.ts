@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
 import Redis from 'ioredis';
+import type { RateLimitRepository } from './rate-limit.repository';
 
 export interface RateWindow {
   count: number;
@@ -17,36 +17,20 @@ export abstract class RateLimitStore {
 }
 
 export class PostgresRateLimitStore extends RateLimitStore {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly counters: RateLimitRepository) {
     super();
   }
 
-  async hit(key: string, windowMs: number, now: Date): Promise<RateWindow> {
-    // One statement, so concurrent hits on one key from any instance never lose a count.
-    const [row] = await this.dataSource.query(
-      `INSERT INTO rate_limits (key, count, reset_at) VALUES ($1, 1, $3)
-       ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN rate_limits.reset_at <= $2 THEN 1 ELSE rate_limits.count + 1 END,
-         reset_at = CASE WHEN rate_limits.reset_at <= $2 THEN EXCLUDED.reset_at ELSE rate_limits.reset_at END
-       RETURNING count, reset_at`,
-      [key, now, new Date(now.getTime() + windowMs)],
-    );
-    return { count: row.count, resetAt: row.reset_at };
+  hit(key: string, windowMs: number, now: Date): Promise<RateWindow> {
+    return this.counters.hit(key, now, new Date(now.getTime() + windowMs));
   }
 
   async peek(key: string, now: Date): Promise<RateWindow> {
-    const [row] = await this.dataSource.query(
-      'SELECT count, reset_at FROM rate_limits WHERE key = $1 AND reset_at > $2',
-      [key, now],
-    );
-    return row ? { count: row.count, resetAt: row.reset_at } : { count: 0, resetAt: now };
+    return (await this.counters.openWindow(key, now)) ?? { count: 0, resetAt: now };
   }
 
-  async undo(key: string, resetAt: Date): Promise<void> {
-    await this.dataSource.query(
-      'UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND count > 0 AND reset_at = $2',
-      [key, resetAt],
-    );
+  undo(key: string, resetAt: Date): Promise<void> {
+    return this.counters.takeBack(key, resetAt);
   }
 }
 

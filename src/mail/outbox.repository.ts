@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database';
+import { deleteInBatches } from '../tasks/batch';
+import { OutboxMail } from './outbox.entity';
+
+/** The channel a commit that queued mail notifies, and the relay listens on. */
+export const OUTBOX_CHANNEL = 'mail_outbox';
+
+export type NewOutboxMail = Pick<OutboxMail, 'template' | 'createdAt' | 'nextAttemptAt'> & { payload: Buffer };
+
+/** A mail claimed for delivery; `attempts` counts this one. */
+export interface ClaimedMail {
+  id: string;
+  template: string;
+  payload: Buffer;
+  attempts: number;
+}
+
+/** The mail outbox: queued mail, the claims of its senders, and the record of what went out. */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Queues the mail and notifies the relay. NOTIFY inside a transaction is delivered only when it
+   * commits, so the relay wakes for committed mail and never for rolled-back work.
+   */
+  async enqueue(mail: NewOutboxMail): Promise<void> {
+    await this.sql.repository(OutboxMail).insert(mail);
+    await this.sql.rows('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  }
+
+  /**
+   * Claims up to `limit` mails due at `now` until `leaseUntil`, counting an attempt on each. Rows
+   * another sender holds are skipped, so any number of senders can claim side by side.
+   */
+  claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedMail[]> {
+    return this.sql.rows<ClaimedMail>(
+      `UPDATE mail_outbox SET locked_until = $2, attempts = attempts + 1
+        WHERE id IN (
+          SELECT id FROM mail_outbox
+           WHERE sent_at IS NULL AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
+           ORDER BY next_attempt_at, id
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id, template, payload, attempts`,
+      [now, leaseUntil, limit],
+    );
+  }
+
+  /** Records the delivery and scrubs the payload: a sent mail keeps no content. */
+  async markSent(id: string, sentAt: Date): Promise<void> {
+    await this.sql.count(
+      `UPDATE mail_outbox SET sent_at = $2, payload = NULL, locked_until = NULL, last_error = NULL WHERE id = $1`,
+      [id, sentAt],
+    );
+  }
+
+  /** Releases the claim and makes the mail due again at `nextAttemptAt`. */
+  async scheduleRetry(id: string, nextAttemptAt: Date, lastError: string): Promise<void> {
+    await this.sql.count(
+      `UPDATE mail_outbox SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1`,
+      [id, nextAttemptAt, lastError],
+    );
+  }
+
+  /** Deletes mail delivered before `before`, in batches; answers how many went. */
+  deleteSentBefore(before: Date): Promise<number> {
+    return deleteInBatches(this.sql, 'mail_outbox', 'sent_at IS NOT NULL AND sent_at < $1', [before]);
+  }
+}
