@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { MeController } from './me.controller';
 import { PasswordService } from './password.service';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
   controllers: [MeController],
-  providers: [UsersService, PasswordService],
+  providers: [UsersService, UsersRepository, PasswordService],
   exports: [UsersService, PasswordService],
 })
 export class UsersModule {}
