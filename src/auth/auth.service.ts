@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { Sql } from '../database/sql';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
@@ -45,6 +46,7 @@ export class AuthService implements OnModuleInit {
     private readonly apiKeys: ApiKeysService,
     private readonly events: DomainEvents,
     private readonly background: BackgroundWork,
+    private readonly sql: Sql,
   ) {}
 
   onModuleInit(): void {
@@ -184,7 +186,7 @@ export class AuthService implements OnModuleInit {
     const passwordHash = await this.passwords.hash(newPassword);
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {
-      const spent = await consumeOneTimeToken(this.txHost.tx, 'password_reset_tokens', token, now);
+      const spent = await consumeOneTimeToken(this.sql, 'password_reset_tokens', token, now);
       const user = await this.users.getById(spent.user_id);
       await this.users.setPasswordHash(user.id, passwordHash);
       const revoked = await this.sessions.revokeAll(user.id);

@@ -1,4 +1,5 @@
-import { Column, EntityManager, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, PrimaryGeneratedColumn } from 'typeorm';
+import type { Sql } from '../database/sql';
 import { UserReference } from '../users/user-reference';
 import { hashToken } from './crypto';
 import { DomainError } from './errors';
@@ -34,17 +35,18 @@ export abstract class OneTimeToken {
 /**
  * Spends a token in one statement (UPDATE … WHERE used_at IS NULL AND expires_at > now), so of
  * two concurrent uses one wins; answers the spent row. Unknown, expired or used: invalid_token.
+ * Called by the repository that owns `table`, in its ambient transaction.
  */
 export async function consumeOneTimeToken(
-  manager: EntityManager,
+  sql: Sql,
   table: string,
   token: string,
   now: Date,
 ): Promise<{ user_id: string } & Record<string, unknown>> {
-  const [rows] = await manager.query(
+  const spent = await sql.one<{ user_id: string } & Record<string, unknown>>(
     `UPDATE ${table} SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *`,
     [hashToken(token), now],
   );
-  if (rows.length === 0) throw new DomainError('invalid_token');
-  return rows[0];
+  if (!spent) throw new DomainError('invalid_token');
+  return spent;
 }

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { CleanupUnverifiedAccountsTask } from './cleanup-unverified-accounts.task';
 import { VerificationController } from './verification.controller';
+import { VerificationRepository } from './verification.repository';
 import { VerificationService } from './verification.service';
 import { VerifiedGuard } from './verified.guard';
 
 @Module({
   imports: [UsersModule],
   controllers: [VerificationController],
-  providers: [VerificationService, VerifiedGuard, CleanupUnverifiedAccountsTask],
+  providers: [VerificationService, VerificationRepository, VerifiedGuard, CleanupUnverifiedAccountsTask],
   exports: [VerificationService, VerifiedGuard],
 })
 export class VerificationModule {}
