@@ -69,7 +69,7 @@ export class TwoFactorService {
     if (factor.enabledAt) throw new DomainError('totp_already_enabled');
     const trimmed = code.replace(/\s+/g, '');
     const step = TOTP_CODE.test(trimmed) ? this.matchingStep(user.id, factor, trimmed) : undefined;
-    if (step === undefined) throw new DomainError('invalid_totp', {}, undefined, 400);
+    if (step === undefined) throw new DomainError('invalid_totp', {}, { status: 400 });
     // Only the pending secret the code was checked against is enabled, and only once.
     if (!(await this.repository.enablePending(user.id, factor.secret, step, this.clock.now()))) {
       throw new DomainError('totp_already_enabled');
