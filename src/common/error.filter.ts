@@ -37,11 +37,11 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) return exception;
     if (exception instanceof HttpException) {
       const code = STATUS_CODES[exception.getStatus()];
-      if (code === 'not_found') return new DomainError(code, {}, 'No such route.');
+      if (code === 'not_found') return new DomainError(code, {}, { message: 'No such route.' });
       if (code) return new DomainError(code);
       const status = exception.getStatus();
       // Any other 4xx keeps its status; its message comes from our own code, never from input.
-      if (status >= 400 && status < 500) return new DomainError('bad_request', {}, undefined, status);
+      if (status >= 400 && status < 500) return new DomainError('bad_request', {}, { status });
     }
     return new DomainError('internal_error');
   }

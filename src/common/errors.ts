@@ -45,21 +45,26 @@ export type ErrorCode = keyof typeof ERRORS;
 /** Extra fields that travel in the error body beside statusCode, error and message. */
 export type ErrorExtra = Record<string, unknown>;
 
+/** What a DomainError may say other than ERRORS[code]. */
+export interface DomainErrorOptions {
+  /** A sentence more precise than the code's usual one. */
+  message?: string;
+  /** Where API.md gives one code two statuses (invalid_totp: 401 at login, 400 when enabling). */
+  status?: number;
+}
+
 /** Thrown by services; never an HTTP exception. The filter turns it into API.md's body. */
 export class DomainError extends Error {
+  readonly status: number;
+
   constructor(
     readonly code: ErrorCode,
     readonly extra: ErrorExtra = {},
-    message?: string,
-    /** Where API.md gives one code two statuses (invalid_totp: 401 at login, 400 when enabling). */
-    private readonly statusOverride?: number,
+    options: DomainErrorOptions = {},
   ) {
-    super(message ?? ERRORS[code].message);
+    super(options.message ?? ERRORS[code].message);
     this.name = 'DomainError';
-  }
-
-  get status(): number {
-    return this.statusOverride ?? ERRORS[this.code].status;
+    this.status = options.status ?? ERRORS[code].status;
   }
 }
 

@@ -48,7 +48,9 @@ export class StepUpGuard implements CanActivate {
     throw new DomainError(
       'step_up_required',
       { confirmUrl: CONFIRM_URL, methods, maxAgeSeconds: Math.round(this.config.stepUpWindowMs / 1000) },
-      `Confirm your identity with POST ${CONFIRM_URL} (${how}); the confirmation is valid for ${describeWindow(this.config.stepUpWindowMs)}.`,
+      {
+        message: `Confirm your identity with POST ${CONFIRM_URL} (${how}); the confirmation is valid for ${describeWindow(this.config.stepUpWindowMs)}.`,
+      },
     );
   }
 }

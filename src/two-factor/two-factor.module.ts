@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { TwoFactorController } from './two-factor.controller';
+import { TwoFactorRepository } from './two-factor.repository';
 import { TwoFactorService } from './two-factor.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
@@ -9,7 +10,7 @@ import { MailModule } from '../mail/mail.module';
 @Module({
   imports: [CommonModule, AuditModule, MailModule, UsersModule],
   controllers: [TwoFactorController],
-  providers: [TwoFactorService],
+  providers: [TwoFactorService, TwoFactorRepository],
   exports: [TwoFactorService],
 })
 export class TwoFactorModule {}

@@ -11,7 +11,8 @@ import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { UsersService } from '../users/users.service';
-import { RecoveryCode, TotpFactor } from './two-factor.entity';
+import { TotpFactor } from './two-factor.entity';
+import { TwoFactorRepository } from './two-factor.repository';
 import type { UserView } from '../http';
 
 const PERIOD_SECONDS = 30;
@@ -38,29 +39,17 @@ export class TwoFactorService {
     private readonly users: UsersService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly repository: TwoFactorRepository,
   ) {}
-
-  private get factors() {
-    return this.txHost.tx.getRepository(TotpFactor);
-  }
-
-  private get recoveryCodes() {
-    return this.txHost.tx.getRepository(RecoveryCode);
-  }
 
   /** A new pending secret, replacing any earlier pending one. */
   async setup(user: UserView): Promise<TotpSetup> {
     if (user.twoFactorEnabled) throw new DomainError('totp_already_enabled');
     const secret = generateSecret();
     // Replaces a pending secret, never an enabled one, even when an enable races with this.
-    const rows = await this.txHost.tx.query(
-      `INSERT INTO totp_factors (user_id, secret, enabled_at, last_used_step, created_at) VALUES ($1, $2, NULL, NULL, $3)
-       ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_used_step = NULL, created_at = EXCLUDED.created_at
-         WHERE totp_factors.enabled_at IS NULL
-       RETURNING user_id`,
-      [user.id, this.seal(user.id, secret), this.clock.now()],
-    );
-    if (rows.length === 0) throw new DomainError('totp_already_enabled');
+    if (!(await this.repository.savePendingSecret(user.id, this.seal(user.id, secret), this.clock.now()))) {
+      throw new DomainError('totp_already_enabled');
+    }
     return {
       secret,
       otpauthUrl: generateURI({
@@ -75,18 +64,16 @@ export class TwoFactorService {
 
   @Transactional()
   async enable(user: UserView, code: string, client: ClientInfo): Promise<string[]> {
-    const factor = await this.factors.findOneBy({ userId: user.id });
+    const factor = await this.repository.findFactor(user.id);
     if (!factor) throw new DomainError('totp_setup_required');
     if (factor.enabledAt) throw new DomainError('totp_already_enabled');
     const trimmed = code.replace(/\s+/g, '');
     const step = TOTP_CODE.test(trimmed) ? this.matchingStep(user.id, factor, trimmed) : undefined;
-    if (step === undefined) throw new DomainError('invalid_totp', {}, undefined, 400);
+    if (step === undefined) throw new DomainError('invalid_totp', {}, { status: 400 });
     // Only the pending secret the code was checked against is enabled, and only once.
-    const [, enabled] = await this.txHost.tx.query(
-      `UPDATE totp_factors SET enabled_at = $2, last_used_step = $3 WHERE user_id = $1 AND enabled_at IS NULL AND secret = $4`,
-      [user.id, this.clock.now(), step, factor.secret],
-    );
-    if (enabled === 0) throw new DomainError('totp_already_enabled');
+    if (!(await this.repository.enablePending(user.id, factor.secret, step, this.clock.now()))) {
+      throw new DomainError('totp_already_enabled');
+    }
     await this.users.setTwoFactorEnabled(user.id, true);
     const codes = await this.replaceRecoveryCodes(user.id);
     await this.outbox.enqueue(user.email, 'two-factor-enabled', { at: this.clock.now().toUTCString() });
@@ -109,9 +96,9 @@ export class TwoFactorService {
 
   @Transactional()
   async disable(user: UserView, client: ClientInfo): Promise<void> {
-    const { affected } = await this.factors.delete({ userId: user.id });
-    await this.recoveryCodes.delete({ userId: user.id });
-    if (!user.twoFactorEnabled && !affected) return;
+    const hadFactor = await this.repository.deleteFactor(user.id);
+    await this.repository.deleteRecoveryCodes(user.id);
+    if (!user.twoFactorEnabled && !hadFactor) return;
     await this.users.setTwoFactorEnabled(user.id, false);
     if (user.twoFactorEnabled) {
       await this.outbox.enqueue(user.email, 'two-factor-disabled', { at: this.clock.now().toUTCString() });
@@ -124,23 +111,15 @@ export class TwoFactorService {
    * which is spent. Both are consumed with a conditional UPDATE, so a code races to one winner.
    */
   async verify(userId: string, code: string): Promise<boolean> {
-    const factor = await this.factors.findOneBy({ userId });
+    const factor = await this.repository.findFactor(userId);
     if (!factor?.enabledAt) return false;
     const trimmed = code.replace(/\s+/g, '');
     if (TOTP_CODE.test(trimmed)) {
       const step = this.matchingStep(userId, factor, trimmed);
       if (step === undefined) return false;
-      const [, updated] = await this.txHost.tx.query(
-        `UPDATE totp_factors SET last_used_step = $2 WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)`,
-        [userId, step],
-      );
-      return updated > 0;
+      return this.repository.useStep(userId, step);
     }
-    const [rows] = await this.txHost.tx.query(
-      `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
-      [userId, hashToken(normaliseRecoveryCode(code)), this.clock.now()],
-    );
-    return rows.length > 0;
+    return this.repository.useRecoveryCode(userId, hashToken(normaliseRecoveryCode(code)), this.clock.now());
   }
 
   /** The time step the code belongs to, if it is valid now (±1 step) and newer than the last one used. */
@@ -170,11 +149,11 @@ export class TwoFactorService {
   }
 
   private async replaceRecoveryCodes(userId: string): Promise<string[]> {
-    await this.recoveryCodes.delete({ userId });
     const codes = Array.from({ length: RECOVERY_CODES }, () => newRecoveryCode());
-    const createdAt = this.clock.now();
-    await this.recoveryCodes.insert(
-      codes.map((code) => ({ userId, codeHash: hashToken(normaliseRecoveryCode(code)), createdAt })),
+    await this.repository.replaceRecoveryCodes(
+      userId,
+      codes.map((code) => hashToken(normaliseRecoveryCode(code))),
+      this.clock.now(),
     );
     return codes;
   }

@@ -35,6 +35,7 @@ export abstract class OneTimeToken {
 /**
  * Spends a token in one statement (UPDATE … WHERE used_at IS NULL AND expires_at > now), so of
  * two concurrent uses one wins; answers the spent row. Unknown, expired or used: invalid_token.
+ * Called by the repository that owns `table`, in its ambient transaction.
  */
 export async function consumeOneTimeToken(
   sql: Sql,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MeController } from './me.controller';
 import { PasswordService } from './password.service';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
@@ -8,7 +9,7 @@ import { AuditModule } from '../audit/audit.module';
 @Module({
   imports: [CommonModule, AuditModule],
   controllers: [MeController],
-  providers: [UsersService, PasswordService],
+  providers: [UsersService, UsersRepository, PasswordService],
   exports: [UsersService, PasswordService],
 })
 export class UsersModule {}

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Transactional, TransactionHost } from '../database/transactions';
-import { In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../common/database-errors';
 import { DomainError } from '../common/errors';
 import { normalizeEmail } from './user.dto';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 export interface NewUser {
   email: string;
@@ -22,36 +21,25 @@ export class UsersService {
     private readonly txHost: TransactionHost,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly users: UsersRepository,
   ) {}
-
-  private get users() {
-    return this.txHost.tx.getRepository(User);
-  }
 
   /** Throws email_taken when the address (compared case-insensitively) has an account. */
   async create(input: NewUser): Promise<User> {
-    const now = this.clock.now();
-    try {
-      const { identifiers } = await this.users.insert({
-        email: normalizeEmail(input.email),
-        name: input.name ?? null,
-        passwordHash: input.passwordHash,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return this.getById(identifiers[0].id as string);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainError('email_taken');
-      throw error;
-    }
+    const user = await this.users.insert(
+      { email: normalizeEmail(input.email), name: input.name ?? null, passwordHash: input.passwordHash },
+      this.clock.now(),
+    );
+    if (!user) throw new DomainError('email_taken');
+    return user;
   }
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ email: normalizeEmail(email) });
+    return this.users.findByEmail(normalizeEmail(email));
   }
 
   async getById(id: string): Promise<User> {
@@ -62,7 +50,7 @@ export class UsersService {
 
   @Transactional()
   async updateProfile(id: string, name: string, client: ClientInfo): Promise<User> {
-    await this.users.update({ id }, { name, updatedAt: this.clock.now() });
+    await this.users.setName(id, name, this.clock.now());
     const user = await this.getById(id);
     await this.audit.record({ action: 'user.profile_updated', actor: user, client, target: `user:${id}` });
     return user;
@@ -70,50 +58,32 @@ export class UsersService {
 
   /** Users by id, for modules that show who did something; missing ids are left out. */
   findByIds(ids: string[]): Promise<User[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
+    return this.users.findByIds(ids);
   }
 
   /** Marks the address verified if it is still the user's address; false when it has changed since. */
-  async markEmailVerified(id: string, email: string): Promise<boolean> {
-    const [, count] = await this.txHost.tx.query(
-      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), ever_verified = true, updated_at = $3
-        WHERE id = $1 AND email = $2`,
-      [id, email, this.clock.now()],
-    );
-    return count > 0;
+  markEmailVerified(id: string, email: string): Promise<boolean> {
+    return this.users.markEmailVerified(id, email, this.clock.now());
   }
 
   /** A new, unverified address; email_taken when another account has it. */
   async changeEmail(id: string, email: string): Promise<User> {
-    try {
-      await this.users.update(
-        { id },
-        { email: normalizeEmail(email), emailVerifiedAt: null, updatedAt: this.clock.now() },
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainError('email_taken');
-      throw error;
+    if (!(await this.users.setUnverifiedEmail(id, normalizeEmail(email), this.clock.now()))) {
+      throw new DomainError('email_taken');
     }
     return this.getById(id);
   }
 
   /** Deletes up to `limit` never-verified accounts created before `before`; answers who went. */
-  async deleteNeverVerified(before: Date, limit: number): Promise<Array<{ id: string; email: string }>> {
-    const [rows] = await this.txHost.tx.query(
-      `DELETE FROM users WHERE id IN (
-         SELECT id FROM users WHERE NOT ever_verified AND created_at < $1
-          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING id, email`,
-      [before, limit],
-    );
-    return rows;
+  deleteNeverVerified(before: Date, limit: number): Promise<Array<{ id: string; email: string }>> {
+    return this.users.deleteNeverVerified(before, limit);
   }
 
   async setTwoFactorEnabled(id: string, enabled: boolean): Promise<void> {
-    await this.users.update({ id }, { twoFactorEnabled: enabled, updatedAt: this.clock.now() });
+    await this.users.setTwoFactorEnabled(id, enabled, this.clock.now());
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id }, { passwordHash, updatedAt: this.clock.now() });
+    await this.users.setPasswordHash(id, passwordHash, this.clock.now());
   }
 }

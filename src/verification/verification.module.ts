@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { CleanupUnverifiedAccountsTask } from './cleanup-unverified-accounts.task';
 import { VerificationController } from './verification.controller';
+import { VerificationRepository } from './verification.repository';
 import { VerificationService } from './verification.service';
 import { VerifiedGuard } from './verified.guard';
 import { CommonModule } from '../common/common.module';
@@ -12,7 +13,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
 @Module({
   imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
   controllers: [VerificationController],
-  providers: [VerificationService, VerifiedGuard, CleanupUnverifiedAccountsTask],
+  providers: [VerificationService, VerificationRepository, VerifiedGuard, CleanupUnverifiedAccountsTask],
   exports: [VerificationService, VerifiedGuard],
 })
 export class VerificationModule {}

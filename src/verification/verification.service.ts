@@ -5,16 +5,14 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainEvents } from '../common/domain-events';
-import { Sql } from '../database/sql';
 import { DomainError } from '../common/errors';
-import { consumeOneTimeToken } from '../users/one-time-token';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { normalizeEmail, userView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { maskEmail } from './mask-email';
-import { VerificationToken } from './verification-token.entity';
+import { VerificationRepository } from './verification.repository';
 import type { UserView } from '../http';
 
 @Injectable()
@@ -28,12 +26,8 @@ export class VerificationService {
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
     private readonly events: DomainEvents,
-    private readonly sql: Sql,
+    private readonly tokens: VerificationRepository,
   ) {}
-
-  private get tokens() {
-    return this.txHost.tx.getRepository(VerificationToken);
-  }
 
   /**
    * A new token for the user's current address, replacing any earlier one, and its mail, in the
@@ -42,7 +36,7 @@ export class VerificationService {
   async issue(user: Pick<UserView, 'id' | 'email'>): Promise<void> {
     const token = generateToken();
     const now = this.clock.now();
-    await this.tokens.delete({ userId: user.id });
+    await this.tokens.deleteForUser(user.id);
     await this.tokens.insert({
       userId: user.id,
       email: user.email,
@@ -59,9 +53,7 @@ export class VerificationService {
   /** Consumes the token atomically; it verifies the address it was issued for, and only that one. */
   @Transactional()
   async verify(token: string, client: ClientInfo): Promise<UserView> {
-    const spent = await consumeOneTimeToken(this.sql, 'verification_tokens', token, this.clock.now());
-    const userId = spent.user_id;
-    const email = spent.email as string;
+    const { userId, email } = await this.tokens.consume(token, this.clock.now());
     if (!(await this.users.markEmailVerified(userId, email))) throw new DomainError('invalid_token');
     const user = await this.users.getById(userId);
     await this.audit.record({ action: 'user.email_verified', actor: user, client, target: `user:${userId}` });

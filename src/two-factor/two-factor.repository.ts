@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { RecoveryCode, TotpFactor } from './two-factor.entity';
+
+/**
+ * The totp_factors and recovery_codes tables. Secrets arrive sealed and codes hashed. The writes
+ * that decide a race (enable, a code's use) are single conditional statements answering whether
+ * they won.
+ */
+@Injectable()
+export class TwoFactorRepository {
+  constructor(private readonly sql: Sql) {}
+
+  private get factors() {
+    return this.sql.repository(TotpFactor);
+  }
+
+  private get recoveryCodes() {
+    return this.sql.repository(RecoveryCode);
+  }
+
+  findFactor(userId: string): Promise<TotpFactor | null> {
+    return this.factors.findOneBy({ userId });
+  }
+
+  /** Stores a pending secret, replacing a pending one but never an enabled one; false when one is enabled. */
+  async savePendingSecret(userId: string, secret: Buffer, now: Date): Promise<boolean> {
+    const rows = await this.sql.rows(
+      `INSERT INTO totp_factors (user_id, secret, enabled_at, last_used_step, created_at) VALUES ($1, $2, NULL, NULL, $3)
+       ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_used_step = NULL, created_at = EXCLUDED.created_at
+         WHERE totp_factors.enabled_at IS NULL
+       RETURNING user_id`,
+      [userId, secret, now],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Enables the pending factor if its secret is still `secret` (the one the code was checked
+   * against), recording the code's step as used; false when it is already enabled or was replaced.
+   */
+  async enablePending(userId: string, secret: Buffer, step: number, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE totp_factors SET enabled_at = $2, last_used_step = $3 WHERE user_id = $1 AND enabled_at IS NULL AND secret = $4`,
+      [userId, now, step, secret],
+    );
+    return count > 0;
+  }
+
+  /** Records `step` as used unless it or a later step already was; false when the code was replayed. */
+  async useStep(userId: string, step: number): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE totp_factors SET last_used_step = $2 WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)`,
+      [userId, step],
+    );
+    return count > 0;
+  }
+
+  /** Spends an unused recovery code; false when there is none with this hash. */
+  async useRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean> {
+    const rows = await this.sql.rows(
+      `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
+      [userId, codeHash, now],
+    );
+    return rows.length > 0;
+  }
+
+  /** False when the user had no factor, pending or enabled. */
+  async deleteFactor(userId: string): Promise<boolean> {
+    const { affected } = await this.factors.delete({ userId });
+    return Boolean(affected);
+  }
+
+  async deleteRecoveryCodes(userId: string): Promise<void> {
+    await this.recoveryCodes.delete({ userId });
+  }
+
+  /** The user's recovery codes become exactly these; the old ones die. */
+  async replaceRecoveryCodes(userId: string, codeHashes: Buffer[], now: Date): Promise<void> {
+    await this.deleteRecoveryCodes(userId);
+    await this.recoveryCodes.insert(codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: now })));
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { isUniqueViolation } from '../common/database-errors';
+import { Sql } from '../database/sql';
+import { User } from './user.entity';
+
+/** A user row to insert; the email is already normalised. */
+export interface UserRow {
+  email: string;
+  name: string | null;
+  passwordHash: string | null;
+}
+
+/** The users table. Emails come normalised; a taken address is answered, never thrown. */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly sql: Sql) {}
+
+  private get users() {
+    return this.sql.repository(User);
+  }
+
+  /** The new user, or null when another account has the address. */
+  async insert(user: UserRow, now: Date): Promise<User | null> {
+    let id: string;
+    try {
+      const { identifiers } = await this.users.insert({ ...user, createdAt: now, updatedAt: now });
+      id = identifiers[0].id as string;
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+    return this.users.findOneByOrFail({ id });
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email });
+  }
+
+  findByIds(ids: string[]): Promise<User[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
+  }
+
+  async setName(id: string, name: string, now: Date): Promise<void> {
+    await this.users.update({ id }, { name, updatedAt: now });
+  }
+
+  /** False when the user's address is no longer `email`. The first verification time is kept. */
+  async markEmailVerified(id: string, email: string, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), ever_verified = true, updated_at = $3
+        WHERE id = $1 AND email = $2`,
+      [id, email, now],
+    );
+    return count > 0;
+  }
+
+  /** The address, unverified; false when another account has it. */
+  async setUnverifiedEmail(id: string, email: string, now: Date): Promise<boolean> {
+    try {
+      await this.users.update({ id }, { email, emailVerifiedAt: null, updatedAt: now });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Up to `limit` never-verified accounts created before `before`, skipping rows another run holds. */
+  deleteNeverVerified(before: Date, limit: number): Promise<Array<Pick<User, 'id' | 'email'>>> {
+    return this.sql.rows<Pick<User, 'id' | 'email'>>(
+      `DELETE FROM users WHERE id IN (
+         SELECT id FROM users WHERE NOT ever_verified AND created_at < $1
+          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id, email`,
+      [before, limit],
+    );
+  }
+
+  async setTwoFactorEnabled(id: string, enabled: boolean, now: Date): Promise<void> {
+    await this.users.update({ id }, { twoFactorEnabled: enabled, updatedAt: now });
+  }
+
+  async setPasswordHash(id: string, passwordHash: string, now: Date): Promise<void> {
+    await this.users.update({ id }, { passwordHash, updatedAt: now });
+  }
+}

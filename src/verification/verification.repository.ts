@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { consumeOneTimeToken } from '../users/one-time-token';
+import { Sql } from '../database/sql';
+import { VerificationToken } from './verification-token.entity';
+
+/** A token to store: only its hash, never the token mailed. */
+export type NewVerificationToken = Pick<
+  VerificationToken,
+  'userId' | 'email' | 'tokenHash' | 'createdAt' | 'expiresAt'
+>;
+
+/** What a spent token verifies: this user's address, if it is still `email`. */
+export type SpentVerificationToken = Pick<VerificationToken, 'userId' | 'email'>;
+
+/** The verification_tokens table. */
+@Injectable()
+export class VerificationRepository {
+  constructor(private readonly sql: Sql) {}
+
+  private get tokens() {
+    return this.sql.repository(VerificationToken);
+  }
+
+  async deleteForUser(userId: string): Promise<void> {
+    await this.tokens.delete({ userId });
+  }
+
+  async insert(token: NewVerificationToken): Promise<void> {
+    await this.tokens.insert(token);
+  }
+
+  /** Spends the token in one statement; invalid_token when it is unknown, expired or used. */
+  async consume(token: string, now: Date): Promise<SpentVerificationToken> {
+    const spent = await consumeOneTimeToken(this.sql, 'verification_tokens', token, now);
+    return { userId: spent.user_id, email: spent.email as string };
+  }
+}
