@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
+import { DeletionModule } from './deletion/deletion.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail';
 import { OrganizationsModule } from './organizations/organizations.module';
@@ -37,6 +38,7 @@ export class AppModule {
         ApiKeysModule,
         VerificationModule,
         OrganizationsModule,
+        DeletionModule,
         HealthModule,
       ],
     };

@@ -5,11 +5,12 @@ import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
+import { ApiKeysUserData } from './api-keys.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ApiKeysRepository, ApiKeysReactions],
+  providers: [ApiKeysService, ApiKeysRepository, ApiKeysReactions, ApiKeysUserData],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

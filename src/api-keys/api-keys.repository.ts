@@ -67,4 +67,8 @@ export class ApiKeysRepository {
       [id, now, usedBefore],
     );
   }
+
+  async eraseUsers(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM api_keys WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
 }

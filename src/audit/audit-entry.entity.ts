@@ -6,6 +6,10 @@ export type AuditDetails = Record<string, string | number | boolean | null>;
 @Entity('audit_log')
 @Index('audit_log_actor_id_idx', ['actorId'])
 @Index('audit_log_created_at_idx', ['createdAt'])
+@Index('audit_log_actor_email_idx', ['actorEmail'])
+@Index('audit_log_target_idx', ['target'])
+// GIN (jsonb_path_ops) on details, for erasure's containment lookups: made by its migration, which TypeORM cannot express.
+@Index('audit_log_details_idx', { synchronize: false })
 export class AuditEntry {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -12,4 +12,47 @@ export class AuditRepository {
   async append(entries: NewAuditEntry[]): Promise<void> {
     await this.sql.repository(AuditEntry).insert(entries);
   }
+
+  /** The rows where the user acted or was acted upon, oldest first. */
+  about(userId: string): Promise<AuditEntry[]> {
+    return this.sql.rows<AuditEntry>(
+      `SELECT id, action, actor_id AS "actorId", actor_email AS "actorEmail", ip, user_agent AS "userAgent",
+              target, details, created_at AS "createdAt"
+         FROM audit_log WHERE actor_id = $1 OR target = 'user:' || $1 ORDER BY created_at, id`,
+      [userId],
+    );
+  }
+
+  /**
+   * Rewrites every row that names one of these users: as actor (id, address, IP and user agent),
+   * as target (`user:<id>`), or in details (a `userId` or `email` value). The id becomes the
+   * account's pseudonym; the rest goes. Each lookup has its index, so no row is read twice and the
+   * table is never scanned. A row naming two of them is rewritten once per pass, hence the loop.
+   */
+  async anonymise(accounts: Array<{ id: string; email: string; pseudonym: string }>): Promise<void> {
+    const values = [accounts.map((a) => a.id), accounts.map((a) => a.email), accounts.map((a) => a.pseudonym)];
+    while ((await this.sql.count(ANONYMISE_SQL, values)) > 0);
+  }
 }
+
+const ANONYMISE_SQL = `
+  WITH gone AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS g(id, email, pseudonym))
+  UPDATE audit_log a SET
+    actor_id = CASE WHEN a.actor_id = g.id THEN g.pseudonym ELSE a.actor_id END,
+    actor_email = CASE WHEN a.actor_id = g.id OR a.actor_email = g.email THEN NULL ELSE a.actor_email END,
+    ip = CASE WHEN a.actor_id = g.id THEN NULL ELSE a.ip END,
+    user_agent = CASE WHEN a.actor_id = g.id THEN NULL ELSE a.user_agent END,
+    target = CASE WHEN a.target = 'user:' || g.id THEN 'user:' || g.pseudonym ELSE a.target END,
+    details = CASE
+      WHEN a.details @> jsonb_build_object('userId', g.id) OR a.details @> jsonb_build_object('email', g.email)
+        OR (a.actor_id = g.id AND a.details ? 'email')
+      THEN (SELECT jsonb_object_agg(k, CASE
+                     WHEN v = to_jsonb(g.id::text) THEN to_jsonb(g.pseudonym::text)
+                     -- Their own rows may name an address they had before: it goes too.
+                     WHEN v = to_jsonb(g.email) OR (k = 'email' AND a.actor_id = g.id) THEN 'null'::jsonb
+                     ELSE v END)
+              FROM jsonb_each(a.details) AS e(k, v))
+      ELSE a.details END
+  FROM gone g
+  WHERE a.actor_id = g.id OR a.actor_email = g.email OR a.target = 'user:' || g.id
+     OR a.details @> jsonb_build_object('userId', g.id) OR a.details @> jsonb_build_object('email', g.email)`;

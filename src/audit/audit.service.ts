@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
-import { AuditDetails } from './audit-entry.entity';
+import { AuditDetails, AuditEntry } from './audit-entry.entity';
 import { AuditRepository } from './audit.repository';
 
 export type AuditAction =
@@ -28,8 +28,16 @@ export type AuditAction =
   | 'org.created'
   | 'org.member_added'
   | 'org.role_changed'
-  | 'org.member_removed';
+  | 'org.member_removed'
+  | 'org.ownership_transferred'
+  | 'user.deletion_scheduled'
+  | 'user.deletion_cancelled'
+  | 'user.deleted';
 
+/**
+ * A user named in `details` is named under the key `userId` (their id) or `email` (their address),
+ * so their erasure finds and anonymises the row.
+ */
 export interface AuditEvent {
   action: AuditAction;
   actor: { id: string | null; email: string | null };
@@ -48,6 +56,16 @@ export class AuditService {
 
   async record(event: AuditEvent): Promise<void> {
     await this.recordMany([event]);
+  }
+
+  /** The rows where the user acted or was acted upon (for the export). */
+  about(userId: string): Promise<AuditEntry[]> {
+    return this.entries.about(userId);
+  }
+
+  /** Keeps the rows but replaces whatever names these accounts by their pseudonyms. */
+  anonymise(accounts: Array<{ id: string; email: string; pseudonym: string }>): Promise<void> {
+    return this.entries.anonymise(accounts);
   }
 
   async recordMany(events: AuditEvent[]): Promise<void> {

@@ -21,7 +21,14 @@ import { SessionDto } from '../sessions/sessions.dto';
 import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
 import { PasswordFlowsService } from './password-flows.service';
 import { Authenticated, SignInService } from './sign-in.service';
-import { AllowUnverified, CurrentSession, Public, clearSessionCookie, setSessionCookie } from '../http';
+import {
+  AllowPendingDeletion,
+  AllowUnverified,
+  CurrentSession,
+  Public,
+  clearSessionCookie,
+  setSessionCookie,
+} from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('auth')
@@ -66,6 +73,7 @@ export class AuthController {
 
   @Post('logout')
   @AllowUnverified()
+  @AllowPendingDeletion()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth()
   @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })

@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
 import { VerificationModule } from '../verification/verification.module';
+import { PendingDeletionGuard } from '../deletion/pending-deletion.guard';
 import { StepUpGuard } from '../step-up/step-up.guard';
 import { VerifiedGuard } from '../verification/verified.guard';
 import { AuthController } from './auth.controller';
@@ -17,6 +18,7 @@ import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { AuthUserData } from './auth.user-data';
 
 @Module({
   imports: [
@@ -33,10 +35,13 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
   controllers: [AuthController, PasswordController],
   providers: [
     AuthRepository,
+    AuthUserData,
     SignInService,
     PasswordFlowsService,
-    // In this order: who is asking, whether their email must be verified, whether the route needs a step-up.
+    // In this order: who is asking, whether their account is pending deletion, whether their email must
+    // be verified, whether the route needs a step-up.
     { provide: APP_GUARD, useClass: SessionAuthGuard },
+    { provide: APP_GUARD, useClass: PendingDeletionGuard },
     { provide: APP_GUARD, useClass: VerifiedGuard },
     { provide: APP_GUARD, useClass: StepUpGuard },
   ],

@@ -25,4 +25,8 @@ export class AuthRepository {
   async deleteResetTokens(userId: string): Promise<void> {
     await this.sql.count('DELETE FROM password_reset_tokens WHERE user_id = $1', [userId]);
   }
+
+  async eraseUsers(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM password_reset_tokens WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** A secret for a client to hold: 32 random bytes, base64url. */
 export function generateToken(): string {
@@ -30,8 +30,20 @@ const TAG_BYTES = 16;
  * ciphertext to its purpose, so one sealed for the outbox cannot be replayed as a TOTP secret.
  */
 export class Cipher {
+  private readonly tagKey: Buffer;
+
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('the encryption key must be 32 bytes');
+    this.tagKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'authd tags', 32));
+  }
+
+  /**
+   * A keyed hash (HMAC-SHA256 under a key derived from the encryption key) that finds a value again
+   * without storing it, e.g. the mails queued for an address being erased. Without the key, a
+   * list of likely addresses cannot be matched against it.
+   */
+  tag(value: string, purpose: string): Buffer {
+    return createHmac('sha256', this.tagKey).update(`${purpose}\0${value}`).digest();
   }
 
   seal(plaintext: Buffer, associatedData: string): Buffer {

@@ -24,6 +24,10 @@ export const ERRORS = {
   csrf_rejected: { status: 403, message: 'The request did not come from a trusted origin.' },
   forbidden: { status: 403, message: 'You may not do this.' },
   step_up_required: { status: 403, message: 'Confirm your identity with POST /auth/confirm.' },
+  account_pending_deletion: {
+    status: 403,
+    message: 'This account is scheduled for deletion; cancel the deletion to use it again.',
+  },
   api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
   insufficient_role: { status: 403, message: 'Your role in this organization does not allow this.' },
   not_found: { status: 404, message: 'Not found.' },
@@ -32,6 +36,7 @@ export const ERRORS = {
   already_member: { status: 409, message: 'This user is already a member of the organization.' },
   totp_already_enabled: { status: 409, message: 'Two-factor authentication is already on; turn it off first.' },
   totp_not_enabled: { status: 409, message: 'Two-factor authentication is not on.' },
+  deletion_not_scheduled: { status: 409, message: 'This account is not scheduled for deletion.' },
   last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },

@@ -3,8 +3,10 @@ export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, Sessio
 export {
   ALLOWS_API_KEY,
   AllowApiKey,
+  AllowPendingDeletion,
   AllowUnverified,
   IS_PUBLIC,
+  OPEN_DURING_DELETION,
   OPEN_TO_UNVERIFIED,
   Public,
   RequireStepUp,

@@ -4,13 +4,14 @@ import { ApiForbiddenResponse } from '@nestjs/swagger';
 
 /**
  * What a route lets in, as metadata the global guards read (in this order: SessionAuthGuard,
- * VerifiedGuard, StepUpGuard). Routes are closed by default: signed-in session only, verified
+ * PendingDeletionGuard, VerifiedGuard, StepUpGuard). Routes are closed by default: signed-in session only, verified
  * email, no step-up; each decorator opens or tightens one thing.
  */
 export const IS_PUBLIC = Symbol('public');
 export const ALLOWS_API_KEY = Symbol('allows-api-key');
 export const OPEN_TO_UNVERIFIED = Symbol('open-to-unverified');
 export const REQUIRES_STEP_UP = Symbol('requires-step-up');
+export const OPEN_DURING_DELETION = Symbol('open-during-deletion');
 
 /** Opts a route out of the global SessionAuthGuard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -26,6 +27,13 @@ export const AllowApiKey = () => SetMetadata(ALLOWS_API_KEY, true);
  * so a route added later needs a verified email until someone decides otherwise.
  */
 export const AllowUnverified = () => SetMetadata(OPEN_TO_UNVERIFIED, true);
+
+/**
+ * Keeps a route open to a session whose account is scheduled for deletion (the grace period): the
+ * profile, the session routes, logout, confirmation, export and the deletion routes themselves.
+ * Everything else answers account_pending_deletion, and API keys reach nothing.
+ */
+export const AllowPendingDeletion = () => SetMetadata(OPEN_DURING_DELETION, true);
 
 /** Documents what the VerifiedGuard enforces by default; marks nothing, since a verified email is the default. */
 export const RequireVerifiedEmail = () =>

@@ -11,6 +11,10 @@ export interface MailContexts {
   'new-sign-in': { ip: string; device: string; time: string; sessionsUrl: string };
   'two-factor-enabled': { at: string };
   'two-factor-disabled': { at: string };
+  'deletion-scheduled': { deletionDate: string; cancelUrl: string };
+  'deletion-cancelled': { cancelledAt: string };
+  'account-deleted': { deletedAt: string };
+  'org-ownership-transferred': { orgName: string; formerRole: string };
 }
 
 export type MailTemplate = keyof MailContexts;
@@ -23,6 +27,10 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'new-sign-in': 'New sign-in to your account',
   'two-factor-enabled': 'Two-factor authentication is on',
   'two-factor-disabled': 'Two-factor authentication was turned off',
+  'deletion-scheduled': 'Your account is scheduled for deletion',
+  'deletion-cancelled': 'Your account deletion was cancelled',
+  'account-deleted': 'Your account was deleted',
+  'org-ownership-transferred': 'You are now an owner of an organization',
 };
 
 export interface RenderedMail {

@@ -8,6 +8,7 @@ import { MailRenderer } from './mail-templates';
 import { OutboxRelay } from './outbox-relay.service';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
+import { MailUserData } from './mail.user-data';
 import { mailTransport } from './transports';
 
 @Module({
@@ -28,6 +29,7 @@ import { mailTransport } from './transports';
       useFactory: (config: AppConfig) => new MailRenderer(config.serviceName),
     },
     OutboxService,
+    MailUserData,
     OutboxRepository,
     MailDelivery,
     OutboxRelay,

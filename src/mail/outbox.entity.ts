@@ -4,6 +4,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('mail_outbox')
 @Index('mail_outbox_due_idx', ['nextAttemptAt'], { where: 'sent_at IS NULL' })
 @Index('mail_outbox_sent_idx', ['sentAt'], { where: 'sent_at IS NOT NULL' })
+@Index('mail_outbox_recipient_tag_idx', ['recipientTag'], { where: 'sent_at IS NULL' })
 export class OutboxMail {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
@@ -14,6 +15,10 @@ export class OutboxMail {
   /** AES-256-GCM over {to, subject, html, text}; NULL once delivered. */
   @Column({ type: 'bytea', nullable: true })
   payload: Buffer | null;
+
+  /** Cipher.tag of the address, so the mail queued for an erased account can be found; NULL once delivered. */
+  @Column({ name: 'recipient_tag', type: 'bytea', nullable: true })
+  recipientTag: Buffer | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -6,7 +6,10 @@ import { OutboxMail } from './outbox.entity';
 /** The channel a commit that queued mail notifies, and the relay listens on. */
 export const OUTBOX_CHANNEL = 'mail_outbox';
 
-export type NewOutboxMail = Pick<OutboxMail, 'template' | 'createdAt' | 'nextAttemptAt'> & { payload: Buffer };
+export type NewOutboxMail = Pick<OutboxMail, 'template' | 'createdAt' | 'nextAttemptAt'> & {
+  payload: Buffer;
+  recipientTag: Buffer;
+};
 
 /** A mail claimed for delivery; `attempts` counts this one. */
 export interface ClaimedMail {
@@ -48,10 +51,10 @@ export class OutboxRepository {
     );
   }
 
-  /** Records the delivery and scrubs the payload: a sent mail keeps no content. */
+  /** Records the delivery and scrubs the payload and recipient: a sent mail keeps no content. */
   async markSent(id: string, sentAt: Date): Promise<void> {
     await this.sql.count(
-      `UPDATE mail_outbox SET sent_at = $2, payload = NULL, locked_until = NULL, last_error = NULL WHERE id = $1`,
+      `UPDATE mail_outbox SET sent_at = $2, payload = NULL, recipient_tag = NULL, locked_until = NULL, last_error = NULL WHERE id = $1`,
       [id, sentAt],
     );
   }
@@ -67,5 +70,12 @@ export class OutboxRepository {
   /** Deletes mail delivered before `before`, in batches; answers how many went. */
   deleteSentBefore(before: Date): Promise<number> {
     return deleteInBatches(this.sql, 'mail_outbox', 'sent_at IS NOT NULL AND sent_at < $1', [before]);
+  }
+
+  /** Drops the mail not yet delivered to these recipients. */
+  async deleteUnsentTo(recipientTags: Buffer[]): Promise<void> {
+    await this.sql.count('DELETE FROM mail_outbox WHERE sent_at IS NULL AND recipient_tag = ANY($1::bytea[])', [
+      recipientTags,
+    ]);
   }
 }

@@ -29,8 +29,18 @@ export class OutboxService {
     await this.outbox.enqueue({
       template,
       payload: this.cipher.seal(Buffer.from(JSON.stringify(mail), 'utf8'), OUTBOX_AAD),
+      recipientTag: this.recipientTag(to),
       createdAt: now,
       nextAttemptAt: now,
     });
+  }
+
+  /** Mail queued for these addresses and not yet delivered is dropped (their account is being erased). */
+  forgetUnsentTo(addresses: string[]): Promise<void> {
+    return this.outbox.deleteUnsentTo(addresses.map((address) => this.recipientTag(address)));
+  }
+
+  private recipientTag(address: string): Buffer {
+    return this.cipher.tag(address.toLowerCase(), 'mail-recipient');
   }
 }

@@ -5,10 +5,13 @@ import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
+import { MailModule } from '../mail/mail.module';
+import { CleanupOrphanedOrgsTask } from './cleanup-orphaned-orgs.task';
+import { OrganizationsUserData } from './organizations.user-data';
 
 @Module({
-  imports: [CommonModule, AuditModule, UsersModule],
+  imports: [CommonModule, AuditModule, MailModule, UsersModule],
   controllers: [OrganizationsController],
-  providers: [OrganizationsService, OrganizationsRepository],
+  providers: [OrganizationsService, OrganizationsRepository, OrganizationsUserData, CleanupOrphanedOrgsTask],
 })
 export class OrganizationsModule {}

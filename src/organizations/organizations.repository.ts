@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
+import { deleteInBatches } from '../tasks';
 import { Document, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 
@@ -83,5 +84,67 @@ export class OrganizationsRepository {
   /** The organization's documents, newest first. */
   listDocuments(orgId: string): Promise<Document[]> {
     return this.sql.repository(Document).find({ where: { orgId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** The memberships of these users, their organizations locked (in id order) until the transaction ends. */
+  lockMembershipsOf(
+    userIds: string[],
+  ): Promise<Array<{ orgId: string; orgName: string; userId: string; role: OrgRole }>> {
+    return this.sql.rows(
+      `SELECT o.id AS "orgId", o.name AS "orgName", m.user_id AS "userId", m.role
+         FROM org_members m JOIN organizations o ON o.id = m.org_id
+        WHERE m.user_id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
+      [userIds],
+    );
+  }
+
+  /**
+   * Who inherits an organization whose last owners leave: none while another owner stays; else the
+   * longest-standing admin, else the longest-standing member; undefined when nobody is left.
+   */
+  async successor(orgId: string, leaving: string[]): Promise<{ userId: string; role: OrgRole } | undefined> {
+    const row = await this.sql.one<{ user_id: string; role: OrgRole }>(
+      `SELECT user_id, role FROM org_members WHERE org_id = $1 AND user_id <> ALL($2::uuid[])
+        ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, created_at, user_id LIMIT 1`,
+      [orgId, leaving],
+    );
+    return row && row.role !== 'owner' ? { userId: row.user_id, role: row.role } : undefined;
+  }
+
+  /** Documents of these authors stay with their organization, authorless. */
+  async forgetAuthors(userIds: string[]): Promise<void> {
+    await this.sql.count('UPDATE documents SET author_id = NULL WHERE author_id = ANY($1::uuid[])', [userIds]);
+  }
+
+  async removeMemberships(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM org_members WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
+
+  /**
+   * Deletes, in batches, organizations with no member left (their documents go with them), among
+   * `orgIds` or everywhere; answers how many.
+   */
+  deleteMemberless(orgIds?: string[]): Promise<number> {
+    return deleteInBatches(
+      this.sql,
+      'organizations',
+      `($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+       AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = organizations.id)`,
+      [orgIds ?? null],
+    );
+  }
+
+  /** The user's memberships, for the export. */
+  membershipsOf(userId: string): Promise<Array<{ orgId: string; name: string; role: OrgRole; joinedAt: Date }>> {
+    return this.sql.rows(
+      `SELECT o.id AS "orgId", o.name, m.role, m.created_at AS "joinedAt"
+         FROM org_members m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY m.created_at`,
+      [userId],
+    );
+  }
+
+  /** The documents the user wrote, for the export. */
+  documentsBy(userId: string): Promise<Document[]> {
+    return this.sql.repository(Document).find({ where: { authorId: userId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 }

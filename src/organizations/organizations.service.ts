@@ -50,7 +50,10 @@ export class OrganizationsService {
     const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);
     if (role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
     const user = await this.users.findByEmail(email);
-    if (!user) throw new DomainError('not_found', {}, { message: 'No account has this email.' });
+    // An account pending deletion answers as if it did not exist.
+    if (!user || user.deletionScheduledFor) {
+      throw new DomainError('not_found', {}, { message: 'No account has this email.' });
+    }
     if (!(await this.orgs.addMember({ orgId, userId: user.id, role, createdAt: this.clock.now() }))) {
       throw new DomainError('already_member');
     }

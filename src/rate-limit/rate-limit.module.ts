@@ -6,6 +6,7 @@ import { PurgeRateLimitsTask } from './purge-rate-limits.task';
 import { IpRateLimitGuard } from './rate-limit.guard';
 import { RateLimitRepository } from './rate-limit.repository';
 import { PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
+import { RateLimitUserData } from './rate-limit.user-data';
 import { RateLimiter } from './rate-limiter.service';
 
 const REDIS = Symbol('rate-limit-redis');
@@ -27,6 +28,7 @@ const REDIS = Symbol('rate-limit-redis');
     },
     RateLimitRepository,
     RateLimiter,
+    RateLimitUserData,
     IpRateLimitGuard,
     PurgeRateLimitsTask,
   ],

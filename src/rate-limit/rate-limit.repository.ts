@@ -53,6 +53,10 @@ export class RateLimitRepository {
     ]);
   }
 
+  async deleteKeys(keys: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM rate_limits WHERE key = ANY($1::text[])', [keys]);
+  }
+
   /** Deletes the windows ended by `now`, in batches; answers how many went. */
   deleteEnded(now: Date): Promise<number> {
     return deleteInBatches(this.sql, 'rate_limits', 'reset_at <= $1', [now]);

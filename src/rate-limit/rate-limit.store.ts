@@ -14,6 +14,8 @@ export abstract class RateLimitStore {
   abstract peek(key: string, now: Date): Promise<RateWindow>;
   /** Takes one hit back from the window that ends at `resetAt`, if it is still the key's window. */
   abstract undo(key: string, resetAt: Date): Promise<void>;
+  /** Drops these counters altogether. */
+  abstract forget(keys: string[]): Promise<void>;
 }
 
 export class PostgresRateLimitStore extends RateLimitStore {
@@ -31,6 +33,10 @@ export class PostgresRateLimitStore extends RateLimitStore {
 
   undo(key: string, resetAt: Date): Promise<void> {
     return this.counters.takeBack(key, resetAt);
+  }
+
+  forget(keys: string[]): Promise<void> {
+    return this.counters.deleteKeys(keys);
   }
 }
 
@@ -76,5 +82,9 @@ export class RedisRateLimitStore extends RateLimitStore {
 
   async undo(key: string, resetAt: Date): Promise<void> {
     await this.redis.eval(UNDO_SCRIPT, 1, this.prefix + key, resetAt.getTime());
+  }
+
+  async forget(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys.map((key) => this.prefix + key));
   }
 }

@@ -44,6 +44,17 @@ export class RateLimiter {
     await this.store.undo(attempt.key, attempt.resetAt);
   }
 
+  /** Drops every counter keyed on these accounts (their address or their id), e.g. when they are erased. */
+  async forgetAccounts(accounts: Array<{ id: string; email: string }>): Promise<void> {
+    const keys = accounts.flatMap((account) =>
+      (Object.keys(RATE_LIMITS) as RateLimitName[]).flatMap((name) => {
+        const { subject } = RATE_LIMITS[name];
+        return subject === 'ip' ? [] : [this.key(name, subject === 'email' ? account.email : account.id)];
+      }),
+    );
+    await this.store.forget(keys);
+  }
+
   /** Subjects (addresses, emails) are hashed: the counters hold no personal data. */
   private key(name: RateLimitName, subject: string): string {
     return `${RATE_LIMITS[name].name}:${createHash('sha256').update(subject).digest('base64url').slice(0, 22)}`;

@@ -5,20 +5,22 @@ export interface RateRule {
   name: string;
   limit: number;
   windowMs: number;
+  /** What the counter is keyed on; counters keyed on an account are erased with it. */
+  subject: 'ip' | 'email' | 'userId';
 }
 
 /** API.md's table of limits. Fixed windows; a key's window starts at its first hit. */
 export const RATE_LIMITS = {
-  loginFailuresPerAccount: { name: 'login-failures-account', limit: 10, windowMs: 15 * MINUTE },
-  loginAttemptsPerIp: { name: 'login-ip', limit: 100, windowMs: 15 * MINUTE },
-  signupPerIp: { name: 'signup-ip', limit: 20, windowMs: HOUR },
-  passwordForgotPerAccount: { name: 'forgot-account', limit: 5, windowMs: HOUR },
-  passwordForgotPerIp: { name: 'forgot-ip', limit: 20, windowMs: HOUR },
-  passwordResetPerIp: { name: 'reset-ip', limit: 30, windowMs: 15 * MINUTE },
-  verifyEmailPerIp: { name: 'verify-ip', limit: 30, windowMs: 15 * MINUTE },
-  resendVerificationPerMinute: { name: 'resend-user-minute', limit: 1, windowMs: MINUTE },
-  resendVerificationPerHour: { name: 'resend-user-hour', limit: 5, windowMs: HOUR },
-  confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE },
+  loginFailuresPerAccount: { name: 'login-failures-account', limit: 10, windowMs: 15 * MINUTE, subject: 'email' },
+  loginAttemptsPerIp: { name: 'login-ip', limit: 100, windowMs: 15 * MINUTE, subject: 'ip' },
+  signupPerIp: { name: 'signup-ip', limit: 20, windowMs: HOUR, subject: 'ip' },
+  passwordForgotPerAccount: { name: 'forgot-account', limit: 5, windowMs: HOUR, subject: 'email' },
+  passwordForgotPerIp: { name: 'forgot-ip', limit: 20, windowMs: HOUR, subject: 'ip' },
+  passwordResetPerIp: { name: 'reset-ip', limit: 30, windowMs: 15 * MINUTE, subject: 'ip' },
+  verifyEmailPerIp: { name: 'verify-ip', limit: 30, windowMs: 15 * MINUTE, subject: 'ip' },
+  resendVerificationPerMinute: { name: 'resend-user-minute', limit: 1, windowMs: MINUTE, subject: 'userId' },
+  resendVerificationPerHour: { name: 'resend-user-hour', limit: 5, windowMs: HOUR, subject: 'userId' },
+  confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE, subject: 'userId' },
 } as const satisfies Record<string, RateRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

@@ -14,7 +14,7 @@ import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionListing, SessionsService } from './sessions.service';
-import { AllowUnverified, CurrentSession, clearSessionCookie } from '../http';
+import { AllowPendingDeletion, AllowUnverified, CurrentSession, clearSessionCookie } from '../http';
 import type { SessionAuth } from '../http';
 
 /** The Session object of API.md's listing. */
@@ -53,6 +53,7 @@ export class RevokedCountDto {
 @ApiTags('sessions')
 @ApiCookieAuth()
 @AllowUnverified()
+@AllowPendingDeletion()
 @Controller('me/sessions')
 export class SessionsController {
   constructor(

@@ -8,11 +8,19 @@ import { SessionsService } from './sessions.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
+import { SessionsUserData } from './sessions.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule, MailModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionsRepository, SessionsReactions, SessionOwnerGuard, PurgeExpiredSessionsTask],
+  providers: [
+    SessionsService,
+    SessionsRepository,
+    SessionsReactions,
+    SessionsUserData,
+    SessionOwnerGuard,
+    PurgeExpiredSessionsTask,
+  ],
   exports: [SessionsService],
 })
 export class SessionsModule {}

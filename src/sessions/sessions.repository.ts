@@ -206,4 +206,18 @@ export class SessionsRepository {
       idleBefore,
     ]);
   }
+
+  /** The addresses the user signed in from, newest first (for the export). */
+  knownIps(userId: string): Promise<Array<{ ip: string; lastSeenAt: Date }>> {
+    return this.sql.rows(
+      'SELECT ip, last_seen_at AS "lastSeenAt" FROM known_ips WHERE user_id = $1 ORDER BY last_seen_at DESC',
+      [userId],
+    );
+  }
+
+  /** Every session and known address of these users, whatever their state. */
+  async eraseUsers(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM known_ips WHERE user_id = ANY($1::uuid[])', [userIds]);
+    await this.sql.count('DELETE FROM sessions WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
 }

@@ -15,7 +15,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
 import { StepUpService } from './step-up.service';
-import { AllowUnverified, CurrentSession, sendRotatedToken } from '../http';
+import { AllowPendingDeletion, AllowUnverified, CurrentSession, sendRotatedToken } from '../http';
 import type { SessionAuth } from '../http';
 
 export class ConfirmDto {
@@ -50,6 +50,8 @@ export class StepUpController {
 
   @Post('confirm')
   @AllowUnverified()
+  // The export needs a fresh confirmation during the grace period too.
+  @AllowPendingDeletion()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ConfirmationDto, description: 'The new token is also in Set-Cookie and X-Session-Token.' })
   @ApiUnauthorizedResponse({ description: '`invalid_credentials` or `invalid_totp`' })

@@ -6,11 +6,12 @@ import { TwoFactorService } from './two-factor.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
+import { TwoFactorUserData } from './two-factor.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule, MailModule, UsersModule],
   controllers: [TwoFactorController],
-  providers: [TwoFactorService, TwoFactorRepository],
+  providers: [TwoFactorService, TwoFactorUserData, TwoFactorRepository],
   exports: [TwoFactorService],
 })
 export class TwoFactorModule {}

@@ -80,4 +80,18 @@ export class TwoFactorRepository {
     await this.deleteRecoveryCodes(userId);
     await this.recoveryCodes.insert(codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: now })));
   }
+
+  /** How many of the user's recovery codes are still unused. */
+  async unusedRecoveryCodes(userId: string): Promise<number> {
+    const row = await this.sql.one<{ n: number }>(
+      'SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL',
+      [userId],
+    );
+    return row?.n ?? 0;
+  }
+
+  async eraseUsers(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM recovery_codes WHERE user_id = ANY($1::uuid[])', [userIds]);
+    await this.sql.count('DELETE FROM totp_factors WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
 }

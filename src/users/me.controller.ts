@@ -4,7 +4,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { UpdateProfileDto, UserDto, userView } from './user.dto';
 import { UsersService } from './users.service';
-import { AllowApiKey, AllowUnverified, CurrentAuth } from '../http';
+import { AllowApiKey, AllowPendingDeletion, AllowUnverified, CurrentAuth } from '../http';
 import type { AuthContext } from '../http';
 
 @ApiTags('me')
@@ -18,6 +18,7 @@ export class MeController {
   /** Answered from the session lookup itself: no second query. */
   @Get()
   @AllowApiKey()
+  @AllowPendingDeletion()
   @ApiOkResponse({ type: UserDto })
   me(@CurrentAuth() auth: AuthContext): UserDto {
     return UserDto.of(auth.user);

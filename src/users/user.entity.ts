@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity('users')
 @Index('users_never_verified_created_at_idx', ['createdAt'], { where: 'NOT ever_verified' })
+@Index('users_deletion_scheduled_for_idx', ['deletionScheduledFor'], { where: 'deletion_scheduled_for IS NOT NULL' })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -5,11 +5,12 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
+import { UsersUserData } from './users.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule],
   controllers: [MeController],
-  providers: [UsersService, UsersRepository, PasswordService],
+  providers: [UsersService, UsersRepository, UsersUserData, PasswordService],
   exports: [UsersService, PasswordService],
 })
 export class UsersModule {}

@@ -11,6 +11,9 @@ export interface UserRow {
   passwordHash: string | null;
 }
 
+/** An account about to be erased: what the other modules need to find what they keep about it. */
+export type AccountToErase = Pick<User, 'id' | 'email' | 'name'>;
+
 /** The users table. Emails come normalised; a taken address is answered, never thrown. */
 @Injectable()
 export class UsersRepository {
@@ -70,15 +73,51 @@ export class UsersRepository {
     }
   }
 
-  /** Up to `limit` never-verified accounts created before `before`, skipping rows another run holds. */
-  deleteNeverVerified(before: Date, limit: number): Promise<Array<Pick<User, 'id' | 'email'>>> {
-    return this.sql.rows<Pick<User, 'id' | 'email'>>(
-      `DELETE FROM users WHERE id IN (
-         SELECT id FROM users WHERE NOT ever_verified AND created_at < $1
-          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING id, email`,
+  /** Locks up to `limit` never-verified accounts created before `before`, skipping rows another run holds. */
+  lockNeverVerified(before: Date, limit: number): Promise<AccountToErase[]> {
+    return this.sql.rows<AccountToErase>(
+      `SELECT id, email, name FROM users WHERE NOT ever_verified AND created_at < $1
+        ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [before, limit],
     );
+  }
+
+  /**
+   * Locks one account whose deletion was due by `now`, skipping rows another run holds. Under the
+   * lock a cancel waits, and a cancel that committed first has already cleared the date.
+   */
+  lockDueForDeletion(now: Date, except: string[]): Promise<AccountToErase | undefined> {
+    return this.sql.one<AccountToErase>(
+      `SELECT id, email, name FROM users WHERE deletion_scheduled_for <= $1 AND id <> ALL($2::uuid[])
+        ORDER BY deletion_scheduled_for LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [now, except],
+    );
+  }
+
+  /** Sets the deletion date unless one is set; answers the date in force and whether this call set it. */
+  async scheduleDeletion(id: string, at: Date, now: Date): Promise<{ at: Date; scheduled: boolean }> {
+    const set = await this.sql.one<{ at: Date }>(
+      `UPDATE users SET deletion_scheduled_for = $2, updated_at = $3
+        WHERE id = $1 AND deletion_scheduled_for IS NULL RETURNING deletion_scheduled_for AS at`,
+      [id, at, now],
+    );
+    if (set) return { at: set.at, scheduled: true };
+    const row = await this.sql.one<{ at: Date }>('SELECT deletion_scheduled_for AS at FROM users WHERE id = $1', [id]);
+    return { at: row!.at, scheduled: false };
+  }
+
+  /** Clears the deletion date; false when none was set. */
+  async cancelDeletion(id: string, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE users SET deletion_scheduled_for = NULL, updated_at = $2
+        WHERE id = $1 AND deletion_scheduled_for IS NOT NULL`,
+      [id, now],
+    );
+    return count > 0;
+  }
+
+  async deleteUsers(ids: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM users WHERE id = ANY($1::uuid[])', [ids]);
   }
 
   async setTwoFactorEnabled(id: string, enabled: boolean, now: Date): Promise<void> {

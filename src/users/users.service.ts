@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
+import { ErasedAccount, UserDataRegistry } from '../common/user-data';
 import { normalizeEmail } from './user.dto';
 import { User } from './user.entity';
-import { UsersRepository } from './users.repository';
+import { AccountToErase, UsersRepository } from './users.repository';
 
 export interface NewUser {
   email: string;
@@ -22,6 +24,7 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly users: UsersRepository,
+    private readonly userData: UserDataRegistry,
   ) {}
 
   /** Throws email_taken when the address (compared case-insensitively) has an account. */
@@ -74,9 +77,34 @@ export class UsersService {
     return this.getById(id);
   }
 
-  /** Deletes up to `limit` never-verified accounts created before `before`; answers who went. */
-  deleteNeverVerified(before: Date, limit: number): Promise<Array<{ id: string; email: string }>> {
-    return this.users.deleteNeverVerified(before, limit);
+  /** Locks up to `limit` never-verified accounts created before `before` (in the caller's transaction). */
+  lockNeverVerified(before: Date, limit: number): Promise<AccountToErase[]> {
+    return this.users.lockNeverVerified(before, limit);
+  }
+
+  /** Locks one account whose deletion date has passed, but those in `except` (in the caller's transaction). */
+  lockDueForDeletion(except: string[] = []): Promise<AccountToErase | undefined> {
+    return this.users.lockDueForDeletion(this.clock.now(), except);
+  }
+
+  /** Sets the deletion date unless one is set; answers the date in force and whether this call set it. */
+  scheduleDeletion(id: string, at: Date): Promise<{ at: Date; scheduled: boolean }> {
+    return this.users.scheduleDeletion(id, at, this.clock.now());
+  }
+
+  /** Clears the deletion date; false when none was set. */
+  cancelDeletion(id: string): Promise<boolean> {
+    return this.users.cancelDeletion(id, this.clock.now());
+  }
+
+  /**
+   * Erases these (locked) accounts through every module's UserDataHandler, in the caller's
+   * transaction: each gets a random pseudonym that stands for it in what is kept.
+   */
+  async erase(accounts: AccountToErase[]): Promise<ErasedAccount[]> {
+    const erased = accounts.map((account) => ({ ...account, pseudonym: randomUUID() }));
+    await this.userData.eraseAll(erased);
+    return erased;
   }
 
   async setTwoFactorEnabled(id: string, enabled: boolean): Promise<void> {

@@ -30,13 +30,14 @@ export class CleanupUnverifiedAccountsTask implements ScheduledTask {
     let deleted = 0;
     for (;;) {
       const batch = await this.txHost.withTransaction(async () => {
-        const gone = await this.users.deleteNeverVerified(before, BATCH_SIZE);
+        // The same erasure as a deleted account's: every module forgets them, and the audit row
+        // names only the pseudonym that already stands for them in the trail.
+        const gone = await this.users.erase(await this.users.lockNeverVerified(before, BATCH_SIZE));
         await this.audit.recordMany(
           gone.map((user) => ({
             action: 'user.deleted_unverified' as const,
             actor: { id: null, email: null },
-            target: `user:${user.id}`,
-            details: { email: user.email },
+            target: `user:${user.pseudonym}`,
           })),
         );
         return gone.length;

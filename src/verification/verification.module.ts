@@ -9,11 +9,18 @@ import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { VerificationUserData } from './verification.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
   controllers: [VerificationController],
-  providers: [VerificationService, VerificationRepository, VerifiedGuard, CleanupUnverifiedAccountsTask],
+  providers: [
+    VerificationService,
+    VerificationUserData,
+    VerificationRepository,
+    VerifiedGuard,
+    CleanupUnverifiedAccountsTask,
+  ],
   exports: [VerificationService, VerifiedGuard],
 })
 export class VerificationModule {}

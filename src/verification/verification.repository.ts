@@ -34,4 +34,8 @@ export class VerificationRepository {
     const spent = await consumeOneTimeToken(this.sql, 'verification_tokens', token, now);
     return { userId: spent.user_id, email: spent.email as string };
   }
+
+  async eraseUsers(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM verification_tokens WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
 }

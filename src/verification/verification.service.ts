@@ -87,7 +87,7 @@ export class VerificationService {
       actor: { id: user.id, email: previous },
       client,
       target: `user:${user.id}`,
-      details: { to: updated.email },
+      details: { email: updated.email },
     });
     return userView(updated);
   }

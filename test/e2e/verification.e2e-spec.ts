@@ -257,11 +257,22 @@ describe('cleanup-unverified-accounts', () => {
     expect(await t.dataSource.query('SELECT 1 FROM verification_tokens WHERE user_id = $1', [stale.id])).toHaveLength(
       0,
     );
-    const [audit] = await t.dataSource.query(
-      `SELECT details FROM audit_log WHERE action = 'user.deleted_unverified' AND target = $1`,
-      [`user:${stale.id}`],
+    // Each deletion is audited under the pseudonym that replaced the account in its own rows, and no
+    // row names it any more (the erasure a deleted account goes through).
+    const deletions = await t.dataSource.query(`SELECT target FROM audit_log WHERE action = 'user.deleted_unverified'`);
+    expect(deletions).toHaveLength(1501);
+    const [signup] = await t.dataSource.query(
+      `SELECT s.actor_id, s.actor_email, s.ip FROM audit_log s JOIN audit_log d ON d.target = 'user:' || s.actor_id
+        WHERE s.action = 'user.signup' AND d.action = 'user.deleted_unverified'`,
     );
-    expect(audit.details).toEqual({ email: stale.email });
+    expect(signup.actor_id).not.toBe(stale.id);
+    expect(signup).toMatchObject({ actor_email: null, ip: null });
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_log
+        WHERE actor_id::text = $1 OR actor_email = $2 OR target LIKE '%' || $1 || '%' OR details::text LIKE '%' || $2 || '%'`,
+      [stale.id, stale.email],
+    );
+    expect(n).toBe(0);
 
     // The address is free again.
     await t.http.post('/auth/signup').send({ email: stale.email, password: PASSWORD }).expect(201);

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { ErasedAccount, UserData, UserDataHandler } from '../common/user-data';
+import { OutboxService } from './outbox.service';
+
+/**
+ * Queued mail: sealed, and scrubbed once delivered, so only mail still waiting for the address
+ * holds anything of the user; it is dropped. (The deletion's own final notice is queued after.)
+ */
+@UserData({ tables: ['mail_outbox'] })
+@Injectable()
+export class MailUserData implements UserDataHandler {
+  constructor(private readonly outbox: OutboxService) {}
+
+  export(): Promise<Record<string, unknown>> {
+    return Promise.resolve({});
+  }
+
+  erase(accounts: ErasedAccount[]): Promise<void> {
+    return this.outbox.forgetUnsentTo(accounts.map((account) => account.email));
+  }
+}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { ErasedAccount, UserData, UserDataHandler } from '../common/user-data';
+import { OutboxService } from '../mail';
+import { UsersService } from '../users/users.service';
+import { OrganizationsRepository } from './organizations.repository';
+
+/**
+ * Memberships go; documents stay with their organization, authorless ("Deleted user"). An
+ * organization losing its last owner passes to the longest-standing admin, else member; one left
+ * with nobody is deleted with everything in it.
+ */
+@UserData({ tables: ['org_members', 'organizations', 'documents'] })
+@Injectable()
+export class OrganizationsUserData implements UserDataHandler {
+  constructor(
+    private readonly repository: OrganizationsRepository,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async export(userId: string): Promise<Record<string, unknown>> {
+    const documents = await this.repository.documentsBy(userId);
+    return {
+      organizations: await this.repository.membershipsOf(userId),
+      documents: documents.map(({ id, orgId, title, body, createdAt }) => ({ id, orgId, title, body, createdAt })),
+    };
+  }
+
+  async erase(accounts: ErasedAccount[]): Promise<void> {
+    const leaving = accounts.map((account) => account.id);
+    const memberships = await this.repository.lockMembershipsOf(leaving);
+    const ownedOrgs = new Map(memberships.filter((m) => m.role === 'owner').map((m) => [m.orgId, m.orgName]));
+    for (const [orgId, orgName] of ownedOrgs) {
+      const heir = await this.repository.successor(orgId, leaving);
+      if (!heir) continue;
+      await this.repository.setRole(orgId, heir.userId, 'owner');
+      const [user] = await this.users.findByIds([heir.userId]);
+      await this.outbox.enqueue(user.email, 'org-ownership-transferred', { orgName, formerRole: heir.role });
+      await this.audit.record({
+        action: 'org.ownership_transferred',
+        actor: { id: null, email: null },
+        target: `org:${orgId}`,
+        details: { userId: heir.userId, from: heir.role, reason: 'last_owner_deleted' },
+      });
+    }
+    await this.repository.forgetAuthors(leaving);
+    await this.repository.removeMemberships(leaving);
+    if (memberships.length > 0) await this.repository.deleteMemberless(memberships.map((m) => m.orgId));
+  }
+}
