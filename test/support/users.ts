@@ -1,4 +1,5 @@
 import { TestApp } from './test-app';
+import { totpCode } from './totp';
 
 export const PASSWORD = 'Correct-Horse-Battery-42';
 
@@ -64,4 +65,77 @@ export async function signUpVerified(
     .send({ token: await verificationToken(t, user.email) })
     .expect(200);
   return user;
+}
+
+export interface LoggedIn {
+  token: string;
+  sessionId: string;
+  /** The `user` of the login answer. */
+  user: Record<string, unknown>;
+}
+
+/** Signs in with the password (and a TOTP or recovery code when given); answers the new session. */
+export async function logIn(
+  t: TestApp,
+  email: string,
+  options: { password?: string; totpCode?: string; headers?: Record<string, string> } = {},
+): Promise<LoggedIn> {
+  const res = await t.http
+    .post('/auth/login')
+    .set(options.headers ?? {})
+    .send({
+      email,
+      password: options.password ?? PASSWORD,
+      ...(options.totpCode !== undefined ? { totpCode: options.totpCode } : {}),
+    })
+    .expect(200);
+  return { token: res.body.session.token, sessionId: res.body.session.id, user: res.body.user };
+}
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  key: string;
+}
+
+/** Creates an API key with a session (verified user, recent step-up); answers it with the key in clear. */
+export async function createApiKey(t: TestApp, token: string, name = 'test key'): Promise<CreatedApiKey> {
+  const res = await t.http.post('/me/api-keys').set(bearer(token)).send({ name }).expect(201);
+  return { id: res.body.id, name: res.body.name, prefix: res.body.prefix, key: res.body.key };
+}
+
+/**
+ * Turns TOTP on for a verified user with a recent step-up; answers the secret and the recovery
+ * codes. The enrolment code's time step is used: move the clock on before signing in with a code.
+ */
+export async function enableTotp(t: TestApp, token: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const setup = await t.http.post('/me/2fa/totp/setup').set(bearer(token)).expect(200);
+  const enable = await t.http
+    .post('/me/2fa/totp/enable')
+    .set(bearer(token))
+    .send({ code: totpCode(setup.body.secret, t.clock) })
+    .expect(200);
+  return { secret: setup.body.secret, recoveryCodes: enable.body.recoveryCodes };
+}
+
+/**
+ * Requests as `user` with a bearer token, following the rotation a role change made by someone
+ * else causes (the new token comes in X-Session-Token).
+ */
+export function actingAs(t: TestApp, user: { token: string }) {
+  const follow = (res: { headers: Record<string, string> }) => {
+    if (res.headers['x-session-token']) user.token = res.headers['x-session-token'];
+  };
+  return {
+    get: (path: string) => t.http.get(path).set(bearer(user.token)).on('response', follow),
+    post: (path: string, body?: object) =>
+      t.http
+        .post(path)
+        .set(bearer(user.token))
+        .send(body ?? {})
+        .on('response', follow),
+    patch: (path: string, body: object) => t.http.patch(path).set(bearer(user.token)).send(body).on('response', follow),
+    delete: (path: string) => t.http.delete(path).set(bearer(user.token)).on('response', follow),
+  };
 }
