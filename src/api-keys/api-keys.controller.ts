@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiCookieAuth,
   ApiCreatedResponse,
@@ -9,11 +9,10 @@ import {
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
-import { DomainError } from '../common/errors';
 import { NoBody } from '../common/no-body.pipe';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
-import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } from '../http';
+import { AllowUnverified, CurrentSession, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('api-keys')
@@ -49,7 +48,7 @@ export class ApiKeysController {
   async revoke(
     @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') })) id: string,
+    @IdParam('id') id: string,
     @Client() client: ClientInfo,
   ): Promise<void> {
     await this.apiKeys.revoke(auth.user, id, client);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCookieAuth,
@@ -11,7 +11,6 @@ import {
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
-import { DomainError } from '../common/errors';
 import { NoBody } from '../common/no-body.pipe';
 import {
   AddMemberDto,
@@ -23,11 +22,8 @@ import {
   OrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { AllowApiKey, AllowUnverified, CurrentAuth, RequireVerifiedEmail } from '../http';
+import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireVerifiedEmail } from '../http';
 import type { AuthContext } from '../http';
-
-/** A malformed id is as unknown as a missing one. */
-const Id = (name: string) => Param(name, new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') }));
 
 @ApiTags('organizations')
 @ApiCookieAuth()
@@ -62,7 +58,7 @@ export class OrganizationsController {
   @ApiConflictResponse({ description: '`already_member`' })
   addMember(
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
+    @IdParam('id') orgId: string,
     @Body() body: AddMemberDto,
     @Client() client: ClientInfo,
   ): Promise<MemberDto> {
@@ -76,8 +72,8 @@ export class OrganizationsController {
   @ApiConflictResponse({ description: '`last_owner`' })
   changeRole(
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
-    @Id('userId') userId: string,
+    @IdParam('id') orgId: string,
+    @IdParam('userId') userId: string,
     @Body() body: ChangeRoleDto,
     @Client() client: ClientInfo,
   ): Promise<MemberDto> {
@@ -92,8 +88,8 @@ export class OrganizationsController {
   async removeMember(
     @NoBody() _: undefined,
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
-    @Id('userId') userId: string,
+    @IdParam('id') orgId: string,
+    @IdParam('userId') userId: string,
     @Client() client: ClientInfo,
   ): Promise<void> {
     await this.organizations.removeMember(auth.user, orgId, userId, client);
@@ -104,7 +100,7 @@ export class OrganizationsController {
   @ApiCreatedResponse({ type: DocumentDto })
   createDocument(
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
+    @IdParam('id') orgId: string,
     @Body() body: CreateDocumentDto,
   ): Promise<DocumentDto> {
     return this.organizations.createDocument(auth.user, orgId, body.title, body.body);
@@ -113,7 +109,7 @@ export class OrganizationsController {
   @Get(':id/documents')
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: [DocumentDto] })
-  listDocuments(@CurrentAuth() auth: AuthContext, @Id('id') orgId: string): Promise<DocumentDto[]> {
+  listDocuments(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<DocumentDto[]> {
     return this.organizations.listDocuments(auth.user.id, orgId);
   }
 }

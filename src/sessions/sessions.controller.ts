@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Res, UseGuards } from '@nestjs/common';
 import {
   ApiCookieAuth,
   ApiNoContentResponse,
@@ -14,7 +14,7 @@ import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { SessionListing, SessionsService } from './sessions.service';
-import { AllowUnverified, CurrentSession, clearSessionCookie } from '../http';
+import { AllowUnverified, CurrentSession, IdParam, clearSessionCookie } from '../http';
 import type { SessionAuth } from '../http';
 
 /** The Session object of API.md's listing. */
@@ -75,7 +75,7 @@ export class SessionsController {
   async revoke(
     @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
-    @Param('id') id: string,
+    @IdParam('id') id: string,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
