@@ -24,20 +24,20 @@ export class ApiKeysController {
   @Get()
   @AllowUnverified()
   @ApiOkResponse({ type: [ApiKeyDto] })
-  list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
-    return this.apiKeys.list(auth.user.id);
+  async list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
+    return (await this.apiKeys.list(auth.user.id)).map((key) => ApiKeyDto.of(key));
   }
 
   @Post()
   @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  create(
+  async create(
     @CurrentSession() auth: SessionAuth,
     @Body() body: CreateApiKeyDto,
     @Client() client: ClientInfo,
   ): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(auth.user, body.name, client);
+    return CreatedApiKeyDto.of(await this.apiKeys.create(auth.user, body.name, client));
   }
 
   @Delete(':id')
