@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiCookieAuth,
   ApiCreatedResponse,
@@ -9,11 +9,10 @@ import {
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
-import { DomainError } from '../common/errors';
 import { NoBody } from '../common/no-body.pipe';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
-import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } from '../http';
+import { AllowUnverified, CurrentSession, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('api-keys')
@@ -25,20 +24,20 @@ export class ApiKeysController {
   @Get()
   @AllowUnverified()
   @ApiOkResponse({ type: [ApiKeyDto] })
-  list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
-    return this.apiKeys.list(auth.user.id);
+  async list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
+    return (await this.apiKeys.list(auth.user.id)).map((key) => ApiKeyDto.of(key));
   }
 
   @Post()
   @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  create(
+  async create(
     @CurrentSession() auth: SessionAuth,
     @Body() body: CreateApiKeyDto,
     @Client() client: ClientInfo,
   ): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(auth.user, body.name, client);
+    return CreatedApiKeyDto.of(await this.apiKeys.create(auth.user, body.name, client));
   }
 
   @Delete(':id')
@@ -49,7 +48,7 @@ export class ApiKeysController {
   async revoke(
     @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') })) id: string,
+    @IdParam('id') id: string,
     @Client() client: ClientInfo,
   ): Promise<void> {
     await this.apiKeys.revoke(auth.user, id, client);

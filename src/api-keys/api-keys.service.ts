@@ -6,10 +6,22 @@ import { Clock } from '../common/clock';
 import { API_KEY_PREFIX, generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import type { ApiKeyAuth, UserView } from '../http';
-import { ApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import type { ApiKey } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** A key as its owner sees it in the listing. */
+export type ApiKeySummary = Pick<ApiKey, 'id' | 'name' | 'prefix' | 'createdAt' | 'lastUsedAt'>;
+
+/** A key just made: the only time the key itself is known. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  key: string;
+  createdAt: Date;
+}
 
 @Injectable()
 export class ApiKeysService {
@@ -21,24 +33,18 @@ export class ApiKeysService {
   ) {}
 
   @Transactional()
-  async create(user: UserView, name: string, client: ClientInfo): Promise<CreatedApiKeyDto> {
+  async create(user: UserView, name: string, client: ClientInfo): Promise<CreatedApiKey> {
     const key = API_KEY_PREFIX + generateToken();
     const createdAt = this.clock.now();
     const prefix = key.slice(0, 9);
     const id = await this.keys.insert({ userId: user.id, name, prefix, keyHash: hashToken(key), createdAt });
     await this.audit.record({ action: 'api_key.created', actor: user, client, target: `api_key:${id}` });
-    return { id, name, prefix, key, createdAt: createdAt.toISOString() };
+    return { id, name, prefix, key, createdAt };
   }
 
-  async list(userId: string): Promise<ApiKeyDto[]> {
-    const keys = await this.keys.listByUser(userId);
-    return keys.map((k) => ({
-      id: k.id,
-      name: k.name,
-      prefix: k.prefix,
-      createdAt: k.createdAt.toISOString(),
-      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-    }));
+  /** The user's keys, newest first. */
+  list(userId: string): Promise<ApiKeySummary[]> {
+    return this.keys.listByUser(userId);
   }
 
   /** Ownership is part of the query: another user's key is as missing as an unknown one. */

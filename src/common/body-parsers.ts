@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
-import { DomainError, ErrorCode } from './errors';
+import { DomainError, ErrorCode, ValidationDetail, validationFailed } from './errors';
 
 const BODY_LIMIT = '64kb';
 
@@ -44,7 +44,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * Text PostgreSQL cannot store (NUL) and keys that reach into object prototypes are bad input:
  * 400 validation_failed, never a 500 from the database or a polluted object.
  */
-function problemIn(value: unknown, path: string, depth = 0): { field: string; problems: string[] } | undefined {
+function problemIn(value: unknown, path: string, depth = 0): ValidationDetail | undefined {
   if (typeof value === 'string') {
     return value.includes('\u0000') ? { field: path, problems: ['must not contain a NUL character'] } : undefined;
   }
@@ -60,7 +60,7 @@ function problemIn(value: unknown, path: string, depth = 0): { field: string; pr
 
 function rejectUnsafeValues(req: Request, _res: Response, next: NextFunction): void {
   const problem = req.body === undefined ? undefined : problemIn(req.body, '');
-  next(problem ? new DomainError('validation_failed', { details: [problem] }) : undefined);
+  next(problem ? validationFailed([problem]) : undefined);
 }
 
 export function bodyParsers(): RequestHandler[] {

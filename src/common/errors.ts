@@ -80,6 +80,17 @@ export interface ErrorBody {
   [extra: string]: unknown;
 }
 
+/** One field of a `validation_failed` answer and what is wrong with it. */
+export interface ValidationDetail {
+  field: string;
+  problems: string[];
+}
+
+/** The one way to say a request is invalid, whether class-validator or a rule found it. */
+export function validationFailed(details: ValidationDetail[]): DomainError {
+  return new DomainError('validation_failed', { details });
+}
+
 export function errorBody(error: DomainError): ErrorBody {
   return { ...error.extra, statusCode: error.status, error: error.code, message: error.message };
 }

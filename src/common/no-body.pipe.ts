@@ -1,14 +1,12 @@
 import { Body, PipeTransform } from '@nestjs/common';
-import { DomainError } from './errors';
+import { validationFailed } from './errors';
 
 /** For routes that take no body: any field sent is an unknown field, answered 400 as API.md asks. */
 class RejectFields implements PipeTransform {
   transform(value: unknown): undefined {
     const fields = value && typeof value === 'object' ? Object.keys(value) : [];
     if (fields.length > 0) {
-      throw new DomainError('validation_failed', {
-        details: fields.map((field) => ({ field, problems: [`property ${field} should not exist`] })),
-      });
+      throw validationFailed(fields.map((field) => ({ field, problems: [`property ${field} should not exist`] })));
     }
     return undefined;
   }

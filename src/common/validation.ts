@@ -1,10 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError } from './errors';
-
-export interface ValidationDetail {
-  field: string;
-  problems: string[];
-}
+import { ValidationDetail, validationFailed } from './errors';
 
 function flatten(errors: ValidationError[], prefix = ''): ValidationDetail[] {
   return errors.flatMap((error) => {
@@ -22,6 +17,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => new DomainError('validation_failed', { details: flatten(errors) }),
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 }

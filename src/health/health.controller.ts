@@ -1,18 +1,11 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../http';
+import { HealthDto } from './health.dto';
 import { HealthRepository } from './health.repository';
 
 const TIMEOUT_MS = 2000;
-
-export class HealthDto {
-  @ApiProperty({ enum: ['ok', 'error'] })
-  status: 'ok' | 'error';
-
-  @ApiProperty({ enum: ['up', 'down'] })
-  db: 'up' | 'down';
-}
 
 @ApiTags('operations')
 @Public()
@@ -24,9 +17,9 @@ export class HealthController {
   @ApiOkResponse({ type: HealthDto, description: 'The service and its database are up.' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
-    if (await this.databaseAnswers()) return { status: 'ok', db: 'up' };
-    res.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: 'error', db: 'down' };
+    const databaseUp = await this.databaseAnswers();
+    if (!databaseUp) res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return HealthDto.of(databaseUp);
   }
 
   private async databaseAnswers(): Promise<boolean> {

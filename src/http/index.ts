@@ -1,4 +1,5 @@
 export { CurrentAuth, CurrentSession } from './auth-context';
+export { IdParam, parseId } from './id-param';
 export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';
 export {
   ALLOWS_API_KEY,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCookieAuth,
@@ -11,7 +11,6 @@ import {
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
-import { DomainError } from '../common/errors';
 import { NoBody } from '../common/no-body.pipe';
 import {
   AddMemberDto,
@@ -23,11 +22,8 @@ import {
   OrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { AllowApiKey, AllowUnverified, CurrentAuth, RequireVerifiedEmail } from '../http';
+import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireVerifiedEmail } from '../http';
 import type { AuthContext } from '../http';
-
-/** A malformed id is as unknown as a missing one. */
-const Id = (name: string) => Param(name, new ParseUUIDPipe({ exceptionFactory: () => new DomainError('not_found') }));
 
 @ApiTags('organizations')
 @ApiCookieAuth()
@@ -40,19 +36,19 @@ export class OrganizationsController {
   @Post()
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: OrganizationDto })
-  create(
+  async create(
     @CurrentAuth() auth: AuthContext,
     @Body() body: CreateOrganizationDto,
     @Client() client: ClientInfo,
   ): Promise<OrganizationDto> {
-    return this.organizations.create(auth.user, body.name, client);
+    return OrganizationDto.of(await this.organizations.create(auth.user, body.name, client));
   }
 
   @Get()
   @AllowUnverified()
   @ApiOkResponse({ type: [OrganizationDto] })
-  list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
-    return this.organizations.list(auth.user.id);
+  async list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
+    return (await this.organizations.list(auth.user.id)).map((organization) => OrganizationDto.of(organization));
   }
 
   @Post(':id/members')
@@ -60,13 +56,13 @@ export class OrganizationsController {
   @ApiCreatedResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: owners and admins add members; only owners add owners' })
   @ApiConflictResponse({ description: '`already_member`' })
-  addMember(
+  async addMember(
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
+    @IdParam('id') orgId: string,
     @Body() body: AddMemberDto,
     @Client() client: ClientInfo,
   ): Promise<MemberDto> {
-    return this.organizations.addMember(auth.user, orgId, body.email, body.role, client);
+    return MemberDto.of(await this.organizations.addMember(auth.user, orgId, body.email, body.role, client));
   }
 
   @Patch(':id/members/:userId')
@@ -74,14 +70,14 @@ export class OrganizationsController {
   @ApiOkResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner grants or takes `owner`' })
   @ApiConflictResponse({ description: '`last_owner`' })
-  changeRole(
+  async changeRole(
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
-    @Id('userId') userId: string,
+    @IdParam('id') orgId: string,
+    @IdParam('userId') userId: string,
     @Body() body: ChangeRoleDto,
     @Client() client: ClientInfo,
   ): Promise<MemberDto> {
-    return this.organizations.changeRole(auth.user, orgId, userId, body.role, client);
+    return MemberDto.of(await this.organizations.changeRole(auth.user, orgId, userId, body.role, client));
   }
 
   @Delete(':id/members/:userId')
@@ -92,8 +88,8 @@ export class OrganizationsController {
   async removeMember(
     @NoBody() _: undefined,
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
-    @Id('userId') userId: string,
+    @IdParam('id') orgId: string,
+    @IdParam('userId') userId: string,
     @Client() client: ClientInfo,
   ): Promise<void> {
     await this.organizations.removeMember(auth.user, orgId, userId, client);
@@ -102,18 +98,18 @@ export class OrganizationsController {
   @Post(':id/documents')
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: DocumentDto })
-  createDocument(
+  async createDocument(
     @CurrentAuth() auth: AuthContext,
-    @Id('id') orgId: string,
+    @IdParam('id') orgId: string,
     @Body() body: CreateDocumentDto,
   ): Promise<DocumentDto> {
-    return this.organizations.createDocument(auth.user, orgId, body.title, body.body);
+    return DocumentDto.of(await this.organizations.createDocument(auth.user, orgId, body.title, body.body));
   }
 
   @Get(':id/documents')
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: [DocumentDto] })
-  listDocuments(@CurrentAuth() auth: AuthContext, @Id('id') orgId: string): Promise<DocumentDto[]> {
-    return this.organizations.listDocuments(auth.user.id, orgId);
+  async listDocuments(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<DocumentDto[]> {
+    return (await this.organizations.listDocuments(auth.user.id, orgId)).map((document) => DocumentDto.of(document));
   }
 }

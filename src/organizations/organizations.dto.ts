@@ -2,6 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ORG_ROLES } from './organization.entity';
 import type { OrgRole } from './organization.entity';
+import type { MemberOrganization } from './organizations.repository';
+import type { AuthoredDocument, Member } from './organizations.service';
 
 export class CreateOrganizationDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
@@ -15,6 +17,10 @@ export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ORG_ROLES, description: "the caller's role" }) role: OrgRole;
+
+  static of(organization: MemberOrganization): OrganizationDto {
+    return { id: organization.id, name: organization.name, role: organization.role };
+  }
 }
 
 export class AddMemberDto {
@@ -37,6 +43,10 @@ export class ChangeRoleDto {
 export class MemberDto {
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
+
+  static of(member: Member): MemberDto {
+    return { userId: member.userId, role: member.role };
+  }
 }
 
 export class CreateDocumentDto {
@@ -59,4 +69,15 @@ export class DocumentDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) authorId: string | null;
   @ApiProperty({ description: '"Deleted user" once the author is gone' }) authorName: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(document: AuthoredDocument): DocumentDto {
+    return {
+      id: document.id,
+      title: document.title,
+      body: document.body,
+      authorId: document.authorId,
+      authorName: document.authorName,
+      createdAt: document.createdAt.toISOString(),
+    };
+  }
 }

@@ -6,16 +6,28 @@ import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { UsersService } from '../users/users.service';
-import type { OrgRole } from './organization.entity';
-import { DocumentDto, MemberDto, OrganizationDto } from './organizations.dto';
+import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
-import { OrganizationsRepository } from './organizations.repository';
+import { MemberOrganization, OrganizationsRepository } from './organizations.repository';
 
 export const DELETED_AUTHOR = 'Deleted user';
 
 type Actor = Pick<UserView, 'id' | 'email' | 'name'>;
 
 const MANAGERS: OrgRole[] = ['owner', 'admin'];
+
+/** A member and their role in the organization. */
+export type Member = Pick<Membership, 'userId' | 'role'>;
+
+/** A document with the name of its author, or DELETED_AUTHOR once they are gone. */
+export interface AuthoredDocument {
+  id: string;
+  title: string;
+  body: string;
+  authorId: string | null;
+  authorName: string;
+  createdAt: Date;
+}
 
 /**
  * Organizations, memberships and documents. Every lookup is made with the caller's membership, so
@@ -33,7 +45,7 @@ export class OrganizationsService {
   ) {}
 
   @Transactional()
-  async create(actor: Actor, name: string, client: ClientInfo): Promise<OrganizationDto> {
+  async create(actor: Actor, name: string, client: ClientInfo): Promise<MemberOrganization> {
     const now = this.clock.now();
     const id = await this.orgs.createOrganization(name, now);
     await this.orgs.addMember({ orgId: id, userId: actor.id, role: 'owner', createdAt: now });
@@ -41,12 +53,12 @@ export class OrganizationsService {
     return { id, name, role: 'owner' };
   }
 
-  list(userId: string): Promise<OrganizationDto[]> {
+  list(userId: string): Promise<MemberOrganization[]> {
     return this.orgs.listForMember(userId);
   }
 
   @Transactional()
-  async addMember(actor: Actor, orgId: string, email: string, role: OrgRole, client: ClientInfo): Promise<MemberDto> {
+  async addMember(actor: Actor, orgId: string, email: string, role: OrgRole, client: ClientInfo): Promise<Member> {
     const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);
     if (role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
     const user = await this.users.findByEmail(email);
@@ -68,7 +80,7 @@ export class OrganizationsService {
   }
 
   @Transactional()
-  async changeRole(actor: Actor, orgId: string, userId: string, role: OrgRole, client: ClientInfo): Promise<MemberDto> {
+  async changeRole(actor: Actor, orgId: string, userId: string, role: OrgRole, client: ClientInfo): Promise<Member> {
     await this.lock(orgId);
     const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);
     const current = await this.roleOf(orgId, userId);
@@ -110,7 +122,7 @@ export class OrganizationsService {
     });
   }
 
-  async createDocument(actor: Actor, orgId: string, title: string, body: string): Promise<DocumentDto> {
+  async createDocument(actor: Actor, orgId: string, title: string, body: string): Promise<AuthoredDocument> {
     await this.roleOf(orgId, actor.id);
     const createdAt = this.clock.now();
     const id = await this.orgs.createDocument({ orgId, authorId: actor.id, title, body, createdAt });
@@ -120,11 +132,11 @@ export class OrganizationsService {
       body,
       authorId: actor.id,
       authorName: actor.name ?? actor.email,
-      createdAt: createdAt.toISOString(),
+      createdAt,
     };
   }
 
-  async listDocuments(userId: string, orgId: string): Promise<DocumentDto[]> {
+  async listDocuments(userId: string, orgId: string): Promise<AuthoredDocument[]> {
     await this.roleOf(orgId, userId);
     const documents = await this.orgs.listDocuments(orgId);
     const authorIds = [...new Set(documents.map((d) => d.authorId).filter((id): id is string => id !== null))];
@@ -135,7 +147,7 @@ export class OrganizationsService {
       body: d.body,
       authorId: d.authorId,
       authorName: (d.authorId && authors.get(d.authorId)) || DELETED_AUTHOR,
-      createdAt: d.createdAt.toISOString(),
+      createdAt: d.createdAt,
     }));
   }
 

@@ -1,9 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors';
 import { SessionsService } from './sessions.service';
+import { parseId } from '../http';
 import type { AuthenticatedRequest } from '../http';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `:id` must be one of the caller's live sessions. The lookup carries the caller's user id, so
@@ -15,8 +14,8 @@ export class SessionOwnerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const id = request.params.id;
-    if (!request.auth || typeof id !== 'string' || !UUID.test(id)) throw new DomainError('not_found');
+    if (!request.auth) throw new DomainError('not_found');
+    const id = parseId(request.params.id);
     if (!(await this.sessions.isOwnLiveSession(request.auth.user.id, id))) throw new DomainError('not_found');
     return true;
   }

@@ -1,54 +1,15 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiCookieAuth,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Res, UseGuards } from '@nestjs/common';
+import { ApiCookieAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { SessionOwnerGuard } from './session-owner.guard';
-import { SessionListing, SessionsService } from './sessions.service';
-import { AllowPendingDeletion, AllowUnverified, CurrentSession, clearSessionCookie } from '../http';
+import { RevokedCountDto, SessionListingDto } from './sessions.dto';
+import { SessionsService } from './sessions.service';
+import { AllowPendingDeletion, AllowUnverified, CurrentSession, IdParam, clearSessionCookie } from '../http';
 import type { SessionAuth } from '../http';
-
-/** The Session object of API.md's listing. */
-export class SessionListingDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ description: 'the session making this request' }) current: boolean;
-  @ApiProperty() ip: string;
-  @ApiProperty() userAgent: string;
-  @ApiProperty({ example: 'Chrome on macOS' }) deviceName: string;
-  @ApiProperty({ enum: ['password', 'sso'] }) authMethod: 'password' | 'sso';
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
-  @ApiProperty({ format: 'date-time' }) expiresAt: string;
-  @ApiProperty({ format: 'date-time' }) reauthenticatedAt: string;
-
-  static of(session: SessionListing): SessionListingDto {
-    return {
-      id: session.id,
-      current: session.current,
-      ip: session.ip,
-      userAgent: session.userAgent,
-      deviceName: session.deviceName,
-      authMethod: session.authMethod,
-      createdAt: session.createdAt.toISOString(),
-      lastActiveAt: session.lastActiveAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      reauthenticatedAt: session.reauthenticatedAt.toISOString(),
-    };
-  }
-}
-
-export class RevokedCountDto {
-  @ApiProperty() revoked: number;
-}
 
 @ApiTags('sessions')
 @ApiCookieAuth()
@@ -76,7 +37,7 @@ export class SessionsController {
   async revoke(
     @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
-    @Param('id') id: string,
+    @IdParam('id') id: string,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
@@ -91,6 +52,6 @@ export class SessionsController {
     @CurrentSession() auth: SessionAuth,
     @Client() client: ClientInfo,
   ): Promise<RevokedCountDto> {
-    return { revoked: await this.sessions.revokeOthersByUser(auth.user, auth.session.id, client) };
+    return RevokedCountDto.of(await this.sessions.revokeOthersByUser(auth.user, auth.session.id, client));
   }
 }

@@ -2,42 +2,18 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/commo
 import {
   ApiCookieAuth,
   ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Response } from 'express';
-import { SessionDto } from '../sessions/sessions.dto';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
+import { ConfirmationDto, ConfirmDto } from './step-up.dto';
 import { StepUpService } from './step-up.service';
 import { AllowPendingDeletion, AllowUnverified, CurrentSession, sendRotatedToken } from '../http';
 import type { SessionAuth } from '../http';
-
-export class ConfirmDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  password?: string;
-
-  @ApiPropertyOptional({ description: 'authenticator code, or a recovery code' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  totpCode?: string;
-}
-
-export class ConfirmationDto {
-  @ApiProperty({ format: 'date-time' }) reauthenticatedAt: string;
-  @ApiProperty({ format: 'date-time' }) stepUpExpiresAt: string;
-  @ApiProperty({ type: SessionDto, description: 'the rotated session: the old token no longer works' })
-  session: SessionDto;
-}
 
 @ApiTags('auth')
 @ApiCookieAuth()
@@ -62,12 +38,8 @@ export class StepUpController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConfirmationDto> {
-    const { reauthenticatedAt, stepUpExpiresAt, session } = await this.stepUp.confirm(auth, body, client);
-    sendRotatedToken(res, this.config, session.token, session.expiresAt);
-    return {
-      reauthenticatedAt: reauthenticatedAt.toISOString(),
-      stepUpExpiresAt: stepUpExpiresAt.toISOString(),
-      session: SessionDto.of(session),
-    };
+    const confirmation = await this.stepUp.confirm(auth, body, client);
+    sendRotatedToken(res, this.config, confirmation.session.token, confirmation.session.expiresAt);
+    return ConfirmationDto.of(confirmation);
   }
 }

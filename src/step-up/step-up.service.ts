@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
-import { DomainError } from '../common/errors';
+import { DomainError, validationFailed } from '../common/errors';
 import { AppConfig } from '../config';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
@@ -37,10 +37,10 @@ export class StepUpService {
   ) {}
 
   async confirm(auth: SessionAuth, input: ConfirmInput, client: ClientInfo): Promise<Confirmation> {
+    // One confirmation proves one factor. Checked here, after the body's own validation, so a body
+    // that is malformed as well hears only about that.
     if ((input.password === undefined) === (input.totpCode === undefined)) {
-      throw new DomainError('validation_failed', {
-        details: [{ field: 'password', problems: ['send either password or totpCode'] }],
-      });
+      throw validationFailed([{ field: 'password', problems: ['send either password or totpCode'] }]);
     }
     const { user } = auth;
     // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.

@@ -1,35 +1,12 @@
 import { Body, Controller, Delete, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
+import { EnableTotpDto, RecoveryCodesDto, TotpSetupDto } from './two-factor.dto';
 import { TwoFactorService } from './two-factor.service';
 import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { SessionAuth } from '../http';
-
-export class TotpSetupDto {
-  @ApiProperty({ description: 'base32, no spaces' }) secret: string;
-  @ApiProperty({ example: 'otpauth://totp/Auth:ada%40example.com?secret=…&issuer=Auth' }) otpauthUrl: string;
-}
-
-export class EnableTotpDto {
-  @ApiProperty({ example: '123456' })
-  @IsString()
-  @MaxLength(16)
-  code: string;
-}
-
-export class RecoveryCodesDto {
-  @ApiProperty({ type: [String], description: 'ten single-use codes, shown once' }) recoveryCodes: string[];
-}
 
 @ApiTags('two-factor')
 @ApiCookieAuth()
@@ -43,8 +20,8 @@ export class TwoFactorController {
   @RequireStepUp()
   @ApiOkResponse({ type: TotpSetupDto })
   @ApiConflictResponse({ description: '`totp_already_enabled`' })
-  setup(@NoBody() _: undefined, @CurrentSession() auth: SessionAuth): Promise<TotpSetupDto> {
-    return this.twoFactor.setup(auth.user);
+  async setup(@NoBody() _: undefined, @CurrentSession() auth: SessionAuth): Promise<TotpSetupDto> {
+    return TotpSetupDto.of(await this.twoFactor.setup(auth.user));
   }
 
   @Post('totp/enable')
@@ -58,7 +35,7 @@ export class TwoFactorController {
     @Body() body: EnableTotpDto,
     @Client() client: ClientInfo,
   ): Promise<RecoveryCodesDto> {
-    return { recoveryCodes: await this.twoFactor.enable(auth.user, body.code, client) };
+    return RecoveryCodesDto.of(await this.twoFactor.enable(auth.user, body.code, client));
   }
 
   @Post('recovery-codes')
@@ -72,7 +49,7 @@ export class TwoFactorController {
     @CurrentSession() auth: SessionAuth,
     @Client() client: ClientInfo,
   ): Promise<RecoveryCodesDto> {
-    return { recoveryCodes: await this.twoFactor.regenerateRecoveryCodes(auth.user, client) };
+    return RecoveryCodesDto.of(await this.twoFactor.regenerateRecoveryCodes(auth.user, client));
   }
 
   @Delete('totp')

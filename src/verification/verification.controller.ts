@@ -5,36 +5,17 @@ import {
   ApiConflictResponse,
   ApiCookieAuth,
   ApiOkResponse,
-  ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
 import { UserDto } from '../users/user.dto';
+import { ChangeEmailDto, VerifiedUserDto, VerifyEmailDto } from './verification.dto';
 import { VerificationService } from './verification.service';
 import { AllowApiKey, AllowUnverified, CurrentAuth, CurrentSession, Public, RequireStepUp } from '../http';
 import type { AuthContext, SessionAuth } from '../http';
-
-export class VerifyEmailDto {
-  @ApiProperty({ description: 'the token from the verification link' })
-  @IsString()
-  @MaxLength(256)
-  token: string;
-}
-
-export class VerifiedUserDto {
-  @ApiProperty({ type: UserDto }) user: UserDto;
-}
-
-export class ChangeEmailDto {
-  @ApiProperty({ format: 'email' })
-  @IsEmail()
-  @MaxLength(320)
-  email: string;
-}
 
 @ApiTags('verification')
 @Controller()
@@ -50,7 +31,7 @@ export class VerificationController {
     description: '`invalid_token`: unknown, expired, used, or for an address the user no longer has',
   })
   async verify(@Body() body: VerifyEmailDto, @Client() client: ClientInfo): Promise<VerifiedUserDto> {
-    return { user: UserDto.of(await this.verification.verify(body.token, client)) };
+    return VerifiedUserDto.of(await this.verification.verify(body.token, client));
   }
 
   @Post('auth/resend-verification')

@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { SessionDto } from '../sessions/sessions.dto';
+import type { Confirmation } from './step-up.service';
+
+export class ConfirmDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'authenticator code, or a recovery code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  totpCode?: string;
+}
+
+export class ConfirmationDto {
+  @ApiProperty({ format: 'date-time' }) reauthenticatedAt: string;
+  @ApiProperty({ format: 'date-time' }) stepUpExpiresAt: string;
+  @ApiProperty({ type: SessionDto, description: 'the rotated session: the old token no longer works' })
+  session: SessionDto;
+
+  static of(confirmation: Confirmation): ConfirmationDto {
+    return {
+      reauthenticatedAt: confirmation.reauthenticatedAt.toISOString(),
+      stepUpExpiresAt: confirmation.stepUpExpiresAt.toISOString(),
+      session: SessionDto.of(confirmation.session),
+    };
+  }
+}

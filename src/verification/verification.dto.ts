@@ -1,0 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, MaxLength } from 'class-validator';
+import type { UserView } from '../http';
+import { UserDto } from '../users/user.dto';
+
+export class VerifyEmailDto {
+  @ApiProperty({ description: 'the token from the verification link' })
+  @IsString()
+  @MaxLength(256)
+  token: string;
+}
+
+export class VerifiedUserDto {
+  @ApiProperty({ type: UserDto }) user: UserDto;
+
+  static of(user: UserView): VerifiedUserDto {
+    return { user: UserDto.of(user) };
+  }
+}
+
+export class ChangeEmailDto {
+  @ApiProperty({ format: 'email' })
+  @IsEmail()
+  @MaxLength(320)
+  email: string;
+}
