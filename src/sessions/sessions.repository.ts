@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, MoreThan } from 'typeorm';
+import { isForeignKeyViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
 import type { UserView } from '../http';
@@ -51,14 +52,22 @@ interface ResolvedRow extends UserViewRow {
 export class SessionsRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Inserts a session, active and re-authenticated as of its creation; answers its id. */
-  async insert(session: NewSession): Promise<string> {
-    const { identifiers } = await this.sql.repository(Session).insert({
-      ...session,
-      lastActiveAt: session.createdAt,
-      reauthenticatedAt: session.createdAt,
-    });
-    return identifiers[0].id as string;
+  /**
+   * Inserts a session, active and re-authenticated as of its creation; answers its id, or undefined
+   * when the user no longer exists (erased while signing in).
+   */
+  async insert(session: NewSession): Promise<string | undefined> {
+    try {
+      const { identifiers } = await this.sql.repository(Session).insert({
+        ...session,
+        lastActiveAt: session.createdAt,
+        reauthenticatedAt: session.createdAt,
+      });
+      return identifiers[0].id as string;
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Revokes the user's live sessions beyond the newest `keep`, never `keptId`; answers how many. */

@@ -84,6 +84,8 @@ export class SessionsService {
       createdAt: now,
       expiresAt,
     });
+    // The account was erased between the password check and now: it is as if it never existed.
+    if (!id) throw new DomainError('invalid_credentials');
     // The new session always stays; of the others, the newest MAX − 1 do.
     await this.sessions.revokeBeyondNewest(userId, id, MAX_SESSIONS_PER_USER - 1, now);
     if ((await this.rememberIp(userId, ip, now)) && alertOnNewIp) {
