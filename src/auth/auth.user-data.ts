@@ -8,10 +8,6 @@ import { AuthRepository } from './auth.repository';
 export class AuthUserData implements UserDataHandler {
   constructor(private readonly repository: AuthRepository) {}
 
-  export(): Promise<Record<string, unknown>> {
-    return Promise.resolve({});
-  }
-
   erase(accounts: ErasedAccount[]): Promise<void> {
     return this.repository.eraseUsers(accounts.map((account) => account.id));
   }

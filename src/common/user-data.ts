@@ -19,8 +19,11 @@ export interface ErasedAccount {
  * one transaction, so no module can be forgotten; a test fails when a table has no handler.
  */
 export interface UserDataHandler {
-  /** Everything this module keeps about the user, as the export's sections (e.g. `{ sessions: [...] }`). */
-  export(userId: string): Promise<Record<string, unknown>>;
+  /**
+   * Everything this module keeps about the user, as the export's sections (e.g. `{ sessions: [...] }`);
+   * absent where it keeps nothing a person could read (hashes, sealed mail).
+   */
+  export?(userId: string): Promise<Record<string, unknown>>;
   /** Erases (or anonymises, for shared data) everything this module keeps about these accounts. */
   erase(accounts: ErasedAccount[]): Promise<void>;
 }
@@ -64,7 +67,7 @@ export class UserDataRegistry implements OnModuleInit {
   /** Every module's sections, in one document. */
   async exportAll(userId: string): Promise<Record<string, unknown>> {
     const document: Record<string, unknown> = {};
-    for (const { handler } of this.handlers) Object.assign(document, await handler.export(userId));
+    for (const { handler } of this.handlers) Object.assign(document, await handler.export?.(userId));
     return document;
   }
 

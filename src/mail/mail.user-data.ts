@@ -11,10 +11,6 @@ import { OutboxService } from './outbox.service';
 export class MailUserData implements UserDataHandler {
   constructor(private readonly outbox: OutboxService) {}
 
-  export(): Promise<Record<string, unknown>> {
-    return Promise.resolve({});
-  }
-
   erase(accounts: ErasedAccount[]): Promise<void> {
     return this.outbox.forgetUnsentTo(accounts.map((account) => account.email));
   }

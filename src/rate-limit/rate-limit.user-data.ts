@@ -8,10 +8,6 @@ import { RateLimiter } from './rate-limiter.service';
 export class RateLimitUserData implements UserDataHandler {
   constructor(private readonly limiter: RateLimiter) {}
 
-  export(): Promise<Record<string, unknown>> {
-    return Promise.resolve({});
-  }
-
   erase(accounts: ErasedAccount[]): Promise<void> {
     return this.limiter.forgetAccounts(accounts);
   }

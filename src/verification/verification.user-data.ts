@@ -8,10 +8,6 @@ import { VerificationRepository } from './verification.repository';
 export class VerificationUserData implements UserDataHandler {
   constructor(private readonly repository: VerificationRepository) {}
 
-  export(): Promise<Record<string, unknown>> {
-    return Promise.resolve({});
-  }
-
   erase(accounts: ErasedAccount[]): Promise<void> {
     return this.repository.eraseUsers(accounts.map((account) => account.id));
   }
