@@ -162,7 +162,6 @@ describe('deletion completeness', () => {
     expect(entries.length).toBeGreaterThan(0);
     for (const entry of entries) {
       expect(entry).toMatchObject({ tables: expect.any(Array), order: expect.any(Number) });
-      expect(typeof entry.handler.export).toBe('function');
       expect(typeof entry.handler.erase).toBe('function');
     }
 
