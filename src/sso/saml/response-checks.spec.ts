@@ -468,6 +468,16 @@ describe('fields the IdP signed but that are not for us', () => {
     expect(await target.attempt(response.base64)).toEqual(rejected('postcheck', 'transient NameID'));
   });
 
+  it('no NameID (an IdP that only sends attributes)', async () => {
+    const target = await sp();
+    const withoutNameId = editXml(build(target).xml, (doc) => {
+      const nameId = doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'NameID')[0];
+      nameId.parentNode!.removeChild(nameId);
+    });
+    const xml = resign(withoutNameId, { signer: idp.keys });
+    expect(await target.attempt(toBase64(xml))).toEqual(rejected('postcheck', 'NameID missing'));
+  });
+
   it('a SubjectConfirmationData without InResponseTo', async () => {
     const target = await sp();
     const response = build(target, { subjectInResponseTo: null });
