@@ -1,0 +1,352 @@
+import type { Profile, SAML } from '@node-saml/node-saml';
+import { SamlRejection } from './errors';
+import { SAML_CLOCK_SKEW_MS } from './saml-options';
+import { NS, attribute, childElements, descendantElements, hasDtd, parseXml, text } from './xml';
+
+export { SamlRejection } from './errors';
+
+/** What the response must say to be for us: the provider's URLs and IdP, and the clock's time. */
+export interface SamlExpectations {
+  acsUrl: string;
+  spEntityId: string;
+  idpEntityId: string;
+  now: Date;
+  /** Defaults to SAML_CLOCK_SKEW_MS, the skew node-saml is configured with. */
+  clockSkewMs?: number;
+}
+
+/** A signed assertion that passed node-saml and every check here: the facts a login may act on. */
+export interface ValidatedAssertion {
+  nameId: string;
+  /** NameID/@Format, null when absent (unspecified). Never transient. */
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+  /** Assertion/@ID, the replay key (saml_assertions). */
+  assertionId: string;
+  /** The earliest NotOnOrAfter of Conditions and SubjectConfirmationData: the replay record may expire then. */
+  notOnOrAfter: Date;
+  authnInstant: Date;
+  /** The AuthnRequest id this answers, from the signed SubjectConfirmationData (equal to the Response's). */
+  inResponseTo: string;
+  /** Attribute Name → values, from the signed assertion only. */
+  attributes: Record<string, string[]>;
+  /** The asserted address: a well-known mail attribute, else an emailAddress-format NameID. */
+  email?: string;
+}
+
+export const ALLOWED_SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512',
+]);
+
+export const ALLOWED_DIGEST_ALGORITHMS: ReadonlySet<string> = new Set([
+  'http://www.w3.org/2001/04/xmlenc#sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#sha384',
+  'http://www.w3.org/2001/04/xmlenc#sha512',
+]);
+
+/** Canonicalisation and transforms a SAML signature needs; nothing that evaluates XPath or XSLT. */
+export const ALLOWED_TRANSFORMS: ReadonlySet<string> = new Set([
+  'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+  'http://www.w3.org/2001/10/xml-exc-c14n#',
+  'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+  'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+  'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
+]);
+
+const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+const CM_BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const NAMEID_TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const NAMEID_ENTITY = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
+const COMMENT_NODE = 8;
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+/** The ACS accepts at most 256 KB of form body; the base64 value cannot be longer. */
+const MAX_BASE64_LENGTH = 256 * 1024;
+/** Column sizes: sso_identities.name_id, saml_assertions.assertion_id, saml_requests.request_id. */
+const MAX_NAME_ID_LENGTH = 1024;
+const MAX_ID_LENGTH = 256;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/** Attribute names IdPs use for the mail address (Entra ID/ADFS claim URIs, the LDAP OID, Okta/Google names). */
+const EMAIL_ATTRIBUTES = [
+  'email',
+  'mail',
+  'emailaddress',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+  'urn:oid:0.9.2342.19200300.100.1.3',
+  'user.email',
+];
+
+/**
+ * Checks on the POSTed SAMLResponse before node-saml sees it, for what node-saml accepts but we do not:
+ * a DOCTYPE, signature/digest/transform algorithms outside the allow-lists (node-saml takes rsa-sha1 and
+ * sha1), a top-level Status other than Success (node-saml ignores Status when an assertion is present),
+ * any shape but one Assertion directly under the Response with unique IDs (signature-wrapping payloads
+ * hide a second assertion elsewhere), and comments inside the Assertion. Answers the decoded XML.
+ */
+export function precheckSamlResponse(samlResponse: unknown): string {
+  if (typeof samlResponse !== 'string' || samlResponse.length === 0) throw new SamlRejection('SAMLResponse missing');
+  if (samlResponse.length > MAX_BASE64_LENGTH) throw new SamlRejection('SAMLResponse too large');
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) throw new SamlRejection('SAMLResponse is not base64');
+  const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+  if (hasDtd(xml)) throw new SamlRejection('DOCTYPE or ENTITY declaration');
+  const parsed = parseXml(xml);
+  if ('error' in parsed) throw new SamlRejection(`malformed XML: ${parsed.error}`);
+  const doc = parsed.doc;
+  const root = doc.documentElement;
+  if (root.namespaceURI !== NS.protocol || root.localName !== 'Response') throw new SamlRejection('not a Response');
+
+  for (const method of descendantElements(doc, NS.dsig, 'SignatureMethod')) {
+    const algorithm = attribute(method, 'Algorithm') ?? '';
+    if (!ALLOWED_SIGNATURE_ALGORITHMS.has(algorithm)) throw new SamlRejection(`signature algorithm ${algorithm}`);
+  }
+  for (const method of descendantElements(doc, NS.dsig, 'DigestMethod')) {
+    const algorithm = attribute(method, 'Algorithm') ?? '';
+    if (!ALLOWED_DIGEST_ALGORITHMS.has(algorithm)) throw new SamlRejection(`digest algorithm ${algorithm}`);
+  }
+  for (const name of ['CanonicalizationMethod', 'Transform']) {
+    for (const method of descendantElements(doc, NS.dsig, name)) {
+      const algorithm = attribute(method, 'Algorithm') ?? '';
+      if (!ALLOWED_TRANSFORMS.has(algorithm)) throw new SamlRejection(`${name} ${algorithm}`);
+    }
+  }
+
+  const statuses = childElements(root, NS.protocol, 'Status');
+  const code = statuses.length === 1 ? childElements(statuses[0], NS.protocol, 'StatusCode') : [];
+  if (code.length !== 1) throw new SamlRejection('Status missing');
+  const status = attribute(code[0], 'Value');
+  if (status !== STATUS_SUCCESS) throw new SamlRejection(`Status ${status}`);
+
+  if (descendantElements(doc, NS.assertion, 'EncryptedAssertion').length > 0) {
+    throw new SamlRejection('encrypted assertions are not supported');
+  }
+  const assertions = descendantElements(doc, NS.assertion, 'Assertion');
+  if (assertions.length !== 1) throw new SamlRejection(`${assertions.length} Assertion elements`);
+  if (assertions[0].parentNode !== root) throw new SamlRejection('Assertion is not a child of the Response');
+  // Canonicalisation drops comments, so one inside a signed NameID (`alice@acme.test<!---->.evil.test`)
+  // leaves the signature valid while a reader of the first text node sees someone else. IdPs never
+  // put comments in assertions; refusing them makes that class of confusion impossible here.
+  if (containsComment(assertions[0])) throw new SamlRejection('comment inside the Assertion');
+
+  const ids = new Set<string>();
+  for (const element of Array.from(doc.getElementsByTagName('*') as unknown as ArrayLike<Element>)) {
+    for (const name of ['ID', 'Id', 'id']) {
+      const id = attribute(element, name);
+      if (id === null) continue;
+      if (ids.has(id)) throw new SamlRejection(`duplicate ID ${id}`);
+      ids.add(id);
+    }
+  }
+  return xml;
+}
+
+/**
+ * Checks on what node-saml validated, for what it does not check itself (its signature, Conditions
+ * time, Audience and InResponseTo checks are relied upon, and the time and audience ones repeated).
+ * The assertion facts come only from `profile.getAssertionXml()`, the signed and canonicalised bytes.
+ * The Response element's Destination and Issuer come from the raw response: they are covered by the
+ * Response signature when there is one, and checked anyway when there is none.
+ */
+export function checkValidatedProfile(
+  profile: Profile | null | undefined,
+  expected: SamlExpectations,
+): ValidatedAssertion {
+  if (!profile) throw new SamlRejection('no profile (not a login response)');
+  const skew = expected.clockSkewMs ?? SAML_CLOCK_SKEW_MS;
+  const now = expected.now.getTime();
+
+  const responseXml = profile.getSamlResponseXml?.();
+  const assertionXml = profile.getAssertionXml?.();
+  if (!responseXml || !assertionXml) throw new SamlRejection('profile without XML');
+  const response = parseStrict(responseXml, 'Response');
+  const assertion = parseStrict(assertionXml, 'Assertion');
+  if (response.namespaceURI !== NS.protocol) throw new SamlRejection('Response namespace');
+  if (assertion.namespaceURI !== NS.assertion) throw new SamlRejection('Assertion namespace');
+
+  // The Response element.
+  const destination = attribute(response, 'Destination');
+  if (destination === null) {
+    if (childElements(response, NS.dsig, 'Signature').length > 0)
+      throw new SamlRejection('signed Response without Destination');
+  } else if (destination !== expected.acsUrl) {
+    throw new SamlRejection(`Destination ${destination}`);
+  }
+  const responseIssuers = childElements(response, NS.assertion, 'Issuer');
+  if (responseIssuers.length > 1) throw new SamlRejection('several Response Issuers');
+  if (responseIssuers.length === 1) checkIssuer(responseIssuers[0], expected.idpEntityId, 'Response');
+  const responseInResponseTo = attribute(response, 'InResponseTo');
+  if (!responseInResponseTo) throw new SamlRejection('Response without InResponseTo');
+
+  // The signed Assertion.
+  if (attribute(assertion, 'Version') !== '2.0') throw new SamlRejection('Assertion Version');
+  const assertionId = attribute(assertion, 'ID');
+  if (!assertionId || assertionId.length > MAX_ID_LENGTH) throw new SamlRejection('Assertion ID missing or too long');
+  const assertionIssuers = childElements(assertion, NS.assertion, 'Issuer');
+  if (assertionIssuers.length !== 1) throw new SamlRejection('Assertion Issuer missing');
+  checkIssuer(assertionIssuers[0], expected.idpEntityId, 'Assertion');
+
+  const subject = single(assertion, 'Subject');
+  const nameIdElement = single(subject, 'NameID');
+  const nameId = text(nameIdElement);
+  if (nameId === '') throw new SamlRejection('empty NameID');
+  if (nameId.length > MAX_NAME_ID_LENGTH) throw new SamlRejection('NameID too long');
+  if (typeof profile.nameID !== 'string' || profile.nameID.trim() !== nameId) {
+    throw new SamlRejection('NameID differs between parsers');
+  }
+  const nameIdFormat = attribute(nameIdElement, 'Format');
+  if (nameIdFormat === NAMEID_TRANSIENT) throw new SamlRejection('transient NameID');
+
+  const expiries: number[] = [];
+  const confirmations = childElements(subject, NS.assertion, 'SubjectConfirmation');
+  if (confirmations.length === 0) throw new SamlRejection('no SubjectConfirmation');
+  for (const confirmation of confirmations) {
+    if (attribute(confirmation, 'Method') !== CM_BEARER) throw new SamlRejection('SubjectConfirmation not bearer');
+    const data = single(confirmation, 'SubjectConfirmationData');
+    const recipient = attribute(data, 'Recipient');
+    if (recipient !== expected.acsUrl) throw new SamlRejection(`Recipient ${recipient}`);
+    const inResponseTo = attribute(data, 'InResponseTo');
+    if (inResponseTo !== responseInResponseTo) throw new SamlRejection('SubjectConfirmationData InResponseTo');
+    const notOnOrAfter = instant(attribute(data, 'NotOnOrAfter'), 'SubjectConfirmationData NotOnOrAfter');
+    if (now - skew >= notOnOrAfter) throw new SamlRejection('SubjectConfirmationData expired');
+    const notBefore = attribute(data, 'NotBefore');
+    if (notBefore !== null && now + skew < instant(notBefore, 'SubjectConfirmationData NotBefore')) {
+      throw new SamlRejection('SubjectConfirmationData not yet valid');
+    }
+    expiries.push(notOnOrAfter);
+  }
+
+  const conditions = single(assertion, 'Conditions');
+  const conditionsNotBefore = attribute(conditions, 'NotBefore');
+  if (conditionsNotBefore !== null && now + skew < instant(conditionsNotBefore, 'Conditions NotBefore')) {
+    throw new SamlRejection('Conditions not yet valid');
+  }
+  const conditionsNotOnOrAfter = attribute(conditions, 'NotOnOrAfter');
+  if (conditionsNotOnOrAfter !== null) {
+    const until = instant(conditionsNotOnOrAfter, 'Conditions NotOnOrAfter');
+    if (now - skew >= until) throw new SamlRejection('Conditions expired');
+    expiries.push(until);
+  }
+  const restrictions = childElements(conditions, NS.assertion, 'AudienceRestriction');
+  if (restrictions.length === 0) throw new SamlRejection('no AudienceRestriction');
+  for (const restriction of restrictions) {
+    const audiences = childElements(restriction, NS.assertion, 'Audience').map(text);
+    if (!audiences.includes(expected.spEntityId)) throw new SamlRejection(`Audience ${audiences.join(', ')}`);
+  }
+
+  const authnStatement = single(assertion, 'AuthnStatement');
+  const authnInstant = instant(attribute(authnStatement, 'AuthnInstant'), 'AuthnInstant');
+  const sessionNotOnOrAfter = attribute(authnStatement, 'SessionNotOnOrAfter');
+  if (sessionNotOnOrAfter !== null && now - skew >= instant(sessionNotOnOrAfter, 'SessionNotOnOrAfter')) {
+    throw new SamlRejection('IdP session expired');
+  }
+
+  if (responseInResponseTo.length > MAX_ID_LENGTH) throw new SamlRejection('InResponseTo too long');
+  const attributes = readAttributes(assertion);
+  const result: ValidatedAssertion = {
+    nameId,
+    nameIdFormat,
+    sessionIndex: attribute(authnStatement, 'SessionIndex'),
+    assertionId,
+    notOnOrAfter: new Date(Math.min(...expiries)),
+    authnInstant: new Date(authnInstant),
+    inResponseTo: responseInResponseTo,
+    attributes,
+  };
+  const email = assertedEmail(attributes, nameId, nameIdFormat);
+  if (email !== undefined) result.email = email;
+  return result;
+}
+
+/**
+ * The whole ACS validation without HTTP: pre-check, node-saml (signatures, times, audience,
+ * InResponseTo against its cache provider), post-check. Any failure is a SamlRejection.
+ */
+export async function validateSamlResponse(
+  saml: Pick<SAML, 'validatePostResponseAsync'>,
+  samlResponse: unknown,
+  expected: SamlExpectations,
+): Promise<ValidatedAssertion> {
+  const base64 = samlResponse as string;
+  precheckSamlResponse(base64);
+  let profile: Profile | null;
+  try {
+    ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: base64 }));
+  } catch (error) {
+    throw new SamlRejection(`node-saml: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return checkValidatedProfile(profile, expected);
+}
+
+function containsComment(node: Node): boolean {
+  for (let child = node.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType === COMMENT_NODE || containsComment(child)) return true;
+  }
+  return false;
+}
+
+function parseStrict(xml: string, localName: string): Element {
+  if (hasDtd(xml)) throw new SamlRejection('DOCTYPE or ENTITY declaration');
+  const parsed = parseXml(xml);
+  if ('error' in parsed) throw new SamlRejection(`malformed ${localName}: ${parsed.error}`);
+  const root = parsed.doc.documentElement;
+  if (root.localName !== localName) throw new SamlRejection(`expected ${localName}, got ${root.localName}`);
+  return root;
+}
+
+/** The one SAML assertion-namespace child with this name; none or several is a rejection. */
+function single(parent: Element, localName: string): Element {
+  const found = childElements(parent, NS.assertion, localName);
+  if (found.length !== 1) throw new SamlRejection(found.length === 0 ? `${localName} missing` : `several ${localName}`);
+  return found[0];
+}
+
+function checkIssuer(issuer: Element, idpEntityId: string, where: string): void {
+  const format = attribute(issuer, 'Format');
+  if (format !== null && format !== NAMEID_ENTITY) throw new SamlRejection(`${where} Issuer Format ${format}`);
+  const value = text(issuer);
+  if (value !== idpEntityId) throw new SamlRejection(`${where} Issuer ${value}`);
+}
+
+function instant(value: string | null, what: string): number {
+  const ms = value !== null && DATE_TIME.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw new SamlRejection(`${what} ${value === null ? 'missing' : 'invalid'}`);
+  return ms;
+}
+
+function readAttributes(assertion: Element): Record<string, string[]> {
+  const values = new Map<string, string[]>();
+  for (const statement of childElements(assertion, NS.assertion, 'AttributeStatement')) {
+    for (const element of childElements(statement, NS.assertion, 'Attribute')) {
+      const name = attribute(element, 'Name');
+      if (!name) continue;
+      const list = values.get(name) ?? [];
+      for (const value of childElements(element, NS.assertion, 'AttributeValue')) {
+        if (value.getAttributeNS(XSI, 'nil') === 'true') continue;
+        list.push(text(value));
+      }
+      values.set(name, list);
+    }
+  }
+  return Object.fromEntries(values);
+}
+
+function assertedEmail(
+  attributes: Record<string, string[]>,
+  nameId: string,
+  format: string | null,
+): string | undefined {
+  const byName = new Map(Object.entries(attributes).map(([name, list]) => [name.toLowerCase(), list]));
+  for (const name of EMAIL_ATTRIBUTES) {
+    const candidate = byName.get(name)?.find((value) => value !== '');
+    if (candidate !== undefined) return plausibleEmail(candidate);
+  }
+  return format === NAMEID_EMAIL ? plausibleEmail(nameId) : undefined;
+}
+
+function plausibleEmail(value: string): string | undefined {
+  return /^[^\s@]+@[^\s@]+$/.test(value) ? value : undefined;
+}

@@ -1,0 +1,79 @@
+import * as crypto from 'node:crypto';
+
+/** A private key and a self-signed certificate for it, both PEM. */
+export interface KeyPair {
+  key: string;
+  cert: string;
+}
+
+export interface SelfSignedOptions {
+  commonName?: string;
+  /** 'rsa' (default, 2048 bits unless modulusLength says otherwise) or 'ec' (P-256). */
+  type?: 'rsa' | 'ec';
+  modulusLength?: number;
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+// A minimal DER writer: enough for an X.509 v1 certificate (no extensions), which is all SAML needs.
+const length = (n: number): Buffer => {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let m = n; m > 0; m >>= 8) bytes.unshift(m & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+};
+const tlv = (tag: number, ...parts: Buffer[]): Buffer => {
+  const value = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), length(value.length), value]);
+};
+const sequence = (...parts: Buffer[]) => tlv(0x30, ...parts);
+const set = (...parts: Buffer[]) => tlv(0x31, ...parts);
+const oid = (dotted: string): Buffer => {
+  const arcs = dotted.split('.').map(Number);
+  const bytes = [40 * arcs[0] + arcs[1]];
+  for (const arc of arcs.slice(2)) {
+    const chunk = [arc & 0x7f];
+    for (let m = arc >> 7; m > 0; m >>= 7) chunk.unshift(0x80 | (m & 0x7f));
+    bytes.push(...chunk);
+  }
+  return tlv(0x06, Buffer.from(bytes));
+};
+const integer = (bytes: Buffer) => tlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 §4.1.2.5). */
+const time = (date: Date): Buffer => {
+  const digits = date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  return date.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(digits.slice(2))) : tlv(0x18, Buffer.from(digits));
+};
+const name = (commonName: string) => sequence(set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from(commonName)))));
+const SHA256_WITH_RSA = sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
+const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
+
+/** Generates a key pair and a self-signed certificate with node:crypto only (no openssl, no extra package). */
+export function selfSigned(options: SelfSignedOptions = {}): KeyPair {
+  const type = options.type ?? 'rsa';
+  const { privateKey, publicKey } =
+    type === 'rsa'
+      ? crypto.generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 })
+      : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const algorithm = type === 'rsa' ? SHA256_WITH_RSA : ECDSA_WITH_SHA256;
+  const notBefore = options.notBefore ?? new Date(Date.now() - 3600_000);
+  const notAfter = options.notAfter ?? new Date(Date.now() + 365 * 86400_000);
+  const serial = crypto.randomBytes(16);
+  serial[0] = (serial[0] & 0x7f) | 0x01;
+  const subject = name(options.commonName ?? 'test');
+  const tbs = sequence(
+    integer(serial),
+    algorithm,
+    subject,
+    sequence(time(notBefore), time(notAfter)),
+    subject,
+    publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const signature = crypto.sign('sha256', tbs, privateKey);
+  const der = sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return {
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    cert: `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`,
+  };
+}
