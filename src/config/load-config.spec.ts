@@ -76,6 +76,9 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', '10.0.0.0/99'],
     ['TRUST_PROXY', 'proxy.internal'],
     ['DNS_SERVERS', '1.1.1.1:99999'],
+    ['DNS_SERVERS', 'dns.example.com'],
+    ['DNS_SERVERS', '[1.1.1.1]:53'],
+    ['DNS_SERVERS', '::1:53x'],
     ['MAIL_FROM', 'not an address'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
@@ -109,7 +112,7 @@ describe('loadConfig', () => {
       APP_URL: 'https://auth.example.com/',
       CORS_ORIGINS: 'https://app.example.com, https://admin.example.com',
       TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1',
-      DNS_SERVERS: '1.1.1.1,8.8.8.8:53',
+      DNS_SERVERS: '1.1.1.1,8.8.8.8:53,[::1]:5353,2001:db8::1',
     });
     expect(config.appUrl).toBe('https://auth.example.com');
     expect(config.secureCookies).toBe(true);
@@ -119,7 +122,7 @@ describe('loadConfig', () => {
       'https://admin.example.com',
     ]);
     expect(config.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
-    expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53']);
+    expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53', '[::1]:5353', '2001:db8::1']);
     expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });

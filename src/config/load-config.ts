@@ -85,7 +85,7 @@ export function loadConfig(env: Env): AppConfig {
     unverifiedAccountTtlMs: duration('UNVERIFIED_ACCOUNT_TTL', read('UNVERIFIED_ACCOUNT_TTL') ?? '7d'),
     deletionGracePeriodMs: duration('DELETION_GRACE_PERIOD', read('DELETION_GRACE_PERIOD') ?? '30d'),
     tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
-    dnsServers: list(read('DNS_SERVERS')).map((value) => hostPort('DNS_SERVERS', value)),
+    dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
     samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
   });
@@ -188,10 +188,16 @@ function trustProxy(name: string, value: string): TrustProxy {
   return entries;
 }
 
-function hostPort(name: string, value: string): string {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(value);
-  if (!match || (match[2] !== undefined && Number(match[2]) > 65535)) {
-    throw new ConfigError(name, `must be comma-separated host[:port] entries, got "${value}"`);
+/**
+ * `ip`, `ip:port`, `[ipv6]:port` or a bare IPv6 address: the forms the resolver takes. A host name
+ * cannot name a resolver (it would need one to be found).
+ */
+function dnsServer(name: string, value: string): string {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+))(?::(\d{1,5}))?$/.exec(value);
+  const address = match ? (match[1] ?? match[2]) : value;
+  const ok = match ? (match[1] ? isIP(address) === 6 : isIP(address) === 4) : isIP(value) === 6;
+  if (!ok || (match?.[3] !== undefined && Number(match[3]) > 65535)) {
+    throw new ConfigError(name, `must be comma-separated IP addresses with an optional :port, got "${value}"`);
   }
   return value;
 }
