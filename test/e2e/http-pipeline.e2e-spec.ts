@@ -150,6 +150,12 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/members/{userId}',
         'POST /orgs/{id}/documents',
         'GET /orgs/{id}/documents',
+        'PUT /orgs/{id}/sso/saml',
+        'GET /orgs/{id}/sso/saml',
+        'POST /orgs/{id}/sso/saml/verify-domain',
+        'DELETE /orgs/{id}/sso/saml',
+        'POST /auth/sso/discover',
+        'GET /auth/saml/{id}/metadata',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);
