@@ -11,6 +11,7 @@ import { MailModule } from './mail';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { SsoModule } from './sso/sso.module';
 import { StepUpModule } from './step-up/step-up.module';
 import { TasksModule } from './tasks';
 import { TwoFactorModule } from './two-factor/two-factor.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ApiKeysModule,
         VerificationModule,
         OrganizationsModule,
+        SsoModule,
         DeletionModule,
         HealthModule,
       ],

@@ -32,7 +32,14 @@ export type AuditAction =
   | 'org.ownership_transferred'
   | 'user.deletion_scheduled'
   | 'user.deletion_cancelled'
-  | 'user.deleted';
+  | 'user.deleted'
+  | 'sso.provider_saved'
+  | 'sso.provider_deleted'
+  | 'sso.domain_verified'
+  | 'sso.login'
+  | 'sso.user_provisioned'
+  | 'sso.role_changed'
+  | 'sso.break_glass_login';
 
 /**
  * A user named in `details` is named under the key `userId` (their id) or `email` (their address),

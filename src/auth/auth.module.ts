@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SsoModule } from '../sso/sso.module';
 import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
 import { VerificationModule } from '../verification/verification.module';
@@ -31,6 +32,7 @@ import { AuthUserData } from './auth.user-data';
     TwoFactorModule,
     ApiKeysModule,
     VerificationModule,
+    SsoModule,
   ],
   controllers: [AuthController, PasswordController],
   providers: [

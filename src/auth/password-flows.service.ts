@@ -11,6 +11,7 @@ import type { SessionAuth } from '../http';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { SsoService } from '../sso/sso.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail } from '../users/user.dto';
 import { User } from '../users/user.entity';
@@ -36,6 +37,7 @@ export class PasswordFlowsService {
     private readonly limiter: RateLimiter,
     private readonly events: DomainEvents,
     private readonly background: BackgroundWork,
+    private readonly sso: SsoService,
   ) {}
 
   /** A reset link mailed to an address the user has left must not work. */
@@ -70,10 +72,12 @@ export class PasswordFlowsService {
 
   /**
    * Answers the same, in the same time, whether or not the account exists: the link for an existing
-   * one is made and queued after the answer.
+   * one is made and queued after the answer. An SSO-enforced domain answers sso_required, whoever
+   * asks (the domain's enforcement is public; whether an address has an account is not).
    */
   async forgotPassword(email: string, client: ClientInfo): Promise<void> {
     const normalized = normalizeEmail(email);
+    await this.sso.assertPasswordAllowed(normalized);
     await this.limiter.consume('passwordForgotPerAccount', normalized);
     const user = await this.users.findByEmail(normalized);
     if (user) this.background.run('password reset link', () => this.sendResetLink(user, client));

@@ -6,6 +6,7 @@ import { Transactional, TransactionHost } from '../database/transactions';
 import type { SessionAuth, UserView } from '../http';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { PasswordPermit, SsoService } from '../sso/sso.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, userView } from '../users/user.dto';
@@ -30,9 +31,12 @@ export class SignInService {
     private readonly limiter: RateLimiter,
     private readonly twoFactor: TwoFactorService,
     private readonly verification: VerificationService,
+    private readonly sso: SsoService,
   ) {}
 
+  /** An address of an SSO-enforced domain signs up through its identity provider (403 sso_required). */
   async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
+    await this.sso.assertPasswordAllowed(input.email);
     this.passwords.assertAcceptable(input.password, [input.email, input.name ?? '']);
     // Hashing is slow: done before the transaction opens, so no transaction waits on it.
     const passwordHash = await this.passwords.hash(input.password);
@@ -47,13 +51,24 @@ export class SignInService {
 
   /**
    * Unknown email, missing password and wrong password answer alike and take about as long. Failed
-   * attempts count per account; once the limit is reached even the right password waits.
+   * attempts count per account; once the limit is reached even the right password waits. An
+   * SSO-enforced domain answers sso_required, but to owners of its organization (break-glass).
    */
   async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
     const email = normalizeEmail(input.email);
     // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
     const attempt = await this.limiter.consume('loginFailuresPerAccount', email);
     const user = await this.users.findByEmail(email);
+    let permit: PasswordPermit;
+    try {
+      permit = await this.sso.assertPasswordAllowed(email, { breakGlassUserId: user?.id ?? null });
+    } catch (error) {
+      // No password can succeed here, so none is tried against the limit; the hash is still
+      // computed, so that the time taken does not tell owners (who go on to it) from the others.
+      await this.passwords.verifyNothing(input.password);
+      await this.limiter.refund(attempt);
+      throw error;
+    }
     const valid = user?.passwordHash
       ? await this.passwords.verify(user.passwordHash, input.password)
       : await this.passwords.verifyNothing(input.password);
@@ -77,6 +92,7 @@ export class SignInService {
     return this.txHost.withTransaction(async () => {
       const session = await this.sessions.issue(user, client, 'password', { alertOnNewIp: true });
       await this.audit.record({ action: 'user.login', actor: user, client, target: `session:${session.id}` });
+      await this.sso.recordBreakGlassLogin(user, permit, client, session.id);
       return { user: userView(user), session };
     });
   }

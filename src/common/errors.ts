@@ -12,6 +12,10 @@ export const ERRORS = {
   },
   totp_setup_required: { status: 400, message: 'Start with POST /me/2fa/totp/setup, then enable with a code.' },
   invalid_token: { status: 400, message: 'This link or token is unknown, expired or already used.' },
+  domain_not_verified: {
+    status: 400,
+    message: 'The DNS TXT record proving the domain was not found; publish domainVerificationRecord and try again.',
+  },
   unauthenticated: { status: 401, message: 'Authentication is required.' },
   invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
   totp_required: {
@@ -20,6 +24,7 @@ export const ERRORS = {
   },
   invalid_totp: { status: 401, message: 'The authenticator or recovery code is wrong or already used.' },
   session_expired: { status: 401, message: 'The session has ended; sign in again.' },
+  saml_invalid: { status: 401, message: 'The single sign-on response could not be accepted; sign in again.' },
   email_not_verified: { status: 403, message: 'Verify your email address first; we can send the link again.' },
   csrf_rejected: { status: 403, message: 'The request did not come from a trusted origin.' },
   forbidden: { status: 403, message: 'You may not do this.' },
@@ -29,6 +34,10 @@ export const ERRORS = {
     message: 'This account is scheduled for deletion; cancel the deletion to use it again.',
   },
   api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
+  sso_required: {
+    status: 403,
+    message: 'Your organization signs you in through its identity provider; continue at loginUrl.',
+  },
   insufficient_role: { status: 403, message: 'Your role in this organization does not allow this.' },
   not_found: { status: 404, message: 'Not found.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },

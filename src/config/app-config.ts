@@ -3,6 +3,14 @@ export type NodeEnv = 'development' | 'production' | 'test';
 /** `true` (trust every hop), a hop count, or a list of trusted proxy addresses/CIDRs. */
 export type TrustProxy = boolean | number | string[];
 
+/** The key and certificate the SAML service provider signs AuthnRequests with and publishes in its metadata. */
+export interface SamlSpCredentials {
+  /** PKCS#8 PEM. */
+  privateKey: string;
+  /** PEM. */
+  cert: string;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface AppConfigValues {
@@ -30,6 +38,8 @@ export interface AppConfigValues {
   deletionGracePeriodMs: number;
   tasksEnabled: boolean;
   dnsServers: string[];
+  /** Unset: AuthnRequests go unsigned and the metadata publishes no key. */
+  samlSp: SamlSpCredentials | undefined;
   logLevel: LogLevel;
 }
 
@@ -56,6 +66,7 @@ export class AppConfig implements AppConfigValues {
   readonly deletionGracePeriodMs: number;
   readonly tasksEnabled: boolean;
   readonly dnsServers: string[];
+  readonly samlSp: SamlSpCredentials | undefined;
   readonly logLevel: LogLevel;
 
   constructor(values: AppConfigValues) {

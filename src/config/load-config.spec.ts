@@ -1,7 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '.';
+import { selfSigned } from '../../test/support/certificates';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const base = { ENCRYPTION_KEY: KEY, DATA_DIR: '/tmp/unused' };
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       deletionGracePeriodMs: 30 * 24 * 3600_000,
       tasksEnabled: true,
       dnsServers: [],
+      samlSp: undefined,
     });
     expect(config.secureCookies).toBe(false);
   });
@@ -73,6 +76,9 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', '10.0.0.0/99'],
     ['TRUST_PROXY', 'proxy.internal'],
     ['DNS_SERVERS', '1.1.1.1:99999'],
+    ['DNS_SERVERS', 'dns.example.com'],
+    ['DNS_SERVERS', '[1.1.1.1]:53'],
+    ['DNS_SERVERS', '::1:53x'],
     ['MAIL_FROM', 'not an address'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
@@ -106,7 +112,7 @@ describe('loadConfig', () => {
       APP_URL: 'https://auth.example.com/',
       CORS_ORIGINS: 'https://app.example.com, https://admin.example.com',
       TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1',
-      DNS_SERVERS: '1.1.1.1,8.8.8.8:53',
+      DNS_SERVERS: '1.1.1.1,8.8.8.8:53,[::1]:5353,2001:db8::1',
     });
     expect(config.appUrl).toBe('https://auth.example.com');
     expect(config.secureCookies).toBe(true);
@@ -116,9 +122,45 @@ describe('loadConfig', () => {
       'https://admin.example.com',
     ]);
     expect(config.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
-    expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53']);
+    expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53', '[::1]:5353', '2001:db8::1']);
     expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  describe('SAML_SP_PRIVATE_KEY and SAML_SP_CERT', () => {
+    const sp = selfSigned('sp');
+    const other = selfSigned('other');
+
+    it('reads the pair, with real or escaped line breaks', () => {
+      const config = loadConfig({ ...base, SAML_SP_PRIVATE_KEY: sp.key, SAML_SP_CERT: sp.cert });
+      expect(config.samlSp?.cert.replace(/\s/g, '')).toBe(sp.cert.replace(/\s/g, ''));
+      expect(config.samlSp?.privateKey).toContain('-----BEGIN PRIVATE KEY-----');
+      const escaped = loadConfig({
+        ...base,
+        SAML_SP_PRIVATE_KEY: sp.key.replace(/\n/g, '\\n'),
+        SAML_SP_CERT: sp.cert.replace(/\n/g, '\\n'),
+      });
+      expect(escaped.samlSp).toEqual(config.samlSp);
+    });
+
+    it.each([
+      ['SAML_SP_PRIVATE_KEY', () => ({ SAML_SP_CERT: sp.cert })],
+      ['SAML_SP_CERT', () => ({ SAML_SP_PRIVATE_KEY: sp.key })],
+      ['SAML_SP_PRIVATE_KEY', () => ({ SAML_SP_PRIVATE_KEY: 'not a key', SAML_SP_CERT: sp.cert })],
+      ['SAML_SP_CERT', () => ({ SAML_SP_PRIVATE_KEY: sp.key, SAML_SP_CERT: sp.key })],
+      ['SAML_SP_CERT', () => ({ SAML_SP_PRIVATE_KEY: sp.key, SAML_SP_CERT: other.cert })],
+    ])('refuses a bad or half pair naming %s in one line, never the key', (name, env) => {
+      const message = refusal({ ...base, ...env() });
+      expect(message).toContain(name);
+      expect(message).not.toContain('\n');
+      expect(message).not.toContain(sp.key.split('\n')[1]);
+    });
+
+    it('refuses a key that is not RSA', () => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const key = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      expect(refusal({ ...base, SAML_SP_PRIVATE_KEY: key, SAML_SP_CERT: sp.cert })).toContain('RSA');
+    });
   });
 
   it('generates a development encryption key into DATA_DIR once and keeps it', () => {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
+import { AppConfig, LogLevel, NodeEnv, SamlSpCredentials, TrustProxy } from './app-config';
 import { parseDuration } from './duration';
 
 export type Env = Record<string, string | undefined>;
@@ -85,7 +85,8 @@ export function loadConfig(env: Env): AppConfig {
     unverifiedAccountTtlMs: duration('UNVERIFIED_ACCOUNT_TTL', read('UNVERIFIED_ACCOUNT_TTL') ?? '7d'),
     deletionGracePeriodMs: duration('DELETION_GRACE_PERIOD', read('DELETION_GRACE_PERIOD') ?? '30d'),
     tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
-    dnsServers: list(read('DNS_SERVERS')).map((value) => hostPort('DNS_SERVERS', value)),
+    dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
+    samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
   });
 }
@@ -187,12 +188,52 @@ function trustProxy(name: string, value: string): TrustProxy {
   return entries;
 }
 
-function hostPort(name: string, value: string): string {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(value);
-  if (!match || (match[2] !== undefined && Number(match[2]) > 65535)) {
-    throw new ConfigError(name, `must be comma-separated host[:port] entries, got "${value}"`);
+/**
+ * `ip`, `ip:port`, `[ipv6]:port` or a bare IPv6 address: the forms the resolver takes. A host name
+ * cannot name a resolver (it would need one to be found).
+ */
+function dnsServer(name: string, value: string): string {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+))(?::(\d{1,5}))?$/.exec(value);
+  const address = match ? (match[1] ?? match[2]) : value;
+  const ok = match ? (match[1] ? isIP(address) === 6 : isIP(address) === 4) : isIP(value) === 6;
+  if (!ok || (match?.[3] !== undefined && Number(match[3]) > 65535)) {
+    throw new ConfigError(name, `must be comma-separated IP addresses with an optional :port, got "${value}"`);
   }
   return value;
+}
+
+/**
+ * Both or neither. An environment variable often carries a PEM's line breaks as `\n`; both forms
+ * are read. The messages never repeat the key.
+ */
+function samlSp(keyText: string | undefined, certText: string | undefined): SamlSpCredentials | undefined {
+  if (keyText === undefined && certText === undefined) return undefined;
+  if (keyText === undefined) throw new ConfigError('SAML_SP_PRIVATE_KEY', 'is required when SAML_SP_CERT is set');
+  if (certText === undefined) throw new ConfigError('SAML_SP_CERT', 'is required when SAML_SP_PRIVATE_KEY is set');
+  const pem = (text: string) => text.replace(/\\n/g, '\n');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem(keyText));
+  } catch {
+    throw new ConfigError('SAML_SP_PRIVATE_KEY', 'must be an unencrypted PEM private key (PKCS#8 or PKCS#1)');
+  }
+  // XML signatures of AuthnRequests are RSA-SHA256.
+  if (privateKey.asymmetricKeyType !== 'rsa') {
+    throw new ConfigError(
+      'SAML_SP_PRIVATE_KEY',
+      `must be an RSA key, got ${privateKey.asymmetricKeyType ?? 'another kind'}`,
+    );
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem(certText));
+  } catch {
+    throw new ConfigError('SAML_SP_CERT', 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  }
+  if (!cert.checkPrivateKey(privateKey)) {
+    throw new ConfigError('SAML_SP_CERT', 'is not the certificate of SAML_SP_PRIVATE_KEY');
+  }
+  return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert: cert.toString() };
 }
 
 function developmentKey(dataDir: string): Buffer {

@@ -13,5 +13,6 @@ import { OrganizationsUserData } from './organizations.user-data';
   imports: [CommonModule, AuditModule, MailModule, UsersModule],
   controllers: [OrganizationsController],
   providers: [OrganizationsService, OrganizationsRepository, OrganizationsUserData, CleanupOrphanedOrgsTask],
+  exports: [OrganizationsService],
 })
 export class OrganizationsModule {}

@@ -10,6 +10,9 @@ import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
 import { MemberOrganization, OrganizationsRepository } from './organizations.repository';
 
+export { ORG_ROLES } from './organization.entity';
+export type { OrgRole } from './organization.entity';
+
 export const DELETED_AUTHOR = 'Deleted user';
 
 type Actor = Pick<UserView, 'id' | 'email' | 'name'>;
@@ -149,6 +152,19 @@ export class OrganizationsService {
       authorName: (d.authorId && authors.get(d.authorId)) || DELETED_AUTHOR,
       createdAt: d.createdAt,
     }));
+  }
+
+  /**
+   * For other modules' routes on an organization: the caller's role when it is one of `roles`;
+   * not_found when they are not a member (whether or not the organization exists), else insufficient_role.
+   */
+  requireRole(orgId: string, userId: string, roles: OrgRole[]): Promise<OrgRole> {
+    return this.roleOf(orgId, userId, roles);
+  }
+
+  /** The user's role in the organization; undefined when they are not a member. */
+  roleIn(orgId: string, userId: string): Promise<OrgRole | undefined> {
+    return this.orgs.roleOf(orgId, userId);
   }
 
   /** The member's role; not_found when they are not a member, insufficient_role when it is not one of `allowed`. */

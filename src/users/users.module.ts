@@ -5,12 +5,13 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
+import { UsersReactions } from './users.reactions';
 import { UsersUserData } from './users.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule],
   controllers: [MeController],
-  providers: [UsersService, UsersRepository, UsersUserData, PasswordService],
+  providers: [UsersService, UsersRepository, UsersUserData, UsersReactions, PasswordService],
   exports: [UsersService, PasswordService],
 })
 export class UsersModule {}

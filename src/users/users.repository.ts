@@ -127,4 +127,12 @@ export class UsersRepository {
   async setPasswordHash(id: string, passwordHash: string, now: Date): Promise<void> {
     await this.users.update({ id }, { passwordHash, updatedAt: now });
   }
+
+  /** Answers how many accounts the provider had signed in. */
+  clearSsoProvider(providerId: string, now: Date): Promise<number> {
+    return this.sql.count('UPDATE users SET sso_provider_id = NULL, updated_at = $2 WHERE sso_provider_id = $1', [
+      providerId,
+      now,
+    ]);
+  }
 }

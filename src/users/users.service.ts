@@ -114,4 +114,9 @@ export class UsersService {
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
   }
+
+  /** The accounts a removed SSO provider signed in stay, tied to no provider. */
+  clearSsoProvider(providerId: string): Promise<number> {
+    return this.users.clearSsoProvider(providerId, this.clock.now());
+  }
 }

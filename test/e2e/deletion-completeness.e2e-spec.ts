@@ -1,6 +1,8 @@
 import { UserDataRegistry } from '../../src/common/user-data';
 import { MailDelivery } from '../../src/mail';
+import { SsoService } from '../../src/sso/sso.service';
 import { TaskRunner } from '../../src/tasks';
+import { selfSigned } from '../support/certificates';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
@@ -116,6 +118,35 @@ describe('deletion completeness', () => {
       .send({ title: 'Roadmap', body: 'What comes next.' })
       .expect(201);
 
+    // The organization's SAML provider, an identity of the user at it (NameID: the address), an
+    // AuthnRequest in flight and a used assertion id.
+    const providerId = (
+      await t.http
+        .put(`/orgs/${orgId}/sso/saml`)
+        .set(bearer(user.token))
+        .send({
+          domain: 'shared-space.test',
+          idpEntityId: 'https://idp.shared-space.test',
+          idpSsoUrl: 'https://idp.shared-space.test/sso',
+          idpCert: selfSigned('completeness-idp').cert,
+        })
+        .expect(200)
+    ).body.id;
+    const sso = t.app.get(SsoService);
+    expect(await sso.linkIdentity(providerId, email, user.id)).toBe(true);
+    const now = t.clock.now();
+    await sso.storeRequest({
+      providerId,
+      requestId: '_request',
+      bindingHash: Buffer.alloc(32, 9),
+      returnTo: null,
+      forceAuthn: false,
+      stepUpSessionId: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 600_000),
+    });
+    expect(await sso.recordAssertion(providerId, '_assertion', new Date(now.getTime() + 600_000))).toBe(true);
+
     const needles = [user.id, email, NAME, 'zyxwvut', SIGNUP_IP, OTHER_IP];
 
     // The scan finds them where they were put: it can see what it looks for.
@@ -130,6 +161,7 @@ describe('deletion completeness', () => {
         'password_reset_tokens',
         'recovery_codes',
         'sessions',
+        'sso_identities',
         'totp_factors',
         'users',
         'verification_tokens',

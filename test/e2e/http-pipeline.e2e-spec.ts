@@ -153,6 +153,12 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /me',
         'POST /me/deletion/cancel',
         'GET /me/export',
+        'PUT /orgs/{id}/sso/saml',
+        'GET /orgs/{id}/sso/saml',
+        'POST /orgs/{id}/sso/saml/verify-domain',
+        'DELETE /orgs/{id}/sso/saml',
+        'POST /auth/sso/discover',
+        'GET /auth/saml/{id}/metadata',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);

@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
+import { NoBody } from '../common/no-body.pipe';
+import { AllowApiKey, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
+import type { AuthContext } from '../http';
+import { SamlProvider } from './sso.entity';
+import { SamlProviderDto, SaveSamlProviderDto } from './sso.dto';
+import { SsoService } from './sso.service';
+
+@ApiTags('sso')
+@ApiCookieAuth()
+@ApiNotFoundResponse({ description: '`not_found`: no such organization (or not a member), or no provider' })
+@ApiForbiddenResponse({ description: '`insufficient_role`' })
+@AllowApiKey()
+@RequireVerifiedEmail()
+@Controller('orgs/:id/sso/saml')
+export class SsoConfigController {
+  constructor(private readonly sso: SsoService) {}
+
+  @Put()
+  @RequireStepUp()
+  @ApiOkResponse({ type: SamlProviderDto, description: 'The provider, created or replaced (org owners).' })
+  @ApiBadRequestResponse({
+    description:
+      '`validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public or taken domain',
+  })
+  async save(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Body() body: SaveSamlProviderDto,
+    @Client() client: ClientInfo,
+  ): Promise<SamlProviderDto> {
+    return this.dto(await this.sso.save(auth.user, orgId, body, client));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: SamlProviderDto, description: 'For org owners and admins.' })
+  async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<SamlProviderDto> {
+    return this.dto(await this.sso.getForOrg(auth.user, orgId));
+  }
+
+  @Post('verify-domain')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SamlProviderDto, description: '`domainVerified: true` once the TXT record is found.' })
+  @ApiBadRequestResponse({ description: '`domain_not_verified` while the record is not found' })
+  async verifyDomain(
+    @NoBody() _: undefined,
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Client() client: ClientInfo,
+  ): Promise<SamlProviderDto> {
+    return this.dto(await this.sso.verifyDomain(auth.user, orgId, client));
+  }
+
+  @Delete()
+  @RequireStepUp()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Removed; the accounts it signed in stay.' })
+  async remove(
+    @NoBody() _: undefined,
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.sso.remove(auth.user, orgId, client);
+  }
+
+  private dto(provider: SamlProvider): SamlProviderDto {
+    return SamlProviderDto.of(provider, this.sso.urls(provider.id), this.sso.verificationRecord(provider));
+  }
+}

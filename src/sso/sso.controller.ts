@@ -1,0 +1,33 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { IdParam, Public } from '../http';
+import { DiscoverDto, DiscoveryDto } from './sso.dto';
+import { SsoService } from './sso.service';
+
+/** What anyone may ask before signing in: where an address signs in, and the SP's metadata. */
+@ApiTags('sso')
+@Controller('auth')
+export class SsoController {
+  constructor(private readonly sso: SsoService) {}
+
+  @Public()
+  @Post('sso/discover')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: DiscoveryDto, description: '`{sso: true, loginUrl}` for an address of a verified domain' })
+  async discover(@Body() body: DiscoverDto): Promise<DiscoveryDto> {
+    return DiscoveryDto.of(await this.sso.discover(body.email));
+  }
+
+  @Public()
+  @Get('saml/:id/metadata')
+  @ApiProduces('application/samlmetadata+xml')
+  @ApiOkResponse({ description: 'SAML 2.0 metadata of the service provider, for the IdP administrator' })
+  @ApiNotFoundResponse({ description: '`not_found`: no such provider' })
+  async metadata(@IdParam('id') providerId: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const xml = await this.sso.spMetadata(providerId);
+    // Set only once the XML exists: an error keeps its JSON type.
+    res.setHeader('Content-Type', 'application/samlmetadata+xml; charset=utf-8');
+    return xml;
+  }
+}

@@ -1,0 +1,233 @@
+import { Injectable } from '@nestjs/common';
+import { MoreThan } from 'typeorm';
+import { isUniqueViolation } from '../common/database-errors';
+import { Sql } from '../database';
+import { deleteInBatches } from '../tasks';
+import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
+
+/** What an organization owner sets on its provider; the rest (id, token, verification, times) is ours. */
+export type ProviderSettings = Pick<
+  SamlProvider,
+  | 'orgId'
+  | 'domain'
+  | 'idpEntityId'
+  | 'idpSsoUrl'
+  | 'idpCerts'
+  | 'groupsAttribute'
+  | 'groupRoleMap'
+  | 'defaultRole'
+  | 'enforce'
+  | 'requireSignedResponse'
+>;
+
+export type NewSamlRequest = Omit<SamlRequest, 'provider'>;
+
+/** A user's identity at a provider, with the provider's domain (for the export). */
+export interface IdentityWithDomain {
+  providerId: string;
+  domain: string;
+  nameId: string;
+  createdAt: Date;
+  lastLoginAt: Date;
+}
+
+/** SAML providers, the identities they assert, AuthnRequests in flight and the assertions already used. */
+@Injectable()
+export class SsoRepository {
+  constructor(private readonly sql: Sql) {}
+
+  private get providers() {
+    return this.sql.repository(SamlProvider);
+  }
+
+  private get identities() {
+    return this.sql.repository(SsoIdentity);
+  }
+
+  findProvider(id: string): Promise<SamlProvider | null> {
+    return this.providers.findOneBy({ id });
+  }
+
+  findProviderOfOrg(orgId: string): Promise<SamlProvider | null> {
+    return this.providers.findOneBy({ orgId });
+  }
+
+  findProviderByDomain(domain: string): Promise<SamlProvider | null> {
+    return this.providers.findOneBy({ domain });
+  }
+
+  /**
+   * Creates the organization's provider or replaces its settings, in one statement (two concurrent
+   * first saves cannot make two). A new domain gets `newToken` and starts unverified; the same domain
+   * keeps its token and its verification. Answers undefined when another provider holds the domain.
+   */
+  async saveProvider(
+    settings: ProviderSettings,
+    newToken: string,
+    now: Date,
+  ): Promise<{ provider: SamlProvider; created: boolean } | undefined> {
+    let row: { id: string; created: boolean } | undefined;
+    try {
+      row = await this.sql.one<{ id: string; created: boolean }>(
+        `INSERT INTO saml_providers AS p (org_id, domain, verification_token, idp_entity_id, idp_sso_url, idp_certs,
+           groups_attribute, group_role_map, default_role, enforce, require_signed_response, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8::jsonb, $9, $10, $11, $12, $12)
+         ON CONFLICT (org_id) DO UPDATE SET
+           domain = EXCLUDED.domain,
+           verification_token = CASE WHEN p.domain = EXCLUDED.domain THEN p.verification_token
+                                     ELSE EXCLUDED.verification_token END,
+           domain_verified_at = CASE WHEN p.domain = EXCLUDED.domain THEN p.domain_verified_at END,
+           idp_entity_id = EXCLUDED.idp_entity_id,
+           idp_sso_url = EXCLUDED.idp_sso_url,
+           idp_certs = EXCLUDED.idp_certs,
+           groups_attribute = EXCLUDED.groups_attribute,
+           group_role_map = EXCLUDED.group_role_map,
+           default_role = EXCLUDED.default_role,
+           enforce = EXCLUDED.enforce,
+           require_signed_response = EXCLUDED.require_signed_response,
+           updated_at = EXCLUDED.updated_at
+         RETURNING p.id, (p.xmax = 0) AS created`,
+        [
+          settings.orgId,
+          settings.domain,
+          newToken,
+          settings.idpEntityId,
+          settings.idpSsoUrl,
+          settings.idpCerts,
+          settings.groupsAttribute,
+          JSON.stringify(settings.groupRoleMap),
+          settings.defaultRole,
+          settings.enforce,
+          settings.requireSignedResponse,
+          now,
+        ],
+      );
+    } catch (error) {
+      // The organization's own row is the conflict target; the only other unique column is the domain.
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+    return { provider: await this.providers.findOneByOrFail({ id: row!.id }), created: row!.created };
+  }
+
+  /**
+   * Marks the domain verified if the provider still claims it with this token (the check ran
+   * outside any transaction); the provider, or undefined when it changed meanwhile.
+   */
+  async markDomainVerified(id: string, domain: string, token: string, now: Date): Promise<SamlProvider | undefined> {
+    const count = await this.sql.count(
+      `UPDATE saml_providers SET domain_verified_at = COALESCE(domain_verified_at, $4)
+        WHERE id = $1 AND domain = $2 AND verification_token = $3`,
+      [id, domain, token, now],
+    );
+    return count > 0 ? this.providers.findOneByOrFail({ id }) : undefined;
+  }
+
+  /** The organization's provider, removed; undefined when it had none. */
+  async deleteProviderOfOrg(orgId: string): Promise<Pick<SamlProvider, 'id' | 'domain'> | undefined> {
+    return this.sql.one<Pick<SamlProvider, 'id' | 'domain'>>(
+      'DELETE FROM saml_providers WHERE org_id = $1 RETURNING id, domain',
+      [orgId],
+    );
+  }
+
+  findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
+    return this.identities.findOneBy({ providerId, nameId });
+  }
+
+  /** False when the provider already knows this NameID (as anyone). */
+  async insertIdentity(identity: Omit<SsoIdentity, 'provider' | 'user'>): Promise<boolean> {
+    const rows = await this.sql.rows(
+      `INSERT INTO sso_identities (provider_id, name_id, user_id, created_at, last_login_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
+      [identity.providerId, identity.nameId, identity.userId, identity.createdAt, identity.lastLoginAt],
+    );
+    return rows.length > 0;
+  }
+
+  async touchIdentity(providerId: string, nameId: string, now: Date): Promise<void> {
+    await this.sql.count('UPDATE sso_identities SET last_login_at = $3 WHERE provider_id = $1 AND name_id = $2', [
+      providerId,
+      nameId,
+      now,
+    ]);
+  }
+
+  identitiesOf(userId: string): Promise<IdentityWithDomain[]> {
+    return this.sql.rows<IdentityWithDomain>(
+      `SELECT i.provider_id AS "providerId", p.domain, i.name_id AS "nameId", i.created_at AS "createdAt",
+              i.last_login_at AS "lastLoginAt"
+         FROM sso_identities i JOIN saml_providers p ON p.id = i.provider_id
+        WHERE i.user_id = $1 ORDER BY i.created_at, i.provider_id`,
+      [userId],
+    );
+  }
+
+  async deleteIdentitiesOf(userIds: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM sso_identities WHERE user_id = ANY($1::uuid[])', [userIds]);
+  }
+
+  async insertRequest(request: NewSamlRequest): Promise<void> {
+    await this.sql.repository(SamlRequest).insert(request);
+  }
+
+  /** The request, still valid at `now`; not consumed. */
+  async findRequest(providerId: string, requestId: string, now: Date): Promise<SamlRequest | undefined> {
+    return (
+      (await this.sql.repository(SamlRequest).findOneBy({ providerId, requestId, expiresAt: MoreThan(now) })) ??
+      undefined
+    );
+  }
+
+  /** Removes the request and answers it if it was still valid at `now`: of two concurrent consumers, one wins. */
+  async consumeRequest(providerId: string, requestId: string, now: Date): Promise<SamlRequest | undefined> {
+    const row = await this.sql.one<{
+      provider_id: string;
+      request_id: string;
+      binding_hash: Buffer;
+      return_to: string | null;
+      force_authn: boolean;
+      step_up_session_id: string | null;
+      created_at: Date;
+      expires_at: Date;
+      live: boolean;
+    }>(
+      `DELETE FROM saml_requests WHERE provider_id = $1 AND request_id = $2
+       RETURNING provider_id, request_id, binding_hash, return_to, force_authn, step_up_session_id, created_at,
+                 expires_at, expires_at > $3 AS live`,
+      [providerId, requestId, now],
+    );
+    if (!row?.live) return undefined;
+    return {
+      providerId: row.provider_id,
+      requestId: row.request_id,
+      bindingHash: row.binding_hash,
+      returnTo: row.return_to,
+      forceAuthn: row.force_authn,
+      stepUpSessionId: row.step_up_session_id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    };
+  }
+
+  /**
+   * Records an assertion id as used until `expiresAt`: true the first time, false for a replay. One
+   * statement, so two concurrent posts of the same assertion cannot both be first.
+   */
+  async recordAssertion(providerId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
+    const rows = await this.sql.rows(
+      `INSERT INTO saml_assertions (provider_id, assertion_id, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [providerId, assertionId, expiresAt],
+    );
+    return rows.length > 0;
+  }
+
+  /** Deletes, in batches, requests and assertion ids expired at `now`; answers how many of each. */
+  async deleteExpired(now: Date): Promise<{ requests: number; assertions: number }> {
+    return {
+      requests: await deleteInBatches(this.sql, 'saml_requests', 'expires_at <= $1', [now]),
+      assertions: await deleteInBatches(this.sql, 'saml_assertions', 'expires_at <= $1', [now]),
+    };
+  }
+}

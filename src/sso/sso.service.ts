@@ -1,0 +1,401 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
+import { DomainError, ValidationDetail, validationFailed } from '../common/errors';
+import { AppConfig } from '../config';
+import { Transactional, TransactionHost } from '../database/transactions';
+import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.service';
+import type { OrgRole } from '../organizations/organizations.service';
+import { DnsTxt } from './dns-txt';
+import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
+import { normalisePem, parseIdpMetadata } from './idp-input';
+import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
+import { NewSamlRequest, ProviderSettings, SsoRepository } from './sso.repository';
+import { spMetadataXml, SsoUrls, ssoUrls } from './sp-metadata';
+
+type Actor = { id: string; email: string };
+
+/** PUT /orgs/:id/sso/saml as the service reads it: the IdP either field by field or as metadata. */
+export interface ProviderInput {
+  domain: string;
+  idpEntityId?: string;
+  idpSsoUrl?: string;
+  /** PEM, or PEMs while the IdP rolls its key over. */
+  idpCert?: string | string[];
+  idpMetadataXml?: string;
+  groupsAttribute?: string | null;
+  groupRoleMap?: Record<string, unknown>;
+  defaultRole?: OrgRole;
+  enforce?: boolean;
+  requireSignedResponse?: boolean;
+}
+
+/** The DNS record that proves an organization controls its domain. */
+export interface DomainVerificationRecord {
+  type: 'TXT';
+  name: string;
+  value: string;
+}
+
+export type Discovery = { sso: false } | { sso: true; loginUrl: string };
+
+/**
+ * Whether a password may be used for an address: always, unless its domain is verified and
+ * enforced; then only by an owner of the provider's own organization (break-glass), who is
+ * recorded with recordBreakGlassLogin once the password proved right.
+ */
+export type PasswordPermit = { breakGlass: false } | { breakGlass: true; providerId: string; orgId: string };
+
+const MAX_CERTS = 5;
+const MAX_GROUPS = 200;
+/** The TXT record's name is `_auth-verification.<domain>`, its value `auth-verification=<token>`. */
+const VERIFICATION_PREFIX = 'auth-verification';
+
+/**
+ * SAML providers as organizations configure them, domain verification, discovery and the
+ * enforcement of SSO over passwords. The SAML exchange itself (login, ACS) builds on the provider
+ * and the identity, request and assertion records this service keeps.
+ */
+@Injectable()
+export class SsoService {
+  private readonly logger = new Logger('Sso');
+
+  constructor(
+    private readonly txHost: TransactionHost,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly repository: SsoRepository,
+    private readonly organizations: OrganizationsService,
+    private readonly events: DomainEvents,
+    private readonly audit: AuditService,
+    private readonly dns: DnsTxt,
+  ) {}
+
+  // ---- configuration (organization owners and admins) ----
+
+  /** The organization's provider, for its owners and admins; not_found when it has none. */
+  async getForOrg(actor: Actor, orgId: string): Promise<SamlProvider> {
+    await this.organizations.requireRole(orgId, actor.id, ['owner', 'admin']);
+    return this.providerOfOrg(orgId);
+  }
+
+  /**
+   * Creates or replaces the organization's provider (owners only). Every problem with the input is
+   * answered at once in validation_failed. A new domain starts unverified with a new token.
+   */
+  @Transactional()
+  async save(actor: Actor, orgId: string, input: ProviderInput, client: ClientInfo): Promise<SamlProvider> {
+    await this.organizations.requireRole(orgId, actor.id, ['owner']);
+    const settings = this.settingsFrom(orgId, input);
+    const holder = await this.repository.findProviderByDomain(settings.domain);
+    if (holder && holder.orgId !== orgId) throw domainTaken();
+    const saved = await this.repository.saveProvider(settings, randomBytes(24).toString('base64url'), this.clock.now());
+    if (!saved) throw domainTaken();
+    const { provider, created } = saved;
+    await this.audit.record({
+      action: 'sso.provider_saved',
+      actor,
+      client,
+      target: `org:${orgId}`,
+      details: {
+        providerId: provider.id,
+        created,
+        domain: provider.domain,
+        domainVerified: provider.domainVerifiedAt !== null,
+        idpEntityId: provider.idpEntityId,
+        enforce: provider.enforce,
+      },
+    });
+    return provider;
+  }
+
+  /**
+   * Looks the TXT record up (outside any transaction: DNS may take seconds) and marks the domain
+   * verified when it holds the token. Absent, different, unanswered: all domain_not_verified, the
+   * reason logged.
+   */
+  async verifyDomain(actor: Actor, orgId: string, client: ClientInfo): Promise<SamlProvider> {
+    await this.organizations.requireRole(orgId, actor.id, ['owner']);
+    const provider = await this.providerOfOrg(orgId);
+    if (provider.domainVerifiedAt) return provider;
+    const record = this.verificationRecord(provider);
+    if (!(await this.recordPublished(record, provider))) throw new DomainError('domain_not_verified');
+    return this.txHost.withTransaction(async () => {
+      const verified = await this.repository.markDomainVerified(
+        provider.id,
+        provider.domain,
+        provider.verificationToken,
+        this.clock.now(),
+      );
+      // The domain changed while DNS was asked: the record proved the old one.
+      if (!verified) throw new DomainError('domain_not_verified');
+      await this.audit.record({
+        action: 'sso.domain_verified',
+        actor,
+        client,
+        target: `org:${orgId}`,
+        details: { providerId: provider.id, domain: provider.domain },
+      });
+      return verified;
+    });
+  }
+
+  /**
+   * Removes the organization's provider (owners only). The accounts it signed in stay: they lose
+   * their tie to it (sso.provider_removed) and their identities at it.
+   */
+  @Transactional()
+  async remove(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
+    await this.organizations.requireRole(orgId, actor.id, ['owner']);
+    const removed = await this.repository.deleteProviderOfOrg(orgId);
+    if (!removed) throw new DomainError('not_found');
+    await this.events.emit('sso.provider_removed', { providerId: removed.id });
+    await this.audit.record({
+      action: 'sso.provider_deleted',
+      actor,
+      client,
+      target: `org:${orgId}`,
+      details: { providerId: removed.id, domain: removed.domain },
+    });
+  }
+
+  /** The addresses of the provider's SP side (entity id, metadata, ACS, login). */
+  urls(providerId: string): SsoUrls {
+    return ssoUrls(this.config.appUrl, providerId);
+  }
+
+  verificationRecord(provider: Pick<SamlProvider, 'domain' | 'verificationToken'>): DomainVerificationRecord {
+    return {
+      type: 'TXT',
+      name: `_${VERIFICATION_PREFIX}.${provider.domain}`,
+      value: `${VERIFICATION_PREFIX}=${provider.verificationToken}`,
+    };
+  }
+
+  // ---- public: discovery and SP metadata ----
+
+  /** Where an address signs in: its domain's provider once the domain is verified. */
+  async discover(email: string): Promise<Discovery> {
+    const provider = await this.verifiedProviderFor(email);
+    return provider ? { sso: true, loginUrl: this.urls(provider.id).loginUrl } : { sso: false };
+  }
+
+  /** The SP metadata XML for one provider; not_found for an unknown one. */
+  async spMetadata(providerId: string): Promise<string> {
+    const provider = await this.findProvider(providerId);
+    if (!provider) throw new DomainError('not_found');
+    const urls = this.urls(provider.id);
+    return spMetadataXml({ entityId: urls.spEntityId, acsUrl: urls.acsUrl, signingCert: this.config.samlSp?.cert });
+  }
+
+  // ---- enforcement (used by auth for login, signup and password reset) ----
+
+  /**
+   * 403 sso_required (with loginUrl) when the address's domain is verified and enforced. With
+   * `breakGlassUserId` (a password login by that account), an owner of the provider's own
+   * organization passes, answered `breakGlass: true`; signup and reset never pass.
+   */
+  async assertPasswordAllowed(
+    email: string,
+    options: { breakGlassUserId?: string | null } = {},
+  ): Promise<PasswordPermit> {
+    const provider = await this.verifiedProviderFor(email);
+    if (!provider?.enforce) return { breakGlass: false };
+    if (options.breakGlassUserId) {
+      const role = await this.organizations.roleIn(provider.orgId, options.breakGlassUserId);
+      if (role === 'owner') return { breakGlass: true, providerId: provider.id, orgId: provider.orgId };
+    }
+    throw new DomainError('sso_required', { loginUrl: this.urls(provider.id).loginUrl });
+  }
+
+  /** Audits an owner's password sign-in past enforcement, in the caller's transaction. */
+  async recordBreakGlassLogin(
+    actor: Actor,
+    permit: PasswordPermit,
+    client: ClientInfo,
+    sessionId: string,
+  ): Promise<void> {
+    if (!permit.breakGlass) return;
+    await this.audit.record({
+      action: 'sso.break_glass_login',
+      actor,
+      client,
+      target: `session:${sessionId}`,
+      details: { providerId: permit.providerId, orgId: permit.orgId },
+    });
+  }
+
+  // ---- for the SAML exchange (login, ACS) ----
+
+  /** A provider by id (verified or not: an unverified one can be tested). */
+  findProvider(id: string): Promise<SamlProvider | null> {
+    return this.repository.findProvider(id);
+  }
+
+  /** The provider of the address's domain, if that domain is verified. */
+  async verifiedProviderFor(email: string): Promise<SamlProvider | undefined> {
+    const domain = emailDomain(email);
+    if (!domain) return undefined;
+    const provider = await this.repository.findProviderByDomain(domain);
+    return provider?.domainVerifiedAt ? provider : undefined;
+  }
+
+  findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
+    return this.repository.findIdentity(providerId, nameId);
+  }
+
+  /** Ties a NameID at the provider to a user; false when the provider already knows the NameID. */
+  linkIdentity(providerId: string, nameId: string, userId: string): Promise<boolean> {
+    const now = this.clock.now();
+    return this.repository.insertIdentity({ providerId, nameId, userId, createdAt: now, lastLoginAt: now });
+  }
+
+  touchIdentity(providerId: string, nameId: string): Promise<void> {
+    return this.repository.touchIdentity(providerId, nameId, this.clock.now());
+  }
+
+  /** Stores an AuthnRequest in flight (its id, the hash of the browser-binding cookie, where to go after). */
+  storeRequest(request: NewSamlRequest): Promise<void> {
+    return this.repository.insertRequest(request);
+  }
+
+  /** The request if it is still valid; not consumed. */
+  findRequest(providerId: string, requestId: string): Promise<SamlRequest | undefined> {
+    return this.repository.findRequest(providerId, requestId, this.clock.now());
+  }
+
+  /** Removes the request, answering it if it was still valid: a Response answers its request once. */
+  consumeRequest(providerId: string, requestId: string): Promise<SamlRequest | undefined> {
+    return this.repository.consumeRequest(providerId, requestId, this.clock.now());
+  }
+
+  /** True the first time an assertion id is seen (until `expiresAt`), false for a replay. */
+  recordAssertion(providerId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
+    return this.repository.recordAssertion(providerId, assertionId, expiresAt);
+  }
+
+  /** Forgets requests and assertion ids past their expiry. */
+  purgeExpired(): Promise<{ requests: number; assertions: number }> {
+    return this.repository.deleteExpired(this.clock.now());
+  }
+
+  // ---- internals ----
+
+  private async providerOfOrg(orgId: string): Promise<SamlProvider> {
+    const provider = await this.repository.findProviderOfOrg(orgId);
+    if (!provider) throw new DomainError('not_found');
+    return provider;
+  }
+
+  private async recordPublished(record: DomainVerificationRecord, provider: SamlProvider): Promise<boolean> {
+    let values: string[];
+    try {
+      values = await this.dns.lookup(record.name);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'unknown';
+      this.logger.log({ msg: 'domain verification: no TXT record', providerId: provider.id, name: record.name, code });
+      return false;
+    }
+    if (values.some((value) => value.trim() === record.value)) return true;
+    this.logger.log({
+      msg: 'domain verification: TXT records found, none with the token',
+      providerId: provider.id,
+      name: record.name,
+      records: values.length,
+    });
+    return false;
+  }
+
+  /** The input checked and brought to the stored form; validation_failed naming every bad field. */
+  private settingsFrom(orgId: string, input: ProviderInput): ProviderSettings {
+    const problems: ValidationDetail[] = [];
+    const problem = (field: string, message: string) => problems.push({ field, problems: [message] });
+
+    const domain = normaliseDomain(input.domain);
+    if (!domain) problem('domain', 'must be a domain name such as example.com');
+    else if (isPublicMailDomain(domain))
+      problem('domain', 'is a public mail domain; claim a domain your organization owns');
+
+    let idp: { entityId?: string; ssoUrl?: string; certs: string[] } = { certs: [] };
+    const fieldByField = ['idpEntityId', 'idpSsoUrl', 'idpCert'] as const;
+    if (input.idpMetadataXml !== undefined) {
+      const mixed = fieldByField.filter((field) => input[field] !== undefined);
+      if (mixed.length > 0) {
+        for (const field of mixed) problem(field, 'give either idpMetadataXml or idpEntityId, idpSsoUrl and idpCert');
+      } else {
+        try {
+          idp = parseIdpMetadata(input.idpMetadataXml);
+        } catch (error) {
+          problem('idpMetadataXml', (error as Error).message);
+        }
+      }
+    } else {
+      for (const field of fieldByField) {
+        if (input[field] === undefined) problem(field, 'is required (or give idpMetadataXml)');
+      }
+      idp.entityId = input.idpEntityId?.trim();
+      if (input.idpEntityId !== undefined && !idp.entityId) problem('idpEntityId', 'must not be empty');
+      idp.ssoUrl = input.idpSsoUrl;
+      const certs = input.idpCert === undefined ? [] : [input.idpCert].flat();
+      certs.forEach((cert, i) => {
+        const field = Array.isArray(input.idpCert) ? `idpCert[${i}]` : 'idpCert';
+        try {
+          idp.certs.push(normalisePem(cert));
+        } catch (error) {
+          problem(field, (error as Error).message);
+        }
+      });
+      if (Array.isArray(input.idpCert) && (certs.length === 0 || certs.length > MAX_CERTS)) {
+        problem('idpCert', `must hold 1 to ${MAX_CERTS} certificates`);
+      }
+    }
+    if (idp.ssoUrl !== undefined && !isHttpUrl(idp.ssoUrl)) {
+      problem(input.idpMetadataXml !== undefined ? 'idpMetadataXml' : 'idpSsoUrl', 'must be an absolute http(s) URL');
+    }
+    if (idp.entityId !== undefined && idp.entityId.length > 1024)
+      problem('idpEntityId', 'must be at most 1024 characters');
+
+    const groupRoleMap: Record<string, OrgRole> = {};
+    const entries = Object.entries(input.groupRoleMap ?? {});
+    if (entries.length > MAX_GROUPS) problem('groupRoleMap', `must map at most ${MAX_GROUPS} groups`);
+    for (const [group, role] of entries) {
+      if (group.trim() === '' || group.length > 256) problem('groupRoleMap', 'group names must be 1 to 256 characters');
+      else if (!ORG_ROLES.includes(role as OrgRole)) {
+        problem(`groupRoleMap.${group}`, `must be one of ${ORG_ROLES.join(', ')}`);
+      } else groupRoleMap[group] = role as OrgRole;
+    }
+
+    if (problems.length > 0) throw validationFailed(problems);
+    return {
+      orgId,
+      domain: domain!,
+      idpEntityId: idp.entityId!,
+      idpSsoUrl: idp.ssoUrl!,
+      idpCerts: [...new Set(idp.certs)],
+      groupsAttribute: input.groupsAttribute?.trim() || null,
+      groupRoleMap,
+      defaultRole: input.defaultRole ?? 'member',
+      enforce: input.enforce ?? false,
+      requireSignedResponse: input.requireSignedResponse ?? true,
+    };
+  }
+}
+
+function domainTaken(): DomainError {
+  return validationFailed([{ field: 'domain', problems: ['is claimed by another provider'] }]);
+}
+
+/** Absolute, http or https, no credentials or fragment, within the column's length. */
+function isHttpUrl(value: string): boolean {
+  if (value.length > 2048) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.hash;
+}
