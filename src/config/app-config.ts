@@ -5,6 +5,20 @@ export type TrustProxy = boolean | number | string[];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** argon2id's cost for new password hashes (memory in KiB); a stored hash carries its own. */
+export interface PasswordHashing {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** OWASP's baseline for argon2id: 19 MiB, 2 iterations, 1 lane. */
+export const PRODUCTION_PASSWORD_HASHING: PasswordHashing = Object.freeze({
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+});
+
 export interface AppConfigValues {
   nodeEnv: NodeEnv;
   port: number;
@@ -31,6 +45,7 @@ export interface AppConfigValues {
   tasksEnabled: boolean;
   dnsServers: string[];
   logLevel: LogLevel;
+  passwordHashing: PasswordHashing;
 }
 
 /** The validated configuration; also the injection token under which Nest provides it. */
@@ -57,6 +72,7 @@ export class AppConfig implements AppConfigValues {
   readonly tasksEnabled: boolean;
   readonly dnsServers: string[];
   readonly logLevel: LogLevel;
+  readonly passwordHashing: PasswordHashing;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       deletionGracePeriodMs: 30 * 24 * 3600_000,
       tasksEnabled: true,
       dnsServers: [],
+      passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
     });
     expect(config.secureCookies).toBe(false);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AppConfig, LogLevel, NodeEnv, TrustProxy } from './app-config';
+import { AppConfig, LogLevel, NodeEnv, PRODUCTION_PASSWORD_HASHING, TrustProxy } from './app-config';
 import { parseDuration } from './duration';
 
 export type Env = Record<string, string | undefined>;
@@ -87,6 +87,8 @@ export function loadConfig(env: Env): AppConfig {
     tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
     dnsServers: list(read('DNS_SERVERS')).map((value) => hostPort('DNS_SERVERS', value)),
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
+    // Not an environment variable: every deployment hashes at the baseline. Tests lower it in code.
+    passwordHashing: PRODUCTION_PASSWORD_HASHING,
   });
 }
 

@@ -88,20 +88,6 @@ describe('signup, login, logout, password reset, /me', () => {
         .expect(400);
       expect(extra.body.details[0].field).toBe('admin');
     });
-
-    it('stores an argon2id hash at the OWASP baseline and only the hash of the session token', async () => {
-      const user = await signUp(t);
-      const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
-      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
-      const sessions = await t.dataSource.query('SELECT * FROM sessions WHERE user_id = $1', [user.id]);
-      expect(sessions).toHaveLength(1);
-      expect(sessions[0].token_hash.equals(hashToken(user.token))).toBe(true);
-      const dump =
-        JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) +
-        JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
-      expect(dump).not.toContain(user.token);
-      expect(dump).not.toContain(PASSWORD);
-    });
   });
 
   describe('POST /auth/login', () => {
@@ -346,5 +332,29 @@ describe('signup, login, logout, password reset, /me', () => {
         'invalid_token',
       );
     });
+  });
+});
+
+/** The one spec that hashes at the production cost; every other app hashes cheaply (test-app.ts). */
+describe('stored credentials at the production cost', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ productionPasswordHashing: true });
+  });
+  afterAll(() => t.close());
+
+  it('stores an argon2id hash at the OWASP baseline and only the hash of the session token', async () => {
+    const user = await signUp(t);
+    const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    const sessions = await t.dataSource.query('SELECT * FROM sessions WHERE user_id = $1', [user.id]);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0].token_hash.equals(hashToken(user.token))).toBe(true);
+    const dump =
+      JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) +
+      JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
+    expect(dump).not.toContain(user.token);
+    expect(dump).not.toContain(PASSWORD);
   });
 });
