@@ -5,13 +5,16 @@ import { bearer, PASSWORD, signUp, uniqueEmail } from '../support/users';
 
 const MINUTE = 60_000;
 
-/** Each test gets a fresh app and database, so counters start at zero. */
+/** One app for these tests; each starts with no counters, as on a fresh database. */
 describe('rate limits (PostgreSQL store)', () => {
   let t: TestApp;
-  beforeEach(async () => {
+  beforeAll(async () => {
     t = await startTestApp();
   });
-  afterEach(() => t.close());
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.dataSource.query('DELETE FROM rate_limits');
+  });
 
   const expect429 = (
     res: { status: number; body: { error: string }; headers: Record<string, string> },
