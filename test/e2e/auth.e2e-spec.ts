@@ -103,7 +103,9 @@ describe('signup, login, logout, password reset, /me', () => {
       await t.http.get('/me').set(bearer(res.body.session.token)).expect(200);
     });
 
-    it('answers an unknown email exactly as a wrong password, in about the same time', async () => {
+    // That both take about the same time is measured by `npm run bench`, where a loaded machine
+    // cannot make a test flake.
+    it('answers an unknown email exactly as a wrong password', async () => {
       const { email } = await signUp(t);
       const wrong = await t.http.post('/auth/login').send({ email, password: 'Not-The-Password-1' }).expect(401);
       const unknown = await t.http
@@ -112,22 +114,6 @@ describe('signup, login, logout, password reset, /me', () => {
         .expect(401);
       expect(unknown.body).toEqual(wrong.body);
       expect(wrong.body).toEqual({ statusCode: 401, error: 'invalid_credentials', message: expect.any(String) });
-
-      const time = async (body: object) => {
-        const started = performance.now();
-        await t.http.post('/auth/login').send(body);
-        return performance.now() - started;
-      };
-      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-      const wrongTimes: number[] = [];
-      const unknownTimes: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        wrongTimes.push(await time({ email, password: `Wrong-${i}-password` }));
-        unknownTimes.push(await time({ email: uniqueEmail('ghost'), password: `Wrong-${i}-password` }));
-      }
-      const ratio = median(unknownTimes) / median(wrongTimes);
-      expect(ratio).toBeGreaterThan(0.5);
-      expect(ratio).toBeLessThan(2);
     });
 
     it('cannot be driven by a cross-site form (login CSRF): only JSON bodies are read', async () => {
