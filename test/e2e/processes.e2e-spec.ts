@@ -21,13 +21,13 @@ describe('the built service', () => {
   afterEach(() => servers.splice(0).forEach((server) => server.child.kill('SIGKILL')));
 
   it('refuses a bad configuration with one line naming the variable, and exit code 1', async () => {
-    const result = await runNode('main.js', [], {
-      SESSION_IDLE_TIMEOUT: 'forever',
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    });
+    // Two independent processes: they load the app side by side.
+    const [result, production] = await Promise.all([
+      runNode('main.js', [], { SESSION_IDLE_TIMEOUT: 'forever', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }),
+      runNode('main.js', [], { NODE_ENV: 'production', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('SESSION_IDLE_TIMEOUT')]);
-    const production = await runNode('main.js', [], { NODE_ENV: 'production', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     expect(production.code).toBe(1);
     expect(production.stderr).toContain('DATABASE_URL is required in production');
   });
@@ -88,7 +88,11 @@ describe('the built service', () => {
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         LOG_LEVEL: 'silent',
       };
-      const result = await runNode('cli.js', ['task', 'deliver-mail'], env);
+      // An unknown name is refused before any task runs, so both commands can run at once.
+      const [result, unknown] = await Promise.all([
+        runNode('cli.js', ['task', 'deliver-mail'], env),
+        runNode('cli.js', ['task', 'nope'], env),
+      ]);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
         task: 'deliver-mail',
@@ -97,7 +101,6 @@ describe('the built service', () => {
       });
       await t.mail.waitFor((m) => m.to === 'frank@example.com');
 
-      const unknown = await runNode('cli.js', ['task', 'nope'], env);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('unknown task "nope"');
       expect(unknown.stderr).toContain('deliver-mail');
