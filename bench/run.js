@@ -1,12 +1,14 @@
 'use strict';
 // `npm run bench`: GET /health, authenticated GET /me over many sessions, login, /me while logins
-// run, and the ceiling (bench/ceiling.js), all on this machine in one run against one database.
+// run, and the ceiling (bench/ceiling.js), all on this machine in one run against one database;
+// then whether a login for an unknown email takes about as long as one with a wrong password.
 // DATABASE_URL when set (a bench database is created beside it), else an embedded PostgreSQL.
 const { fork, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { chmodSync, mkdtempSync, rmSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
+const { performance } = require('node:perf_hooks');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
@@ -15,6 +17,10 @@ const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
 const CONNECTIONS = 20;
+/** Logins timed for each of the two answers that must not tell an account apart. */
+const TIMING_SAMPLES = 20;
+/** The login limit allows 10 failures per account: each of these accounts takes 5 of the samples. */
+const TIMING_ACCOUNTS = 4;
 const PASSWORD = 'Bench-Passphrase-2024!';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,6 +66,46 @@ async function writes(admin, database) {
     [database],
   );
   return Number(rows[0].n);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * An unknown email must cost a login what a wrong password costs (PasswordService.verifyNothing),
+ * or response times would tell which addresses have accounts. Sequential logins on a quiet server,
+ * the two kinds alternating, each from its own address; the ratio of the medians is the measure.
+ */
+async function loginTiming(base) {
+  const post = (path, body, ip) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify(body),
+    });
+  const accounts = [];
+  for (let i = 0; i < TIMING_ACCOUNTS; i++) {
+    const email = `timing${i}@example.com`;
+    const res = await post('/auth/signup', { email, password: PASSWORD }, `10.4.0.${i}`);
+    if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${await res.text()}`);
+    accounts.push(email);
+  }
+  const time = async (body, ip) => {
+    const started = performance.now();
+    const res = await post('/auth/login', body, ip);
+    await res.arrayBuffer();
+    if (res.status !== 401) throw new Error(`a wrong login answered ${res.status}`);
+    return performance.now() - started;
+  };
+  // The first unknown email also makes the service's dummy hash: that login is left out of the measure.
+  await time({ email: 'ghost@example.com', password: 'Wrong-password' }, '10.5.1.0');
+  const wrong = [];
+  const unknown = [];
+  for (let i = 0; i < TIMING_SAMPLES; i++) {
+    const ip = `10.5.0.${i}`;
+    wrong.push(await time({ email: accounts[i % accounts.length], password: `Wrong-${i}-password` }, ip));
+    unknown.push(await time({ email: `ghost${i}@example.com`, password: `Wrong-${i}-password` }, ip));
+  }
+  return { wrong: median(wrong), unknown: median(unknown) };
 }
 
 async function main() {
@@ -230,6 +276,15 @@ async function main() {
         `every session's touch due at the start; target ≤ 1)`,
     );
     console.log(`GET /me p99 while logins run ÷ alone: ${(meLoaded.p99 / meRow.p99).toFixed(2)} (target ≤ 2)`);
+
+    const timing = await loginTiming(base);
+    const timingRatio = timing.unknown / timing.wrong;
+    const timingOk = timingRatio > 0.5 && timingRatio < 2;
+    console.log(
+      `\nlogin, unknown email ÷ wrong password (medians of ${TIMING_SAMPLES}: ` +
+        `${timing.unknown.toFixed(1)} ms ÷ ${timing.wrong.toFixed(1)} ms): ${timingRatio.toFixed(2)} (expected 0.5–2)`,
+    );
+    console.log(`${timingOk ? 'PASS' : 'FAIL'}: an unknown email and a wrong password take about the same time`);
   } finally {
     await stop();
   }

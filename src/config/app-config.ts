@@ -13,6 +13,20 @@ export interface SamlSpCredentials {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** argon2id's cost for new password hashes (memory in KiB); a stored hash carries its own. */
+export interface PasswordHashing {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** OWASP's baseline for argon2id: 19 MiB, 2 iterations, 1 lane. */
+export const PRODUCTION_PASSWORD_HASHING: PasswordHashing = Object.freeze({
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+});
+
 export interface AppConfigValues {
   nodeEnv: NodeEnv;
   port: number;
@@ -41,6 +55,7 @@ export interface AppConfigValues {
   /** Unset: AuthnRequests go unsigned and the metadata publishes no key. */
   samlSp: SamlSpCredentials | undefined;
   logLevel: LogLevel;
+  passwordHashing: PasswordHashing;
 }
 
 /** The validated configuration; also the injection token under which Nest provides it. */
@@ -68,6 +83,7 @@ export class AppConfig implements AppConfigValues {
   readonly dnsServers: string[];
   readonly samlSp: SamlSpCredentials | undefined;
   readonly logLevel: LogLevel;
+  readonly passwordHashing: PasswordHashing;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);

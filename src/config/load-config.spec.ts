@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       tasksEnabled: true,
       dnsServers: [],
       samlSp: undefined,
+      passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
     });
     expect(config.secureCookies).toBe(false);
   });

@@ -2,7 +2,7 @@ import { createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AppConfig, LogLevel, NodeEnv, SamlSpCredentials, TrustProxy } from './app-config';
+import { AppConfig, LogLevel, NodeEnv, PRODUCTION_PASSWORD_HASHING, SamlSpCredentials, TrustProxy } from './app-config';
 import { parseDuration } from './duration';
 
 export type Env = Record<string, string | undefined>;
@@ -88,6 +88,8 @@ export function loadConfig(env: Env): AppConfig {
     dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
     samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
+    // Not an environment variable: every deployment hashes at the baseline. Tests lower it in code.
+    passwordHashing: PRODUCTION_PASSWORD_HASHING,
   });
 }
 

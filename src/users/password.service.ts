@@ -5,24 +5,29 @@ import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { DomainError } from '../common/errors';
 import { Semaphore } from '../common/semaphore';
+import { AppConfig } from '../config';
 
-/** OWASP's baseline for argon2id: 19 MiB, 2 iterations, 1 lane. */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const MIN_LENGTH = 8;
 const MAX_LENGTH = 128;
 /** zxcvbn scores 0 and 1 mean "guessable in under a million tries": common passwords and their variants. */
 const MIN_SCORE = 2;
 
 /**
- * Password hashing and policy. argon2 runs on libuv's thread pool; at most cores − 1 hashes run at
- * once, so a burst of logins leaves a core for the event loop and authenticated requests keep
- * their latency.
+ * Password hashing and policy. New hashes are argon2id at the configured cost (OWASP's baseline
+ * unless a test lowers it); verification reads the cost from the stored hash. argon2 runs on
+ * libuv's thread pool; at most cores − 1 hashes run at once, so a burst of logins leaves a core
+ * for the event loop and authenticated requests keep their latency.
  */
 @Injectable()
 export class PasswordService {
   private readonly hashing = new Semaphore(Math.max(1, availableParallelism() - 1));
   private readonly strength = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  private readonly options: argon2.HashOptions;
   private dummyHash: Promise<string> | undefined;
+
+  constructor(config: AppConfig) {
+    this.options = { type: argon2.argon2id, ...config.passwordHashing };
+  }
 
   /** Throws weak_password unless the password is 8–128 characters and not common or easily guessed. */
   assertAcceptable(password: string, userInputs: string[] = []): void {
@@ -32,7 +37,7 @@ export class PasswordService {
   }
 
   hash(password: string): Promise<string> {
-    return this.hashing.run(() => argon2.hash(password, ARGON2_OPTIONS));
+    return this.hashing.run(() => argon2.hash(password, this.options));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
@@ -41,7 +46,7 @@ export class PasswordService {
 
   /** Spends the time of a real verification, for accounts that do not exist or have no password. */
   async verifyNothing(password: string): Promise<false> {
-    this.dummyHash ??= argon2.hash('no account has this password', ARGON2_OPTIONS);
+    this.dummyHash ??= argon2.hash('no account has this password', this.options);
     await this.verify(await this.dummyHash, password);
     return false;
   }

