@@ -11,7 +11,7 @@ import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.
 import type { OrgRole } from '../organizations/organizations.service';
 import { DnsTxt } from './dns-txt';
 import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
-import { normalisePem, parseIdpMetadata } from './idp-input';
+import { normalizeCertificatePem, parseIdpMetadata, SamlConfigError } from './saml';
 import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
 import { NewSamlRequest, ProviderSettings, SsoRepository } from './sso.repository';
 import { spMetadataXml, SsoUrls, ssoUrls } from './sp-metadata';
@@ -329,7 +329,7 @@ export class SsoService {
         try {
           idp = parseIdpMetadata(input.idpMetadataXml);
         } catch (error) {
-          problem('idpMetadataXml', (error as Error).message);
+          problem('idpMetadataXml', `is not usable identity provider metadata: ${configProblem(error)}`);
         }
       }
     } else {
@@ -343,9 +343,9 @@ export class SsoService {
       certs.forEach((cert, i) => {
         const field = Array.isArray(input.idpCert) ? `idpCert[${i}]` : 'idpCert';
         try {
-          idp.certs.push(normalisePem(cert));
+          idp.certs.push(normalizeCertificatePem(cert));
         } catch (error) {
-          problem(field, (error as Error).message);
+          problem(field, `is not a usable certificate: ${configProblem(error)}`);
         }
       });
       if (Array.isArray(input.idpCert) && (certs.length === 0 || certs.length > MAX_CERTS)) {
@@ -382,6 +382,12 @@ export class SsoService {
       requireSignedResponse: input.requireSignedResponse ?? true,
     };
   }
+}
+
+/** What was wrong with an administrator's certificate or metadata; anything else is a bug, not their input. */
+function configProblem(error: unknown): string {
+  if (error instanceof SamlConfigError) return error.message;
+  throw error;
 }
 
 function domainTaken(): DomainError {
