@@ -257,8 +257,11 @@ export class SsoService {
     return this.repository.touchIdentity(providerId, nameId, this.clock.now());
   }
 
-  /** Stores an AuthnRequest in flight (its id, the hash of the browser-binding cookie, where to go after). */
-  storeRequest(request: NewSamlRequest): Promise<void> {
+  /**
+   * Stores an AuthnRequest in flight (its id, the hash of the browser-binding cookie, where to go
+   * after); false when the provider already has one with this id.
+   */
+  storeRequest(request: NewSamlRequest): Promise<boolean> {
     return this.repository.insertRequest(request);
   }
 
