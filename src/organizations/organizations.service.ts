@@ -5,6 +5,7 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
+import { BATCH_SIZE } from '../tasks';
 import { UsersService } from '../users/users.service';
 import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
@@ -183,6 +184,28 @@ export class OrganizationsService {
       authorName: (d.authorId && authors.get(d.authorId)) || DELETED_AUTHOR,
       createdAt: d.createdAt,
     }));
+  }
+
+  /**
+   * Deletes organizations left with no member (among `orgIds`, or all), with everything in them;
+   * answers how many. Each batch runs in a transaction (the caller's, if any) that locks its
+   * organizations and tells the other modules first (org.deleting).
+   */
+  async deleteMemberless(orgIds?: string[]): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const count = await this.deleteMemberlessBatch(orgIds ?? null);
+      deleted += count;
+      if (count < BATCH_SIZE) return deleted;
+    }
+  }
+
+  @Transactional()
+  private async deleteMemberlessBatch(orgIds: string[] | null): Promise<number> {
+    const batch = await this.orgs.lockMemberless(orgIds, BATCH_SIZE);
+    if (batch.length === 0) return 0;
+    await this.events.emit('org.deleting', { orgIds: batch });
+    return this.orgs.deleteOrganizations(batch);
   }
 
   /**

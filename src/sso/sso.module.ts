@@ -5,6 +5,7 @@ import { OrganizationsModule } from '../organizations/organizations.module';
 import { DnsTxt } from './dns-txt';
 import { SsoConfigController } from './sso-config.controller';
 import { SsoController } from './sso.controller';
+import { SsoReactions } from './sso.reactions';
 import { SsoRepository } from './sso.repository';
 import { SsoService } from './sso.service';
 import { SsoUserData } from './sso.user-data';
@@ -12,7 +13,7 @@ import { SsoUserData } from './sso.user-data';
 @Module({
   imports: [CommonModule, AuditModule, OrganizationsModule],
   controllers: [SsoConfigController, SsoController],
-  providers: [SsoService, SsoRepository, SsoUserData, DnsTxt],
+  providers: [SsoService, SsoRepository, SsoUserData, SsoReactions, DnsTxt],
   exports: [SsoService],
 })
 export class SsoModule {}

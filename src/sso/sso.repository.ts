@@ -131,6 +131,14 @@ export class SsoRepository {
     );
   }
 
+  /** The providers of these organizations, removed. */
+  deleteProvidersOfOrgs(orgIds: string[]): Promise<Array<Pick<SamlProvider, 'id' | 'orgId' | 'domain'>>> {
+    return this.sql.rows<Pick<SamlProvider, 'id' | 'orgId' | 'domain'>>(
+      'DELETE FROM saml_providers WHERE org_id = ANY($1::uuid[]) RETURNING id, org_id AS "orgId", domain',
+      [orgIds],
+    );
+  }
+
   findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
     return this.identities.findOneBy({ providerId, nameId });
   }

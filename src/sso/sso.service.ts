@@ -162,6 +162,23 @@ export class SsoService {
     });
   }
 
+  /**
+   * Removes the providers of organizations being deleted (their cascade would take the rows but
+   * leave the accounts tied to a provider that is gone): each one's accounts are untied
+   * (sso.provider_removed), and the removal is audited.
+   */
+  async removeProvidersOfOrgs(orgIds: string[]): Promise<void> {
+    for (const removed of await this.repository.deleteProvidersOfOrgs(orgIds)) {
+      await this.events.emit('sso.provider_removed', { providerId: removed.id });
+      await this.audit.record({
+        action: 'sso.provider_deleted',
+        actor: { id: null, email: null },
+        target: `org:${removed.orgId}`,
+        details: { providerId: removed.id, domain: removed.domain, reason: 'organization_deleted' },
+      });
+    }
+  }
+
   /** The addresses of the provider's SP side (entity id, metadata, ACS, login). */
   urls(providerId: string): SsoUrls {
     return ssoUrls(this.config.appUrl, providerId);
