@@ -12,6 +12,11 @@ export interface DomainEventMap {
   'user.password_changed': { userId: string; keepSessionId: string | null; reset: boolean };
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
+  /**
+   * These organizations are about to be deleted with everything in them (they have no member left):
+   * what other modules keep per organization goes first, in the same transaction.
+   */
+  'org.deleting': { orgIds: string[] };
   /** An organization removed its SAML provider: the accounts it signed in stay, no longer tied to it. */
   'sso.provider_removed': { providerId: string };
 }

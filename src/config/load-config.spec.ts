@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '.';
-import { selfSigned } from '../../test/support/certificates';
+import { selfSigned } from '../../test/support/x509';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const base = { ENCRYPTION_KEY: KEY, DATA_DIR: '/tmp/unused' };
@@ -129,8 +129,8 @@ describe('loadConfig', () => {
   });
 
   describe('SAML_SP_PRIVATE_KEY and SAML_SP_CERT', () => {
-    const sp = selfSigned('sp');
-    const other = selfSigned('other');
+    const sp = selfSigned({ commonName: 'sp' });
+    const other = selfSigned({ commonName: 'other' });
 
     it('reads the pair, with real or escaped line breaks', () => {
       const config = loadConfig({ ...base, SAML_SP_PRIVATE_KEY: sp.key, SAML_SP_CERT: sp.cert });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ScheduledTask, Task, TaskResult } from '../tasks';
-import { OrganizationsRepository } from './organizations.repository';
+import { OrganizationsService } from './organizations.service';
 
 /** Deletes organizations left with no member, however that came about, with everything in them. */
 @Task()
@@ -9,9 +9,9 @@ export class CleanupOrphanedOrgsTask implements ScheduledTask {
   readonly name = 'cleanup-orphaned-orgs';
   readonly schedule = '0 45 3 * * *';
 
-  constructor(private readonly repository: OrganizationsRepository) {}
+  constructor(private readonly organizations: OrganizationsService) {}
 
   async run(): Promise<TaskResult> {
-    return { deleted: await this.repository.deleteMemberless() };
+    return { deleted: await this.organizations.deleteMemberless() };
   }
 }

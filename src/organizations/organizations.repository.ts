@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
-import { deleteInBatches } from '../tasks';
 import { Document, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 
@@ -121,17 +120,23 @@ export class OrganizationsRepository {
   }
 
   /**
-   * Deletes, in batches, organizations with no member left (their documents go with them), among
-   * `orgIds` or everywhere; answers how many.
+   * Up to `limit` organizations with no member left, among `orgIds` or everywhere, locked until the
+   * transaction ends (a member cannot be added meanwhile); rows another run holds are skipped.
    */
-  deleteMemberless(orgIds?: string[]): Promise<number> {
-    return deleteInBatches(
-      this.sql,
-      'organizations',
-      `($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
-       AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = organizations.id)`,
-      [orgIds ?? null],
+  async lockMemberless(orgIds: string[] | null, limit: number): Promise<string[]> {
+    const rows = await this.sql.rows<{ id: string }>(
+      `SELECT id FROM organizations o
+        WHERE ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+          AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = o.id)
+        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [orgIds, limit],
     );
+    return rows.map((row) => row.id);
+  }
+
+  /** Deletes these organizations (their documents go with them); answers how many. */
+  deleteOrganizations(orgIds: string[]): Promise<number> {
+    return this.sql.count('DELETE FROM organizations WHERE id = ANY($1::uuid[])', [orgIds]);
   }
 
   /** The user's memberships, for the export. */

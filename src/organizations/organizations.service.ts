@@ -5,6 +5,7 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
+import { BATCH_SIZE } from '../tasks';
 import { UsersService } from '../users/users.service';
 import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
@@ -21,6 +22,14 @@ const MANAGERS: OrgRole[] = ['owner', 'admin'];
 
 /** A member and their role in the organization. */
 export type Member = Pick<Membership, 'userId' | 'role'>;
+
+/** What syncMembership did: the role before (null: not a member) and after. */
+export interface MembershipSync {
+  from: OrgRole | null;
+  to: OrgRole;
+  /** Set when the asked role was not applied, and why. */
+  kept?: 'last_owner';
+}
 
 /** A document with the name of its author, or DELETED_AUTHOR once they are gone. */
 export interface AuthoredDocument {
@@ -104,6 +113,29 @@ export class OrganizationsService {
     return { userId, role };
   }
 
+  /**
+   * Membership as an identity provider asserts it (SSO sign-in): adds the user with `role`, or sets
+   * their role to it. A changed role rotates the member's sessions (org.member_role_changed). The
+   * last owner stays owner whatever the IdP says, so the organization keeps someone who can manage
+   * it: the answer then has `kept: 'last_owner'` and `to: 'owner'`.
+   */
+  @Transactional()
+  async syncMembership(orgId: string, userId: string, role: OrgRole): Promise<MembershipSync> {
+    await this.lock(orgId);
+    const current = (await this.orgs.roleOf(orgId, userId)) ?? null;
+    if (current === null) {
+      await this.orgs.addMember({ orgId, userId, role, createdAt: this.clock.now() });
+      return { from: null, to: role };
+    }
+    if (current === role) return { from: current, to: role };
+    if (current === 'owner' && (await this.orgs.countOwners(orgId)) <= 1) {
+      return { from: current, to: current, kept: 'last_owner' };
+    }
+    await this.orgs.setRole(orgId, userId, role);
+    await this.events.emit('org.member_role_changed', { userId, orgId });
+    return { from: current, to: role };
+  }
+
   /** Managers remove others (only an owner removes an owner); anyone may leave. */
   @Transactional()
   async removeMember(actor: Actor, orgId: string, userId: string, client: ClientInfo): Promise<void> {
@@ -152,6 +184,28 @@ export class OrganizationsService {
       authorName: (d.authorId && authors.get(d.authorId)) || DELETED_AUTHOR,
       createdAt: d.createdAt,
     }));
+  }
+
+  /**
+   * Deletes organizations left with no member (among `orgIds`, or all), with everything in them;
+   * answers how many. Each batch runs in a transaction (the caller's, if any) that locks its
+   * organizations and tells the other modules first (org.deleting).
+   */
+  async deleteMemberless(orgIds?: string[]): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const count = await this.deleteMemberlessBatch(orgIds ?? null);
+      deleted += count;
+      if (count < BATCH_SIZE) return deleted;
+    }
+  }
+
+  @Transactional()
+  private async deleteMemberlessBatch(orgIds: string[] | null): Promise<number> {
+    const batch = await this.orgs.lockMemberless(orgIds, BATCH_SIZE);
+    if (batch.length === 0) return 0;
+    await this.events.emit('org.deleting', { orgIds: batch });
+    return this.orgs.deleteOrganizations(batch);
   }
 
   /**

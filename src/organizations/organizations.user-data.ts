@@ -4,6 +4,7 @@ import { ErasedAccount, UserData, UserDataHandler } from '../common/user-data';
 import { OutboxService } from '../mail';
 import { UsersService } from '../users/users.service';
 import { OrganizationsRepository } from './organizations.repository';
+import { OrganizationsService } from './organizations.service';
 
 /**
  * Memberships go; documents stay with their organization, authorless ("Deleted user"). An
@@ -15,6 +16,7 @@ import { OrganizationsRepository } from './organizations.repository';
 export class OrganizationsUserData implements UserDataHandler {
   constructor(
     private readonly repository: OrganizationsRepository,
+    private readonly organizations: OrganizationsService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
@@ -47,6 +49,6 @@ export class OrganizationsUserData implements UserDataHandler {
     }
     await this.repository.forgetAuthors(leaving);
     await this.repository.removeMemberships(leaving);
-    if (memberships.length > 0) await this.repository.deleteMemberless(memberships.map((m) => m.orgId));
+    if (memberships.length > 0) await this.organizations.deleteMemberless(memberships.map((m) => m.orgId));
   }
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { UserReference } from '../users/user-reference';
 
-export type AuthMethod = 'password' | 'sso';
+export type AuthMethod = 'password' | 'saml';
 
 @Entity('sessions')
 @Index('sessions_user_id_idx', ['userId'])

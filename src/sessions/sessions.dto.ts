@@ -25,7 +25,7 @@ export class SessionListingDto {
   @ApiProperty() ip: string;
   @ApiProperty() userAgent: string;
   @ApiProperty({ example: 'Chrome on macOS' }) deviceName: string;
-  @ApiProperty({ enum: ['password', 'sso'] }) authMethod: 'password' | 'sso';
+  @ApiProperty({ enum: ['password', 'saml'] }) authMethod: 'password' | 'saml';
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;

@@ -1,5 +1,5 @@
 import { DOMParser } from '@xmldom/xmldom';
-import { pemBody, selfSigned } from '../../test/support/certificates';
+import { pemBody, selfSigned } from '../../test/support/x509';
 import { escapeXml, spMetadataXml, ssoUrls } from './sp-metadata';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -45,7 +45,7 @@ describe('spMetadataXml', () => {
   });
 
   it('publishes the signing certificate and escapes what it quotes', () => {
-    const { cert } = selfSigned('sp');
+    const { cert } = selfSigned({ commonName: 'sp' });
     const entityId = 'https://sp/?a=1&b="2"<x>';
     const document = parse(spMetadataXml({ entityId, acsUrl: "https://sp/acs?x='y'", signingCert: cert }));
     expect(document.documentElement.getAttribute('entityID')).toBe(entityId);

@@ -2,17 +2,22 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
+import { PurgeSamlRecordsTask } from './purge-saml-records.task';
 import { SsoConfigController } from './sso-config.controller';
+import { SsoLoginService } from './sso-login.service';
 import { SsoController } from './sso.controller';
+import { SsoReactions } from './sso.reactions';
 import { SsoRepository } from './sso.repository';
 import { SsoService } from './sso.service';
 import { SsoUserData } from './sso.user-data';
 
 @Module({
-  imports: [CommonModule, AuditModule, OrganizationsModule],
+  imports: [CommonModule, AuditModule, UsersModule, SessionsModule, OrganizationsModule],
   controllers: [SsoConfigController, SsoController],
-  providers: [SsoService, SsoRepository, SsoUserData, DnsTxt],
+  providers: [SsoService, SsoLoginService, SsoRepository, SsoUserData, SsoReactions, DnsTxt, PurgeSamlRecordsTask],
   exports: [SsoService],
 })
 export class SsoModule {}

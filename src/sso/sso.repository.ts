@@ -131,6 +131,14 @@ export class SsoRepository {
     );
   }
 
+  /** The providers of these organizations, removed. */
+  deleteProvidersOfOrgs(orgIds: string[]): Promise<Array<Pick<SamlProvider, 'id' | 'orgId' | 'domain'>>> {
+    return this.sql.rows<Pick<SamlProvider, 'id' | 'orgId' | 'domain'>>(
+      'DELETE FROM saml_providers WHERE org_id = ANY($1::uuid[]) RETURNING id, org_id AS "orgId", domain',
+      [orgIds],
+    );
+  }
+
   findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
     return this.identities.findOneBy({ providerId, nameId });
   }
@@ -167,8 +175,24 @@ export class SsoRepository {
     await this.sql.count('DELETE FROM sso_identities WHERE user_id = ANY($1::uuid[])', [userIds]);
   }
 
-  async insertRequest(request: NewSamlRequest): Promise<void> {
-    await this.sql.repository(SamlRequest).insert(request);
+  /** False when the provider already has a request with this id (the stored one is kept). */
+  async insertRequest(request: NewSamlRequest): Promise<boolean> {
+    const rows = await this.sql.rows(
+      `INSERT INTO saml_requests (provider_id, request_id, binding_hash, return_to, force_authn, step_up_session_id,
+                                  created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`,
+      [
+        request.providerId,
+        request.requestId,
+        request.bindingHash,
+        request.returnTo,
+        request.forceAuthn,
+        request.stepUpSessionId,
+        request.createdAt,
+        request.expiresAt,
+      ],
+    );
+    return rows.length > 0;
   }
 
   /** The request, still valid at `now`; not consumed. */

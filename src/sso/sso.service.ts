@@ -11,7 +11,7 @@ import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.
 import type { OrgRole } from '../organizations/organizations.service';
 import { DnsTxt } from './dns-txt';
 import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
-import { normalisePem, parseIdpMetadata } from './idp-input';
+import { normalizeCertificatePem, parseIdpMetadata, SamlConfigError } from './saml';
 import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
 import { NewSamlRequest, ProviderSettings, SsoRepository } from './sso.repository';
 import { spMetadataXml, SsoUrls, ssoUrls } from './sp-metadata';
@@ -162,6 +162,23 @@ export class SsoService {
     });
   }
 
+  /**
+   * Removes the providers of organizations being deleted (their cascade would take the rows but
+   * leave the accounts tied to a provider that is gone): each one's accounts are untied
+   * (sso.provider_removed), and the removal is audited.
+   */
+  async removeProvidersOfOrgs(orgIds: string[]): Promise<void> {
+    for (const removed of await this.repository.deleteProvidersOfOrgs(orgIds)) {
+      await this.events.emit('sso.provider_removed', { providerId: removed.id });
+      await this.audit.record({
+        action: 'sso.provider_deleted',
+        actor: { id: null, email: null },
+        target: `org:${removed.orgId}`,
+        details: { providerId: removed.id, domain: removed.domain, reason: 'organization_deleted' },
+      });
+    }
+  }
+
   /** The addresses of the provider's SP side (entity id, metadata, ACS, login). */
   urls(providerId: string): SsoUrls {
     return ssoUrls(this.config.appUrl, providerId);
@@ -257,8 +274,11 @@ export class SsoService {
     return this.repository.touchIdentity(providerId, nameId, this.clock.now());
   }
 
-  /** Stores an AuthnRequest in flight (its id, the hash of the browser-binding cookie, where to go after). */
-  storeRequest(request: NewSamlRequest): Promise<void> {
+  /**
+   * Stores an AuthnRequest in flight (its id, the hash of the browser-binding cookie, where to go
+   * after); false when the provider already has one with this id.
+   */
+  storeRequest(request: NewSamlRequest): Promise<boolean> {
     return this.repository.insertRequest(request);
   }
 
@@ -329,7 +349,7 @@ export class SsoService {
         try {
           idp = parseIdpMetadata(input.idpMetadataXml);
         } catch (error) {
-          problem('idpMetadataXml', (error as Error).message);
+          problem('idpMetadataXml', `is not usable identity provider metadata: ${configProblem(error)}`);
         }
       }
     } else {
@@ -343,9 +363,9 @@ export class SsoService {
       certs.forEach((cert, i) => {
         const field = Array.isArray(input.idpCert) ? `idpCert[${i}]` : 'idpCert';
         try {
-          idp.certs.push(normalisePem(cert));
+          idp.certs.push(normalizeCertificatePem(cert));
         } catch (error) {
-          problem(field, (error as Error).message);
+          problem(field, `is not a usable certificate: ${configProblem(error)}`);
         }
       });
       if (Array.isArray(input.idpCert) && (certs.length === 0 || certs.length > MAX_CERTS)) {
@@ -382,6 +402,12 @@ export class SsoService {
       requireSignedResponse: input.requireSignedResponse ?? true,
     };
   }
+}
+
+/** What was wrong with an administrator's certificate or metadata; anything else is a bug, not their input. */
+function configProblem(error: unknown): string {
+  if (error instanceof SamlConfigError) return error.message;
+  throw error;
 }
 
 function domainTaken(): DomainError {

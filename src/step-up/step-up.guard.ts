@@ -8,14 +8,53 @@ import type { UserView } from '../http';
 
 export const CONFIRM_URL = '/auth/confirm';
 
-export type StepUpMethod = 'password' | 'totp';
+export type StepUpMethod = 'password' | 'totp' | 'sso';
 
-/** The ways this user can confirm: the ones they actually have. */
-export function stepUpMethods(user: Pick<UserView, 'hasPassword' | 'twoFactorEnabled'>): StepUpMethod[] {
-  return [...(user.hasPassword ? ['password' as const] : []), ...(user.twoFactorEnabled ? ['totp' as const] : [])];
+type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProviderId'>;
+
+/**
+ * The ways this user can confirm: the ones they actually have. An account without a password
+ * confirms by signing in again at its SSO provider (ForceAuthn), through ssoUrl.
+ */
+export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
+  return [
+    ...(user.hasPassword ? ['password' as const] : []),
+    ...(user.twoFactorEnabled ? ['totp' as const] : []),
+    ...(!user.hasPassword && user.ssoProviderId ? ['sso' as const] : []),
+  ];
 }
 
-const METHOD_WORDS: Record<StepUpMethod, string> = { password: 'password', totp: 'authenticator code' };
+/** Where a user confirms through their SSO provider (a step-up login that asks the IdP for ForceAuthn). */
+export function stepUpSsoUrl(ssoProviderId: string): string {
+  return `/auth/saml/${ssoProviderId}/login?stepUp=1`;
+}
+
+const METHOD_WORDS: Record<Exclude<StepUpMethod, 'sso'>, string> = {
+  password: 'password',
+  totp: 'authenticator code',
+};
+
+/** 403 step_up_required, with the methods this user has and the sentence telling them what to do. */
+export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): DomainError {
+  const methods = stepUpMethods(user);
+  const extra: Record<string, unknown> = {
+    confirmUrl: CONFIRM_URL,
+    methods,
+    maxAgeSeconds: Math.round(stepUpWindowMs / 1000),
+  };
+  const ways: string[] = [];
+  const confirmWith = methods.filter((m): m is keyof typeof METHOD_WORDS => m !== 'sso');
+  if (confirmWith.length > 0 || methods.length === 0) {
+    ways.push(`with POST ${CONFIRM_URL} (${confirmWith.map((m) => METHOD_WORDS[m]).join(' or ')})`);
+  }
+  if (methods.includes('sso')) {
+    extra.ssoUrl = stepUpSsoUrl(user.ssoProviderId!);
+    ways.push('by signing in again through your organization at ssoUrl');
+  }
+  return new DomainError('step_up_required', extra, {
+    message: `Confirm your identity ${ways.join(' or ')}; the confirmation is valid for ${describeWindow(stepUpWindowMs)}.`,
+  });
+}
 
 function describeWindow(ms: number): string {
   const minutes = ms / 60_000;
@@ -43,14 +82,6 @@ export class StepUpGuard implements CanActivate {
     if (auth.kind !== 'session') throw new DomainError('api_key_not_allowed');
     const age = this.clock.now().getTime() - auth.session.reauthenticatedAt.getTime();
     if (age <= this.config.stepUpWindowMs) return true;
-    const methods = stepUpMethods(auth.user);
-    const how = methods.map((m) => METHOD_WORDS[m]).join(' or ');
-    throw new DomainError(
-      'step_up_required',
-      { confirmUrl: CONFIRM_URL, methods, maxAgeSeconds: Math.round(this.config.stepUpWindowMs / 1000) },
-      {
-        message: `Confirm your identity with POST ${CONFIRM_URL} (${how}); the confirmation is valid for ${describeWindow(this.config.stepUpWindowMs)}.`,
-      },
-    );
+    throw stepUpRequired(auth.user, this.config.stepUpWindowMs);
   }
 }

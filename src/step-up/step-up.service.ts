@@ -10,6 +10,7 @@ import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { UsersService } from '../users/users.service';
 import type { SessionAuth } from '../http';
+import { stepUpMethods, stepUpRequired } from './step-up.guard';
 
 export interface Confirmation {
   reauthenticatedAt: Date;
@@ -43,6 +44,12 @@ export class StepUpService {
       throw validationFailed([{ field: 'password', problems: ['send either password or totpCode'] }]);
     }
     const { user } = auth;
+    // An account that signs in through its organization's IdP and lacks this factor confirms there:
+    // the answer says where (ssoUrl), rather than calling a password that does not exist wrong.
+    const methods = stepUpMethods(user);
+    if (methods.includes('sso') && !methods.includes(input.password !== undefined ? 'password' : 'totp')) {
+      throw stepUpRequired(user, this.config.stepUpWindowMs);
+    }
     // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.
     const attempt = await this.limiter.consume('confirmFailuresPerUser', user.id);
     if (input.password !== undefined) {

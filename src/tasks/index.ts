@@ -1,4 +1,4 @@
-export { deleteInBatches } from './batch';
+export { BATCH_SIZE, deleteInBatches } from './batch';
 export { Task } from './task';
 export type { ScheduledTask, TaskResult } from './task';
 export { TaskRunner, UnknownTaskError } from './task-runner.service';

@@ -9,6 +9,9 @@ export interface UserRow {
   email: string;
   name: string | null;
   passwordHash: string | null;
+  /** Verified at `now` (and so never cleaned up as stale). */
+  emailVerified: boolean;
+  ssoProviderId: string | null;
 }
 
 /** An account about to be erased: what the other modules need to find what they keep about it. */
@@ -24,10 +27,16 @@ export class UsersRepository {
   }
 
   /** The new user, or null when another account has the address. */
-  async insert(user: UserRow, now: Date): Promise<User | null> {
+  async insert({ emailVerified, ...user }: UserRow, now: Date): Promise<User | null> {
     let id: string;
     try {
-      const { identifiers } = await this.users.insert({ ...user, createdAt: now, updatedAt: now });
+      const { identifiers } = await this.users.insert({
+        ...user,
+        emailVerifiedAt: emailVerified ? now : null,
+        everVerified: emailVerified,
+        createdAt: now,
+        updatedAt: now,
+      });
       id = identifiers[0].id as string;
     } catch (error) {
       if (isUniqueViolation(error)) return null;
@@ -126,6 +135,13 @@ export class UsersRepository {
 
   async setPasswordHash(id: string, passwordHash: string, now: Date): Promise<void> {
     await this.users.update({ id }, { passwordHash, updatedAt: now });
+  }
+
+  async setSsoProvider(id: string, providerId: string, now: Date): Promise<void> {
+    await this.sql.count(
+      'UPDATE users SET sso_provider_id = $2, updated_at = $3 WHERE id = $1 AND sso_provider_id IS DISTINCT FROM $2',
+      [id, providerId, now],
+    );
   }
 
   /** Answers how many accounts the provider had signed in. */

@@ -14,6 +14,10 @@ export interface NewUser {
   email: string;
   name?: string | null;
   passwordHash: string | null;
+  /** The address is proven already (an identity provider asserted it): verified from the start. */
+  emailVerified?: boolean;
+  /** The SSO provider that signed the account up. */
+  ssoProviderId?: string | null;
 }
 
 /** The only writer of the users table. */
@@ -30,7 +34,13 @@ export class UsersService {
   /** Throws email_taken when the address (compared case-insensitively) has an account. */
   async create(input: NewUser): Promise<User> {
     const user = await this.users.insert(
-      { email: normalizeEmail(input.email), name: input.name ?? null, passwordHash: input.passwordHash },
+      {
+        email: normalizeEmail(input.email),
+        name: input.name ?? null,
+        passwordHash: input.passwordHash,
+        emailVerified: input.emailVerified ?? false,
+        ssoProviderId: input.ssoProviderId ?? null,
+      },
       this.clock.now(),
     );
     if (!user) throw new DomainError('email_taken');
@@ -113,6 +123,11 @@ export class UsersService {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
+  }
+
+  /** Ties the account to the SSO provider it signs in with (the one that signed it in last). */
+  async tieToSsoProvider(id: string, providerId: string): Promise<void> {
+    await this.users.setSsoProvider(id, providerId, this.clock.now());
   }
 
   /** The accounts a removed SSO provider signed in stay, tied to no provider. */

@@ -2,7 +2,7 @@ import { UserDataRegistry } from '../../src/common/user-data';
 import { MailDelivery } from '../../src/mail';
 import { SsoService } from '../../src/sso/sso.service';
 import { TaskRunner } from '../../src/tasks';
-import { selfSigned } from '../support/certificates';
+import { selfSigned } from '../support/x509';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   bearer,
@@ -128,7 +128,7 @@ describe('deletion completeness', () => {
           domain: 'shared-space.test',
           idpEntityId: 'https://idp.shared-space.test',
           idpSsoUrl: 'https://idp.shared-space.test/sso',
-          idpCert: selfSigned('completeness-idp').cert,
+          idpCert: selfSigned({ commonName: 'completeness-idp' }).cert,
         })
         .expect(200)
     ).body.id;

@@ -1,5 +1,5 @@
 import { SsoService } from '../../src/sso/sso.service';
-import { KeyPair, pemBody, selfSigned } from '../support/certificates';
+import { KeyPair, pemBody, selfSigned } from '../support/x509';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../support/txt-dns-server';
 import {
@@ -51,9 +51,9 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
 
   beforeAll(async () => {
     dns = await startTxtDnsServer();
-    sp = selfSigned('authd-sp');
-    idp = selfSigned('acme-idp');
-    idpNext = selfSigned('acme-idp-next');
+    sp = selfSigned({ commonName: 'authd-sp' });
+    idp = selfSigned({ commonName: 'acme-idp' });
+    idpNext = selfSigned({ commonName: 'acme-idp-next' });
     t = await startTestApp({
       env: {
         DNS_SERVERS: `127.0.0.1:${dns.port}`,
@@ -390,7 +390,7 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
     });
 
     it('survives a save of the same domain; a new domain starts over with a new token', async () => {
-      const other = selfSigned('other-org');
+      const other = selfSigned({ commonName: 'other-org' });
       const rival = await signUpVerified(t, undefined, undefined, 'Other Owner');
       const otherOrg = (await t.http.post('/orgs').set(bearer(rival.token)).send({ name: 'Other' }).expect(201)).body
         .id;

@@ -7,9 +7,9 @@ import * as crypto from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { selfSigned, type KeyPair } from './x509';
+import { pemBody, selfSigned, type KeyPair } from './x509';
 
-export { selfSigned, type KeyPair } from './x509';
+export { pemBody, selfSigned, type KeyPair } from './x509';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -187,10 +187,9 @@ export class TestIdp {
   metadataXml(
     options: { certs?: string[]; bindings?: Array<'HTTP-Redirect' | 'HTTP-POST'>; encryptionCert?: string } = {},
   ): string {
-    const body = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
     const keyDescriptor = (pem: string, use: string | null) =>
       `<md:KeyDescriptor${use ? ` use="${use}"` : ''}><ds:KeyInfo><ds:X509Data>` +
-      `<ds:X509Certificate>${body(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+      `<ds:X509Certificate>${pemBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
     const certs = options.certs ?? [this.keys.cert];
     return (
       `<?xml version="1.0" encoding="UTF-8"?>\n` +

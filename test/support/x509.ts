@@ -77,3 +77,8 @@ export function selfSigned(options: SelfSignedOptions = {}): KeyPair {
     cert: `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`,
   };
 }
+
+/** The base64 body of a PEM on one line, as XML metadata carries a certificate. */
+export function pemBody(pem: string): string {
+  return pem.replace(/-----(BEGIN|END) [A-Z ]+-----|\s+/g, '');
+}

@@ -1,3 +1,4 @@
+export { assertedName, attributeValues } from './attributes';
 export { SamlConfigError, SamlRejection } from './errors';
 export { normalizeCertificatePem } from './pem';
 export { parseIdpMetadata, type IdpMetadata } from './idp-metadata';

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { ScheduledTask, Task, TaskResult } from '../tasks';
+import { SsoService } from './sso.service';
+
+/**
+ * Deletes AuthnRequests past their ten minutes (logins abandoned at the IdP are never answered, so
+ * nothing else removes them) and assertion ids past their validity (a replay would fail on time).
+ */
+@Task()
+@Injectable()
+export class PurgeSamlRecordsTask implements ScheduledTask {
+  readonly name = 'purge-saml-records';
+  readonly schedule = '0 25 * * * *';
+
+  constructor(private readonly sso: SsoService) {}
+
+  async run(): Promise<TaskResult> {
+    return this.sso.purgeExpired();
+  }
+}

@@ -1,0 +1,342 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { SAML } from '@node-saml/node-saml';
+import { AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { Clock } from '../common/clock';
+import { hashToken } from '../common/crypto';
+import { DomainError } from '../common/errors';
+import { AppConfig } from '../config';
+import { TransactionHost } from '../database/transactions';
+import { parseId } from '../http';
+import type { SessionAuth } from '../http';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { normalizeEmail } from '../users/user.dto';
+import type { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { emailDomain } from './domains';
+import { roleForGroups } from './group-roles';
+import { sameOriginPath } from './return-to';
+import {
+  SAML_CLOCK_SKEW_MS,
+  SamlCacheProvider,
+  SamlRejection,
+  assertedName,
+  attributeValues,
+  buildSamlConfig,
+  samlUrls,
+  validateSamlResponse,
+  type ValidatedAssertion,
+} from './saml';
+import { PostgresSamlRequestStore, type SamlRequestContext } from './saml-request-store';
+import type { SamlProvider, SamlRequest } from './sso.entity';
+import { SsoRepository } from './sso.repository';
+import { SsoService } from './sso.service';
+
+export interface StartLoginOptions {
+  /** Where to send the browser after the sign-in; kept only when it is a path on our own origin. */
+  returnTo?: string;
+  /** The value of the fresh browser-binding cookie the login route sets; only its SHA-256 is kept. */
+  bindingToken: string;
+  /**
+   * A signed-in user confirming their identity (step-up) through their IdP: the IdP is asked to
+   * authenticate them again (ForceAuthn), and the answer re-authenticates this session.
+   */
+  stepUpSession?: { sessionId: string; userId: string };
+}
+
+export interface CompletedLogin {
+  /** A new session, or for a step-up the current session with its new token. */
+  session: IssuedSession;
+  /** The same-origin path the login asked to return to, if any. */
+  returnTo: string | null;
+}
+
+/**
+ * Sign-in through an organization's SAML IdP: the AuthnRequest redirect (startLogin) and the
+ * Response posted to the ACS (completeLogin). A Response is accepted only if it answers a request
+ * this browser started (InResponseTo + binding cookie), once (the request row and the assertion id
+ * are each taken atomically), and passes node-saml and the checks around it (src/sso/saml).
+ */
+@Injectable()
+export class SsoLoginService {
+  private readonly logger = new Logger('SsoLogin');
+
+  constructor(
+    private readonly txHost: TransactionHost,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly sso: SsoService,
+    private readonly repository: SsoRepository,
+    private readonly users: UsersService,
+    private readonly organizations: OrganizationsService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * The IdP URL to redirect the browser to (HTTP-Redirect binding, signed when SAML_SP_PRIVATE_KEY
+   * is set). The AuthnRequest's id is stored with the hash of `bindingToken`, the sanitised
+   * returnTo and, for a step-up, the session it re-authenticates. not_found for an unknown provider.
+   */
+  async startLogin(providerId: string, options: StartLoginOptions): Promise<{ redirectUrl: string }> {
+    if (typeof options.bindingToken !== 'string' || options.bindingToken.length < 16) {
+      throw new Error('startLogin needs the binding cookie value (at least 16 characters)');
+    }
+    const provider = await this.findProvider(providerId);
+    if (!provider) throw new DomainError('not_found');
+    const stepUp = options.stepUpSession;
+    const context: SamlRequestContext = {
+      bindingHash: hashToken(options.bindingToken),
+      returnTo: sameOriginPath(options.returnTo),
+      forceAuthn: stepUp !== undefined,
+      stepUpSessionId: stepUp?.sessionId ?? null,
+    };
+    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now(), context);
+    const redirectUrl = await this.samlFor(provider, store, { forceAuthn: context.forceAuthn }).getAuthorizeUrlAsync(
+      '',
+      undefined,
+      {},
+    );
+    // A random 160-bit id that is taken already would be a bug, not bad luck: the Response could not be checked.
+    if (store.saved.length !== 1) throw new Error('the AuthnRequest id was not stored');
+    this.logger.log({
+      msg: 'SAML login started',
+      providerId: provider.id,
+      requestId: store.saved[0],
+      ...(stepUp ? { stepUpSessionId: stepUp.sessionId, userId: stepUp.userId } : {}),
+    });
+    return { redirectUrl };
+  }
+
+  /**
+   * Checks the posted SAMLResponse and signs the person in: the identity (provider, NameID) names
+   * the user; without one, the asserted address of the provider's own domain links an existing
+   * account (verified domains only) or provisions one. Every sign-in re-applies the group-to-role
+   * map to the membership in the provider's organization. A step-up request instead
+   * re-authenticates `currentSession` and rotates its token.
+   *
+   * Any reason to refuse is a SamlRejection (logged here with its reason; the HTTP layer answers
+   * 401 saml_invalid and never says why).
+   */
+  async completeLogin(
+    providerId: string,
+    samlResponse: unknown,
+    bindingToken: string | undefined,
+    client: ClientInfo,
+    currentSession?: SessionAuth,
+  ): Promise<CompletedLogin> {
+    try {
+      return await this.complete(providerId, samlResponse, bindingToken, client, currentSession);
+    } catch (error) {
+      if (error instanceof SamlRejection) {
+        this.logger.warn({ msg: 'SAML response rejected', providerId, reason: error.reason });
+      }
+      throw error;
+    }
+  }
+
+  private async complete(
+    providerId: string,
+    samlResponse: unknown,
+    bindingToken: string | undefined,
+    client: ClientInfo,
+    currentSession: SessionAuth | undefined,
+  ): Promise<CompletedLogin> {
+    const provider = await this.findProvider(providerId);
+    if (!provider) throw new SamlRejection('unknown provider');
+    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
+    const urls = samlUrls(this.config.appUrl, provider.id);
+    // Outside any transaction: the request row node-saml removes stays removed whatever follows.
+    const assertion = await validateSamlResponse(this.samlFor(provider, store), samlResponse, {
+      acsUrl: urls.acsUrl,
+      spEntityId: urls.spEntityId,
+      idpEntityId: provider.idpEntityId,
+      now: this.clock.now(),
+    });
+    const request = await store.consume(assertion.inResponseTo);
+    if (!request) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
+    if (!bindingToken || !timingSafeEqual(hashToken(bindingToken), request.bindingHash)) {
+      throw new SamlRejection('the binding cookie is not the one of the browser that started the login');
+    }
+    return this.txHost.withTransaction(async () => {
+      const until = new Date(assertion.notOnOrAfter.getTime() + SAML_CLOCK_SKEW_MS);
+      if (!(await this.sso.recordAssertion(provider.id, assertion.assertionId, until))) {
+        throw new SamlRejection(`assertion ${assertion.assertionId} was used already`);
+      }
+      return request.stepUpSessionId
+        ? this.stepUp(provider, assertion, request, client, currentSession)
+        : this.signIn(provider, assertion, request, client);
+    });
+  }
+
+  private async signIn(
+    provider: SamlProvider,
+    assertion: ValidatedAssertion,
+    request: SamlRequest,
+    client: ClientInfo,
+  ): Promise<CompletedLogin> {
+    const { user, provisioned } = await this.resolveUser(provider, assertion, client);
+    await this.users.tieToSsoProvider(user.id, provider.id);
+    // Before the session is issued: a role change marks the user's sessions for rotation.
+    await this.syncRole(provider, user, assertion, client);
+    // As for a password login, a sign-in from a new address mails the user; not on the account's first.
+    const session = await this.sessions.issue(user, client, 'saml', { alertOnNewIp: !provisioned });
+    await this.audit.record({
+      action: 'sso.login',
+      actor: user,
+      client,
+      target: `session:${session.id}`,
+      details: { userId: user.id, providerId: provider.id, provisioned },
+    });
+    return { session, returnTo: request.returnTo };
+  }
+
+  /** The account the assertion names, linked or provisioned on its first sign-in. */
+  private async resolveUser(
+    provider: SamlProvider,
+    assertion: ValidatedAssertion,
+    client: ClientInfo,
+  ): Promise<{ user: User; provisioned: boolean }> {
+    const identity = await this.sso.findIdentity(provider.id, assertion.nameId);
+    if (identity) {
+      const user = await this.users.findById(identity.userId);
+      if (!user) throw new SamlRejection('the identity names an account that is gone');
+      await this.sso.touchIdentity(provider.id, assertion.nameId);
+      return { user, provisioned: false };
+    }
+
+    if (!assertion.email) throw new SamlRejection('no email address asserted for a first sign-in');
+    const email = normalizeEmail(assertion.email);
+    const domain = emailDomain(email);
+    if (domain !== provider.domain) {
+      throw new SamlRejection(`asserted address of ${domain ?? 'no domain'}, not of ${provider.domain}`);
+    }
+    let user = await this.users.findByEmail(email);
+    let provisioned = false;
+    if (user) {
+      // Until the organization proves the domain, its IdP could assert anyone's address.
+      if (!provider.domainVerifiedAt) throw new SamlRejection('unverified domain cannot link');
+      // Whoever created an unverified account may not be the address's owner (and knows its password).
+      if (!user.emailVerifiedAt) throw new SamlRejection('the account with this address never verified it');
+    } else {
+      try {
+        user = await this.users.create({
+          email,
+          name: assertedName(assertion.attributes),
+          passwordHash: null,
+          emailVerified: true,
+          ssoProviderId: provider.id,
+        });
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'email_taken') {
+          throw new SamlRejection('the account was created meanwhile');
+        }
+        throw error;
+      }
+      provisioned = true;
+      await this.audit.record({
+        action: 'sso.user_provisioned',
+        actor: user,
+        client,
+        target: `user:${user.id}`,
+        details: { userId: user.id, providerId: provider.id },
+      });
+    }
+    if (!(await this.sso.linkIdentity(provider.id, assertion.nameId, user.id))) {
+      throw new SamlRejection('the identity was linked meanwhile');
+    }
+    return { user, provisioned };
+  }
+
+  /** The membership in the provider's organization, with the role the asserted groups give. */
+  private async syncRole(
+    provider: SamlProvider,
+    user: User,
+    assertion: ValidatedAssertion,
+    client: ClientInfo,
+  ): Promise<void> {
+    const groups = provider.groupsAttribute ? attributeValues(assertion.attributes, provider.groupsAttribute) : [];
+    const role = roleForGroups(groups, provider.groupRoleMap, provider.defaultRole);
+    const sync = await this.organizations.syncMembership(provider.orgId, user.id, role);
+    if (sync.from === sync.to && !sync.kept) return;
+    if (sync.kept) {
+      this.logger.warn({
+        msg: 'SAML groups would demote the last owner; kept as owner',
+        providerId: provider.id,
+        orgId: provider.orgId,
+        userId: user.id,
+        mappedRole: role,
+      });
+    }
+    await this.audit.record({
+      action: 'sso.role_changed',
+      actor: user,
+      client,
+      target: `org:${provider.orgId}`,
+      details: {
+        userId: user.id,
+        providerId: provider.id,
+        from: sync.from,
+        to: sync.to,
+        ...(sync.kept ? { mappedRole: role, kept: sync.kept } : {}),
+      },
+    });
+  }
+
+  /**
+   * A step-up answered: only in the session that asked, for its own user, with an authentication
+   * the IdP made after the request (ForceAuthn asked for one; some IdPs ignore it).
+   */
+  private async stepUp(
+    provider: SamlProvider,
+    assertion: ValidatedAssertion,
+    request: SamlRequest,
+    client: ClientInfo,
+    current: SessionAuth | undefined,
+  ): Promise<CompletedLogin> {
+    if (!current || current.session.id !== request.stepUpSessionId) {
+      throw new SamlRejection('step-up answered outside the session that asked for it');
+    }
+    const identity = await this.sso.findIdentity(provider.id, assertion.nameId);
+    if (!identity || identity.userId !== current.user.id) {
+      throw new SamlRejection('step-up asserted someone other than the signed-in user');
+    }
+    if (!request.forceAuthn || assertion.authnInstant.getTime() < request.createdAt.getTime()) {
+      throw new SamlRejection('step-up with an authentication older than the request');
+    }
+    await this.sso.touchIdentity(provider.id, assertion.nameId);
+    const { id, token, expiresAt, idleExpiresAt } = await this.sessions.reauthenticate(
+      current.user.id,
+      current.session.id,
+    );
+    await this.audit.record({
+      action: 'user.step_up',
+      actor: current.user,
+      client,
+      target: `session:${current.session.id}`,
+      details: { method: 'saml', providerId: provider.id },
+    });
+    return { session: { id, token, expiresAt, idleExpiresAt }, returnTo: request.returnTo };
+  }
+
+  /** The provider, or null when there is none with this id (or it is not an id at all). */
+  private async findProvider(id: string): Promise<SamlProvider | null> {
+    try {
+      return await this.sso.findProvider(parseId(id));
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  private samlFor(provider: SamlProvider, store: PostgresSamlRequestStore, options: { forceAuthn?: boolean } = {}) {
+    const app = {
+      appUrl: this.config.appUrl,
+      spPrivateKey: this.config.samlSp?.privateKey,
+      spCert: this.config.samlSp?.cert,
+    };
+    return new SAML(buildSamlConfig(provider, app, new SamlCacheProvider(store, () => this.clock.now()), options));
+  }
+}
