@@ -150,6 +150,9 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/members/{userId}',
         'POST /orgs/{id}/documents',
         'GET /orgs/{id}/documents',
+        'DELETE /me',
+        'POST /me/deletion/cancel',
+        'GET /me/export',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);
