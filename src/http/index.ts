@@ -1,4 +1,5 @@
 export { CurrentAuth, CurrentSession } from './auth-context';
+export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
 export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';
 export {
