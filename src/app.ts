@@ -25,6 +25,10 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // app.close() ends keep-alive connections too, rather than waiting for clients to drop them.
     forceCloseConnections: true,
+    // Node's own timeouts, as the Express app had (Fastify would keep idle connections for 72 s
+    // and never time a request out).
+    keepAliveTimeout: 5_000,
+    requestTimeout: 300_000,
     requestIdHeader: false,
     genReqId: requestIdOf,
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>

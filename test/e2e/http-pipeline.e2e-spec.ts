@@ -158,6 +158,11 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     expect(res.headers.vary).toBe('Origin');
   });
 
+  it('keeps an idle connection open for 5 seconds, as Node does', async () => {
+    const res = await t.http.get('/health').set('Connection', 'keep-alive').expect(200);
+    expect(res.headers['keep-alive']).toBe('timeout=5');
+  });
+
   it('sends no X-Powered-By and no ETag', async () => {
     for (const path of ['/health', '/docs/openapi.json', '/no/such/route']) {
       const res = await t.http.get(path);
