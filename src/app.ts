@@ -31,8 +31,11 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     requestTimeout: 300_000,
     requestIdHeader: false,
     genReqId: requestIdOf,
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-      routerErrorHandlers.get(request.server)!(error, request, reply),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const answer = routerErrorHandlers.get(request.server);
+      if (answer) answer(error, request, reply);
+      else void reply.send(error);
+    },
     clientErrorHandler: answerAsNodeDoes,
   });
 }
