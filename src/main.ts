@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app';
 import { describeError } from './common/describe-error';
 import { BackgroundWork } from './common/background-work';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
 
   const app = await createApp(config);
   await app.get(OutboxRelay).start();
-  await app.listen(config.port);
+  await listenOnEveryInterface(app, config.port);
   log.info(
     { port: config.port, embeddedDatabase, startupMs: Math.round(performance.now() - started) },
     `listening on port ${config.port}`,
@@ -62,13 +63,29 @@ async function main(): Promise<void> {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
+ * Like Node's own `listen(port)`: the unspecified IPv6 address (which takes IPv4 too), or 0.0.0.0
+ * where IPv6 is unavailable. Fastify alone would listen on localhost only.
+ */
+async function listenOnEveryInterface(app: NestFastifyApplication, port: number): Promise<void> {
+  try {
+    await app.listen({ port, host: '::' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
+    await app.listen({ port, host: '0.0.0.0' });
+  }
+}
+
+/**
  * Resolves once every connection has ended, or after `graceMs`, when the rest are cut. Keep-alive
  * connections are closed as soon as their request is answered, and new requests on them are told
  * `Connection: close`.
  */
 function drain(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    server.on('request', (_request, response: ServerResponse) => response.setHeader('Connection', 'close'));
+    // Ahead of the app's own listener, which may answer before a later one runs.
+    server.prependListener('request', (_request, response: ServerResponse) =>
+      response.setHeader('Connection', 'close'),
+    );
     const idle = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
       server.closeAllConnections();

@@ -10,7 +10,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
@@ -49,7 +49,7 @@ export class AuthController {
   async signup(
     @Body() body: SignupDto,
     @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AuthResultDto> {
     return this.answer(await this.signIn.signup(body, client), res);
   }
@@ -66,7 +66,7 @@ export class AuthController {
   async login(
     @Body() body: LoginDto,
     @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AuthResultDto> {
     return this.answer(await this.signIn.login(body, client), res);
   }
@@ -81,7 +81,7 @@ export class AuthController {
     @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
     @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
     await this.signIn.logout(auth, client);
     clearSessionCookie(res, this.config);
@@ -107,7 +107,7 @@ export class AuthController {
     return {};
   }
 
-  private answer({ user, session }: Authenticated, res: Response): AuthResultDto {
+  private answer({ user, session }: Authenticated, res: FastifyReply): AuthResultDto {
     setSessionCookie(res, this.config, session.token, session.expiresAt);
     return {
       user: UserDto.of(user),

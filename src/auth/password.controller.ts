@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
@@ -32,7 +32,7 @@ export class PasswordController {
     @CurrentSession() auth: SessionAuth,
     @Body() body: ChangePasswordDto,
     @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<RotatedSessionDto> {
     const session = await this.passwords.changePassword(auth, body.newPassword, client);
     sendRotatedToken(res, this.config, session.token, session.expiresAt);

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { API_KEY_PREFIX } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
@@ -56,7 +56,7 @@ export class SessionAuthGuard implements CanActivate {
     if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
       throw new DomainError('csrf_rejected');
     }
-    const response = context.switchToHttp().getResponse<Response>();
+    const response = context.switchToHttp().getResponse<FastifyReply>();
     try {
       const { user, session, rotated } = await this.sessions.authenticate(token);
       request.auth = { kind: 'session', user, session };

@@ -1,40 +1,158 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { json } from 'express';
-import { DomainError, ErrorCode, ValidationDetail, validationFailed } from './errors';
+import { parse as parseQueryString } from 'node:querystring';
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import type { FastifyInstance, FastifyRequest, preParsingHookHandler } from 'fastify';
+import { DomainError, ValidationDetail, validationFailed } from './errors';
 
-const BODY_LIMIT = '64kb';
+const JSON_TYPE = 'application/json';
+const JSON_BODY_LIMIT = 64 * 1024;
 
-/** What body-parser names its failures; they happen before any route, so they are mapped here. */
-const PARSER_ERRORS: Record<string, ErrorCode> = {
-  'entity.parse.failed': 'invalid_json',
-  'entity.too.large': 'payload_too_large',
-  'encoding.unsupported': 'unsupported_media_type',
-  'charset.unsupported': 'unsupported_media_type',
-  'entity.verify.failed': 'validation_failed',
-  'request.aborted': 'validation_failed',
-  'request.size.invalid': 'validation_failed',
-  'stream.encoding.set': 'validation_failed',
-  'parameters.too.many': 'payload_too_large',
-};
+/** The one other body type a route may opt in to (a SAML ACS receives an HTML form post). */
+export const FORM_TYPE = 'application/x-www-form-urlencoded';
+export const FORM_BODY_LIMIT = 256 * 1024;
 
-function mapped(parser: RequestHandler): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) =>
-    parser(req, res, (error?: unknown) => {
-      if (error === undefined) return next();
-      const code = PARSER_ERRORS[(error as { type?: string }).type ?? ''];
-      next(code ? new DomainError(code) : error);
-    });
+/**
+ * The Fastify route config key (set through @RouteConfig) listing the body types a route accepts
+ * besides JSON. Only FORM_TYPE has a parser.
+ */
+export const BODY_TYPES = 'bodyTypes';
+
+/** Marks an error of the request body stream (a bad compressed body): bad input, not our fault. */
+const MALFORMED_BODY = Symbol('malformed-body');
+
+/** Whether an error came from reading a malformed request body (see the filter). */
+export function isMalformedBodyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && MALFORMED_BODY in error;
 }
 
 /**
  * A request body must be JSON. Anything else answers 415, which also closes login CSRF: a
  * cross-site HTML form can send form-encoded or text/plain bodies without a CORS preflight, but
- * never application/json.
+ * never application/json. A route opts in to form bodies by listing FORM_TYPE under BODY_TYPES.
+ *
+ * Every method reads its body, GET and HEAD included, so a body on a route that takes none is
+ * refused (415, 400 invalid_json, or 400 validation_failed by @NoBody()) rather than ignored.
  */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const length = req.headers['content-length'];
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-  next(hasBody && !req.is('application/json') ? new DomainError('unsupported_media_type') : undefined);
+export function registerBodyParsers(fastify: FastifyInstance): void {
+  for (const method of ['GET', 'HEAD']) fastify.addHttpMethod(method, { hasBody: true, overrideExisting: true });
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (request, body, done) => {
+    try {
+      done(null, parseJson(decode(body as Buffer, charsetOf(request))));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addContentTypeParser(FORM_TYPE, { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+    try {
+      done(null, rejectUnsafeValues({ ...parseQueryString(UTF8.decode(body as Buffer)) }));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addHook('preParsing', requireAcceptedBody);
+}
+
+/** Before any byte is read: the type, charset and encoding decide 415, so 415 comes before 413. */
+const requireAcceptedBody: preParsingHookHandler = (request, _reply, payload, done) => {
+  const { headers } = request;
+  const length = headers['content-length'];
+  if (headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) {
+    done(null, payload);
+    return;
+  }
+  const type = mediaTypeOf(headers['content-type']);
+  const accepted =
+    type === JSON_TYPE
+      ? (charsetOf(request) ?? 'utf-').startsWith('utf-')
+      : type === FORM_TYPE && routeAccepts(request, FORM_TYPE) && (charsetOf(request) ?? 'utf-8') === 'utf-8';
+  if (!accepted) {
+    done(new DomainError('unsupported_media_type'));
+    return;
+  }
+  const decoded = decompressed(headers['content-encoding'], payload);
+  if (!decoded) {
+    done(new DomainError('unsupported_media_type'));
+    return;
+  }
+  done(null, decoded);
+};
+
+function routeAccepts(request: FastifyRequest, type: string): boolean {
+  const types = (request.routeOptions.config as unknown as Record<string, unknown>)[BODY_TYPES];
+  return Array.isArray(types) && types.includes(type);
+}
+
+/** The media type, lower-cased and without parameters; '' when there is none. */
+function mediaTypeOf(header: string | undefined): string {
+  if (header === undefined) return '';
+  const end = header.indexOf(';');
+  return (end === -1 ? header : header.slice(0, end)).trim().toLowerCase();
+}
+
+function charsetOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['content-type'];
+  if (header === undefined) return undefined;
+  for (const parameter of header.split(';').slice(1)) {
+    const separator = parameter.indexOf('=');
+    if (separator > 0 && parameter.slice(0, separator).trim().toLowerCase() === 'charset') {
+      return parameter
+        .slice(separator + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
+    }
+  }
+  return undefined;
+}
+
+/** gzip, deflate and br bodies are inflated (the size limit applies to what comes out); others are 415. */
+function decompressed(encoding: string | undefined, payload: Readable): Readable | undefined {
+  const name = (encoding ?? 'identity').toLowerCase();
+  if (name === 'identity') return payload;
+  const inflate =
+    name === 'gzip'
+      ? zlib.createGunzip()
+      : name === 'deflate'
+        ? zlib.createInflate()
+        : name === 'br'
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!inflate) return undefined;
+  // Fastify compares Content-Length with the bytes received, not with the inflated size.
+  const counted = inflate as zlib.Gzip & { receivedEncodedLength: number };
+  counted.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => (counted.receivedEncodedLength += chunk.length));
+  inflate.on('error', (error) => Object.defineProperty(error, MALFORMED_BODY, { value: true }));
+  return payload.pipe(inflate);
+}
+
+const UTF8 = new TextDecoder('utf-8');
+
+/** Any utf-* charset is decoded (a BOM dropped); another charset was refused before reading. */
+function decode(body: Buffer, charset: string | undefined): string {
+  if (charset === undefined || charset === 'utf-8') return UTF8.decode(body);
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    throw new DomainError('unsupported_media_type');
+  }
+}
+
+const JSON_WHITESPACE = /^[ \t\n\r]*/;
+
+/** An object or an array, as JSON.parse reads it; an empty body is an empty object. */
+function parseJson(text: string): unknown {
+  if (text.length === 0) return {};
+  const first = text[JSON_WHITESPACE.exec(text)![0].length];
+  if (first !== '{' && first !== '[') throw new DomainError('invalid_json');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new DomainError('invalid_json');
+  }
+  return rejectUnsafeValues(value);
 }
 
 /** Keys that mean something to JavaScript objects rather than to us. */
@@ -58,11 +176,8 @@ function problemIn(value: unknown, path: string, depth = 0): ValidationDetail | 
   return undefined;
 }
 
-function rejectUnsafeValues(req: Request, _res: Response, next: NextFunction): void {
-  const problem = req.body === undefined ? undefined : problemIn(req.body, '');
-  next(problem ? validationFailed([problem]) : undefined);
-}
-
-export function bodyParsers(): RequestHandler[] {
-  return [requireJson, mapped(json({ limit: BODY_LIMIT })), rejectUnsafeValues];
+function rejectUnsafeValues<T>(value: T): T {
+  const problem = problemIn(value, '');
+  if (problem) throw validationFailed([problem]);
+  return value;
 }

@@ -1,24 +1,56 @@
-import cors from 'cors';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyReply, onRequestHookHandler } from 'fastify';
+
+const ALLOWED_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
+const EXPOSED_HEADERS = 'X-Session-Token,X-Request-Id,Retry-After';
 
 /**
  * CORS for APP_URL and CORS_ORIGINS, with credentials, exposing X-Session-Token. A request without
- * an Origin header (not from a browser's cross-origin fetch) skips the CORS machinery entirely: it
- * only needs the Vary header that keeps caches honest.
+ * an Origin header (not from a browser's cross-origin fetch) only needs the Vary header that keeps
+ * caches honest; a foreign origin gets no CORS header at all and goes on as any request. A
+ * preflight (any OPTIONS with a trusted Origin) is answered here: 204, the methods, and the
+ * request headers it asked for.
  */
-export function corsFor(trustedOrigins: string[]): RequestHandler {
+export function corsFor(trustedOrigins: string[]): onRequestHookHandler {
   const allowed = new Set(trustedOrigins);
-  const handler = cors({
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-    credentials: true,
-    exposedHeaders: ['X-Session-Token', 'X-Request-Id', 'Retry-After'],
-  });
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.headers.origin === undefined) {
-      res.vary('Origin');
-      next();
+  return (request, reply, done) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) {
+      vary(reply, 'Origin');
+      done();
       return;
     }
-    handler(req, res, next);
+    if (!allowed.has(origin)) {
+      done();
+      return;
+    }
+    reply.header('Access-Control-Allow-Origin', origin);
+    vary(reply, 'Origin');
+    reply.header('Access-Control-Allow-Credentials', 'true');
+    if (request.method !== 'OPTIONS') {
+      reply.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      done();
+      return;
+    }
+    reply.header('Access-Control-Allow-Methods', ALLOWED_METHODS);
+    vary(reply, 'Access-Control-Request-Headers');
+    const requested = request.headers['access-control-request-headers'];
+    if (requested) reply.header('Access-Control-Allow-Headers', requested);
+    reply.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    // Safari waits for a body on a 204 without Content-Length.
+    void reply.code(204).header('Content-Length', '0').send();
   };
+}
+
+/** Adds a field to Vary once, keeping what is there (`*` already covers everything). */
+function vary(reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('vary');
+  if (current === undefined) {
+    reply.header('Vary', field);
+    return;
+  }
+  const fields = String(current)
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
+  if (fields.includes('*') || fields.includes(field.toLowerCase())) return;
+  reply.header('Vary', `${String(current)}, ${field}`);
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { isMalformedBodyError } from './body-parsers';
 import { describeError } from './describe-error';
 import { DomainError, ErrorCode, errorBody } from './errors';
 
@@ -26,6 +27,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (error.status >= 500) this.logger.error({ error: describeError(exception), msg: 'request failed' });
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
+    // Already answered, e.g. by a passport strategy's redirect: there is nothing left to say.
+    if (httpAdapter.isHeadersSent(response)) return;
     const { retryAfterSeconds, ...body } = errorBody(error);
     if (typeof retryAfterSeconds === 'number') {
       httpAdapter.setHeader(response, 'Retry-After', String(retryAfterSeconds));
@@ -35,14 +38,24 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toDomainError(exception: unknown): DomainError {
     if (exception instanceof DomainError) return exception;
-    if (exception instanceof HttpException) {
-      const code = STATUS_CODES[exception.getStatus()];
+    const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);
+    if (status !== undefined) {
+      const code = STATUS_CODES[status];
       if (code === 'not_found') return new DomainError(code, {}, { message: 'No such route.' });
       if (code) return new DomainError(code);
-      const status = exception.getStatus();
       // Any other 4xx keeps its status; its message comes from our own code, never from input.
       if (status >= 400 && status < 500) return new DomainError('bad_request', {}, { status });
     }
     return new DomainError('internal_error');
   }
+}
+
+/**
+ * The status of what Fastify refuses before any route runs (FST_ERR_CTP_BODY_TOO_LARGE is 413, a
+ * malformed URL 400, ...) and of a request body that cannot be read; undefined for anything else.
+ */
+function frameworkStatus(exception: unknown): number | undefined {
+  if (isMalformedBodyError(exception)) return 400;
+  const { code, statusCode } = (exception ?? {}) as { code?: unknown; statusCode?: unknown };
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' ? statusCode : undefined;
 }

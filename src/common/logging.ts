@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
 import pino from 'pino';
 import { AppConfig } from '../config';
 import { describeError } from './describe-error';
@@ -68,30 +69,40 @@ export class JsonLogger implements LoggerService {
   }
 }
 
-export interface RequestWithId extends Request {
-  id?: string;
+/** A well-formed incoming X-Request-Id is kept; anything else is replaced by a fresh id. */
+export function requestIdOf(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /**
- * Tags each request with an id (a well-formed incoming X-Request-Id is kept) and logs one line when
- * it finishes. Nothing is allocated for the log line when info is off.
+ * Answers each request's id (see requestIdOf, Fastify's genReqId) in X-Request-Id and logs one
+ * line when the response is finished. Nothing is allocated for the log line when info is off.
  */
-export function requestLogger(logger: pino.Logger) {
-  return (req: RequestWithId, res: Response, next: NextFunction): void => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    req.id = id;
-    res.setHeader('X-Request-Id', id);
-    if (logger.isLevelEnabled('info') && req.path !== '/health') {
-      const started = performance.now();
-      res.once('finish', () => {
-        const responseTime = Math.round(performance.now() - started);
-        logger.info(
-          { req: { id, method: req.method, path: req.path }, res: { statusCode: res.statusCode }, responseTime },
-          `${req.method} ${res.statusCode}`,
-        );
-      });
-    }
-    next();
+export function requestLogger(logger: pino.Logger): {
+  onRequest: onRequestHookHandler;
+  onResponse: onResponseHookHandler;
+} {
+  return {
+    onRequest: (request, reply, done) => {
+      reply.header('X-Request-Id', request.id);
+      done();
+    },
+    onResponse: (request, reply, done) => {
+      if (logger.isLevelEnabled('info')) logRequest(logger, request, reply);
+      done();
+    },
   };
+}
+
+function logRequest(logger: pino.Logger, request: FastifyRequest, reply: FastifyReply): void {
+  // The path of the request target, never its query string.
+  const query = request.url.indexOf('?');
+  const path = query === -1 ? request.url : request.url.slice(0, query);
+  if (path === '/health') return;
+  const { id, method } = request;
+  logger.info(
+    { req: { id, method, path }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
+    `${method} ${reply.statusCode}`,
+  );
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../http';
 import { HealthDto } from './health.dto';
 import { HealthRepository } from './health.repository';
@@ -16,7 +16,7 @@ export class HealthController {
   @Get()
   @ApiOkResponse({ type: HealthDto, description: 'The service and its database are up.' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
-  async check(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
+  async check(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthDto> {
     const databaseUp = await this.databaseAnswers();
     if (!databaseUp) res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return HealthDto.of(databaseUp);

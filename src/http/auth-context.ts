@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { UserView } from './user-view';
 
 /** The session half of a request's authentication. */
@@ -25,7 +25,7 @@ export interface ApiKeyAuth {
 
 export type AuthContext = SessionAuth | ApiKeyAuth;
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest<{ Params: Record<string, string | undefined> }> {
   auth?: AuthContext;
 }
 

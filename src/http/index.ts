@@ -1,5 +1,8 @@
 export { CurrentAuth, CurrentSession } from './auth-context';
+export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
+export { PassportGuard, passportResponse } from './passport-guard';
+export type { PassportRequest, PassportResponse } from './passport-guard';
 export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';
 export {
   ALLOWS_API_KEY,

@@ -1,4 +1,5 @@
-import type { CookieOptions, Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config';
 
 /** `__Host-sid` (Secure, host-only) when APP_URL is https; `sid` otherwise. */
@@ -6,21 +7,27 @@ export function sessionCookieName(config: AppConfig): string {
   return config.secureCookies ? '__Host-sid' : 'sid';
 }
 
-/** HttpOnly, SameSite=Lax, Path=/; Secure on https. Setting and clearing must name the same ones. */
-function cookieOptions(config: AppConfig): CookieOptions {
-  return { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' };
+/**
+ * HttpOnly, SameSite=Lax, Path=/; Secure on https. Setting and clearing name the same attributes,
+ * in the order the `cookie` package writes them.
+ */
+function sessionCookie(config: AppConfig, value: string, expires: Date): string {
+  const secure = config.secureCookies ? '; Secure' : '';
+  return `${sessionCookieName(config)}=${encodeURIComponent(value)}; Path=/; Expires=${expires.toUTCString()}; HttpOnly${secure}; SameSite=Lax`;
 }
 
-export function setSessionCookie(response: Response, config: AppConfig, token: string, expiresAt: Date): void {
-  response.cookie(sessionCookieName(config), token, { ...cookieOptions(config), expires: expiresAt });
+const EPOCH = new Date(1);
+
+export function setSessionCookie(response: FastifyReply, config: AppConfig, token: string, expiresAt: Date): void {
+  response.header('Set-Cookie', sessionCookie(config, token, expiresAt));
 }
 
-export function clearSessionCookie(response: Response, config: AppConfig): void {
-  response.clearCookie(sessionCookieName(config), cookieOptions(config));
+export function clearSessionCookie(response: FastifyReply, config: AppConfig): void {
+  response.header('Set-Cookie', sessionCookie(config, '', EPOCH));
 }
 
 /** Reads one cookie without parsing the others. */
-export function readCookie(request: Request, name: string): string | undefined {
+export function readCookie(request: { headers: IncomingHttpHeaders }, name: string): string | undefined {
   const header = request.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -34,7 +41,7 @@ export function readCookie(request: Request, name: string): string | undefined {
 }
 
 /** A replaced token travels in the cookie and in X-Session-Token, for clients that hold it themselves. */
-export function sendRotatedToken(response: Response, config: AppConfig, token: string, expiresAt: Date): void {
+export function sendRotatedToken(response: FastifyReply, config: AppConfig, token: string, expiresAt: Date): void {
   setSessionCookie(response, config, token, expiresAt);
-  response.setHeader('X-Session-Token', token);
+  response.header('X-Session-Token', token);
 }

@@ -1,7 +1,7 @@
 import { applyDecorators, CanActivate, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { clientInfoOf } from '../common/client-info';
 import { ipSubject } from './ip-subject';
 import { RateLimiter } from './rate-limiter.service';
@@ -19,7 +19,7 @@ export class IpRateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const name = this.reflector.get<RateLimitName>(RATE_LIMIT, context.getHandler());
-    await this.limiter.consume(name, ipSubject(clientInfoOf(context.switchToHttp().getRequest<Request>()).ip));
+    await this.limiter.consume(name, ipSubject(clientInfoOf(context.switchToHttp().getRequest<FastifyRequest>()).ip));
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Res, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
@@ -39,7 +39,7 @@ export class SessionsController {
     @CurrentSession() auth: SessionAuth,
     @IdParam('id') id: string,
     @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
     await this.sessions.revokeByUser(auth.user, id, client);
     if (id === auth.session.id) clearSessionCookie(res, this.config);

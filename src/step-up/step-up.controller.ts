@@ -6,7 +6,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
@@ -36,7 +36,7 @@ export class StepUpController {
     @CurrentSession() auth: SessionAuth,
     @Body() body: ConfirmDto,
     @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ConfirmationDto> {
     const confirmation = await this.stepUp.confirm(auth, body, client);
     sendRotatedToken(res, this.config, confirmation.session.token, confirmation.session.expiresAt);

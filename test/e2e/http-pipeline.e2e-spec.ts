@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { ProbeController } from '../support/probe.controller';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -68,6 +69,107 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     await t.http.post('/probe/echo').send({ email: 'a@example.com' }).expect(201, { email: 'a@example.com' });
   });
 
+  it('reads JSON the way it always has: objects or arrays, any UTF charset, gzip; others 415', async () => {
+    const latin1 = await t.http
+      .post('/probe/echo')
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"email":"a@example.com"}')
+      .expect(415);
+    expect(latin1.body.error).toBe('unsupported_media_type');
+    const scalar = await t.http.post('/probe/echo').set('Content-Type', 'application/json').send('"a"').expect(400);
+    expect(scalar.body.error).toBe('invalid_json');
+    await t.http
+      .post('/probe/echo')
+      .set('Content-Type', 'application/json; charset=UTF-8')
+      .send('\ufeff \n{"email":"a@example.com"}')
+      .expect(201, { email: 'a@example.com' });
+    await t.http
+      .post('/probe/echo')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .serialize((body) => body)
+      .send(gzipSync('{"email":"a@example.com"}'))
+      .expect(201, { email: 'a@example.com' });
+    const notGzip = await t.http
+      .post('/probe/echo')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('{"email":"a@example.com"}')
+      .expect(400);
+    expect(notGzip.body.error).toBe('validation_failed');
+    const unknown = await t.http
+      .post('/probe/echo')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'compress')
+      .send('{"email":"a@example.com"}')
+      .expect(415);
+    expect(unknown.body.error).toBe('unsupported_media_type');
+  });
+
+  it('reads a body on every method: on GET and DELETE it is JSON or 415 too', async () => {
+    await t.http.get('/health').set('Content-Type', 'application/json').send('{"a":1}').expect(200);
+    const text = await t.http.get('/health').set('Content-Type', 'text/plain').send('x').expect(415);
+    expect(text.body.error).toBe('unsupported_media_type');
+    const broken = await t.http.get('/health').set('Content-Type', 'application/json').send('{').expect(400);
+    expect(broken.body.error).toBe('invalid_json');
+    const del = await t.http.delete('/me').set('Content-Type', 'text/plain').send('x').expect(415);
+    expect(del.body.error).toBe('unsupported_media_type');
+    const unknownRoute = await t.http.post('/no/such/route').set('Content-Type', 'text/plain').send('x').expect(415);
+    expect(unknownRoute.body.error).toBe('unsupported_media_type');
+  });
+
+  it('takes a form post only on a route that opted in, up to 256 KB, with the rules JSON has', async () => {
+    await t.http.post('/probe/form').type('form').send('field=a%20b').expect(201, { field: 'a b' });
+    await t.http.post('/probe/form').send({ field: 'json too' }).expect(201, { field: 'json too' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded; charset=latin1']) {
+      const res = await t.http.post('/probe/form').set('Content-Type', type).send('field=x');
+      expect({ type, status: res.status, error: res.body.error }).toEqual({
+        type,
+        status: 415,
+        error: 'unsupported_media_type',
+      });
+    }
+    const large = 'x'.repeat(200_000);
+    await t.http.post('/probe/form').type('form').send(`field=${large}`).expect(201, { field: large });
+    const tooLarge = await t.http
+      .post('/probe/form')
+      .type('form')
+      .send(`field=${'x'.repeat(256 * 1024)}`)
+      .expect(413);
+    expect(tooLarge.body).toMatchObject({ statusCode: 413, error: 'payload_too_large' });
+    // JSON keeps its own limit there.
+    const json = await t.http.post('/probe/form').send({ field: large }).expect(413);
+    expect(json.body.error).toBe('payload_too_large');
+    const proto = await t.http.post('/probe/form').type('form').send('field=a&__proto__=x').expect(400);
+    expect(proto.body).toMatchObject({ error: 'validation_failed', details: [{ field: '__proto__' }] });
+    const nul = await t.http.post('/probe/form').type('form').send('field=a%00b').expect(400);
+    expect(nul.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'field' }] });
+    // A repeated field arrives as an array.
+    const repeated = await t.http.post('/probe/form').type('form').send('field=a&field=b').expect(400);
+    expect(repeated.body).toMatchObject({ error: 'validation_failed', details: [{ field: 'field' }] });
+  });
+
+  it('matches paths without regard to case or a trailing slash, and answers a malformed one with 400', async () => {
+    await t.http.get('/HEALTH').expect(200);
+    await t.http.get('/health/').expect(200);
+    const res = await t.http.get('/me/sessions/%FF').expect(400);
+    expect(res.body).toEqual({ statusCode: 400, error: 'validation_failed', message: expect.any(String) });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.vary).toBe('Origin');
+  });
+
+  it('keeps an idle connection open for 5 seconds, as Node does', async () => {
+    const res = await t.http.get('/health').set('Connection', 'keep-alive').expect(200);
+    expect(res.headers['keep-alive']).toBe('timeout=5');
+  });
+
+  it('sends no X-Powered-By and no ETag', async () => {
+    for (const path of ['/health', '/docs/openapi.json', '/no/such/route']) {
+      const res = await t.http.get(path);
+      expect({ path, poweredBy: res.headers['x-powered-by'], etag: res.headers.etag }).toEqual({ path });
+    }
+  });
+
   it('maps a domain error to its status, code and headers', async () => {
     const res = await t.http.get('/probe/domain-error').expect(429);
     expect(res.headers['retry-after']).toBe('42');
@@ -94,12 +196,32 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     expect(res.headers['access-control-expose-headers']).toContain('X-Session-Token');
   });
 
+  it('answers a preflight itself, reflecting the headers asked for, and varies on Origin always', async () => {
+    const res = await t.http
+      .options('/auth/login')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,x-foo')
+      .expect(204);
+    expect(res.headers).toMatchObject({
+      'access-control-allow-methods': 'GET,HEAD,PUT,PATCH,POST,DELETE',
+      'access-control-allow-headers': 'content-type,x-foo',
+      'access-control-expose-headers': 'X-Session-Token,X-Request-Id,Retry-After',
+      'content-length': '0',
+      vary: 'Origin, Access-Control-Request-Headers',
+    });
+    const sameOrigin = await t.http.get('/health').expect(200);
+    expect(sameOrigin.headers.vary).toBe('Origin');
+    expect(sameOrigin.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('gives a foreign origin no CORS grant', async () => {
     const res = await t.http
       .options('/health')
       .set('Origin', 'https://evil.example')
       .set('Access-Control-Request-Method', 'POST');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.status).toBe(404);
   });
 
   it('tags every response with a request id, keeping a well-formed incoming one', async () => {

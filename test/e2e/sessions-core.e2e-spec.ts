@@ -146,4 +146,13 @@ describe('client addresses and TRUST_PROXY', () => {
       await t.close();
     }
   });
+
+  it('reads X-Forwarded-For through proxies given as CIDRs', async () => {
+    const t = await startTestApp({ env: { TRUST_PROXY: '10.0.0.0/8, 127.0.0.0/8' } });
+    try {
+      expect(await ipOfLogin(t, '203.0.113.9, 198.51.100.7, 10.1.2.3')).toBe('198.51.100.7');
+    } finally {
+      await t.close();
+    }
+  });
 });

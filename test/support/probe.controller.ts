@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 import { DomainError } from '../../src/common/errors';
-import { Public } from '../../src/http';
+import { AcceptFormBody, Public } from '../../src/http';
 
 export class ProbeDto {
   @IsEmail()
@@ -13,12 +13,24 @@ export class ProbeDto {
   name?: string;
 }
 
+export class ProbeFormDto {
+  @IsString()
+  field: string;
+}
+
 /** Routes that exist only in tests, to drive the platform's pipeline from outside. */
 @Public()
 @Controller('probe')
 export class ProbeController {
   @Post('echo')
   echo(@Body() body: ProbeDto): ProbeDto {
+    return body;
+  }
+
+  /** The shape of a SAML ACS: the one kind of route that also takes an HTML form post. */
+  @Post('form')
+  @AcceptFormBody()
+  form(@Body() body: ProbeFormDto): ProbeFormDto {
     return body;
   }
 

@@ -1,10 +1,10 @@
 import { Provider, Type } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
-import { configureApp } from '../../src/app';
+import { configureApp, createHttpAdapter } from '../../src/app';
 import { AppModule } from '../../src/app.module';
 import { BackgroundWork } from '../../src/common/background-work';
 import { Clock } from '../../src/common/clock';
@@ -37,7 +37,7 @@ export interface TestAppOptions {
 }
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   http: TestAgent;
   clock: FakeClock;
   mail: SmtpCapture;
@@ -70,7 +70,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true, bodyParser: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   const logs = options.logs;
   configureApp(
     app,
@@ -78,6 +81,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logs ? { write: (line: string) => void logs.push(...line.split('\n').filter(Boolean)) } : undefined,
   );
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   await app.get(OutboxRelay).start();
   return {
     app,
