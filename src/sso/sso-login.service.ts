@@ -286,8 +286,13 @@ export class SsoLoginService {
   }
 
   /**
-   * A step-up answered: only in the session that asked, for its own user, with an authentication
+   * A step-up answered: only for the session that asked, for its own user, with an authentication
    * the IdP made after the request (ForceAuthn asked for one; some IdPs ignore it).
+   *
+   * The IdP's page posts the Response cross-site, so a browser holds back the SameSite=Lax session
+   * cookie: without a current session, the session stored with the request stands for it, since
+   * the binding cookie (checked before) proves this is the browser that started the step-up in
+   * that session. A current session that does arrive must be that one.
    */
   private async stepUp(
     provider: SamlProvider,
@@ -296,26 +301,29 @@ export class SsoLoginService {
     client: ClientInfo,
     current: SessionAuth | undefined,
   ): Promise<CompletedLogin> {
-    if (!current || current.session.id !== request.stepUpSessionId) {
+    const sessionId = request.stepUpSessionId!;
+    if (current && current.session.id !== sessionId) {
       throw new SamlRejection('step-up answered outside the session that asked for it');
     }
     const identity = await this.sso.findIdentity(provider.id, assertion.nameId);
-    if (!identity || identity.userId !== current.user.id) {
+    if (!identity || (current && identity.userId !== current.user.id)) {
       throw new SamlRejection('step-up asserted someone other than the signed-in user');
+    }
+    // Without a current session: the asserted user must own the session that asked, still live.
+    const user = current?.user ?? (await this.users.findById(identity.userId));
+    if (!user || (!current && !(await this.sessions.isOwnLiveSession(user.id, sessionId)))) {
+      throw new SamlRejection('step-up asserted someone other than the user of the session that asked, or it ended');
     }
     if (!request.forceAuthn || assertion.authnInstant.getTime() < request.createdAt.getTime()) {
       throw new SamlRejection('step-up with an authentication older than the request');
     }
     await this.sso.touchIdentity(provider.id, assertion.nameId);
-    const { id, token, expiresAt, idleExpiresAt } = await this.sessions.reauthenticate(
-      current.user.id,
-      current.session.id,
-    );
+    const { id, token, expiresAt, idleExpiresAt } = await this.sessions.reauthenticate(user.id, sessionId);
     await this.audit.record({
       action: 'user.step_up',
-      actor: current.user,
+      actor: user,
       client,
-      target: `session:${current.session.id}`,
+      target: `session:${sessionId}`,
       details: { method: 'saml', providerId: provider.id },
     });
     return { session: { id, token, expiresAt, idleExpiresAt }, returnTo: request.returnTo };

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { IdParam, Public } from '../http';
 import { DiscoverDto, DiscoveryDto } from './sso.dto';
 import { SsoService } from './sso.service';
@@ -24,10 +24,10 @@ export class SsoController {
   @ApiProduces('application/samlmetadata+xml')
   @ApiOkResponse({ description: 'SAML 2.0 metadata of the service provider, for the IdP administrator' })
   @ApiNotFoundResponse({ description: '`not_found`: no such provider' })
-  async metadata(@IdParam('id') providerId: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async metadata(@IdParam('id') providerId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const xml = await this.sso.spMetadata(providerId);
     // Set only once the XML exists: an error keeps its JSON type.
-    res.setHeader('Content-Type', 'application/samlmetadata+xml; charset=utf-8');
+    reply.type('application/samlmetadata+xml; charset=utf-8');
     return xml;
   }
 }

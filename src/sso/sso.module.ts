@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
 import { PurgeSamlRecordsTask } from './purge-saml-records.task';
+import { SamlController } from './saml.controller';
 import { SsoConfigController } from './sso-config.controller';
 import { SsoLoginService } from './sso-login.service';
 import { SsoController } from './sso.controller';
@@ -16,7 +17,7 @@ import { SsoUserData } from './sso.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule, UsersModule, SessionsModule, OrganizationsModule],
-  controllers: [SsoConfigController, SsoController],
+  controllers: [SsoConfigController, SsoController, SamlController],
   providers: [SsoService, SsoLoginService, SsoRepository, SsoUserData, SsoReactions, DnsTxt, PurgeSamlRecordsTask],
   exports: [SsoService],
 })

@@ -281,6 +281,8 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/sso/saml',
         'POST /auth/sso/discover',
         'GET /auth/saml/{id}/metadata',
+        'GET /auth/saml/{id}/login',
+        'POST /auth/saml/{id}/acs',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);

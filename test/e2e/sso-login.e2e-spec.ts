@@ -476,7 +476,6 @@ describe('SAML sign-in (SsoLoginService)', () => {
       const other = await signIn(acme, person('ned', 'acme.test'));
       const miaElsewhere = await signIn(acme, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
       const answers: Array<[string, SessionAuth | undefined, RegExp]> = [
-        ['no session', undefined, /outside the session/],
         ["another of Mia's sessions", await sessionAuth(miaElsewhere.session.token), /outside the session/],
         ["someone else's session", await sessionAuth(other.session.token), /outside the session/],
       ];
@@ -485,16 +484,27 @@ describe('SAML sign-in (SsoLoginService)', () => {
         const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
         await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT, session), reason);
       }
-      // Mia's own session, but the IdP asserts Ned.
-      const { request, bindingToken: token, current } = await stepUpStart();
+      // Mia's own session, but the IdP asserts Ned: with the session, and without it (the cross-site post).
       const ned = (
         await t.dataSource.query(
           'SELECT name_id FROM sso_identities i JOIN users u ON u.id = i.user_id WHERE u.email = $1',
           ['ned@acme.test'],
         )
       )[0].name_id;
-      const response = respond(acme, request.id, { nameId: ned, nameIdFormat: NAMEID_FORMAT.persistent });
-      await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT, current), /someone other/);
+      for (const withSession of [true, false]) {
+        const { request, bindingToken: token, current } = await stepUpStart();
+        const response = respond(acme, request.id, { nameId: ned, nameIdFormat: NAMEID_FORMAT.persistent });
+        const session = withSession ? current : undefined;
+        await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT, session), /someone other/);
+      }
+      // Without a current session, the session that asked must still be live.
+      const elsewhere = await sessionAuth(miaElsewhere.session.token);
+      const { request, bindingToken: token } = await begin(acme, {
+        stepUpSession: { sessionId: elsewhere.session.id, userId: mia.id },
+      });
+      await t.http.delete(`/me/sessions/${elsewhere.session.id}`).set(bearer(mia.token)).expect(204);
+      const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
+      await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT), /or it ended/);
     });
 
     it('re-authenticates the session and rotates its token', async () => {
