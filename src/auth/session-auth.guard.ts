@@ -12,6 +12,7 @@ import {
   IS_PUBLIC,
   clearSessionCookie,
   readCookie,
+  routeHas,
   sendRotatedToken,
   sessionCookieName,
 } from '../http';
@@ -40,12 +41,11 @@ export class SessionAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (routeHas(this.reflector, IS_PUBLIC, context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (bearer?.startsWith(API_KEY_PREFIX)) {
-      if (!this.reflector.getAllAndOverride<boolean>(ALLOWS_API_KEY, targets)) {
+      if (!routeHas(this.reflector, ALLOWS_API_KEY, context)) {
         throw new DomainError('api_key_not_allowed');
       }
       request.auth = await this.apiKeys.authenticate(bearer);

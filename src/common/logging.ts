@@ -83,13 +83,17 @@ export function requestLogger(logger: pino.Logger): {
   onRequest: onRequestHookHandler;
   onResponse: onResponseHookHandler;
 } {
+  // The request line holds only the fields logRequest names (id, method, path, status, time), never
+  // a secret, so it skips the redaction every other line gets: the wildcard paths made pino clone
+  // and walk the req and res objects of every request.
+  const lines = logger.child({}, { redact: [] });
   return {
     onRequest: (request, reply, done) => {
       reply.header('X-Request-Id', request.id);
       done();
     },
     onResponse: (request, reply, done) => {
-      if (logger.isLevelEnabled('info')) logRequest(logger, request, reply);
+      if (lines.isLevelEnabled('info')) logRequest(lines, request, reply);
       done();
     },
   };

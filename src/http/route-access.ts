@@ -49,7 +49,24 @@ export function RequireStepUp() {
   );
 }
 
-/** Whether the handler or its controller carries the mark. */
+/** The marks already read, by controller and handler: metadata is fixed once the app is built. */
+const knownMarks = new WeakMap<object, WeakMap<object, Map<symbol, boolean>>>();
+
+/**
+ * Whether the handler or its controller carries the mark. Each global guard asks on every request,
+ * so the answer is read through the Reflector once per route and remembered.
+ */
 export function routeHas(reflector: Reflector, mark: symbol, context: ExecutionContext): boolean {
-  return reflector.getAllAndOverride<boolean>(mark, [context.getHandler(), context.getClass()]) === true;
+  const controller = context.getClass();
+  const handler = context.getHandler();
+  let handlers = knownMarks.get(controller);
+  if (!handlers) knownMarks.set(controller, (handlers = new WeakMap()));
+  let marks = handlers.get(handler);
+  if (!marks) handlers.set(handler, (marks = new Map()));
+  let has = marks.get(mark);
+  if (has === undefined) {
+    has = reflector.getAllAndOverride<boolean>(mark, [handler, controller]) === true;
+    marks.set(mark, has);
+  }
+  return has;
 }
