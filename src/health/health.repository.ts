@@ -6,8 +6,11 @@ import { Sql } from '../database';
 export class HealthRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Resolves when the database answers a query; rejects when it cannot be reached. */
+  /**
+   * Resolves when the database answers a query; rejects when it cannot be reached. A prepared
+   * statement on the pool, like the per-request lookups: load balancers call this often.
+   */
   async ping(): Promise<void> {
-    await this.sql.rows('SELECT 1');
+    await this.sql.prepared('ping', 'SELECT 1', []);
   }
 }
