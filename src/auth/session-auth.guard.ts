@@ -10,6 +10,7 @@ import {
   ALLOWS_API_KEY,
   AuthenticatedRequest,
   IS_PUBLIC,
+  bearerOf,
   clearSessionCookie,
   readCookie,
   routeHas,
@@ -18,7 +19,6 @@ import {
 } from '../http';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * Global: every route needs a session unless marked @Public(); an API key (`Bearer ak_…`) reaches
@@ -43,7 +43,7 @@ export class SessionAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (routeHas(this.reflector, IS_PUBLIC, context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const bearer = bearerOf(request);
     if (bearer?.startsWith(API_KEY_PREFIX)) {
       if (!routeHas(this.reflector, ALLOWS_API_KEY, context)) {
         throw new DomainError('api_key_not_allowed');

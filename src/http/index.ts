@@ -19,6 +19,7 @@ export {
   routeHas,
 } from './route-access';
 export {
+  bearerOf,
   clearSessionCookie,
   readCookie,
   sendRotatedToken,

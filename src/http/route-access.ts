@@ -44,7 +44,8 @@ export function RequireStepUp() {
   return applyDecorators(
     SetMetadata(REQUIRES_STEP_UP, true),
     ApiForbiddenResponse({
-      description: '`step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`) or `api_key_not_allowed`',
+      description:
+        '`step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) or `api_key_not_allowed`',
     }),
   );
 }

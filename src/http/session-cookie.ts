@@ -40,6 +40,13 @@ export function readCookie(request: { headers: IncomingHttpHeaders }, name: stri
   return undefined;
 }
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The `Authorization: Bearer …` value (a session token or an API key), if the request carries one. */
+export function bearerOf(request: { headers: IncomingHttpHeaders }): string | undefined {
+  return BEARER.exec(request.headers.authorization ?? '')?.[1];
+}
+
 /** A replaced token travels in the cookie and in X-Session-Token, for clients that hold it themselves. */
 export function sendRotatedToken(response: FastifyReply, config: AppConfig, token: string, expiresAt: Date): void {
   setSessionCookie(response, config, token, expiresAt);

@@ -17,6 +17,7 @@ import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import {
   AcceptFormBody,
+  bearerOf,
   IdParam,
   Public,
   readCookie,
@@ -33,7 +34,6 @@ import { SsoLoginService } from './sso-login.service';
 export const BINDING_COOKIE = 'saml_binding';
 /** As long as an AuthnRequest is answered (saml_requests keeps it 10 minutes). */
 const BINDING_MAX_AGE_SECONDS = 600;
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * The browser's side of a SAML sign-in: the redirect to the IdP and the assertion consumer service
@@ -134,8 +134,7 @@ export class SamlController {
    * routes; undefined when the request carries none. A dead one answers as it would elsewhere.
    */
   private async currentSession(request: FastifyRequest, reply: FastifyReply): Promise<SessionAuth | undefined> {
-    const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    const token = bearer ?? readCookie(request, this.sessionCookie);
+    const token = bearerOf(request) ?? readCookie(request, this.sessionCookie);
     if (!token) return undefined;
     const { user, session, rotated } = await this.sessions.authenticate(token);
     if (rotated) sendRotatedToken(reply, this.config, rotated.token, rotated.expiresAt);
