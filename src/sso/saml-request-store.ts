@@ -5,29 +5,35 @@ import type { SsoRepository } from './sso.repository';
 /** What a login keeps beside its AuthnRequest id, for the ACS to check when the Response comes back. */
 export type SamlRequestContext = Pick<SamlRequest, 'bindingHash' | 'returnTo' | 'forceAuthn' | 'stepUpSessionId'>;
 
+/** For a store that starts a login: what to save with the request id, and who to tell once it is saved. */
+export interface SamlLoginRequest {
+  context: SamlRequestContext;
+  onSaved?: (requestId: string) => void;
+}
+
 /**
  * node-saml's request-id cache on saml_requests, for one provider and one exchange (a login redirect
  * or an ACS post), so that provider A's ids never pass at B's ACS.
  *
  * `save`, called while node-saml builds the AuthnRequest, writes the whole row: the id, node-saml's
  * IssueInstant as created_at (to the millisecond, so `get` answers it unchanged) and the context the
- * login gave. `remove`, called by node-saml once a Response answered the id (valid or not), is one
+ * login gave; node-saml ignores what save answers, so an id that is taken already (a random 160-bit
+ * id, so a bug, not bad luck) throws, and no AuthnRequest goes out that the ACS could not check. `remove`, called by node-saml once a Response answered the id (valid or not), is one
  * DELETE … RETURNING, so of two posts of one Response only one takes the row. node-saml drops what
  * remove answered; this store keeps the row it took, for the ACS to check (`consume`).
  */
 export class PostgresSamlRequestStore implements SamlRequestStore {
   private readonly taken = new Map<string, SamlRequest | null>();
-  private savedIds: string[] = [];
 
   constructor(
     private readonly repository: SsoRepository,
     private readonly providerId: string,
     private readonly now: () => Date,
-    private readonly context?: SamlRequestContext,
+    private readonly login?: SamlLoginRequest,
   ) {}
 
   async save(key: string, value: string, expiresAt: Date): Promise<boolean> {
-    if (!this.context) throw new Error('this request store was made to check a response, not to start a login');
+    if (!this.login) throw new Error('this request store was made to check a response, not to start a login');
     const createdAt = new Date(value);
     if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== value) {
       throw new Error(`expected an ISO instant with milliseconds as the request's value, got "${value}"`);
@@ -35,12 +41,13 @@ export class PostgresSamlRequestStore implements SamlRequestStore {
     const saved = await this.repository.insertRequest({
       providerId: this.providerId,
       requestId: key,
-      ...this.context,
+      ...this.login.context,
       createdAt,
       expiresAt,
     });
-    if (saved) this.savedIds.push(key);
-    return saved;
+    if (!saved) throw new Error(`AuthnRequest id ${key} is stored already`);
+    this.login.onSaved?.(key);
+    return true;
   }
 
   async get(key: string): Promise<string | null> {
@@ -53,11 +60,6 @@ export class PostgresSamlRequestStore implements SamlRequestStore {
     // node-saml may remove an id twice (on success, then in its error path); the first take counts.
     if (!this.taken.get(key)) this.taken.set(key, request);
     return request ? request.createdAt.toISOString() : null;
-  }
-
-  /** The ids this store saved (the one AuthnRequest a login redirect carries). */
-  get saved(): readonly string[] {
-    return this.savedIds;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { SAML } from '@node-saml/node-saml';
+import type { Profile, SamlConfig } from '@node-saml/node-saml';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
@@ -25,8 +25,9 @@ import {
   assertedName,
   attributeValues,
   buildSamlConfig,
+  checkValidatedProfile,
+  precheckSamlResponse,
   samlUrls,
-  validateSamlResponse,
   type ValidatedAssertion,
 } from './saml';
 import { PostgresSamlRequestStore, type SamlRequestContext } from './saml-request-store';
@@ -46,6 +47,31 @@ export interface StartLoginOptions {
   stepUpSession?: { sessionId: string; userId: string };
 }
 
+/**
+ * One pass of a SAML route through the strategy (src/sso/saml.strategy.ts), as its guard describes it:
+ * a login redirect to start, or a Response posted to the ACS to check.
+ */
+export type SamlExchange =
+  | { kind: 'login'; providerId: string; options: StartLoginOptions }
+  | {
+      kind: 'acs';
+      providerId: string;
+      /** The posted SAMLResponse field, the value node-saml is given. */
+      samlResponse: unknown;
+      /** The binding cookie the browser sent, if any. */
+      bindingToken: string | undefined;
+      client: ClientInfo;
+      /** The browser's session, when its cookie or bearer token came along (a step-up's answer). */
+      currentSession?: SessionAuth;
+    };
+
+/** An exchange with its provider found: node-saml's options, and the request-id store they use. */
+export interface PreparedExchange {
+  provider: SamlProvider;
+  store: PostgresSamlRequestStore;
+  samlConfig: SamlConfig;
+}
+
 export interface CompletedLogin {
   /** A new session, or for a step-up the current session with its new token. */
   session: IssuedSession;
@@ -54,10 +80,15 @@ export interface CompletedLogin {
 }
 
 /**
- * Sign-in through an organization's SAML IdP: the AuthnRequest redirect (startLogin) and the
- * Response posted to the ACS (completeLogin). A Response is accepted only if it answers a request
- * this browser started (InResponseTo + binding cookie), once (the request row and the assertion id
- * are each taken atomically), and passes node-saml and the checks around it (src/sso/saml).
+ * Sign-in through an organization's SAML IdP, in the two steps passport-saml's MultiSamlStrategy
+ * drives: `prepare` gives it the provider's node-saml options (for a login redirect, or for the
+ * Response posted to the ACS, after the pre-checks node-saml lacks), and `complete` takes the profile
+ * node-saml validated. A Response is accepted only if it answers a request this browser started
+ * (InResponseTo + binding cookie), once (the request row and the assertion id are each taken
+ * atomically), and passes node-saml and the checks around it (src/sso/saml).
+ *
+ * Any reason to refuse a Response is a SamlRejection; the strategy logs its reason and the HTTP
+ * layer answers 401 saml_invalid without saying why.
  */
 @Injectable()
 export class SsoLoginService {
@@ -76,87 +107,69 @@ export class SsoLoginService {
   ) {}
 
   /**
-   * The IdP URL to redirect the browser to (HTTP-Redirect binding, signed when SAML_SP_PRIVATE_KEY
-   * is set). The AuthnRequest's id is stored with the hash of `bindingToken`, the sanitised
-   * returnTo and, for a step-up, the session it re-authenticates. not_found for an unknown provider.
+   * The provider's node-saml options for this exchange. For a login: the AuthnRequest node-saml
+   * builds with them is signed when SAML_SP_PRIVATE_KEY is set, and its id is stored with the hash
+   * of the binding token, the sanitised returnTo and, for a step-up, the session it re-authenticates
+   * (not_found for an unknown provider). For the ACS: the Response must first pass
+   * precheckSamlResponse (SamlRejection otherwise, as for an unknown provider).
    */
-  async startLogin(providerId: string, options: StartLoginOptions): Promise<{ redirectUrl: string }> {
-    if (typeof options.bindingToken !== 'string' || options.bindingToken.length < 16) {
-      throw new Error('startLogin needs the binding cookie value (at least 16 characters)');
+  async prepare(exchange: SamlExchange): Promise<PreparedExchange> {
+    const provider = await this.findProvider(exchange.providerId);
+    if (exchange.kind === 'acs') {
+      if (!provider) throw new SamlRejection('unknown provider');
+      precheckSamlResponse(exchange.samlResponse);
+      const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
+      return { provider, store, samlConfig: this.samlConfig(provider, store) };
     }
-    const provider = await this.findProvider(providerId);
+    const { bindingToken, returnTo, stepUpSession } = exchange.options;
+    if (typeof bindingToken !== 'string' || bindingToken.length < 16) {
+      throw new Error('a login needs the binding cookie value (at least 16 characters)');
+    }
     if (!provider) throw new DomainError('not_found');
-    const stepUp = options.stepUpSession;
     const context: SamlRequestContext = {
-      bindingHash: hashToken(options.bindingToken),
-      returnTo: sameOriginPath(options.returnTo),
-      forceAuthn: stepUp !== undefined,
-      stepUpSessionId: stepUp?.sessionId ?? null,
+      bindingHash: hashToken(bindingToken),
+      returnTo: sameOriginPath(returnTo),
+      forceAuthn: stepUpSession !== undefined,
+      stepUpSessionId: stepUpSession?.sessionId ?? null,
     };
-    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now(), context);
-    const redirectUrl = await this.samlFor(provider, store, { forceAuthn: context.forceAuthn }).getAuthorizeUrlAsync(
-      '',
-      undefined,
-      {},
-    );
-    // A random 160-bit id that is taken already would be a bug, not bad luck: the Response could not be checked.
-    if (store.saved.length !== 1) throw new Error('the AuthnRequest id was not stored');
-    this.logger.log({
-      msg: 'SAML login started',
-      providerId: provider.id,
-      requestId: store.saved[0],
-      ...(stepUp ? { stepUpSessionId: stepUp.sessionId, userId: stepUp.userId } : {}),
+    const started = (requestId: string) =>
+      this.logger.log({
+        msg: 'SAML login started',
+        providerId: provider.id,
+        requestId,
+        ...(stepUpSession ? { stepUpSessionId: stepUpSession.sessionId, userId: stepUpSession.userId } : {}),
+      });
+    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now(), {
+      context,
+      onSaved: started,
     });
-    return { redirectUrl };
+    return { provider, store, samlConfig: this.samlConfig(provider, store, { forceAuthn: context.forceAuthn }) };
   }
 
   /**
-   * Checks the posted SAMLResponse and signs the person in: the identity (provider, NameID) names
-   * the user; without one, the asserted address of the provider's own domain links an existing
-   * account (verified domains only) or provisions one. Every sign-in re-applies the group-to-role
-   * map to the membership in the provider's organization. A step-up request instead
-   * re-authenticates `currentSession` and rotates its token.
-   *
-   * Any reason to refuse is a SamlRejection (logged here with its reason; the HTTP layer answers
-   * 401 saml_invalid and never says why).
+   * Signs the person in with the profile node-saml validated for an ACS exchange: the identity
+   * (provider, NameID) names the user; without one, the asserted address of the provider's own
+   * domain links an existing account (verified domains only) or provisions one. Every sign-in
+   * re-applies the group-to-role map to the membership in the provider's organization. A step-up
+   * request instead re-authenticates the session that asked and rotates its token.
    */
-  async completeLogin(
-    providerId: string,
-    samlResponse: unknown,
-    bindingToken: string | undefined,
-    client: ClientInfo,
-    currentSession?: SessionAuth,
+  async complete(
+    exchange: Extract<SamlExchange, { kind: 'acs' }>,
+    prepared: PreparedExchange,
+    profile: Profile | null | undefined,
   ): Promise<CompletedLogin> {
-    try {
-      return await this.complete(providerId, samlResponse, bindingToken, client, currentSession);
-    } catch (error) {
-      if (error instanceof SamlRejection) {
-        this.logger.warn({ msg: 'SAML response rejected', providerId, reason: error.reason });
-      }
-      throw error;
-    }
-  }
-
-  private async complete(
-    providerId: string,
-    samlResponse: unknown,
-    bindingToken: string | undefined,
-    client: ClientInfo,
-    currentSession: SessionAuth | undefined,
-  ): Promise<CompletedLogin> {
-    const provider = await this.findProvider(providerId);
-    if (!provider) throw new SamlRejection('unknown provider');
-    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
+    const { provider, store } = prepared;
     const urls = samlUrls(this.config.appUrl, provider.id);
-    // Outside any transaction: the request row node-saml removes stays removed whatever follows.
-    const assertion = await validateSamlResponse(this.samlFor(provider, store), samlResponse, {
+    const assertion = checkValidatedProfile(profile, {
       acsUrl: urls.acsUrl,
       spEntityId: urls.spEntityId,
       idpEntityId: provider.idpEntityId,
       now: this.clock.now(),
     });
+    // Outside any transaction: the request row node-saml removed stays removed whatever follows.
     const request = await store.consume(assertion.inResponseTo);
     if (!request) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
+    const { bindingToken } = exchange;
     if (!bindingToken || !timingSafeEqual(hashToken(bindingToken), request.bindingHash)) {
       throw new SamlRejection('the binding cookie is not the one of the browser that started the login');
     }
@@ -166,8 +179,8 @@ export class SsoLoginService {
         throw new SamlRejection(`assertion ${assertion.assertionId} was used already`);
       }
       return request.stepUpSessionId
-        ? this.stepUp(provider, assertion, request, client, currentSession)
-        : this.signIn(provider, assertion, request, client);
+        ? this.stepUp(provider, assertion, request, exchange.client, exchange.currentSession)
+        : this.signIn(provider, assertion, request, exchange.client);
     });
   }
 
@@ -339,12 +352,12 @@ export class SsoLoginService {
     }
   }
 
-  private samlFor(provider: SamlProvider, store: PostgresSamlRequestStore, options: { forceAuthn?: boolean } = {}) {
+  private samlConfig(provider: SamlProvider, store: PostgresSamlRequestStore, options: { forceAuthn?: boolean } = {}) {
     const app = {
       appUrl: this.config.appUrl,
       spPrivateKey: this.config.samlSp?.privateKey,
       spCert: this.config.samlSp?.cert,
     };
-    return new SAML(buildSamlConfig(provider, app, new SamlCacheProvider(store, () => this.clock.now()), options));
+    return buildSamlConfig(provider, app, new SamlCacheProvider(store, () => this.clock.now()), options);
   }
 }

@@ -159,3 +159,12 @@ export class DiscoveryDto {
     return discovery.sso ? { sso: true, loginUrl: discovery.loginUrl } : { sso: false };
   }
 }
+
+/** What an IdP's page posts to the ACS (HTTP-POST binding), form-encoded. */
+export class SamlPostDto {
+  @ApiProperty({ description: "the IdP's base64-encoded SAML Response" })
+  SAMLResponse: string;
+
+  @ApiPropertyOptional({ description: 'echoed by the IdP when the AuthnRequest carried one (ignored)' })
+  RelayState?: string;
+}

@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
 import { PurgeSamlRecordsTask } from './purge-saml-records.task';
 import { SamlController } from './saml.controller';
+import { SamlStrategy } from './saml.strategy';
 import { SsoConfigController } from './sso-config.controller';
 import { SsoLoginService } from './sso-login.service';
 import { SsoController } from './sso.controller';
@@ -18,7 +19,16 @@ import { SsoUserData } from './sso.user-data';
 @Module({
   imports: [CommonModule, AuditModule, UsersModule, SessionsModule, OrganizationsModule],
   controllers: [SsoConfigController, SsoController, SamlController],
-  providers: [SsoService, SsoLoginService, SsoRepository, SsoUserData, SsoReactions, DnsTxt, PurgeSamlRecordsTask],
+  providers: [
+    SsoService,
+    SsoLoginService,
+    SamlStrategy,
+    SsoRepository,
+    SsoUserData,
+    SsoReactions,
+    DnsTxt,
+    PurgeSamlRecordsTask,
+  ],
   exports: [SsoService],
 })
 export class SsoModule {}

@@ -217,6 +217,23 @@ describe('SAML routes (login and ACS over HTTP)', () => {
       }
     });
 
+    it('takes no logout messages: a SAMLRequest posted or in the query, even beside a valid response', async () => {
+      const { binding, request } = await startLogin();
+      const valid = respond(request.id, person('logout')).base64;
+      const logoutRequest = Buffer.from('<samlp:LogoutRequest/>').toString('base64');
+      const posted = await postAcs({ SAMLRequest: logoutRequest, SAMLResponse: valid }, [`saml_binding=${binding}`]);
+      expect({ status: posted.status, body: posted.body }).toEqual({ status: 401, body: SAML_INVALID });
+      const inQuery = await t.http
+        .post(`/auth/saml/${acme.id}/acs?SAMLRequest=${encodeURIComponent(logoutRequest)}`)
+        .type('form')
+        .set('Cookie', `saml_binding=${binding}`)
+        .send({ SAMLResponse: valid });
+      expect({ status: inQuery.status, body: inQuery.body }).toEqual({ status: 401, body: SAML_INVALID });
+      const atLogin = await t.http.get(`/auth/saml/${acme.id}/login?SAMLResponse=${encodeURIComponent(valid)}`);
+      expect({ status: atLogin.status, body: atLogin.body }).toEqual({ status: 401, body: SAML_INVALID });
+      expect(setCookies(atLogin)).toEqual([]);
+    });
+
     it('answers 413 to a body over 256 KB', async () => {
       const res = await postAcs({ SAMLResponse: 'A'.repeat(257 * 1024) });
       expect(res.status).toBe(413);

@@ -3,18 +3,20 @@ import type { ClientInfo } from '../../src/common/client-info';
 import type { SessionAuth } from '../../src/http';
 import { SessionsService } from '../../src/sessions/sessions.service';
 import { SamlRejection } from '../../src/sso/saml';
-import { SsoLoginService, type StartLoginOptions } from '../../src/sso/sso-login.service';
+import { SamlStrategy } from '../../src/sso/saml.strategy';
+import type { StartLoginOptions } from '../../src/sso/sso-login.service';
 import { TaskRunner } from '../../src/tasks';
 import { NAMEID_FORMAT, readAuthnRequest, TestIdp, type ResponseOptions } from '../support/saml-idp';
+import { samlDriver } from '../support/saml-strategy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../support/txt-dns-server';
 import { selfSigned } from '../support/x509';
 import { actingAs, bearer, confirmPassword, PASSWORD, signUp, SignedUp, signUpVerified } from '../support/users';
 
 /*
- * The SAML sign-in service driven directly (its HTTP routes come with the Fastify adapter): a login
- * starts with startLogin, the test IdP answers the AuthnRequest it carries with a really signed
- * Response, and completeLogin takes that Response as the ACS will. node-saml checks times against
+ * The SAML sign-in through passport-saml's strategy, without HTTP (saml.e2e-spec drives the routes):
+ * a login starts with the strategy's redirect, the test IdP answers the AuthnRequest it carries with
+ * a really signed Response, and the strategy takes that Response as the ACS does. node-saml checks times against
  * the wall clock, so responses use real times; the app's clock starts at real now and moves little.
  */
 
@@ -31,10 +33,10 @@ interface Provider {
   spEntityId: string;
 }
 
-describe('SAML sign-in (SsoLoginService)', () => {
+describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
   let t: TestApp;
   let dns: TxtDnsServer;
-  let login: SsoLoginService;
+  let login: ReturnType<typeof samlDriver>;
   /** acme.test: verified domain, groups mapped to roles. */
   let acme: Provider;
   /** beta.test: domain never verified. */
@@ -44,10 +46,10 @@ describe('SAML sign-in (SsoLoginService)', () => {
 
   const bindingToken = () => randomBytes(32).toString('base64url');
 
-  /** startLogin, and the AuthnRequest its redirect carries. */
+  /** A login redirect, and the AuthnRequest its redirect carries. */
   const begin = async (provider: Provider, options: Partial<StartLoginOptions> = {}) => {
     const token = options.bindingToken ?? bindingToken();
-    const { redirectUrl } = await login.startLogin(provider.id, { ...options, bindingToken: token });
+    const { redirectUrl } = await login.start(provider.id, { ...options, bindingToken: token });
     return { redirectUrl, request: readAuthnRequest(redirectUrl), bindingToken: token };
   };
   const respond = (provider: Provider, inResponseTo: string | null, options: Partial<ResponseOptions> = {}) =>
@@ -64,7 +66,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
     start: Partial<StartLoginOptions> = {},
   ) => {
     const { request, bindingToken: token } = await begin(provider, start);
-    return login.completeLogin(provider.id, respond(provider, request.id, response).base64, token, CLIENT);
+    return login.complete(provider.id, respond(provider, request.id, response).base64, token, CLIENT);
   };
   const rejected = async (promise: Promise<unknown>, reason: RegExp) => {
     const error = await promise.then(
@@ -124,7 +126,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
         STEP_UP_WINDOW: '1m',
       },
     });
-    login = t.app.get(SsoLoginService);
+    login = samlDriver(t.app.get(SamlStrategy));
     boss = await signUpVerified(t, undefined, undefined, 'Acme Boss');
     betaBoss = await signUpVerified(t, undefined, undefined, 'Beta Boss');
     acme = await configure(boss, 'acme.test', true);
@@ -135,7 +137,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
     await dns.close();
   });
 
-  describe('startLogin', () => {
+  describe('login redirect', () => {
     it('redirects to the IdP with a signed AuthnRequest for our ACS, and stores its id with the binding hash', async () => {
       const { redirectUrl, request, bindingToken: token } = await begin(acme, { returnTo: '/welcome' });
       expect(redirectUrl.startsWith('https://idp.acme.test/sso/redirect?')).toBe(true);
@@ -182,7 +184,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
 
     it('answers not_found for an unknown provider', async () => {
       for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
-        await expect(login.startLogin(id, { bindingToken: bindingToken() })).rejects.toMatchObject({
+        await expect(login.start(id, { bindingToken: bindingToken() })).rejects.toMatchObject({
           code: 'not_found',
         });
       }
@@ -354,11 +356,11 @@ describe('SAML sign-in (SsoLoginService)', () => {
       const alice = person('ivy', 'acme.test');
       await begin(acme);
       await rejected(
-        login.completeLogin(acme.id, respond(acme, '_unknown-request', alice).base64, bindingToken(), CLIENT),
+        login.complete(acme.id, respond(acme, '_unknown-request', alice).base64, bindingToken(), CLIENT),
         /InResponseTo is not valid/,
       );
       await rejected(
-        login.completeLogin(acme.id, respond(acme, null, alice).base64, bindingToken(), CLIENT),
+        login.complete(acme.id, respond(acme, null, alice).base64, bindingToken(), CLIENT),
         /InResponseTo is missing/,
       );
     });
@@ -366,7 +368,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
     it("another provider's request", async () => {
       const { request, bindingToken: token } = await begin(acme);
       const forBeta = respond(beta, request.id, person('bob', 'beta.test'));
-      await rejected(login.completeLogin(beta.id, forBeta.base64, token, CLIENT), /InResponseTo is not valid/);
+      await rejected(login.complete(beta.id, forBeta.base64, token, CLIENT), /InResponseTo is not valid/);
     });
 
     it('the wrong binding cookie, or none (and the request is spent)', async () => {
@@ -374,8 +376,8 @@ describe('SAML sign-in (SsoLoginService)', () => {
       for (const wrong of [bindingToken(), undefined]) {
         const { request, bindingToken: right } = await begin(acme);
         const response = respond(acme, request.id, jo);
-        await rejected(login.completeLogin(acme.id, response.base64, wrong, CLIENT), /binding cookie/);
-        await rejected(login.completeLogin(acme.id, response.base64, right, CLIENT), /InResponseTo is not valid/);
+        await rejected(login.complete(acme.id, response.base64, wrong, CLIENT), /binding cookie/);
+        await rejected(login.complete(acme.id, response.base64, right, CLIENT), /InResponseTo is not valid/);
       }
       expect(await t.dataSource.query("SELECT 1 FROM users WHERE email = 'jo@acme.test'")).toEqual([]);
     });
@@ -383,26 +385,26 @@ describe('SAML sign-in (SsoLoginService)', () => {
     it('a replay, one after the other', async () => {
       const { request, bindingToken: token } = await begin(acme);
       const response = respond(acme, request.id, person('kim', 'acme.test'));
-      await login.completeLogin(acme.id, response.base64, token, CLIENT);
-      await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT), /InResponseTo is not valid/);
+      await login.complete(acme.id, response.base64, token, CLIENT);
+      await rejected(login.complete(acme.id, response.base64, token, CLIENT), /InResponseTo is not valid/);
     });
 
     it('an assertion id used before, even answering a new request', async () => {
       const kim = person('kim2', 'acme.test');
       const first = await begin(acme);
       const used = respond(acme, first.request.id, kim);
-      await login.completeLogin(acme.id, used.base64, first.bindingToken, CLIENT);
+      await login.complete(acme.id, used.base64, first.bindingToken, CLIENT);
       const second = await begin(acme);
       const again = respond(acme, second.request.id, { ...kim, assertionId: used.assertionId });
-      await rejected(login.completeLogin(acme.id, again.base64, second.bindingToken, CLIENT), /used already/);
+      await rejected(login.complete(acme.id, again.base64, second.bindingToken, CLIENT), /used already/);
     });
 
     it('a replay racing the original: exactly one session', async () => {
       const { request, bindingToken: token } = await begin(acme);
       const response = respond(acme, request.id, person('lee', 'acme.test'));
       const outcomes = await Promise.allSettled([
-        login.completeLogin(acme.id, response.base64, token, CLIENT),
-        login.completeLogin(acme.id, response.base64, token, CLIENT),
+        login.complete(acme.id, response.base64, token, CLIENT),
+        login.complete(acme.id, response.base64, token, CLIENT),
       ]);
       expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
       const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')!;
@@ -469,7 +471,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
         nameIdFormat: NAMEID_FORMAT.persistent,
         authnInstant: new Date(row.created_at.getTime() - 30_000),
       });
-      await rejected(login.completeLogin(acme.id, stale.base64, token, CLIENT, current), /older than the request/);
+      await rejected(login.complete(acme.id, stale.base64, token, CLIENT, current), /older than the request/);
     });
 
     it('accepts it only in the session that asked, for its own user', async () => {
@@ -482,7 +484,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
       for (const [, session, reason] of answers) {
         const { request, bindingToken: token } = await stepUpStart();
         const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
-        await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT, session), reason);
+        await rejected(login.complete(acme.id, response.base64, token, CLIENT, session), reason);
       }
       // Mia's own session, but the IdP asserts Ned: with the session, and without it (the cross-site post).
       const ned = (
@@ -495,7 +497,7 @@ describe('SAML sign-in (SsoLoginService)', () => {
         const { request, bindingToken: token, current } = await stepUpStart();
         const response = respond(acme, request.id, { nameId: ned, nameIdFormat: NAMEID_FORMAT.persistent });
         const session = withSession ? current : undefined;
-        await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT, session), /someone other/);
+        await rejected(login.complete(acme.id, response.base64, token, CLIENT, session), /someone other/);
       }
       // Without a current session, the session that asked must still be live.
       const elsewhere = await sessionAuth(miaElsewhere.session.token);
@@ -504,13 +506,13 @@ describe('SAML sign-in (SsoLoginService)', () => {
       });
       await t.http.delete(`/me/sessions/${elsewhere.session.id}`).set(bearer(mia.token)).expect(204);
       const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
-      await rejected(login.completeLogin(acme.id, response.base64, token, CLIENT), /or it ended/);
+      await rejected(login.complete(acme.id, response.base64, token, CLIENT), /or it ended/);
     });
 
     it('re-authenticates the session and rotates its token', async () => {
       const { request, bindingToken: token, current } = await stepUpStart();
       const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
-      const { session, returnTo } = await login.completeLogin(acme.id, response.base64, token, CLIENT, current);
+      const { session, returnTo } = await login.complete(acme.id, response.base64, token, CLIENT, current);
       expect(returnTo).toBe('/settings');
       expect(session.id).toBe(current.session.id);
       expect(session.token).not.toBe(mia.token);

@@ -19,7 +19,6 @@ export {
 export {
   checkValidatedProfile,
   precheckSamlResponse,
-  validateSamlResponse,
   type SamlExpectations,
   type ValidatedAssertion,
 } from './response-checks';

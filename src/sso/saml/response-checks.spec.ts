@@ -23,7 +23,6 @@ import {
   SamlRejection,
   checkValidatedProfile,
   precheckSamlResponse,
-  validateSamlResponse,
   type SamlExpectations,
   type ValidatedAssertion,
 } from './response-checks';
@@ -44,6 +43,26 @@ beforeAll(() => {
   nextKeys = selfSigned({ commonName: 'test-idp-next' });
   attacker = selfSigned({ commonName: 'attacker' });
 });
+
+/**
+ * The three stages in the order the ACS runs them (SsoLoginService.prepare's pre-check, node-saml in
+ * passport-saml's strategy, SsoLoginService.complete's post-check), a node-saml refusal as the
+ * strategy reports it.
+ */
+async function validateSamlResponse(
+  saml: Pick<SAML, 'validatePostResponseAsync'>,
+  base64: string,
+  expected: SamlExpectations,
+): Promise<ValidatedAssertion> {
+  precheckSamlResponse(base64);
+  let profile;
+  try {
+    ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: base64 }));
+  } catch (error) {
+    throw new SamlRejection(`node-saml: ${(error as Error).message}`);
+  }
+  return checkValidatedProfile(profile, expected);
+}
 
 type Stage = 'precheck' | 'node-saml' | 'postcheck';
 type Outcome = { accepted: ValidatedAssertion } | { rejectedBy: Stage; reason: string };

@@ -1,4 +1,4 @@
-import type { Profile, SAML } from '@node-saml/node-saml';
+import type { Profile } from '@node-saml/node-saml';
 import { SamlRejection } from './errors';
 import { SAML_CLOCK_SKEW_MS } from './saml-options';
 import { NS, attribute, childElements, descendantElements, hasDtd, parseXml, text } from './xml';
@@ -259,26 +259,6 @@ export function checkValidatedProfile(
   const email = assertedEmail(attributes, nameId, nameIdFormat);
   if (email !== undefined) result.email = email;
   return result;
-}
-
-/**
- * The whole ACS validation without HTTP: pre-check, node-saml (signatures, times, audience,
- * InResponseTo against its cache provider), post-check. Any failure is a SamlRejection.
- */
-export async function validateSamlResponse(
-  saml: Pick<SAML, 'validatePostResponseAsync'>,
-  samlResponse: unknown,
-  expected: SamlExpectations,
-): Promise<ValidatedAssertion> {
-  const base64 = samlResponse as string;
-  precheckSamlResponse(base64);
-  let profile: Profile | null;
-  try {
-    ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: base64 }));
-  } catch (error) {
-    throw new SamlRejection(`node-saml: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return checkValidatedProfile(profile, expected);
 }
 
 function containsComment(node: Node): boolean {
