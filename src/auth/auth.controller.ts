@@ -24,8 +24,9 @@ import { Authenticated, SignInService } from './sign-in.service';
 import {
   AllowPendingDeletion,
   AllowUnverified,
-  CurrentSession,
+  OptionalSession,
   Public,
+  ToleratesDeadSession,
   clearSessionCookie,
   setSessionCookie,
 } from '../http';
@@ -72,18 +73,22 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ToleratesDeadSession()
   @AllowUnverified()
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth()
-  @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })
+  @ApiNoContentResponse({
+    description:
+      'The session is revoked and the cookie cleared; also when the session is already dead or unknown (idempotent).',
+  })
   async logout(
     @NoBody() _: undefined,
-    @CurrentSession() auth: SessionAuth,
+    @OptionalSession() auth: SessionAuth | undefined,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
-    await this.signIn.logout(auth, client);
+    if (auth) await this.signIn.logout(auth, client);
     clearSessionCookie(res, this.config);
   }
 

@@ -16,13 +16,14 @@ import {
   routeHas,
   sendRotatedToken,
   sessionCookieName,
+  TOLERATES_DEAD_SESSION,
 } from '../http';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Global: every route needs a session unless marked @Public(); an API key (`Bearer ak_…`) reaches
- * only routes marked @AllowApiKey(). A bearer token or the session cookie is resolved in one query; a cookie-authenticated unsafe request must also come from a
+ * only routes marked @AllowApiKey(); a @ToleratesDeadSession() route is reached without a live session too. A bearer token or the session cookie is resolved in one query; a cookie-authenticated unsafe request must also come from a
  * trusted origin (CSRF), which is checked first since it needs no query.
  */
 @Injectable()
@@ -52,7 +53,11 @@ export class SessionAuthGuard implements CanActivate {
       return true;
     }
     const token = bearer ?? readCookie(request, this.cookieName);
-    if (!token) throw new DomainError('unauthenticated');
+    const tolerant = routeHas(this.reflector, TOLERATES_DEAD_SESSION, context);
+    if (!token) {
+      if (tolerant) return true;
+      throw new DomainError('unauthenticated');
+    }
     if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
       throw new DomainError('csrf_rejected');
     }
@@ -64,6 +69,7 @@ export class SessionAuthGuard implements CanActivate {
     } catch (error) {
       // A dead cookie is cleared so the browser stops sending it.
       if (!bearer && error instanceof DomainError) clearSessionCookie(response, this.config);
+      if (tolerant && error instanceof DomainError) return true;
       throw error;
     }
     return true;

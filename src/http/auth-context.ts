@@ -46,3 +46,12 @@ export const CurrentSession = createParamDecorator((_: unknown, context: Executi
   if (auth.kind !== 'session') throw new Error('CurrentSession used on a route that allows API keys');
   return auth;
 });
+
+/** The request's session, or undefined on a @ToleratesDeadSession() route reached without a live one. */
+export const OptionalSession = createParamDecorator(
+  (_: unknown, context: ExecutionContext): SessionAuth | undefined => {
+    const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
+    if (auth && auth.kind !== 'session') throw new Error('OptionalSession used on a route that allows API keys');
+    return auth;
+  },
+);

@@ -1,4 +1,4 @@
-export { CurrentAuth, CurrentSession } from './auth-context';
+export { CurrentAuth, CurrentSession, OptionalSession } from './auth-context';
 export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
 export { PassportGuard, passportResponse } from './passport-guard';
@@ -15,6 +15,8 @@ export {
   Public,
   RequireStepUp,
   RequireVerifiedEmail,
+  TOLERATES_DEAD_SESSION,
+  ToleratesDeadSession,
   REQUIRES_STEP_UP,
   routeHas,
 } from './route-access';

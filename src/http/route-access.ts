@@ -12,6 +12,7 @@ export const ALLOWS_API_KEY = Symbol('allows-api-key');
 export const OPEN_TO_UNVERIFIED = Symbol('open-to-unverified');
 export const REQUIRES_STEP_UP = Symbol('requires-step-up');
 export const OPEN_DURING_DELETION = Symbol('open-during-deletion');
+export const TOLERATES_DEAD_SESSION = Symbol('tolerates-dead-session');
 
 /** Opts a route out of the global SessionAuthGuard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -34,6 +35,13 @@ export const AllowUnverified = () => SetMetadata(OPEN_TO_UNVERIFIED, true);
  * Everything else answers account_pending_deletion, and API keys reach nothing.
  */
 export const AllowPendingDeletion = () => SetMetadata(OPEN_DURING_DELETION, true);
+
+/**
+ * Lets a request whose session is missing, unknown, expired or revoked through without one (the
+ * handler sees no CurrentSession): signing out is idempotent. A live session is resolved as usual,
+ * API keys are still refused and a cookie still needs a trusted Origin.
+ */
+export const ToleratesDeadSession = () => SetMetadata(TOLERATES_DEAD_SESSION, true);
 
 /** Documents what the VerifiedGuard enforces by default; marks nothing, since a verified email is the default. */
 export const RequireVerifiedEmail = () =>

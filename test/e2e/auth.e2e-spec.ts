@@ -188,6 +188,32 @@ describe('signup, login, logout, password reset, /me', () => {
       );
       expect(audit.target).toBe(`session:${user.sessionId}`);
     });
+    it('logs out idempotently: a dead, unknown or missing session still answers 204 and clears the cookie', async () => {
+      const user = await signUp(t);
+      await t.http.post('/auth/logout').set(bearer(user.token)).expect(204);
+      const cleared = /^sid=;.*Expires=Thu, 01 Jan 1970/;
+      const origin = { Origin: t.config.appUrl };
+      for (const request of [
+        t.http.post('/auth/logout').set(bearer(user.token)),
+        t.http.post('/auth/logout').set(bearer('not-a-session-token')),
+        t.http.post('/auth/logout').set({ ...origin, Cookie: `sid=${user.token}` }),
+        t.http.post('/auth/logout').set(origin),
+      ]) {
+        const res = await request;
+        expect(res.status).toBe(204);
+        expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(cleared);
+      }
+      // Still: a cookie from another origin is refused, and an API key never signs out.
+      const foreign = await t.http.post('/auth/logout').set({ Origin: 'https://evil.example', Cookie: 'sid=x' });
+      expect(foreign.body.error).toBe('csrf_rejected');
+      const key = await t.http.post('/auth/logout').set(bearer('ak_whatever'));
+      expect(key.body.error).toBe('api_key_not_allowed');
+      const audited = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.logout' AND actor_id = $1`,
+        [user.id],
+      );
+      expect(audited).toEqual([{ n: 1 }]);
+    });
   });
 
   describe('/me', () => {
