@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<void> {
       case 'task':
         if (!argument) throw new UsageError('name the task to run');
         await runMigrations(url);
-        await runTask(database.config, argument);
+        // An operator's run may be long (a backlog): without the serving app's statement and lock timeouts.
+        await runTask(database.config.with({ databaseStatementTimeoutMs: 0, databaseLockTimeoutMs: 0 }), argument);
         break;
       case 'migration:run':
         print({ applied: await runMigrations(url) });

@@ -1,8 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isMalformedBodyError } from './body-parsers';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { describeError } from './describe-error';
 import { DomainError, ErrorCode, errorBody } from './errors';
+
+/** How long a client should wait before trying again when the database cannot serve it. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'validation_failed',
@@ -24,7 +28,11 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const error = this.toDomainError(exception);
-    if (error.status >= 500) this.logger.error({ error: describeError(exception), msg: 'request failed' });
+    if (error.code === 'service_unavailable') {
+      this.logger.warn({ error: describeError(exception), msg: 'database unavailable' });
+    } else if (error.status >= 500) {
+      this.logger.error({ error: describeError(exception), msg: 'request failed' });
+    }
     const { httpAdapter } = this.adapterHost;
     const response = host.switchToHttp().getResponse();
     // Already answered, e.g. by a passport strategy's redirect: there is nothing left to say.
@@ -38,6 +46,9 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toDomainError(exception: unknown): DomainError {
     if (exception instanceof DomainError) return exception;
+    if (isDatabaseUnavailable(exception)) {
+      return new DomainError('service_unavailable', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+    }
     const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);
     if (status !== undefined) {
       const code = STATUS_CODES[status];

@@ -50,6 +50,9 @@ export interface AppConfigValues {
   passwordResetTokenTtlMs: number;
   unverifiedAccountTtlMs: number;
   deletionGracePeriodMs: number;
+  /** How long one SQL statement may run, and wait for a lock, before PostgreSQL cancels it (503 then). */
+  databaseStatementTimeoutMs: number;
+  databaseLockTimeoutMs: number;
   tasksEnabled: boolean;
   dnsServers: string[];
   /** Unset: AuthnRequests go unsigned and the metadata publishes no key. */
@@ -79,6 +82,8 @@ export class AppConfig implements AppConfigValues {
   readonly passwordResetTokenTtlMs: number;
   readonly unverifiedAccountTtlMs: number;
   readonly deletionGracePeriodMs: number;
+  readonly databaseStatementTimeoutMs: number;
+  readonly databaseLockTimeoutMs: number;
   readonly tasksEnabled: boolean;
   readonly dnsServers: string[];
   readonly samlSp: SamlSpCredentials | undefined;

@@ -84,6 +84,8 @@ export function loadConfig(env: Env): AppConfig {
     passwordResetTokenTtlMs: duration('PASSWORD_RESET_TOKEN_TTL', read('PASSWORD_RESET_TOKEN_TTL') ?? '1h'),
     unverifiedAccountTtlMs: duration('UNVERIFIED_ACCOUNT_TTL', read('UNVERIFIED_ACCOUNT_TTL') ?? '7d'),
     deletionGracePeriodMs: duration('DELETION_GRACE_PERIOD', read('DELETION_GRACE_PERIOD') ?? '30d'),
+    databaseStatementTimeoutMs: duration('DB_STATEMENT_TIMEOUT', read('DB_STATEMENT_TIMEOUT') ?? '10s'),
+    databaseLockTimeoutMs: duration('DB_LOCK_TIMEOUT', read('DB_LOCK_TIMEOUT') ?? '3s'),
     tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
     dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
     samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),

@@ -13,7 +13,10 @@ import { TransactionHost } from './transactions';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
         if (!config.databaseUrl) throw new Error('the database URL must be resolved before the app starts');
-        return dataSourceOptions(config.databaseUrl);
+        return dataSourceOptions(config.databaseUrl, undefined, {
+          statementTimeoutMs: config.databaseStatementTimeoutMs,
+          lockTimeoutMs: config.databaseLockTimeoutMs,
+        });
       },
     }),
   ],
