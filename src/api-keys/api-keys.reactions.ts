@@ -9,10 +9,17 @@ export class ApiKeysReactions {
 
   /**
    * A reset means someone else may have held the account, and made keys: they all go. A change by
-   * the signed-in user keeps them (README: API keys and password changes).
+   * the signed-in user keeps them unless the user asks (README: API keys and password changes).
    */
   @OnDomainEvent('user.password_changed')
-  async revokeOnReset({ userId, reset }: DomainEventMap['user.password_changed']): Promise<void> {
-    if (reset) await this.apiKeys.revokeAll(userId);
+  async revokeWithPassword({
+    userId,
+    email,
+    reset,
+    revokeApiKeys,
+    client,
+  }: DomainEventMap['user.password_changed']): Promise<void> {
+    if (!revokeApiKeys) return;
+    await this.apiKeys.revokeAll({ id: userId, email }, reset ? 'password_reset' : 'password_changed', client);
   }
 }

@@ -54,9 +54,23 @@ export class ApiKeysService {
     await this.audit.record({ action: 'api_key.revoked', actor: user, client, target: `api_key:${id}` });
   }
 
-  /** Deletes every key of the user (after a password reset); answers how many. */
-  async revokeAll(userId: string): Promise<number> {
-    return this.keys.deleteAllOf(userId);
+  /** Deletes every key of the user (with a password reset or change), audited when there were any; answers how many. */
+  async revokeAll(
+    user: Pick<UserView, 'id' | 'email'>,
+    reason: 'password_reset' | 'password_changed',
+    client: ClientInfo,
+  ): Promise<number> {
+    const revoked = await this.keys.deleteAllOf(user.id);
+    if (revoked > 0) {
+      await this.audit.record({
+        action: 'api_key.revoked_all',
+        actor: user,
+        client,
+        target: `user:${user.id}`,
+        details: { revoked, reason },
+      });
+    }
+    return revoked;
   }
 
   async authenticate(key: string): Promise<ApiKeyAuth> {

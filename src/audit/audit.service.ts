@@ -25,6 +25,7 @@ export type AuditAction =
   | 'user.recovery_codes_regenerated'
   | 'api_key.created'
   | 'api_key.revoked'
+  | 'api_key.revoked_all'
   | 'org.created'
   | 'org.member_added'
   | 'org.role_changed'

@@ -105,7 +105,7 @@ export class AuthController {
   @Post('password/reset')
   @HttpCode(HttpStatus.OK)
   @RateLimitByIp('passwordResetPerIp')
-  @ApiOkResponse({ description: 'The password is changed and every session of the user revoked.' })
+  @ApiOkResponse({ description: 'The password is changed; every session and API key of the user is revoked.' })
   @ApiBadRequestResponse({ description: '`invalid_token` or `weak_password`' })
   async resetPassword(@Body() body: ResetPasswordDto, @Client() client: ClientInfo): Promise<Record<string, never>> {
     await this.passwords.resetPassword(body.token, body.newPassword, client);

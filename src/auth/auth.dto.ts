@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
 
@@ -66,6 +66,14 @@ export class ChangePasswordDto {
   @ApiProperty({ minLength: 8, maxLength: 128 })
   @IsString()
   newPassword: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'also revoke every API key of the account (a password reset always does)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  revokeApiKeys?: boolean;
 }
 
 export class RotatedSessionDto {

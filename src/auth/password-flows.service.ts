@@ -49,20 +49,29 @@ export class PasswordFlowsService {
   /**
    * A new password for a signed-in user (after step-up): the current session gets a new token,
    * every other session and every reset link dies, and the user gets a mail; all in one transaction.
-   * API keys stay: the user who made them is the one changing the password.
+   * API keys stay unless `revokeApiKeys`: the user who made them is the one changing the password,
+   * and only they know whether the old one leaked.
    */
-  async changePassword(auth: SessionAuth, newPassword: string, client: ClientInfo): Promise<IssuedSession> {
+  async changePassword(
+    auth: SessionAuth,
+    newPassword: string,
+    client: ClientInfo,
+    { revokeApiKeys = false }: { revokeApiKeys?: boolean } = {},
+  ): Promise<IssuedSession> {
     this.passwords.assertAcceptable(newPassword, [auth.user.email, auth.user.name ?? '']);
     const passwordHash = await this.passwords.hash(newPassword);
     return this.txHost.withTransaction(async () => {
       const { user } = auth;
       await this.users.setPasswordHash(user.id, passwordHash);
-      const session = await this.sessions.rotate(user.id, auth.session.id);
+      const session = await this.sessions.rotate(user.id, auth.session.id, auth.session.tokenHash);
       await this.repository.deleteResetTokens(user.id);
       await this.events.emit('user.password_changed', {
         userId: user.id,
+        email: user.email,
         keepSessionId: auth.session.id,
         reset: false,
+        revokeApiKeys,
+        client,
       });
       await this.outbox.enqueue(user.email, 'password-changed', { changedAt: this.clock.now().toUTCString() });
       await this.audit.record({ action: 'user.password_changed', actor: user, client, target: `user:${user.id}` });
@@ -115,7 +124,14 @@ export class PasswordFlowsService {
       await this.users.setPasswordHash(user.id, passwordHash);
       await this.repository.deleteResetTokens(user.id);
       // Every session ends, and (a reset) so do API keys: whoever had the account before may have made them.
-      await this.events.emit('user.password_changed', { userId: user.id, keepSessionId: null, reset: true });
+      await this.events.emit('user.password_changed', {
+        userId: user.id,
+        email: user.email,
+        keepSessionId: null,
+        reset: true,
+        revokeApiKeys: true,
+        client,
+      });
       await this.outbox.enqueue(user.email, 'password-changed', { changedAt: now.toUTCString() });
       await this.audit.record({ action: 'user.password_reset', actor: user, client, target: `user:${user.id}` });
     });

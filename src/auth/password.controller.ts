@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -25,16 +25,22 @@ export class PasswordController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: RotatedSessionDto,
-    description: 'The new token is also in Set-Cookie and X-Session-Token; every other session is signed out.',
+    description:
+      'The new token is also in Set-Cookie and X-Session-Token; every other session is signed out, and with `revokeApiKeys: true` every API key revoked.',
   })
   @ApiBadRequestResponse({ description: '`weak_password`' })
+  @ApiConflictResponse({
+    description: '`session_rotated`: a concurrent request with the same token replaced it first; nothing changed',
+  })
   async change(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ChangePasswordDto,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<RotatedSessionDto> {
-    const session = await this.passwords.changePassword(auth, body.newPassword, client);
+    const session = await this.passwords.changePassword(auth, body.newPassword, client, {
+      revokeApiKeys: body.revokeApiKeys,
+    });
     sendRotatedToken(res, this.config, session.token, session.expiresAt);
     return { session: SessionDto.of(session) };
   }

@@ -4,12 +4,14 @@ import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { Transactional, TransactionHost } from '../database/transactions';
 import type { SessionAuth, UserView } from '../http';
-import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { ipSubject } from '../rate-limit/ip-subject';
+import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { PasswordPermit, SsoService } from '../sso/sso.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, userView } from '../users/user.dto';
+import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { VerificationService } from '../verification/verification.service';
 import { LoginDto, SignupDto } from './auth.dto';
@@ -51,14 +53,15 @@ export class SignInService {
 
   /**
    * Unknown email, missing password and wrong password answer alike and take about as long. Failed
-   * attempts count per account; once the limit is reached even the right password waits. An
-   * SSO-enforced domain answers sso_required, but to owners of its organization (break-glass).
+   * attempts count per account; once the limit is reached even the right password waits, except
+   * from an address the account signed in from before (see countAttempt). An SSO-enforced domain
+   * answers sso_required, but to owners of its organization (break-glass).
    */
   async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
     const email = normalizeEmail(input.email);
-    // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
-    const attempt = await this.limiter.consume('loginFailuresPerAccount', email);
     const user = await this.users.findByEmail(email);
+    // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
+    const attempt = await this.countAttempt(email, user, client);
     let permit: PasswordPermit;
     try {
       permit = await this.sso.assertPasswordAllowed(email, { breakGlassUserId: user?.id ?? null });
@@ -95,6 +98,22 @@ export class SignInService {
       await this.sso.recordBreakGlassLogin(user, permit, client, session.id);
       return { user: userView(user), session };
     });
+  }
+
+  /**
+   * Counts the attempt against the account's failure limit. Past it the account is locked, but not
+   * for the addresses it signed in from before: a guesser elsewhere would otherwise lock the owner
+   * out at will. Each of those addresses then has a failure limit of its own, so someone sharing one
+   * gets no more guesses than that.
+   */
+  private async countAttempt(email: string, user: User | null, client: ClientInfo): Promise<CountedAttempt> {
+    try {
+      return await this.limiter.consume('loginFailuresPerAccount', email);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'too_many_requests')) throw error;
+      if (!user || !(await this.sessions.hasSignedInFrom(user.id, client.ip))) throw error;
+      return this.limiter.consume('loginFailuresPerKnownAddress', `${user.id} ${ipSubject(client.ip)}`);
+    }
   }
 
   private async loginFailed(email: string, userId: string | null, reason: string, client: ClientInfo): Promise<void> {

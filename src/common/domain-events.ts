@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { ClientInfo } from './client-info';
 
 /** What one module tells the others, and what it carries. */
 export interface DomainEventMap {
@@ -7,9 +8,18 @@ export interface DomainEventMap {
   'user.email_changed': { userId: string };
   /**
    * The user's password changed (`reset: false`, signed in, `keepSessionId` is the session that did it)
-   * or was reset from a mailed link (`reset: true`): whoever held the old one must be signed out.
+   * or was reset from a mailed link (`reset: true`): whoever held the old one must be signed out, and
+   * with `revokeApiKeys` (always on a reset) their API keys go too. `email` and `client` are for the
+   * audit rows of the reactions.
    */
-  'user.password_changed': { userId: string; keepSessionId: string | null; reset: boolean };
+  'user.password_changed': {
+    userId: string;
+    email: string;
+    keepSessionId: string | null;
+    reset: boolean;
+    revokeApiKeys: boolean;
+    client: ClientInfo;
+  };
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
   /**

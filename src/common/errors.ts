@@ -47,6 +47,10 @@ export const ERRORS = {
   totp_not_enabled: { status: 409, message: 'Two-factor authentication is not on.' },
   deletion_not_scheduled: { status: 409, message: 'This account is not scheduled for deletion.' },
   last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
+  session_rotated: {
+    status: 409,
+    message: "Another request has just replaced this session's token; retry with the current token.",
+  },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   too_many_requests: { status: 429, message: 'Too many requests; try again later.' },

@@ -9,6 +9,11 @@ export interface SessionContext {
   lastActiveAt: Date;
   expiresAt: Date;
   reauthenticatedAt: Date;
+  /**
+   * SHA-256 of the token this request holds for the session (the new one when the request itself
+   * rotated it): a token replacement is made only while the session still holds it.
+   */
+  tokenHash: Buffer;
 }
 
 export interface SessionAuth {

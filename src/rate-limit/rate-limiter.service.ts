@@ -30,6 +30,21 @@ export class RateLimiter {
     return { key, resetAt: window.resetAt };
   }
 
+  /**
+   * Counts one attempt against each limit in turn; when one refuses, the attempts already counted
+   * are taken back, so a refusal by one limit spends nothing of the others.
+   */
+  async consumeAll(checks: Array<[name: RateLimitName, subject: string]>): Promise<CountedAttempt[]> {
+    const counted: CountedAttempt[] = [];
+    try {
+      for (const [name, subject] of checks) counted.push(await this.consume(name, subject));
+    } catch (error) {
+      await this.refundAll(counted);
+      throw error;
+    }
+    return counted;
+  }
+
   /** Throws too_many_requests when the limit is already reached, without counting. */
   async assertNotExhausted(name: RateLimitName, subject: string): Promise<void> {
     const window = await this.store.peek(this.key(name, subject), this.clock.now());
@@ -44,12 +59,17 @@ export class RateLimiter {
     await this.store.undo(attempt.key, attempt.resetAt);
   }
 
+  async refundAll(attempts: CountedAttempt[]): Promise<void> {
+    for (const attempt of attempts) await this.refund(attempt);
+  }
+
   /** Drops every counter keyed on these accounts (their address or their id), e.g. when they are erased. */
   async forgetAccounts(accounts: Array<{ id: string; email: string }>): Promise<void> {
     const keys = accounts.flatMap((account) =>
       (Object.keys(RATE_LIMITS) as RateLimitName[]).flatMap((name) => {
         const { subject } = RATE_LIMITS[name];
-        return subject === 'ip' ? [] : [this.key(name, subject === 'email' ? account.email : account.id)];
+        if (subject === 'ip' || subject === 'userIdAndIp') return [];
+        return [this.key(name, subject === 'email' ? account.email : account.id)];
       }),
     );
     await this.store.forget(keys);

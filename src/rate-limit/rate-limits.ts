@@ -5,13 +5,23 @@ export interface RateRule {
   name: string;
   limit: number;
   windowMs: number;
-  /** What the counter is keyed on; counters keyed on an account are erased with it. */
-  subject: 'ip' | 'email' | 'userId';
+  /**
+   * What the counter is keyed on; counters keyed on an account are erased with it. `userIdAndIp`
+   * (an account at one address) cannot be found from the account alone: it ends with its window.
+   */
+  subject: 'ip' | 'email' | 'userId' | 'userIdAndIp';
 }
 
 /** API.md's table of limits. Fixed windows; a key's window starts at its first hit. */
 export const RATE_LIMITS = {
   loginFailuresPerAccount: { name: 'login-failures-account', limit: 10, windowMs: 15 * MINUTE, subject: 'email' },
+  /** Once an account's limit is reached, each address it signed in from before gets this many of its own. */
+  loginFailuresPerKnownAddress: {
+    name: 'login-failures-known',
+    limit: 10,
+    windowMs: 15 * MINUTE,
+    subject: 'userIdAndIp',
+  },
   loginAttemptsPerIp: { name: 'login-ip', limit: 100, windowMs: 15 * MINUTE, subject: 'ip' },
   signupPerIp: { name: 'signup-ip', limit: 20, windowMs: HOUR, subject: 'ip' },
   passwordForgotPerAccount: { name: 'forgot-account', limit: 5, windowMs: HOUR, subject: 'email' },
@@ -20,6 +30,9 @@ export const RATE_LIMITS = {
   verifyEmailPerIp: { name: 'verify-ip', limit: 30, windowMs: 15 * MINUTE, subject: 'ip' },
   resendVerificationPerMinute: { name: 'resend-user-minute', limit: 1, windowMs: MINUTE, subject: 'userId' },
   resendVerificationPerHour: { name: 'resend-user-hour', limit: 5, windowMs: HOUR, subject: 'userId' },
+  emailChangesPerUser: { name: 'email-change-user', limit: 5, windowMs: HOUR, subject: 'userId' },
+  /** Verification links mailed to one address, whoever asks: email changes to it and resends. */
+  verificationMailsPerAddress: { name: 'verify-mail-address', limit: 5, windowMs: HOUR, subject: 'email' },
   confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE, subject: 'userId' },
 } as const satisfies Record<string, RateRule>;
 

@@ -170,7 +170,9 @@ export class SessionsRepository {
 
   /**
    * Gives an unrevoked session of the user a new token hash, active as of `now` (and re-authenticated
-   * then too when `reauthenticated`); answers its expiry, or undefined when there is no such session.
+   * then too when `reauthenticated`); answers its expiry, or undefined when there is no such session,
+   * or when `currentHash` is given and the session no longer holds it. A concurrent replacement holds
+   * the row until it commits; this one then sees the new hash and changes nothing.
    */
   async replaceToken(
     userId: string,
@@ -178,14 +180,15 @@ export class SessionsRepository {
     tokenHash: Buffer,
     now: Date,
     reauthenticated: boolean,
+    currentHash: Buffer | null,
   ): Promise<{ expiresAt: Date } | undefined> {
     const row = await this.sql.one<{ expires_at: Date }>(
       `UPDATE sessions
           SET token_hash = $3, last_active_at = $4, rotation_required = false,
               reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END
-        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($6::bytea IS NULL OR token_hash = $6)
         RETURNING expires_at`,
-      [sessionId, userId, tokenHash, now, reauthenticated],
+      [sessionId, userId, tokenHash, now, reauthenticated, currentHash],
     );
     return row && { expiresAt: row.expires_at };
   }

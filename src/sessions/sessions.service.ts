@@ -7,6 +7,7 @@ import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { AuditService } from '../audit/audit.service';
 import { OutboxService } from '../mail';
+import { ipSubject } from '../rate-limit/ip-subject';
 import type { SessionContext, UserView } from '../http';
 import { deviceName } from './device-name';
 import type { AuthMethod } from './session.entity';
@@ -99,6 +100,15 @@ export class SessionsService {
     return { id, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt) };
   }
 
+  /**
+   * Whether the user signed in from this address before: one of the KNOWN_IPS_PER_USER they used
+   * last (an IPv6 address counts as its /64, as the rate limits count it).
+   */
+  async hasSignedInFrom(userId: string, ip: string): Promise<boolean> {
+    const subject = ipSubject(ip);
+    return (await this.sessions.knownIps(userId)).some((known) => ipSubject(known.ip) === subject);
+  }
+
   /** Records the address; true when the user had never signed in from it. Keeps the newest KNOWN_IPS_PER_USER. */
   private async rememberIp(userId: string, ip: string, now: Date): Promise<boolean> {
     const inserted = await this.sessions.rememberIp(userId, ip, now);
@@ -111,7 +121,8 @@ export class SessionsService {
    * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL.
    */
   async authenticate(token: string): Promise<AuthenticatedSession> {
-    const resolved = await this.sessions.resolve(hashToken(token));
+    const tokenHash = hashToken(token);
+    const resolved = await this.sessions.resolve(tokenHash);
     if (!resolved) throw new DomainError('unauthenticated');
     const { session, user } = resolved;
     const now = this.clock.now();
@@ -120,18 +131,18 @@ export class SessionsService {
     if (now.getTime() - session.lastActiveAt.getTime() >= this.config.sessionIdleTimeoutMs) {
       throw new DomainError('session_expired', { reason: 'idle' });
     }
-    if (session.rotationRequired) return this.rotateOnRequest(resolved, token, now);
+    if (session.rotationRequired) return this.rotateOnRequest(resolved, tokenHash, now);
     let lastActiveAt = session.lastActiveAt;
     if (now.getTime() - lastActiveAt.getTime() >= this.config.sessionTouchIntervalMs) {
       lastActiveAt = now;
       await this.sessions.touch(session.id, now, new Date(now.getTime() - this.config.sessionTouchIntervalMs + 1));
     }
-    return { session: this.context(session, lastActiveAt), user };
+    return { session: this.context(session, lastActiveAt, tokenHash), user };
   }
 
-  private context(session: ResolvedSession['session'], lastActiveAt: Date): SessionContext {
+  private context(session: ResolvedSession['session'], lastActiveAt: Date, tokenHash: Buffer): SessionContext {
     const { id, createdAt, expiresAt, reauthenticatedAt } = session;
-    return { id, createdAt, lastActiveAt, expiresAt, reauthenticatedAt };
+    return { id, createdAt, lastActiveAt, expiresAt, reauthenticatedAt, tokenHash };
   }
 
   /**
@@ -140,13 +151,14 @@ export class SessionsService {
    */
   private async rotateOnRequest(
     { session, user }: ResolvedSession,
-    token: string,
+    tokenHash: Buffer,
     now: Date,
   ): Promise<AuthenticatedSession> {
     const rotatedToken = generateSessionToken();
-    const rotated = await this.sessions.rotateRequested(session.id, hashToken(token), hashToken(rotatedToken), now);
+    const rotatedHash = hashToken(rotatedToken);
+    const rotated = await this.sessions.rotateRequested(session.id, tokenHash, rotatedHash, now);
     return {
-      session: this.context(session, now),
+      session: this.context(session, now, rotated ? rotatedHash : tokenHash),
       user,
       ...(rotated ? { rotated: { token: rotatedToken, expiresAt: session.expiresAt } } : {}),
     };
@@ -186,16 +198,25 @@ export class SessionsService {
 
   /**
    * Re-authentication of a live session: a new token replaces the old one at once (the old one
-   * answers 401 from now on) and reauthenticated_at moves to now.
+   * answers 401 from now on) and reauthenticated_at moves to now. With `presentedTokenHash` (the
+   * request's own token), only while the session still holds that token: of concurrent requests
+   * presenting one token, one replaces it and the others answer 409 session_rotated.
    */
-  async reauthenticate(userId: string, sessionId: string): Promise<IssuedSession & { reauthenticatedAt: Date }> {
+  async reauthenticate(
+    userId: string,
+    sessionId: string,
+    presentedTokenHash?: Buffer,
+  ): Promise<IssuedSession & { reauthenticatedAt: Date }> {
     const now = this.clock.now();
-    return { ...(await this.replaceToken(userId, sessionId, now, true)), reauthenticatedAt: now };
+    return { ...(await this.replaceToken(userId, sessionId, now, true, presentedTokenHash)), reauthenticatedAt: now };
   }
 
-  /** A new token for a live session (after a password change); the old token is dead at once. */
-  rotate(userId: string, sessionId: string): Promise<IssuedSession> {
-    return this.replaceToken(userId, sessionId, this.clock.now(), false);
+  /**
+   * A new token for a live session (after a password change), while it still holds the presented
+   * token (else 409 session_rotated); the old token is dead at once.
+   */
+  rotate(userId: string, sessionId: string, presentedTokenHash: Buffer): Promise<IssuedSession> {
+    return this.replaceToken(userId, sessionId, this.clock.now(), false, presentedTokenHash);
   }
 
   private async replaceToken(
@@ -203,10 +224,24 @@ export class SessionsService {
     sessionId: string,
     now: Date,
     reauthenticated: boolean,
+    presentedTokenHash: Buffer | undefined,
   ): Promise<IssuedSession> {
     const token = generateSessionToken();
-    const replaced = await this.sessions.replaceToken(userId, sessionId, hashToken(token), now, reauthenticated);
-    if (!replaced) throw new DomainError('session_expired', { reason: 'revoked' });
+    const replaced = await this.sessions.replaceToken(
+      userId,
+      sessionId,
+      hashToken(token),
+      now,
+      reauthenticated,
+      presentedTokenHash ?? null,
+    );
+    if (!replaced) {
+      // The session lives on under a token another request just gave it: that one is the current one.
+      if (presentedTokenHash && (await this.sessions.isOwnLive(userId, sessionId, now))) {
+        throw new DomainError('session_rotated');
+      }
+      throw new DomainError('session_expired', { reason: 'revoked' });
+    }
     const { expiresAt } = replaced;
     return { id: sessionId, token, expiresAt, idleExpiresAt: this.idleExpiry(now, expiresAt) };
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiCookieAuth,
   ApiOkResponse,
   ApiTags,
@@ -30,7 +31,14 @@ export class StepUpController {
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ConfirmationDto, description: 'The new token is also in Set-Cookie and X-Session-Token.' })
-  @ApiUnauthorizedResponse({ description: '`invalid_credentials` or `invalid_totp`' })
+  @ApiUnauthorizedResponse({
+    description:
+      '`invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send both)',
+  })
+  @ApiConflictResponse({
+    description:
+      '`session_rotated`: a concurrent request with the same token replaced it first; retry with the current token',
+  })
   @ApiTooManyRequestsResponse({ description: '10 failed confirmations per user per 15 minutes' })
   async confirm(
     @CurrentSession() auth: SessionAuth,

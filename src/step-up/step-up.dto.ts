@@ -3,6 +3,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { SessionDto } from '../sessions/sessions.dto';
 import type { Confirmation } from './step-up.service';
 
+/** The factors the step-up 403 lists in `methods`: the password, and beside it a code when two-factor is on. */
 export class ConfirmDto {
   @ApiPropertyOptional()
   @IsOptional()
@@ -10,7 +11,10 @@ export class ConfirmDto {
   @MaxLength(1024)
   password?: string;
 
-  @ApiPropertyOptional({ description: 'authenticator code, or a recovery code' })
+  @ApiPropertyOptional({
+    description:
+      'authenticator code, or a recovery code; with two-factor on it goes beside the password (alone for an account without a password)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)

@@ -13,8 +13,10 @@ export type StepUpMethod = 'password' | 'totp' | 'sso';
 type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProviderId'>;
 
 /**
- * The ways this user can confirm: the ones they actually have. An account without a password
- * confirms by signing in again at its SSO provider (ForceAuthn), through ssoUrl.
+ * How this user confirms: POST /auth/confirm with every factor listed but "sso", together (a
+ * password and, with two-factor on, an authenticator or recovery code beside it); "sso" (an account
+ * without a password) is the other way, signing in again at its SSO provider (ForceAuthn) through
+ * ssoUrl.
  */
 export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
   return [
@@ -31,7 +33,7 @@ export function stepUpSsoUrl(ssoProviderId: string): string {
 
 const METHOD_WORDS: Record<Exclude<StepUpMethod, 'sso'>, string> = {
   password: 'password',
-  totp: 'authenticator code',
+  totp: 'an authenticator or recovery code',
 };
 
 /** 403 step_up_required, with the methods this user has and the sentence telling them what to do. */
@@ -45,7 +47,7 @@ export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): Domain
   const ways: string[] = [];
   const confirmWith = methods.filter((m): m is keyof typeof METHOD_WORDS => m !== 'sso');
   if (confirmWith.length > 0 || methods.length === 0) {
-    ways.push(`with POST ${CONFIRM_URL} (${confirmWith.map((m) => METHOD_WORDS[m]).join(' or ')})`);
+    ways.push(`with POST ${CONFIRM_URL} (${confirmWith.map((m) => METHOD_WORDS[m]).join(' and ')})`);
   }
   if (methods.includes('sso')) {
     extra.ssoUrl = stepUpSsoUrl(user.ssoProviderId!);

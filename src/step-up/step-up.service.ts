@@ -38,12 +38,8 @@ export class StepUpService {
   ) {}
 
   async confirm(auth: SessionAuth, input: ConfirmInput, client: ClientInfo): Promise<Confirmation> {
-    // One confirmation proves one factor. Checked here, after the body's own validation, so a body
-    // that is malformed as well hears only about that.
-    if ((input.password === undefined) === (input.totpCode === undefined)) {
-      throw validationFailed([{ field: 'password', problems: ['send either password or totpCode'] }]);
-    }
     const { user } = auth;
+    this.assertFactorsGiven(user, input);
     // An account that signs in through its organization's IdP and lacks this factor confirms there:
     // the answer says where (ssoUrl), rather than calling a password that does not exist wrong.
     const methods = stepUpMethods(user);
@@ -58,12 +54,20 @@ export class StepUpService {
         ? await this.passwords.verify(passwordHash, input.password)
         : await this.passwords.verifyNothing(input.password);
       if (!valid) await this.fail(auth, 'invalid_credentials', client);
-    } else if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode!))) {
-      await this.fail(auth, 'invalid_totp', client);
+    }
+    // Checked only once the password is right, so a wrong password spends no recovery code.
+    if (input.totpCode !== undefined) {
+      if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode))) {
+        await this.fail(auth, 'invalid_totp', client);
+      }
     }
     await this.limiter.refund(attempt);
     return this.txHost.withTransaction(async () => {
-      const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(user.id, auth.session.id);
+      const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(
+        user.id,
+        auth.session.id,
+        auth.session.tokenHash,
+      );
       await this.audit.record({ action: 'user.step_up', actor: user, client, target: `session:${auth.session.id}` });
       return {
         reauthenticatedAt,
@@ -71,6 +75,31 @@ export class StepUpService {
         session,
       };
     });
+  }
+
+  /**
+   * A confirmation carries the factors the user signs in with: a password alone, or with two-factor
+   * on, the password and a code together (a password-only step-up must not be able to turn
+   * two-factor off). An account without a password confirms with its code alone, or at its IdP.
+   * Checked here, after the body's own validation, so a body that is malformed as well hears only
+   * about that; nothing is counted or checked yet.
+   */
+  private assertFactorsGiven(user: SessionAuth['user'], input: ConfirmInput): void {
+    const password = input.password !== undefined;
+    const code = input.totpCode !== undefined;
+    if (user.hasPassword && user.twoFactorEnabled) {
+      if (!password) {
+        throw validationFailed([
+          { field: 'password', problems: ['with two-factor on, send password and totpCode together'] },
+        ]);
+      }
+      // As at login: the client asks for the code and sends both again.
+      if (!code) throw new DomainError('totp_required');
+      return;
+    }
+    if (password === code) {
+      throw validationFailed([{ field: 'password', problems: ['send either password or totpCode'] }]);
+    }
   }
 
   private async fail(

@@ -6,6 +6,7 @@ import {
   ApiCookieAuth,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -41,6 +42,10 @@ export class VerificationController {
   @ApiCookieAuth()
   @ApiAcceptedResponse({ description: 'A new link is mailed; earlier ones stop working.' })
   @ApiConflictResponse({ description: '`already_verified`' })
+  @ApiTooManyRequestsResponse({
+    description:
+      '1 per minute and 5 per hour per user, and 5 verification mails per hour per address; see Retry-After.',
+  })
   async resend(@NoBody() _: undefined, @CurrentAuth() auth: AuthContext): Promise<void> {
     await this.verification.resend(auth.user);
   }
@@ -55,6 +60,9 @@ export class VerificationController {
     description: 'The new address, unverified; a link goes to it and a notice to the old one.',
   })
   @ApiConflictResponse({ description: '`email_taken`' })
+  @ApiTooManyRequestsResponse({
+    description: '5 changes per hour per user, and 5 verification mails per hour per address; see Retry-After.',
+  })
   async changeEmail(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ChangeEmailDto,

@@ -9,6 +9,7 @@ import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import type { RateLimitName } from '../rate-limit/rate-limits';
 import { normalizeEmail, userView } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { maskEmail } from './mask-email';
@@ -60,24 +61,57 @@ export class VerificationService {
     return userView(user);
   }
 
-  /** already_verified is answered before the limits, so it never spends one. */
+  /**
+   * already_verified is answered before the limits, so it never spends one. Limited per user and,
+   * since an address can pass from one account to another, per address as well.
+   */
   async resend(user: UserView): Promise<void> {
     if (user.emailVerifiedAt) throw new DomainError('already_verified');
     // A resend refused by the hourly limit spends nothing of the per-minute one.
     await this.limiter.assertNotExhausted('resendVerificationPerHour', user.id);
-    await this.limiter.consume('resendVerificationPerMinute', user.id);
-    await this.limiter.consume('resendVerificationPerHour', user.id);
-    await this.txHost.withTransaction(() => this.issue(user));
+    await this.mailingWithin(
+      [
+        ['resendVerificationPerMinute', user.id],
+        ['resendVerificationPerHour', user.id],
+        ['verificationMailsPerAddress', user.email],
+      ],
+      () => this.txHost.withTransaction(() => this.issue(user)),
+    );
   }
 
   /**
    * The new address replaces the old at once, unverified; the old address's pending tokens die,
-   * the new one gets a verification mail and the old one a notice.
+   * the new one gets a verification mail and the old one a notice. Limited per user and per new
+   * address (someone else's inbox, until it is verified); a change refused for any other reason
+   * (email_taken) spends nothing.
    */
-  @Transactional()
   async changeEmail(user: UserView, email: string, client: ClientInfo): Promise<UserView> {
+    if (normalizeEmail(email) === user.email) throw new DomainError('email_taken');
+    return this.mailingWithin(
+      [
+        ['emailChangesPerUser', user.id],
+        ['verificationMailsPerAddress', normalizeEmail(email)],
+      ],
+      () => this.txHost.withTransaction(() => this.moveToAddress(user, email, client)),
+    );
+  }
+
+  /**
+   * Runs work that mails, once it is within these limits: counted before, outside the transaction
+   * (concurrent requests cannot all slip under a limit), and taken back when the work fails.
+   */
+  private async mailingWithin<T>(limits: Array<[RateLimitName, string]>, work: () => Promise<T>): Promise<T> {
+    const counted = await this.limiter.consumeAll(limits);
+    try {
+      return await work();
+    } catch (error) {
+      await this.limiter.refundAll(counted);
+      throw error;
+    }
+  }
+
+  private async moveToAddress(user: UserView, email: string, client: ClientInfo): Promise<UserView> {
     const previous = user.email;
-    if (normalizeEmail(email) === previous) throw new DomainError('email_taken');
     const updated = await this.users.changeEmail(user.id, email);
     await this.issue(updated);
     await this.events.emit('user.email_changed', { userId: user.id });

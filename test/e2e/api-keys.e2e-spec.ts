@@ -1,6 +1,6 @@
 import { hashToken } from '../../src/common/crypto';
 import { startTestApp, TestApp } from '../support/test-app';
-import { bearer, signUpVerified } from '../support/users';
+import { bearer, createApiKey, signUpVerified } from '../support/users';
 
 describe('API keys', () => {
   let t: TestApp;
@@ -113,5 +113,47 @@ describe('API keys', () => {
       { action: 'api_key.created', target: `api_key:${body.id}` },
       { action: 'api_key.revoked', target: `api_key:${body.id}` },
     ]);
+  });
+
+  describe('and password changes', () => {
+    const NEW_PASSWORD = 'Another-Strong-Passphrase-9';
+
+    it('keeps the keys through POST /me/password unless the change asks to revoke them, audited', async () => {
+      const user = await signUpVerified(t);
+      const keys = [await createApiKey(t, user.token, 'one'), await createApiKey(t, user.token, 'two')];
+      const other = await signUpVerified(t);
+      const othersKey = await createApiKey(t, other.token);
+      // By default the keys stay: their owner is the one changing the password.
+      const kept = await t.http
+        .post('/me/password')
+        .set(bearer(user.token))
+        .send({ newPassword: NEW_PASSWORD })
+        .expect(200);
+      for (const key of keys) await t.http.get('/me').set(bearer(key.key)).expect(200);
+      const wrongType = await t.http
+        .post('/me/password')
+        .set(bearer(kept.body.session.token))
+        .send({ newPassword: 'Yet-Another-Passphrase-10', revokeApiKeys: 'yes' })
+        .expect(400);
+      expect(wrongType.body).toMatchObject({
+        error: 'validation_failed',
+        details: [expect.objectContaining({ field: 'revokeApiKeys' })],
+      });
+      const res = await t.http
+        .post('/me/password')
+        .set(bearer(kept.body.session.token))
+        .send({ newPassword: 'Yet-Another-Passphrase-10', revokeApiKeys: true })
+        .expect(200);
+      for (const key of keys) {
+        expect((await t.http.get('/me').set(bearer(key.key)).expect(401)).body.error).toBe('unauthenticated');
+      }
+      await t.http.get('/me').set(bearer(othersKey.key)).expect(200);
+      expect((await t.http.get('/me/api-keys').set(bearer(res.body.session.token)).expect(200)).body).toEqual([]);
+      const rows = await t.dataSource.query(
+        `SELECT target, details FROM audit_log WHERE action = 'api_key.revoked_all' AND actor_id = $1`,
+        [user.id],
+      );
+      expect(rows).toEqual([{ target: `user:${user.id}`, details: { revoked: 2, reason: 'password_changed' } }]);
+    });
   });
 });

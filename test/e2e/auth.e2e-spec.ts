@@ -289,6 +289,13 @@ describe('signup, login, logout, password reset, /me', () => {
       const token = await resetToken(user.email);
       await t.http.post('/auth/password/reset').send({ token, newPassword: 'A-brand-new-Passphrase-7' }).expect(200);
       expect((await t.http.get('/me').set(bearer(key.body.key)).expect(401)).body.error).toBe('unauthenticated');
+      const rows = await t.dataSource.query(
+        `SELECT actor_id, target, details FROM audit_log WHERE action = 'api_key.revoked_all' AND actor_id = $1`,
+        [user.id],
+      );
+      expect(rows).toEqual([
+        { actor_id: user.id, target: `user:${user.id}`, details: { revoked: 1, reason: 'password_reset' } },
+      ]);
     });
 
     it('kills a reset link once the account’s email address changes', async () => {

@@ -99,7 +99,7 @@ describe('deletion completeness', () => {
 
     // An API key, two-factor with recovery codes, a profile change.
     await createApiKey(t, user.token, 'completeness key');
-    await enableTotp(t, user.token);
+    const { recoveryCodes } = await enableTotp(t, user.token);
     await t.http.patch('/me').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: NAME }).expect(200);
 
     // An organization they own with another member, and a document they wrote.
@@ -173,7 +173,8 @@ describe('deletion completeness', () => {
     }
 
     // Deleted, and purged once the grace period is over.
-    user.token = await confirmPassword(t, user.token);
+    // Two-factor is on: the confirmation takes the second factor too.
+    user.token = await confirmPassword(t, user.token, PASSWORD, recoveryCodes[0]);
     await t.http.delete('/me').set(bearer(user.token)).expect(202);
     await t.mail.waitFor((m) => m.to === email && /delet/i.test(m.subject));
     t.clock.advance(GRACE + DAY);

@@ -65,8 +65,9 @@ async function count(t: TestApp, table: string, column: string, value: string): 
 }
 
 /** Schedules the deletion with a fresh step-up; answers the deletion date. */
-async function scheduleDeletion(t: TestApp, user: { token: string }): Promise<string> {
-  user.token = await confirmPassword(t, user.token);
+/** Confirms (with a code beside the password when two-factor is on) and schedules the deletion. */
+async function scheduleDeletion(t: TestApp, user: { token: string }, totpCode?: string): Promise<string> {
+  user.token = await confirmPassword(t, user.token, PASSWORD, totpCode);
   const res = await t.http.delete('/me').set(bearer(user.token)).expect(202);
   return res.body.deletionScheduledFor;
 }
@@ -423,7 +424,7 @@ describe('account deletion', () => {
       await createApiKey(t, user.token);
       await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
       await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('Reset'));
-      await enableTotp(t, user.token);
+      const { recoveryCodes } = await enableTotp(t, user.token);
       await actingAs(t, owner).post(`/orgs/${orgId}/members`, { email: user.email, role: 'member' }).expect(201);
       // Written by someone else about the user: the details carry the user's id.
       await actingAs(t, owner).patch(`/orgs/${orgId}/members/${user.id}`, { role: 'admin' }).expect(200);
@@ -440,7 +441,7 @@ describe('account deletion', () => {
         [user.id],
       );
 
-      await scheduleDeletion(t, user);
+      await scheduleDeletion(t, user, recoveryCodes[0]);
 
       const rows: Array<{ id: string; action: string }> = await t.dataSource.query(
         'SELECT id, action FROM audit_log WHERE actor_id = $1',

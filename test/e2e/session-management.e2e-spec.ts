@@ -160,6 +160,25 @@ describe('session management', () => {
       await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
     });
 
+    it('POST /me/password sent several times at once with one token: one change and one working token', async () => {
+      const user = await signUp(t);
+      const passwords = ['First-Racing-Passphrase-1', 'Second-Racing-Passphrase-2', 'Third-Racing-Passphrase-3'];
+      const answers = await Promise.all(
+        passwords.map((newPassword) => t.http.post('/me/password').set(bearer(user.token)).send({ newPassword })),
+      );
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+      const winner = answers.findIndex((r) => r.status === 200);
+      for (const res of answers.filter((r) => r.status === 409)) expect(res.body.error).toBe('session_rotated');
+      await t.http.get('/me').set(bearer(answers[winner].body.session.token)).expect(200);
+      // The losers changed nothing: only the winner's password signs in.
+      for (const [i, password] of passwords.entries()) {
+        await t.http
+          .post('/auth/login')
+          .send({ email: user.email, password })
+          .expect(i === winner ? 200 : 401);
+      }
+    });
+
     it('POST /me/password needs step-up and a strong password', async () => {
       const user = await signUp(t);
       expect(

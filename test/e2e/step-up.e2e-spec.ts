@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/test-app';
 import { bearer, PASSWORD, signUpVerified } from '../support/users';
 
@@ -111,6 +112,40 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     );
     expect(answers.filter((r) => r.status === 401)).toHaveLength(10);
     expect(answers.filter((r) => r.status === 429)).toHaveLength(15);
+  });
+
+  it('rotates once for concurrent confirmations with one token: one new token, the others told to retry', async () => {
+    const user = await signUpVerified(t);
+    t.clock.advance(10 * MINUTE);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }),
+      ),
+    );
+    const winners = answers.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    for (const res of answers.filter((r) => r.status !== 200)) {
+      // Answered with the contract's body, and no Set-Cookie that would replace the working token.
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        statusCode: 409,
+        error: 'session_rotated',
+        message: expect.stringContaining('retry with the current token'),
+      });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.headers['x-session-token']).toBeUndefined();
+    }
+    const { token } = winners[0].body.session;
+    await t.http.post('/me/api-keys').set(bearer(token)).send({ name: 'after the race' }).expect(201);
+    expect((await t.http.get('/me').set(bearer(user.token)).expect(401)).body.error).toBe('unauthenticated');
+    // A right password is never a failure, whichever request won.
+    const key = `confirm-failures-user:${createHash('sha256').update(user.id).digest('base64url').slice(0, 22)}`;
+    expect(await t.dataSource.query('SELECT count FROM rate_limits WHERE key = $1', [key])).toEqual([{ count: 0 }]);
+    const audited = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.step_up' AND actor_id = $1`,
+      [user.id],
+    );
+    expect(audited[0].n).toBe(1);
   });
 
   it('audits confirmations and their failures', async () => {

@@ -7,7 +7,8 @@ const MINUTE = 60_000;
 describe('TOTP two-factor authentication and recovery codes', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // Behind one trusted proxy, so a test can sign in from an address of its own.
+    t = await startTestApp({ env: { TRUST_PROXY: '1' } });
   });
   afterAll(() => t.close());
 
@@ -142,27 +143,86 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     await login(user.email, first.toLowerCase()).expect(200);
     expect((await login(user.email, first).expect(401)).body.error).toBe('invalid_totp');
     t.clock.advance(10 * MINUTE);
-    const confirmed = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ totpCode: second }).expect(200);
+    const confirmed = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ password: PASSWORD, totpCode: second })
+      .expect(200);
     const again = await t.http
       .post('/auth/confirm')
       .set(bearer(confirmed.body.session.token))
-      .send({ totpCode: second });
+      .send({ password: PASSWORD, totpCode: second });
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('invalid_totp');
   });
 
-  it('confirms step-up with an authenticator code, and lists totp among the methods', async () => {
+  it('confirms step-up with the password and an authenticator code together, and lists both methods', async () => {
     const user = await enrolled();
     t.clock.advance(10 * MINUTE);
     const required = await t.http.post('/me/2fa/recovery-codes').set(bearer(user.token)).expect(403);
     expect(required.body.methods).toEqual(['password', 'totp']);
-    expect(required.body.message).toContain('password or authenticator code');
+    expect(required.body.message).toContain('(password and an authenticator or recovery code)');
     const res = await t.http
       .post('/auth/confirm')
       .set(bearer(user.token))
-      .send({ totpCode: totpCode(user.secret, t.clock) })
+      .send({ password: PASSWORD, totpCode: totpCode(user.secret, t.clock) })
       .expect(200);
     await t.http.post('/me/2fa/recovery-codes').set(bearer(res.body.session.token)).expect(200);
+  });
+
+  it('never takes one factor alone as a step-up of a two-factor account, so 2FA cannot be undone with a password', async () => {
+    const user = await enrolled();
+    t.clock.advance(10 * MINUTE);
+    const passwordOnly = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ password: PASSWORD })
+      .expect(401);
+    expect(passwordOnly.body.error).toBe('totp_required');
+    // The token was not rotated and the session not re-authenticated: the sensitive routes still ask.
+    for (const [method, path] of [
+      ['delete', '/me/2fa/totp'],
+      ['post', '/me/2fa/recovery-codes'],
+    ] as const) {
+      expect((await t.http[method](path).set(bearer(user.token)).expect(403)).body.error).toBe('step_up_required');
+    }
+    const codeOnly = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ totpCode: totpCode(user.secret, t.clock) })
+      .expect(400);
+    expect(codeOnly.body.error).toBe('validation_failed');
+    // A wrong password spends no code: the same recovery code confirms afterwards.
+    const [recovery] = user.recoveryCodes;
+    expect(
+      (
+        await t.http
+          .post('/auth/confirm')
+          .set(bearer(user.token))
+          .send({ password: 'Wrong-password-1', totpCode: recovery })
+          .expect(401)
+      ).body.error,
+    ).toBe('invalid_credentials');
+    expect(
+      (
+        await t.http
+          .post('/auth/confirm')
+          .set(bearer(user.token))
+          .send({ password: PASSWORD, totpCode: '000000' })
+          .expect(401)
+      ).body.error,
+    ).toBe('invalid_totp');
+    const confirmed = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ password: PASSWORD, totpCode: recovery })
+      .expect(200);
+    await t.http.delete('/me/2fa/totp').set(bearer(confirmed.body.session.token)).expect(204);
+    const failures = await t.dataSource.query(
+      `SELECT details->>'reason' AS reason FROM audit_log WHERE action = 'user.step_up_failed' AND actor_id = $1 ORDER BY id`,
+      [user.id],
+    );
+    expect(failures.map((r: { reason: string }) => r.reason)).toEqual(['invalid_credentials', 'invalid_totp']);
   });
 
   it('replaces the recovery codes: the old ones die', async () => {
@@ -197,8 +257,12 @@ describe('TOTP two-factor authentication and recovery codes', () => {
 
   it('counts wrong codes against the login limit', async () => {
     const user = await enrolled();
-    for (let i = 0; i < 10; i++) await login(user.email, '000000').expect(401);
-    expect((await login(user.email, totpCode(user.secret, t.clock)).expect(429)).body.error).toBe('too_many_requests');
+    // From an address the account never signed in from (a known one has a limit of its own).
+    const elsewhere = { 'X-Forwarded-For': '203.0.113.9' };
+    for (let i = 0; i < 10; i++) await login(user.email, '000000').set(elsewhere).expect(401);
+    expect((await login(user.email, totpCode(user.secret, t.clock)).set(elsewhere).expect(429)).body.error).toBe(
+      'too_many_requests',
+    );
   });
 
   it('audits enabling and disabling', async () => {

@@ -36,9 +36,21 @@ export async function signUp(t: TestApp, email = uniqueEmail(), password = PASSW
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/** Re-authenticates with the password; answers the rotated token. */
-export async function confirmPassword(t: TestApp, token: string, password = PASSWORD): Promise<string> {
-  const res = await t.http.post('/auth/confirm').set(bearer(token)).send({ password }).expect(200);
+/**
+ * Re-authenticates with the password (and, for a two-factor account, an authenticator or recovery
+ * code); answers the rotated token.
+ */
+export async function confirmPassword(
+  t: TestApp,
+  token: string,
+  password = PASSWORD,
+  totpCode?: string,
+): Promise<string> {
+  const res = await t.http
+    .post('/auth/confirm')
+    .set(bearer(token))
+    .send({ password, ...(totpCode !== undefined ? { totpCode } : {}) })
+    .expect(200);
   return res.body.session.token;
 }
 
