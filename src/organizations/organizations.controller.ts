@@ -13,7 +13,6 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import {
-  AddMemberDto,
   ChangeRoleDto,
   CreateDocumentDto,
   CreateOrganizationDto,
@@ -49,20 +48,6 @@ export class OrganizationsController {
   @ApiOkResponse({ type: [OrganizationDto] })
   async list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
     return (await this.organizations.list(auth.user.id)).map((organization) => OrganizationDto.of(organization));
-  }
-
-  @Post(':id/members')
-  @RequireVerifiedEmail()
-  @ApiCreatedResponse({ type: MemberDto })
-  @ApiForbiddenResponse({ description: '`insufficient_role`: owners and admins add members; only owners add owners' })
-  @ApiConflictResponse({ description: '`already_member`' })
-  async addMember(
-    @CurrentAuth() auth: AuthContext,
-    @IdParam('id') orgId: string,
-    @Body() body: AddMemberDto,
-    @Client() client: ClientInfo,
-  ): Promise<MemberDto> {
-    return MemberDto.of(await this.organizations.addMember(auth.user, orgId, body.email, body.role, client));
   }
 
   @Patch(':id/members/:userId')

@@ -70,28 +70,6 @@ export class OrganizationsService {
   }
 
   @Transactional()
-  async addMember(actor: Actor, orgId: string, email: string, role: OrgRole, client: ClientInfo): Promise<Member> {
-    const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);
-    if (role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
-    const user = await this.users.findByEmail(email);
-    // An account pending deletion answers as if it did not exist.
-    if (!user || user.deletionScheduledFor) {
-      throw new DomainError('not_found', {}, { message: 'No account has this email.' });
-    }
-    if (!(await this.orgs.addMember({ orgId, userId: user.id, role, createdAt: this.clock.now() }))) {
-      throw new DomainError('already_member');
-    }
-    await this.audit.record({
-      action: 'org.member_added',
-      actor,
-      client,
-      target: `org:${orgId}`,
-      details: { userId: user.id, role },
-    });
-    return { userId: user.id, role };
-  }
-
-  @Transactional()
   async changeRole(actor: Actor, orgId: string, userId: string, role: OrgRole, client: ClientInfo): Promise<Member> {
     await this.lock(orgId);
     const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);

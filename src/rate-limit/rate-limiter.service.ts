@@ -49,7 +49,9 @@ export class RateLimiter {
     const keys = accounts.flatMap((account) =>
       (Object.keys(RATE_LIMITS) as RateLimitName[]).flatMap((name) => {
         const { subject } = RATE_LIMITS[name];
-        return subject === 'ip' ? [] : [this.key(name, subject === 'email' ? account.email : account.id)];
+        return subject === 'ip' || subject === 'org'
+          ? []
+          : [this.key(name, subject === 'email' ? account.email : account.id)];
       }),
     );
     await this.store.forget(keys);

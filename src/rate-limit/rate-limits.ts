@@ -6,7 +6,7 @@ export interface RateRule {
   limit: number;
   windowMs: number;
   /** What the counter is keyed on; counters keyed on an account are erased with it. */
-  subject: 'ip' | 'email' | 'userId';
+  subject: 'ip' | 'email' | 'userId' | 'org';
 }
 
 /** API.md's table of limits. Fixed windows; a key's window starts at its first hit. */
@@ -21,6 +21,9 @@ export const RATE_LIMITS = {
   resendVerificationPerMinute: { name: 'resend-user-minute', limit: 1, windowMs: MINUTE, subject: 'userId' },
   resendVerificationPerHour: { name: 'resend-user-hour', limit: 5, windowMs: HOUR, subject: 'userId' },
   confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE, subject: 'userId' },
+  invitationsPerOrg: { name: 'invite-org', limit: 30, windowMs: HOUR, subject: 'org' },
+  invitationsPerInviter: { name: 'invite-user', limit: 20, windowMs: HOUR, subject: 'userId' },
+  invitationsPerAddress: { name: 'invite-org-address', limit: 5, windowMs: HOUR, subject: 'org' },
 } as const satisfies Record<string, RateRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

@@ -1,4 +1,5 @@
 import { startTestApp, TestApp } from '../support/test-app';
+import { addMember } from '../support/orgs';
 import { bearer, signUp, SignedUp, signUpVerified } from '../support/users';
 
 describe('organizations, members and documents', () => {
@@ -32,9 +33,8 @@ describe('organizations, members and documents', () => {
     const created = await as(owner).post('/orgs', { name: 'Acme' }).expect(201);
     expect(created.body).toEqual({ id: expect.any(String), name: 'Acme', role: 'owner' });
     orgId = created.body.id;
-    await as(owner).post(`/orgs/${orgId}/members`, { email: admin.email, role: 'admin' }).expect(201);
-    const added = await as(admin).post(`/orgs/${orgId}/members`, { email: member.email, role: 'member' }).expect(201);
-    expect(added.body).toEqual({ userId: member.id, role: 'member' });
+    await addMember(t, orgId, owner, admin, 'admin');
+    await addMember(t, orgId, admin, member, 'member');
   });
   afterAll(() => t.close());
 
@@ -51,34 +51,35 @@ describe('organizations, members and documents', () => {
     ]) {
       expect((await as(outsider).get(path).expect(404)).body.error).toBe('not_found');
     }
-    await as(outsider).post(`/orgs/${orgId}/members`, { email: outsider.email, role: 'owner' }).expect(404);
+    await as(outsider).post(`/orgs/${orgId}/invitations`, { email: outsider.email, role: 'owner' }).expect(404);
   });
 
-  it('lets owners and admins add existing users; only owners add owners', async () => {
+  it('lets owners and admins invite; only owners invite owners; the route that added members is gone', async () => {
     const newcomer = await signUp(t);
     expect(
-      (await as(member).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(403)).body
+      (await as(member).post(`/orgs/${orgId}/invitations`, { email: newcomer.email, role: 'member' }).expect(403)).body
         .error,
     ).toBe('insufficient_role');
     expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'owner' }).expect(403)).body.error,
+      (await as(admin).post(`/orgs/${orgId}/invitations`, { email: newcomer.email, role: 'owner' }).expect(403)).body
+        .error,
     ).toBe('insufficient_role');
     expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: 'nobody@example.com', role: 'member' }).expect(404)).body
+      (await as(admin).post(`/orgs/${orgId}/invitations`, { email: newcomer.email, role: 'king' }).expect(400)).body
         .error,
-    ).toBe('not_found');
-    await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email.toUpperCase(), role: 'member' }).expect(201);
-    expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(409)).body
-        .error,
-    ).toBe('already_member');
-    expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'king' }).expect(400)).body.error,
     ).toBe('validation_failed');
-    // Every /orgs/:id route needs a verified email, leaving included.
-    const unverified = await as(newcomer).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(403);
+    expect(
+      (
+        await as(admin)
+          .post(`/orgs/${orgId}/invitations`, { email: member.email.toUpperCase(), role: 'member' })
+          .expect(409)
+      ).body.error,
+    ).toBe('already_member');
+    // Adding by address, without the addressee's consent, is no longer possible.
+    await as(owner).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(404);
+    // Every /orgs/:id route needs a verified email.
+    const unverified = await as(newcomer).get(`/orgs/${orgId}/documents`).expect(403);
     expect(unverified.body).toMatchObject({ error: 'email_not_verified', resendUrl: '/auth/resend-verification' });
-    await as(owner).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(204);
   });
 
   it('changes roles: admins manage non-owners, only an owner grants or takes owner', async () => {
@@ -123,12 +124,12 @@ describe('organizations, members and documents', () => {
 
   it('removes members: managers remove others, admins never an owner, anyone may leave', async () => {
     const leaver = await signUpVerified(t);
-    await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
+    await addMember(t, orgId, owner, leaver);
     await as(member).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(403);
     await as(admin).delete(`/orgs/${orgId}/members/${owner.id}`).expect(403);
     await as(leaver).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(204);
     await as(leaver).get(`/orgs/${orgId}/documents`).expect(404);
-    await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
+    await addMember(t, orgId, owner, leaver);
     await as(admin).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(204);
   });
 
@@ -146,7 +147,7 @@ describe('organizations, members and documents', () => {
     await as(owner).post(`/orgs/${orgId}/documents`, { title: '', body: 'y' }).expect(400);
 
     const ghost = await signUpVerified(t, undefined, undefined, 'Gone Soon');
-    await as(owner).post(`/orgs/${orgId}/members`, { email: ghost.email, role: 'member' }).expect(201);
+    await addMember(t, orgId, owner, ghost);
     const ghostDoc = await as(ghost).post(`/orgs/${orgId}/documents`, { title: 'Notes', body: 'by ghost' }).expect(201);
     await t.dataSource.query('DELETE FROM users WHERE id = $1', [ghost.id]);
 
@@ -162,6 +163,7 @@ describe('organizations, members and documents', () => {
     ]);
     expect(actions.map((a: { action: string }) => a.action).sort()).toEqual([
       'org.created',
+      'org.invitation_sent',
       'org.member_added',
       'org.member_removed',
       'org.role_changed',
