@@ -18,6 +18,8 @@ import {
   CreateOrganizationDto,
   DocumentDto,
   MemberDto,
+  MemberProfileDto,
+  OrganizationDetailsDto,
   OrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
@@ -48,6 +50,20 @@ export class OrganizationsController {
   @ApiOkResponse({ type: [OrganizationDto] })
   async list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
     return (await this.organizations.list(auth.user.id)).map((organization) => OrganizationDto.of(organization));
+  }
+
+  @Get(':id')
+  @RequireVerifiedEmail()
+  @ApiOkResponse({ type: OrganizationDetailsDto })
+  async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<OrganizationDetailsDto> {
+    return OrganizationDetailsDto.of(await this.organizations.get(auth.user.id, orgId));
+  }
+
+  @Get(':id/members')
+  @RequireVerifiedEmail()
+  @ApiOkResponse({ type: [MemberProfileDto], description: 'Every member, longest-standing first' })
+  async listMembers(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<MemberProfileDto[]> {
+    return (await this.organizations.listMembers(auth.user.id, orgId)).map((m) => MemberProfileDto.of(m));
   }
 
   @Patch(':id/members/:userId')

@@ -4,7 +4,7 @@ import { ORG_ROLES } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 import type { SentInvitation } from './invitations.service';
 import type { MemberOrganization, PendingInvitation } from './organizations.repository';
-import type { AuthoredDocument, Member } from './organizations.service';
+import type { AuthoredDocument, Member, MemberProfile, OrganizationDetails } from './organizations.service';
 
 export class CreateOrganizationDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
@@ -21,6 +21,40 @@ export class OrganizationDto {
 
   static of(organization: MemberOrganization): OrganizationDto {
     return { id: organization.id, name: organization.name, role: organization.role };
+  }
+}
+
+export class OrganizationDetailsDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ORG_ROLES, description: "the caller's role" }) role: OrgRole;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(organization: OrganizationDetails): OrganizationDetailsDto {
+    return {
+      id: organization.id,
+      name: organization.name,
+      role: organization.role,
+      createdAt: organization.createdAt.toISOString(),
+    };
+  }
+}
+
+export class MemberProfileDto {
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty({ type: String, nullable: true }) name: string | null;
+  @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
+  @ApiProperty({ format: 'date-time' }) joinedAt: string;
+
+  static of(member: MemberProfile): MemberProfileDto {
+    return {
+      userId: member.userId,
+      name: member.name,
+      email: member.email,
+      role: member.role,
+      joinedAt: member.joinedAt.toISOString(),
+    };
   }
 }
 

@@ -23,6 +23,18 @@ const MANAGERS: OrgRole[] = ['owner', 'admin'];
 /** A member and their role in the organization. */
 export type Member = Pick<Membership, 'userId' | 'role'>;
 
+/** An organization as one of its members sees it, with its creation time. */
+export type OrganizationDetails = MemberOrganization & { createdAt: Date };
+
+/** A member as the other members see them. */
+export interface MemberProfile {
+  userId: string;
+  name: string | null;
+  email: string;
+  role: OrgRole;
+  joinedAt: Date;
+}
+
 /** What syncMembership did: the role before (null: not a member) and after. */
 export interface MembershipSync {
   from: OrgRole | null;
@@ -67,6 +79,26 @@ export class OrganizationsService {
 
   list(userId: string): Promise<MemberOrganization[]> {
     return this.orgs.listForMember(userId);
+  }
+
+  /** The organization as the member sees it; not_found for anyone else. */
+  async get(userId: string, orgId: string): Promise<OrganizationDetails> {
+    const org = await this.orgs.organizationFor(orgId, userId);
+    if (!org) throw new DomainError('not_found');
+    return org;
+  }
+
+  /** Every member with their name and address, longest-standing first; for members only. */
+  async listMembers(userId: string, orgId: string): Promise<MemberProfile[]> {
+    await this.roleOf(orgId, userId);
+    const members = await this.orgs.listMembers(orgId);
+    const users = new Map((await this.users.findByIds(members.map((m) => m.userId))).map((u) => [u.id, u]));
+    return members.flatMap((m) => {
+      const user = users.get(m.userId);
+      return user
+        ? [{ userId: m.userId, name: user.name, email: user.email, role: m.role, joinedAt: m.createdAt }]
+        : [];
+    });
   }
 
   @Transactional()

@@ -267,6 +267,8 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /me/api-keys/{id}',
         'POST /orgs',
         'GET /orgs',
+        'GET /orgs/{id}',
+        'GET /orgs/{id}/members',
         'POST /orgs/{id}/invitations',
         'GET /orgs/{id}/invitations',
         'DELETE /orgs/{id}/invitations/{invitationId}',

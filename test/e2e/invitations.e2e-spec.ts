@@ -170,4 +170,60 @@ describe('organization membership by invitation', () => {
     helper.token = (await logIn(t, helper.email)).token;
     await send(helper, uniqueEmail('later')).expect(202);
   });
+
+  it('lists pending invitations to owners and admins, and revokes them: the link dies', async () => {
+    const boss = await signUpVerified(t);
+    const admin = await signUpVerified(t);
+    const member = await signUpVerified(t);
+    const org = await newOrg(boss, 'Revocable');
+    await addMember(t, org, boss, admin, 'admin');
+    await addMember(t, org, boss, member, 'member');
+    const pendingAddress = uniqueEmail('pending');
+    const pendingToken = await invite(t, org, admin, pendingAddress, 'member');
+    const ownerAddress = uniqueEmail('would-be-owner');
+    await invite(t, org, boss, ownerAddress, 'owner');
+    const list = (as: SignedUp) => t.http.get(`/orgs/${org}/invitations`).set(bearer(as.token));
+    const revoke = (as: SignedUp, id: string) => t.http.delete(`/orgs/${org}/invitations/${id}`).set(bearer(as.token));
+
+    expect((await list(member).expect(403)).body.error).toBe('insufficient_role');
+    const pending = (await list(admin).expect(200)).body;
+    // Accepted invitations are gone; the two pending ones are listed, newest first.
+    expect(pending).toEqual([
+      {
+        id: expect.any(String),
+        email: ownerAddress,
+        role: 'owner',
+        invitedBy: boss.id,
+        createdAt: expect.any(String),
+        expiresAt: expect.any(String),
+      },
+      {
+        id: expect.any(String),
+        email: pendingAddress,
+        role: 'member',
+        invitedBy: admin.id,
+        createdAt: expect.any(String),
+        expiresAt: expect.any(String),
+      },
+    ]);
+    const [ownerInvitation, memberInvitation] = pending.map((i: { id: string }) => i.id);
+
+    expect((await revoke(member, memberInvitation).expect(403)).body.error).toBe('insufficient_role');
+    expect((await revoke(admin, ownerInvitation).expect(403)).body.error).toBe('insufficient_role');
+    await revoke(admin, memberInvitation).expect(204);
+    expect((await revoke(admin, memberInvitation).expect(404)).body.error).toBe('not_found');
+    await revoke(admin, '00000000-0000-4000-8000-000000000000').expect(404);
+    await revoke(boss, ownerInvitation).expect(204);
+    expect((await list(boss).expect(200)).body).toEqual([]);
+    // Another organization's manager cannot see or touch them.
+    await t.http.get(`/orgs/${orgId}/invitations`).set(bearer(boss.token)).expect(404);
+
+    const invitee = await signUpVerified(t, pendingAddress);
+    expect((await accept(invitee, pendingToken).expect(400)).body.error).toBe('invalid_token');
+    const revoked = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'org.invitation_revoked' AND target = $1`,
+      [`org:${org}`],
+    );
+    expect(revoked[0].n).toBe(2);
+  });
 });

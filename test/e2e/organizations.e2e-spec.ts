@@ -33,7 +33,9 @@ describe('organizations, members and documents', () => {
     const created = await as(owner).post('/orgs', { name: 'Acme' }).expect(201);
     expect(created.body).toEqual({ id: expect.any(String), name: 'Acme', role: 'owner' });
     orgId = created.body.id;
+    t.clock.advance(1000);
     await addMember(t, orgId, owner, admin, 'admin');
+    t.clock.advance(1000);
     await addMember(t, orgId, admin, member, 'member');
   });
   afterAll(() => t.close());
@@ -41,6 +43,21 @@ describe('organizations, members and documents', () => {
   it('lists the caller’s organizations with their role', async () => {
     expect((await as(member).get('/orgs').expect(200)).body).toEqual([{ id: orgId, name: 'Acme', role: 'member' }]);
     expect((await as(outsider).get('/orgs').expect(200)).body).toEqual([]);
+  });
+
+  it('shows the organization and its members to members only', async () => {
+    const org = await as(member).get(`/orgs/${orgId}`).expect(200);
+    expect(org.body).toEqual({ id: orgId, name: 'Acme', role: 'member', createdAt: expect.any(String) });
+    expect((await as(owner).get(`/orgs/${orgId}`).expect(200)).body.role).toBe('owner');
+    const members = await as(member).get(`/orgs/${orgId}/members`).expect(200);
+    expect(members.body).toEqual([
+      { userId: owner.id, name: 'Olivia Owner', email: owner.email, role: 'owner', joinedAt: expect.any(String) },
+      { userId: admin.id, name: 'Adam Admin', email: admin.email, role: 'admin', joinedAt: expect.any(String) },
+      { userId: member.id, name: 'Mia Member', email: member.email, role: 'member', joinedAt: expect.any(String) },
+    ]);
+    for (const path of [`/orgs/${orgId}`, `/orgs/${orgId}/members`, '/orgs/00000000-0000-4000-8000-000000000000']) {
+      expect((await as(outsider).get(path).expect(404)).body.error).toBe('not_found');
+    }
   });
 
   it('answers 404 to non-members, and for unknown or malformed ids', async () => {
