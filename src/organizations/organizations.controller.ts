@@ -21,9 +21,10 @@ import {
   MemberProfileDto,
   OrganizationDetailsDto,
   OrganizationDto,
+  RenameOrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireVerifiedEmail } from '../http';
+import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { AuthContext } from '../http';
 
 @ApiTags('organizations')
@@ -57,6 +58,37 @@ export class OrganizationsController {
   @ApiOkResponse({ type: OrganizationDetailsDto })
   async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<OrganizationDetailsDto> {
     return OrganizationDetailsDto.of(await this.organizations.get(auth.user.id, orgId));
+  }
+
+  @Patch(':id')
+  @RequireVerifiedEmail()
+  @RequireStepUp()
+  @ApiOkResponse({ type: OrganizationDetailsDto })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner renames' })
+  async rename(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Body() body: RenameOrganizationDto,
+    @Client() client: ClientInfo,
+  ): Promise<OrganizationDetailsDto> {
+    return OrganizationDetailsDto.of(await this.organizations.rename(auth.user, orgId, body.name, client));
+  }
+
+  @Delete(':id')
+  @RequireVerifiedEmail()
+  @RequireStepUp()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({
+    description: 'The organization is deleted with its memberships, invitations, documents and SAML provider.',
+  })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner deletes' })
+  async delete(
+    @NoBody() _: undefined,
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.organizations.delete(auth.user, orgId, client);
   }
 
   @Get(':id/members')

@@ -14,6 +14,8 @@ export class CreateOrganizationDto {
   name: string;
 }
 
+export class RenameOrganizationDto extends CreateOrganizationDto {}
+
 export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;

@@ -88,6 +88,36 @@ export class OrganizationsService {
     return org;
   }
 
+  /** Owners rename (after a step-up, which the route asks for). */
+  @Transactional()
+  async rename(actor: Actor, orgId: string, name: string, client: ClientInfo): Promise<OrganizationDetails> {
+    await this.lock(orgId);
+    const org = await this.get(actor.id, orgId);
+    if (org.role !== 'owner') throw new DomainError('insufficient_role');
+    await this.orgs.renameOrganization(orgId, name);
+    await this.audit.record({
+      action: 'org.renamed',
+      actor,
+      client,
+      target: `org:${orgId}`,
+      details: { from: org.name, to: name },
+    });
+    return { ...org, name };
+  }
+
+  /**
+   * Owners delete the organization with everything in it: memberships, invitations, documents, and
+   * what other modules keep for it (org.deleting: its SAML provider, whose accounts stay, untied).
+   */
+  @Transactional()
+  async delete(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
+    await this.lock(orgId);
+    await this.roleOf(orgId, actor.id, ['owner']);
+    await this.events.emit('org.deleting', { orgIds: [orgId] });
+    await this.orgs.deleteOrganizations([orgId]);
+    await this.audit.record({ action: 'org.deleted', actor, client, target: `org:${orgId}` });
+  }
+
   /** Every member with their name and address, longest-standing first; for members only. */
   async listMembers(userId: string, orgId: string): Promise<MemberProfile[]> {
     await this.roleOf(orgId, userId);

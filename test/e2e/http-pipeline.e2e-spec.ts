@@ -268,6 +268,8 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'POST /orgs',
         'GET /orgs',
         'GET /orgs/{id}',
+        'PATCH /orgs/{id}',
+        'DELETE /orgs/{id}',
         'GET /orgs/{id}/members',
         'POST /orgs/{id}/invitations',
         'GET /orgs/{id}/invitations',

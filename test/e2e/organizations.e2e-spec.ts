@@ -1,6 +1,7 @@
 import { startTestApp, TestApp } from '../support/test-app';
-import { addMember } from '../support/orgs';
-import { bearer, signUp, SignedUp, signUpVerified } from '../support/users';
+import { addMember, invite } from '../support/orgs';
+import { selfSigned } from '../support/x509';
+import { bearer, confirmPassword, signUp, SignedUp, signUpVerified } from '../support/users';
 
 describe('organizations, members and documents', () => {
   let t: TestApp;
@@ -20,6 +21,7 @@ describe('organizations, members and documents', () => {
       post: (path: string, body: object) => t.http.post(path).set(bearer(user.token)).send(body).on('response', follow),
       patch: (path: string, body: object) =>
         t.http.patch(path).set(bearer(user.token)).send(body).on('response', follow),
+      put: (path: string, body: object) => t.http.put(path).set(bearer(user.token)).send(body).on('response', follow),
       delete: (path: string) => t.http.delete(path).set(bearer(user.token)).on('response', follow),
     };
   };
@@ -185,5 +187,62 @@ describe('organizations, members and documents', () => {
       'org.member_removed',
       'org.role_changed',
     ]);
+  });
+
+  it('lets only an owner rename, after a step-up', async () => {
+    const org = (await as(owner).post('/orgs', { name: 'Old Name' }).expect(201)).body.id;
+    await addMember(t, org, owner, admin, 'admin');
+    t.clock.advance(6 * 60_000); // past STEP_UP_WINDOW
+    expect((await as(owner).patch(`/orgs/${org}`, { name: 'New Name' }).expect(403)).body.error).toBe(
+      'step_up_required',
+    );
+    for (const user of [owner, admin, outsider]) user.token = await confirmPassword(t, user.token);
+    expect((await as(admin).patch(`/orgs/${org}`, { name: 'Mine' }).expect(403)).body.error).toBe('insufficient_role');
+    expect((await as(outsider).patch(`/orgs/${org}`, { name: 'Mine' }).expect(404)).body.error).toBe('not_found');
+    expect((await as(owner).patch(`/orgs/${org}`, { name: '' }).expect(400)).body.error).toBe('validation_failed');
+    const renamed = await as(owner).patch(`/orgs/${org}`, { name: 'New Name' }).expect(200);
+    expect(renamed.body).toEqual({ id: org, name: 'New Name', role: 'owner', createdAt: expect.any(String) });
+    expect((await as(admin).get(`/orgs/${org}`).expect(200)).body.name).toBe('New Name');
+  });
+
+  it('lets only an owner delete, after a step-up, with everything the organization holds', async () => {
+    const org = (await as(owner).post('/orgs', { name: 'Doomed' }).expect(201)).body.id;
+    await addMember(t, org, owner, admin, 'admin');
+    await addMember(t, org, owner, member, 'member');
+    await as(member).post(`/orgs/${org}/documents`, { title: 'Doc', body: 'x' }).expect(201);
+    const pendingAddress = `pending-${Date.now().toString(36)}@example.com`;
+    const pendingToken = await invite(t, org, owner, pendingAddress, 'member');
+    await as(owner)
+      .put(`/orgs/${org}/sso/saml`, {
+        domain: `doomed-${Date.now().toString(36)}.test`,
+        idpEntityId: 'https://idp.doomed.test',
+        idpSsoUrl: 'https://idp.doomed.test/sso',
+        idpCert: selfSigned({ commonName: 'doomed-idp' }).cert,
+      })
+      .expect(200);
+
+    t.clock.advance(6 * 60_000);
+    expect((await as(owner).delete(`/orgs/${org}`).expect(403)).body.error).toBe('step_up_required');
+    for (const user of [owner, admin, outsider]) user.token = await confirmPassword(t, user.token);
+    expect((await as(admin).delete(`/orgs/${org}`).expect(403)).body.error).toBe('insufficient_role');
+    expect((await as(outsider).delete(`/orgs/${org}`).expect(404)).body.error).toBe('not_found');
+    await as(owner).delete(`/orgs/${org}`).expect(204);
+
+    for (const table of ['organizations', 'org_members', 'org_invitations', 'documents', 'saml_providers']) {
+      const column = table === 'organizations' ? 'id' : 'org_id';
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [org]);
+      expect({ table, n }).toEqual({ table, n: 0 });
+    }
+    await as(member).get(`/orgs/${org}`).expect(404);
+    expect((await as(member).get('/orgs').expect(200)).body.map((o: { id: string }) => o.id)).not.toContain(org);
+    const invitee = await signUpVerified(t, pendingAddress);
+    await t.http.post('/invitations/accept').set(bearer(invitee.token)).send({ token: pendingToken }).expect(400);
+    const audit = await t.dataSource.query(
+      `SELECT actor_id FROM audit_log WHERE action = 'org.deleted' AND target = $1`,
+      [`org:${org}`],
+    );
+    expect(audit).toEqual([{ actor_id: owner.id }]);
+    // The other organization is untouched.
+    await as(member).get(`/orgs/${orgId}`).expect(200);
   });
 });
