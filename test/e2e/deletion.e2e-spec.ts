@@ -333,6 +333,12 @@ describe('account deletion', () => {
         .set(bearer(user.token))
         .send({ title: 'Export notes', body: 'Things to keep.' })
         .expect(201);
+      const invited = `invited-${Date.now().toString(36)}@example.com`;
+      const invitationLink = await invite(t, orgId, user, invited, 'admin');
+      const inviter = await signUpVerified(t);
+      const otherOrg = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Inviting' }).expect(201))
+        .body.id;
+      const invitationToMe = await invite(t, otherOrg, inviter, user.email, 'member');
       const totp = await enableTotp(t, user.token);
       const sessions = (await t.http.get('/me/sessions').set(bearer(user.token)).expect(200)).body;
       const ip = sessions[0].ip as string;
@@ -367,6 +373,8 @@ describe('account deletion', () => {
       ).toBe(true);
 
       expect(body.documents).toEqual(expect.arrayContaining([expect.objectContaining({ title: 'Export notes' })]));
+      expect(body.invitationsSent).toEqual([expect.objectContaining({ orgId, email: invited, role: 'admin' })]);
+      expect(body.invitationsReceived).toEqual([expect.objectContaining({ orgId: otherOrg, role: 'member' })]);
 
       expect(body.audit.length).toBeGreaterThan(0);
       for (const event of body.audit) {
@@ -379,7 +387,15 @@ describe('account deletion', () => {
       expect(JSON.stringify(body.knownAddresses)).toContain(ip);
 
       const dump = JSON.stringify(body);
-      for (const secret of [key.key, user.token, second.token, totp.secret, ...totp.recoveryCodes]) {
+      for (const secret of [
+        key.key,
+        user.token,
+        second.token,
+        totp.secret,
+        ...totp.recoveryCodes,
+        invitationLink,
+        invitationToMe,
+      ]) {
         expect(dump).not.toContain(secret);
       }
       for (const code of totp.recoveryCodes) expect(dump).not.toContain(code.replace(/-/g, ''));
