@@ -13,6 +13,7 @@ export class OrgInvitations1796280177196 implements MigrationInterface {
     );
     await queryRunner.query(`CREATE INDEX "org_invitations_invited_by_idx" ON "org_invitations"  ("invited_by") `);
     await queryRunner.query(`CREATE INDEX "org_invitations_email_idx" ON "org_invitations"  ("email") `);
+    await queryRunner.query(`CREATE INDEX "org_invitations_expires_at_idx" ON "org_invitations"  ("expires_at") `);
     await queryRunner.query(
       `CREATE UNIQUE INDEX "org_invitations_org_id_email_key" ON "org_invitations"  ("org_id", "email") `,
     );
@@ -28,6 +29,7 @@ export class OrgInvitations1796280177196 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "org_invitations" DROP CONSTRAINT "FK_4290ad5c06444b2b4d9c99eb14f"`);
     await queryRunner.query(`ALTER TABLE "org_invitations" DROP CONSTRAINT "FK_f8b8fa9c8398fe6f397d0e78cbe"`);
     await queryRunner.query(`DROP INDEX "public"."org_invitations_org_id_email_key"`);
+    await queryRunner.query(`DROP INDEX "public"."org_invitations_expires_at_idx"`);
     await queryRunner.query(`DROP INDEX "public"."org_invitations_email_idx"`);
     await queryRunner.query(`DROP INDEX "public"."org_invitations_invited_by_idx"`);
     await queryRunner.query(`DROP TABLE "org_invitations"`);

@@ -79,6 +79,7 @@ export class Document {
 @Index('org_invitations_org_id_email_key', ['orgId', 'email'], { unique: true })
 @Index('org_invitations_email_idx', ['email'])
 @Index('org_invitations_invited_by_idx', ['invitedBy'])
+@Index('org_invitations_expires_at_idx', ['expiresAt'])
 export class Invitation {
   @PrimaryGeneratedColumn('uuid')
   id: string;

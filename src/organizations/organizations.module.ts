@@ -10,6 +10,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { InvitationsController, OrgInvitationsController } from './invitations.controller';
 import { InvitationsService } from './invitations.service';
 import { CleanupOrphanedOrgsTask } from './cleanup-orphaned-orgs.task';
+import { PurgeExpiredInvitationsTask } from './purge-expired-invitations.task';
 import { OrganizationsUserData } from './organizations.user-data';
 
 @Module({
@@ -21,6 +22,7 @@ import { OrganizationsUserData } from './organizations.user-data';
     OrganizationsRepository,
     OrganizationsUserData,
     CleanupOrphanedOrgsTask,
+    PurgeExpiredInvitationsTask,
   ],
   exports: [OrganizationsService],
 })

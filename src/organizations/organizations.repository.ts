@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
+import { deleteInBatches } from '../tasks';
 import { hashToken } from '../common/crypto';
 import { Document, Invitation, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
@@ -259,6 +260,11 @@ export class OrganizationsRepository {
   async forgetInvitations(userIds: string[], emails: string[]): Promise<void> {
     await this.sql.count('DELETE FROM org_invitations WHERE email = ANY($1::text[])', [emails]);
     await this.sql.count('UPDATE org_invitations SET invited_by = NULL WHERE invited_by = ANY($1::uuid[])', [userIds]);
+  }
+
+  /** Deletes invitations past their expiry, in batches; answers how many. */
+  deleteExpiredInvitations(now: Date): Promise<number> {
+    return deleteInBatches(this.sql, 'org_invitations', 'expires_at <= $1', [now]);
   }
 
   /** Invitations to the user's address, for the export. */

@@ -1,3 +1,4 @@
+import { TaskRunner } from '../../src/tasks';
 import { startTestApp, TestApp } from '../support/test-app';
 import { addMember, invitationToken, invite } from '../support/orgs';
 import {
@@ -133,6 +134,22 @@ describe('organization membership by invitation', () => {
     expect(pending[0].n).toBe(0);
   });
 
+  it('purges expired invitations (purge-expired-invitations), and only those', async () => {
+    const boss = await signUpVerified(t);
+    const org = await newOrg(boss, 'Purging');
+    const stale = uniqueEmail('stale');
+    await invite(t, org, boss, stale, 'member');
+    t.clock.advance(6 * DAY);
+    boss.token = (await logIn(t, boss.email)).token;
+    const fresh = uniqueEmail('fresh');
+    await invite(t, org, boss, fresh, 'member');
+    t.clock.advance(DAY + MINUTE);
+    const outcome = await t.app.get(TaskRunner).run('purge-expired-invitations');
+    expect(outcome).toMatchObject({ status: 'done', result: { deleted: expect.any(Number) } });
+    const left = await t.dataSource.query('SELECT email FROM org_invitations WHERE org_id = $1', [org]);
+    expect(left).toEqual([{ email: fresh }]);
+  });
+
   it('is taken once, even by two requests at the same time', async () => {
     owner.token = (await logIn(t, owner.email)).token;
     const racer = await signUpVerified(t);
@@ -180,6 +197,7 @@ describe('organization membership by invitation', () => {
     await addMember(t, org, boss, member, 'member');
     const pendingAddress = uniqueEmail('pending');
     const pendingToken = await invite(t, org, admin, pendingAddress, 'member');
+    t.clock.advance(1000);
     const ownerAddress = uniqueEmail('would-be-owner');
     await invite(t, org, boss, ownerAddress, 'owner');
     const list = (as: SignedUp) => t.http.get(`/orgs/${org}/invitations`).set(bearer(as.token));
