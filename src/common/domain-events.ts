@@ -23,7 +23,7 @@ export interface DomainEventMap {
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
   /**
-   * These organizations are about to be deleted with everything in them (they have no member left):
+   * These organizations are about to be deleted with everything in them (no member left, or an owner deleted it):
    * what other modules keep per organization goes first, in the same transaction.
    */
   'org.deleting': { orgIds: string[] };

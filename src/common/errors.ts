@@ -38,6 +38,10 @@ export const ERRORS = {
     status: 403,
     message: 'Your organization signs you in through its identity provider; continue at loginUrl.',
   },
+  invitation_email_mismatch: {
+    status: 403,
+    message: 'This invitation was sent to another address; sign in with the verified address it was sent to.',
+  },
   insufficient_role: { status: 403, message: 'Your role in this organization does not allow this.' },
   not_found: { status: 404, message: 'Not found.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },

@@ -15,6 +15,7 @@ export interface MailContexts {
   'deletion-cancelled': { cancelledAt: string };
   'account-deleted': { deletedAt: string };
   'org-ownership-transferred': { orgName: string; formerRole: string };
+  'org-invitation': { orgName: string; inviterName: string; role: string; acceptUrl: string; expiresInDays: number };
 }
 
 export type MailTemplate = keyof MailContexts;
@@ -31,6 +32,7 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'deletion-cancelled': 'Your account deletion was cancelled',
   'account-deleted': 'Your account was deleted',
   'org-ownership-transferred': 'You are now an owner of an organization',
+  'org-invitation': 'You are invited to join an organization',
 };
 
 export interface RenderedMail {

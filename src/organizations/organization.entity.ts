@@ -69,3 +69,49 @@ export class Document {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
+
+/**
+ * An invitation to join an organization, mailed to an address: whoever proves that address (a
+ * signed-in user whose verified email it is) may take it, once. Only the token's SHA-256 is kept.
+ * One per organization and address; inviting again replaces its token, role and expiry.
+ */
+@Entity('org_invitations')
+@Index('org_invitations_org_id_email_key', ['orgId', 'email'], { unique: true })
+@Index('org_invitations_email_idx', ['email'])
+@Index('org_invitations_invited_by_idx', ['invitedBy'])
+@Index('org_invitations_expires_at_idx', ['expiresAt'])
+export class Invitation {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'org_id' })
+  organization?: Organization;
+
+  /** The invited address, normalised as account addresses are. */
+  @Column({ type: 'varchar', length: 320 })
+  email: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role: OrgRole;
+
+  /** SHA-256 of the token mailed; the token itself is never stored. */
+  @Column({ name: 'token_hash', type: 'bytea', unique: true })
+  tokenHash: Buffer;
+
+  /** Who sent it; null once that account is erased. */
+  @Column({ name: 'invited_by', type: 'uuid', nullable: true })
+  invitedBy: string | null;
+
+  @UserReference('SET NULL', 'invited_by')
+  inviter?: unknown;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+}

@@ -13,16 +13,18 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import {
-  AddMemberDto,
   ChangeRoleDto,
   CreateDocumentDto,
   CreateOrganizationDto,
   DocumentDto,
   MemberDto,
+  MemberProfileDto,
+  OrganizationDetailsDto,
   OrganizationDto,
+  RenameOrganizationDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireVerifiedEmail } from '../http';
+import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { AuthContext } from '../http';
 
 @ApiTags('organizations')
@@ -51,18 +53,49 @@ export class OrganizationsController {
     return (await this.organizations.list(auth.user.id)).map((organization) => OrganizationDto.of(organization));
   }
 
-  @Post(':id/members')
+  @Get(':id')
   @RequireVerifiedEmail()
-  @ApiCreatedResponse({ type: MemberDto })
-  @ApiForbiddenResponse({ description: '`insufficient_role`: owners and admins add members; only owners add owners' })
-  @ApiConflictResponse({ description: '`already_member`' })
-  async addMember(
+  @ApiOkResponse({ type: OrganizationDetailsDto })
+  async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<OrganizationDetailsDto> {
+    return OrganizationDetailsDto.of(await this.organizations.get(auth.user.id, orgId));
+  }
+
+  @Patch(':id')
+  @RequireVerifiedEmail()
+  @RequireStepUp()
+  @ApiOkResponse({ type: OrganizationDetailsDto })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner renames' })
+  async rename(
     @CurrentAuth() auth: AuthContext,
     @IdParam('id') orgId: string,
-    @Body() body: AddMemberDto,
+    @Body() body: RenameOrganizationDto,
     @Client() client: ClientInfo,
-  ): Promise<MemberDto> {
-    return MemberDto.of(await this.organizations.addMember(auth.user, orgId, body.email, body.role, client));
+  ): Promise<OrganizationDetailsDto> {
+    return OrganizationDetailsDto.of(await this.organizations.rename(auth.user, orgId, body.name, client));
+  }
+
+  @Delete(':id')
+  @RequireVerifiedEmail()
+  @RequireStepUp()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({
+    description: 'The organization is deleted with its memberships, invitations, documents and SAML provider.',
+  })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner deletes' })
+  async delete(
+    @NoBody() _: undefined,
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.organizations.delete(auth.user, orgId, client);
+  }
+
+  @Get(':id/members')
+  @RequireVerifiedEmail()
+  @ApiOkResponse({ type: [MemberProfileDto], description: 'Every member, longest-standing first' })
+  async listMembers(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<MemberProfileDto[]> {
+    return (await this.organizations.listMembers(auth.user.id, orgId)).map((m) => MemberProfileDto.of(m));
   }
 
   @Patch(':id/members/:userId')

@@ -2,8 +2,9 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ORG_ROLES } from './organization.entity';
 import type { OrgRole } from './organization.entity';
-import type { MemberOrganization } from './organizations.repository';
-import type { AuthoredDocument, Member } from './organizations.service';
+import type { SentInvitation } from './invitations.service';
+import type { MemberOrganization, PendingInvitation } from './organizations.repository';
+import type { AuthoredDocument, Member, MemberProfile, OrganizationDetails } from './organizations.service';
 
 export class CreateOrganizationDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
@@ -12,6 +13,8 @@ export class CreateOrganizationDto {
   @MaxLength(100)
   name: string;
 }
+
+export class RenameOrganizationDto extends CreateOrganizationDto {}
 
 export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -23,15 +26,103 @@ export class OrganizationDto {
   }
 }
 
-export class AddMemberDto {
-  @ApiProperty({ format: 'email', description: 'an existing account' })
+export class OrganizationDetailsDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ORG_ROLES, description: "the caller's role" }) role: OrgRole;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(organization: OrganizationDetails): OrganizationDetailsDto {
+    return {
+      id: organization.id,
+      name: organization.name,
+      role: organization.role,
+      createdAt: organization.createdAt.toISOString(),
+    };
+  }
+}
+
+export class MemberProfileDto {
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty({ type: String, nullable: true }) name: string | null;
+  @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
+  @ApiProperty({ format: 'date-time' }) joinedAt: string;
+
+  static of(member: MemberProfile): MemberProfileDto {
+    return {
+      userId: member.userId,
+      name: member.name,
+      email: member.email,
+      role: member.role,
+      joinedAt: member.joinedAt.toISOString(),
+    };
+  }
+}
+
+export class InviteDto {
+  @ApiProperty({ format: 'email', description: 'the address to invite, whether or not it has an account' })
   @IsEmail()
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ enum: ORG_ROLES })
+  @ApiProperty({ enum: ORG_ROLES, description: 'only an owner invites an owner' })
   @IsIn(ORG_ROLES)
   role: OrgRole;
+}
+
+/** An invitation as its sender sees it: never whether the address has an account. */
+export class InvitationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+
+  static of(invitation: SentInvitation): InvitationDto {
+    return {
+      id: invitation.id,
+      email: invitation.email,
+      role: invitation.role,
+      expiresAt: invitation.expiresAt.toISOString(),
+    };
+  }
+}
+
+/** A pending invitation, for the organization's owners and admins. */
+export class PendingInvitationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'email' }) email: string;
+  @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null once that account is deleted' })
+  invitedBy: string | null;
+
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(invitation: PendingInvitation): PendingInvitationDto {
+    return {
+      ...InvitationDto.of(invitation),
+      invitedBy: invitation.invitedBy,
+      createdAt: invitation.createdAt.toISOString(),
+    };
+  }
+}
+
+export class AcceptInvitationDto {
+  @ApiProperty({ description: 'the token from the invitation link' })
+  @IsString()
+  @MaxLength(256)
+  token: string;
+}
+
+export class AcceptedInvitationDto {
+  @ApiProperty({ format: 'uuid' }) orgId: string;
+  @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
+
+  static of(accepted: { orgId: string; role: OrgRole }): AcceptedInvitationDto {
+    return { orgId: accepted.orgId, role: accepted.role };
+  }
 }
 
 export class ChangeRoleDto {

@@ -6,13 +6,24 @@ import { OrganizationsService } from './organizations.service';
 import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { InvitationsController, OrgInvitationsController } from './invitations.controller';
+import { InvitationsService } from './invitations.service';
 import { CleanupOrphanedOrgsTask } from './cleanup-orphaned-orgs.task';
+import { PurgeExpiredInvitationsTask } from './purge-expired-invitations.task';
 import { OrganizationsUserData } from './organizations.user-data';
 
 @Module({
-  imports: [CommonModule, AuditModule, MailModule, UsersModule],
-  controllers: [OrganizationsController],
-  providers: [OrganizationsService, OrganizationsRepository, OrganizationsUserData, CleanupOrphanedOrgsTask],
+  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
+  controllers: [OrganizationsController, OrgInvitationsController, InvitationsController],
+  providers: [
+    OrganizationsService,
+    InvitationsService,
+    OrganizationsRepository,
+    OrganizationsUserData,
+    CleanupOrphanedOrgsTask,
+    PurgeExpiredInvitationsTask,
+  ],
   exports: [OrganizationsService],
 })
 export class OrganizationsModule {}

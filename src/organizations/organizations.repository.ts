@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
-import { Document, Membership, Organization } from './organization.entity';
+import { deleteInBatches } from '../tasks';
+import { hashToken } from '../common/crypto';
+import { Document, Invitation, Membership, Organization } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 
 /** An organization as one of its members sees it. */
@@ -12,6 +14,14 @@ export interface MemberOrganization {
 }
 
 export type NewMembership = Pick<Membership, 'orgId' | 'userId' | 'role' | 'createdAt'>;
+export type NewInvitation = Pick<
+  Invitation,
+  'orgId' | 'email' | 'role' | 'tokenHash' | 'invitedBy' | 'createdAt' | 'expiresAt'
+>;
+
+/** An invitation as its organization's managers see it. */
+export type PendingInvitation = Pick<Invitation, 'id' | 'email' | 'role' | 'invitedBy' | 'createdAt' | 'expiresAt'>;
+
 export type NewDocument = Pick<Document, 'orgId' | 'authorId' | 'title' | 'body' | 'createdAt'>;
 
 /** Organizations, their memberships and their documents. */
@@ -151,5 +161,127 @@ export class OrganizationsRepository {
   /** The documents the user wrote, for the export. */
   documentsBy(userId: string): Promise<Document[]> {
     return this.sql.repository(Document).find({ where: { authorId: userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** The organization as the member sees it; undefined when they are not a member (or it does not exist). */
+  async organizationFor(
+    orgId: string,
+    userId: string,
+  ): Promise<(MemberOrganization & { createdAt: Date }) | undefined> {
+    return this.sql.one(
+      `SELECT o.id, o.name, m.role, o.created_at AS "createdAt"
+         FROM org_members m JOIN organizations o ON o.id = m.org_id WHERE m.org_id = $1 AND m.user_id = $2`,
+      [orgId, userId],
+    );
+  }
+
+  /** The memberships of the organization, longest-standing first. */
+  listMembers(orgId: string): Promise<Array<Pick<Membership, 'userId' | 'role' | 'createdAt'>>> {
+    return this.members.find({
+      select: { userId: true, role: true, createdAt: true },
+      where: { orgId },
+      order: { createdAt: 'ASC', userId: 'ASC' },
+    });
+  }
+
+  async renameOrganization(orgId: string, name: string): Promise<void> {
+    await this.sql.repository(Organization).update({ id: orgId }, { name });
+  }
+
+  /**
+   * Creates the invitation, or replaces the pending one for the same organization and address (new
+   * token, role, inviter and expiry: the earlier link dies). Answers its id.
+   */
+  async upsertInvitation(invitation: NewInvitation): Promise<string> {
+    const row = await this.sql.one<{ id: string }>(
+      `INSERT INTO org_invitations (org_id, email, role, token_hash, invited_by, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (org_id, email) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash,
+         invited_by = EXCLUDED.invited_by, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+       RETURNING id`,
+      [
+        invitation.orgId,
+        invitation.email,
+        invitation.role,
+        invitation.tokenHash,
+        invitation.invitedBy,
+        invitation.createdAt,
+        invitation.expiresAt,
+      ],
+    );
+    return row!.id;
+  }
+
+  /** The organization's invitations not yet expired, newest first. */
+  pendingInvitations(orgId: string, now: Date): Promise<PendingInvitation[]> {
+    return this.sql.rows<PendingInvitation>(
+      `SELECT id, email, role, invited_by AS "invitedBy", created_at AS "createdAt", expires_at AS "expiresAt"
+         FROM org_invitations WHERE org_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id`,
+      [orgId, now],
+    );
+  }
+
+  /** The organization's invitation, pending or expired; undefined when it has none of this id. */
+  findInvitation(orgId: string, invitationId: string): Promise<Pick<Invitation, 'id' | 'email' | 'role'> | undefined> {
+    return this.sql.one('SELECT id, email, role FROM org_invitations WHERE id = $1 AND org_id = $2', [
+      invitationId,
+      orgId,
+    ]);
+  }
+
+  /** False when the organization has no such invitation. */
+  async deleteInvitation(orgId: string, invitationId: string): Promise<boolean> {
+    return (
+      (await this.sql.count('DELETE FROM org_invitations WHERE id = $1 AND org_id = $2', [invitationId, orgId])) > 0
+    );
+  }
+
+  /** The live invitation the token stands for (not expired, not taken); undefined otherwise. */
+  liveInvitation(token: string, now: Date): Promise<Pick<Invitation, 'id' | 'orgId' | 'email' | 'role'> | undefined> {
+    return this.sql.one(
+      `SELECT id, org_id AS "orgId", email, role FROM org_invitations WHERE token_hash = $1 AND expires_at > $2`,
+      [hashToken(token), now],
+    );
+  }
+
+  /**
+   * Takes the invitation in one statement, so of two concurrent acceptances one wins; false when it
+   * is gone, expired, or no longer carries this token (a newer invitation replaced it).
+   */
+  async takeInvitation(id: string, token: string, now: Date): Promise<boolean> {
+    const taken = await this.sql.count(
+      'DELETE FROM org_invitations WHERE id = $1 AND token_hash = $2 AND expires_at > $3',
+      [id, hashToken(token), now],
+    );
+    return taken > 0;
+  }
+
+  /** Invitations sent to these addresses go; those these users sent stay, without their inviter. */
+  async forgetInvitations(userIds: string[], emails: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM org_invitations WHERE email = ANY($1::text[])', [emails]);
+    await this.sql.count('UPDATE org_invitations SET invited_by = NULL WHERE invited_by = ANY($1::uuid[])', [userIds]);
+  }
+
+  /** Deletes invitations past their expiry, in batches; answers how many. */
+  deleteExpiredInvitations(now: Date): Promise<number> {
+    return deleteInBatches(this.sql, 'org_invitations', 'expires_at <= $1', [now]);
+  }
+
+  /** Invitations to the user's address, for the export. */
+  invitationsTo(email: string): Promise<Array<{ orgId: string; role: OrgRole; createdAt: Date; expiresAt: Date }>> {
+    return this.sql.rows(
+      `SELECT org_id AS "orgId", role, created_at AS "createdAt", expires_at AS "expiresAt"
+         FROM org_invitations WHERE email = $1 ORDER BY created_at`,
+      [email],
+    );
+  }
+
+  /** Invitations the user sent, for the export. */
+  invitationsBy(userId: string): Promise<Array<{ orgId: string; email: string; role: OrgRole; createdAt: Date }>> {
+    return this.sql.rows(
+      `SELECT org_id AS "orgId", email, role, created_at AS "createdAt"
+         FROM org_invitations WHERE invited_by = $1 ORDER BY created_at`,
+      [userId],
+    );
   }
 }

@@ -23,6 +23,18 @@ const MANAGERS: OrgRole[] = ['owner', 'admin'];
 /** A member and their role in the organization. */
 export type Member = Pick<Membership, 'userId' | 'role'>;
 
+/** An organization as one of its members sees it, with its creation time. */
+export type OrganizationDetails = MemberOrganization & { createdAt: Date };
+
+/** A member as the other members see them. */
+export interface MemberProfile {
+  userId: string;
+  name: string | null;
+  email: string;
+  role: OrgRole;
+  joinedAt: Date;
+}
+
 /** What syncMembership did: the role before (null: not a member) and after. */
 export interface MembershipSync {
   from: OrgRole | null;
@@ -69,26 +81,54 @@ export class OrganizationsService {
     return this.orgs.listForMember(userId);
   }
 
+  /** The organization as the member sees it; not_found for anyone else. */
+  async get(userId: string, orgId: string): Promise<OrganizationDetails> {
+    const org = await this.orgs.organizationFor(orgId, userId);
+    if (!org) throw new DomainError('not_found');
+    return org;
+  }
+
+  /** Owners rename (after a step-up, which the route asks for). */
   @Transactional()
-  async addMember(actor: Actor, orgId: string, email: string, role: OrgRole, client: ClientInfo): Promise<Member> {
-    const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);
-    if (role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
-    const user = await this.users.findByEmail(email);
-    // An account pending deletion answers as if it did not exist.
-    if (!user || user.deletionScheduledFor) {
-      throw new DomainError('not_found', {}, { message: 'No account has this email.' });
-    }
-    if (!(await this.orgs.addMember({ orgId, userId: user.id, role, createdAt: this.clock.now() }))) {
-      throw new DomainError('already_member');
-    }
+  async rename(actor: Actor, orgId: string, name: string, client: ClientInfo): Promise<OrganizationDetails> {
+    await this.lock(orgId);
+    const org = await this.get(actor.id, orgId);
+    if (org.role !== 'owner') throw new DomainError('insufficient_role');
+    await this.orgs.renameOrganization(orgId, name);
     await this.audit.record({
-      action: 'org.member_added',
+      action: 'org.renamed',
       actor,
       client,
       target: `org:${orgId}`,
-      details: { userId: user.id, role },
+      details: { from: org.name, to: name },
     });
-    return { userId: user.id, role };
+    return { ...org, name };
+  }
+
+  /**
+   * Owners delete the organization with everything in it: memberships, invitations, documents, and
+   * what other modules keep for it (org.deleting: its SAML provider, whose accounts stay, untied).
+   */
+  @Transactional()
+  async delete(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
+    await this.lock(orgId);
+    await this.roleOf(orgId, actor.id, ['owner']);
+    await this.events.emit('org.deleting', { orgIds: [orgId] });
+    await this.orgs.deleteOrganizations([orgId]);
+    await this.audit.record({ action: 'org.deleted', actor, client, target: `org:${orgId}` });
+  }
+
+  /** Every member with their name and address, longest-standing first; for members only. */
+  async listMembers(userId: string, orgId: string): Promise<MemberProfile[]> {
+    await this.roleOf(orgId, userId);
+    const members = await this.orgs.listMembers(orgId);
+    const users = new Map((await this.users.findByIds(members.map((m) => m.userId))).map((u) => [u.id, u]));
+    return members.flatMap((m) => {
+      const user = users.get(m.userId);
+      return user
+        ? [{ userId: m.userId, name: user.name, email: user.email, role: m.role, joinedAt: m.createdAt }]
+        : [];
+    });
   }
 
   @Transactional()

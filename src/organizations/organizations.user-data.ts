@@ -2,16 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { ErasedAccount, UserData, UserDataHandler } from '../common/user-data';
 import { OutboxService } from '../mail';
+import { normalizeEmail } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 
 /**
- * Memberships go; documents stay with their organization, authorless ("Deleted user"). An
- * organization losing its last owner passes to the longest-standing admin, else member; one left
+ * Memberships go, and invitations to the account's address; invitations it sent stay with their
+ * organization, without their sender. Documents stay with their organization, authorless
+ * ("Deleted user"). An organization losing its last owner passes to the longest-standing admin, else member; one left
  * with nobody is deleted with everything in it.
  */
-@UserData({ tables: ['org_members', 'organizations', 'documents'] })
+@UserData({ tables: ['org_members', 'organizations', 'documents', 'org_invitations'] })
 @Injectable()
 export class OrganizationsUserData implements UserDataHandler {
   constructor(
@@ -24,8 +26,11 @@ export class OrganizationsUserData implements UserDataHandler {
 
   async export(userId: string): Promise<Record<string, unknown>> {
     const documents = await this.repository.documentsBy(userId);
+    const [user] = await this.users.findByIds([userId]);
     return {
       organizations: await this.repository.membershipsOf(userId),
+      invitationsReceived: user ? await this.repository.invitationsTo(normalizeEmail(user.email)) : [],
+      invitationsSent: await this.repository.invitationsBy(userId),
       documents: documents.map(({ id, orgId, title, body, createdAt }) => ({ id, orgId, title, body, createdAt })),
     };
   }
@@ -48,6 +53,10 @@ export class OrganizationsUserData implements UserDataHandler {
       });
     }
     await this.repository.forgetAuthors(leaving);
+    await this.repository.forgetInvitations(
+      leaving,
+      accounts.map((account) => normalizeEmail(account.email)),
+    );
     await this.repository.removeMemberships(leaving);
     if (memberships.length > 0) await this.organizations.deleteMemberless(memberships.map((m) => m.orgId));
   }

@@ -68,7 +68,7 @@ export class RateLimiter {
     const keys = accounts.flatMap((account) =>
       (Object.keys(RATE_LIMITS) as RateLimitName[]).flatMap((name) => {
         const { subject } = RATE_LIMITS[name];
-        if (subject === 'ip' || subject === 'userIdAndIp') return [];
+        if (subject === 'ip' || subject === 'userIdAndIp' || subject === 'org') return [];
         return [this.key(name, subject === 'email' ? account.email : account.id)];
       }),
     );

@@ -9,7 +9,7 @@ export interface RateRule {
    * What the counter is keyed on; counters keyed on an account are erased with it. `userIdAndIp`
    * (an account at one address) cannot be found from the account alone: it ends with its window.
    */
-  subject: 'ip' | 'email' | 'userId' | 'userIdAndIp';
+  subject: 'ip' | 'email' | 'userId' | 'userIdAndIp' | 'org';
 }
 
 /** API.md's table of limits. Fixed windows; a key's window starts at its first hit. */
@@ -34,6 +34,9 @@ export const RATE_LIMITS = {
   /** Verification links mailed to one address, whoever asks: email changes to it and resends. */
   verificationMailsPerAddress: { name: 'verify-mail-address', limit: 5, windowMs: HOUR, subject: 'email' },
   confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE, subject: 'userId' },
+  invitationsPerOrg: { name: 'invite-org', limit: 30, windowMs: HOUR, subject: 'org' },
+  invitationsPerInviter: { name: 'invite-user', limit: 20, windowMs: HOUR, subject: 'userId' },
+  invitationsPerAddress: { name: 'invite-org-address', limit: 5, windowMs: HOUR, subject: 'org' },
 } as const satisfies Record<string, RateRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

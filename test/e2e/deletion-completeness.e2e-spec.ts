@@ -4,6 +4,7 @@ import { SsoService } from '../../src/sso/sso.service';
 import { TaskRunner } from '../../src/tasks';
 import { selfSigned } from '../support/x509';
 import { startTestApp, TestApp } from '../support/test-app';
+import { addMember, invite } from '../support/orgs';
 import {
   bearer,
   confirmPassword,
@@ -107,11 +108,12 @@ describe('deletion completeness', () => {
     const orgId = (
       await t.http.post('/orgs').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: 'Shared Space' }).expect(201)
     ).body.id;
-    await t.http
-      .post(`/orgs/${orgId}/members`)
-      .set(bearer(user.token))
-      .send({ email: member.email, role: 'member' })
-      .expect(201);
+    await addMember(t, orgId, user, member);
+    // An invitation they sent, and one to their address from another organization.
+    await invite(t, orgId, user, `someone.else.${Date.now().toString(36)}@example.com`, 'member');
+    const elsewhere = (await t.http.post('/orgs').set(bearer(member.token)).send({ name: 'Elsewhere' }).expect(201))
+      .body.id;
+    await invite(t, elsewhere, member, email, 'admin');
     await t.http
       .post(`/orgs/${orgId}/documents`)
       .set(bearer(user.token))
@@ -157,6 +159,7 @@ describe('deletion completeness', () => {
         'audit_log',
         'documents',
         'known_ips',
+        'org_invitations',
         'org_members',
         'password_reset_tokens',
         'recovery_codes',

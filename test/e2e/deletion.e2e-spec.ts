@@ -3,6 +3,7 @@ import { ErasedAccount, UserData, UserDataHandler } from '../../src/common/user-
 import { MailDelivery } from '../../src/mail';
 import { TaskRunner } from '../../src/tasks';
 import { startTestApp, TestApp } from '../support/test-app';
+import { addMember, invite } from '../support/orgs';
 import {
   actingAs,
   bearer,
@@ -251,13 +252,10 @@ describe('account deletion', () => {
       expect(res.body.error).toBe('email_taken');
     });
 
-    it('answers 404 to an owner adding the user to an organization, as for an unknown user', async () => {
-      const res = await t.http
-        .post(`/orgs/${orgId}/members`)
-        .set(bearer(owner.token))
-        .send({ email: user.email, role: 'member' })
-        .expect(404);
-      expect(res.body.error).toBe('not_found');
+    it('cannot join an organization: an invitation is answered as for anyone, but the account cannot take it', async () => {
+      const token = await invite(t, orgId, owner, user.email, 'member');
+      const res = await t.http.post('/invitations/accept').set(bearer(user.token)).send({ token }).expect(403);
+      expect(res.body.error).toBe('account_pending_deletion');
       expect(await count(t, 'org_members', 'user_id', user.id)).toBe(0);
     });
 
@@ -336,6 +334,12 @@ describe('account deletion', () => {
         .set(bearer(user.token))
         .send({ title: 'Export notes', body: 'Things to keep.' })
         .expect(201);
+      const invited = `invited-${Date.now().toString(36)}@example.com`;
+      const invitationLink = await invite(t, orgId, user, invited, 'admin');
+      const inviter = await signUpVerified(t);
+      const otherOrg = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Inviting' }).expect(201))
+        .body.id;
+      const invitationToMe = await invite(t, otherOrg, inviter, user.email, 'member');
       const totp = await enableTotp(t, user.token);
       const sessions = (await t.http.get('/me/sessions').set(bearer(user.token)).expect(200)).body;
       const ip = sessions[0].ip as string;
@@ -370,6 +374,8 @@ describe('account deletion', () => {
       ).toBe(true);
 
       expect(body.documents).toEqual(expect.arrayContaining([expect.objectContaining({ title: 'Export notes' })]));
+      expect(body.invitationsSent).toEqual([expect.objectContaining({ orgId, email: invited, role: 'admin' })]);
+      expect(body.invitationsReceived).toEqual([expect.objectContaining({ orgId: otherOrg, role: 'member' })]);
 
       expect(body.audit.length).toBeGreaterThan(0);
       for (const event of body.audit) {
@@ -382,7 +388,15 @@ describe('account deletion', () => {
       expect(JSON.stringify(body.knownAddresses)).toContain(ip);
 
       const dump = JSON.stringify(body);
-      for (const secret of [key.key, user.token, second.token, totp.secret, ...totp.recoveryCodes]) {
+      for (const secret of [
+        key.key,
+        user.token,
+        second.token,
+        totp.secret,
+        ...totp.recoveryCodes,
+        invitationLink,
+        invitationToMe,
+      ]) {
         expect(dump).not.toContain(secret);
       }
       for (const code of totp.recoveryCodes) expect(dump).not.toContain(code.replace(/-/g, ''));
@@ -425,7 +439,7 @@ describe('account deletion', () => {
       await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
       await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('Reset'));
       const { recoveryCodes } = await enableTotp(t, user.token);
-      await actingAs(t, owner).post(`/orgs/${orgId}/members`, { email: user.email, role: 'member' }).expect(201);
+      await addMember(t, orgId, owner, user);
       // Written by someone else about the user: the details carry the user's id.
       await actingAs(t, owner).patch(`/orgs/${orgId}/members/${user.id}`, { role: 'admin' }).expect(200);
       documentId = (
@@ -568,7 +582,7 @@ describe('account deletion', () => {
       const create = async (name: string) => (await as.post('/orgs', { name }).expect(201)).body.id as string;
       const add = async (orgId: string, member: SignedUp) => {
         t.clock.advance(1000);
-        await as.post(`/orgs/${orgId}/members`, { email: member.email, role: 'member' }).expect(201);
+        await addMember(t, orgId, user, member);
       };
 
       withAdmins = await create('With Admins');
@@ -662,11 +676,7 @@ describe('account deletion', () => {
       const owner = await signUpVerified(t);
       const other = await signUpVerified(t);
       const orphan = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Orphan' }).expect(201)).body.id;
-      await t.http
-        .post(`/orgs/${orphan}/members`)
-        .set(bearer(owner.token))
-        .send({ email: other.email, role: 'member' })
-        .expect(201);
+      await addMember(t, orphan, owner, other);
       const document = (
         await t.http.post(`/orgs/${orphan}/documents`).set(bearer(owner.token)).send({ title: 'Left', body: 'x' })
       ).body.id;
@@ -747,11 +757,7 @@ describe('a purge interrupted midway', () => {
     const member = await signUpVerified(t);
     await createApiKey(t, user.token);
     const orgId = (await t.http.post('/orgs').set(bearer(user.token)).send({ name: 'Crash Org' }).expect(201)).body.id;
-    await t.http
-      .post(`/orgs/${orgId}/members`)
-      .set(bearer(user.token))
-      .send({ email: member.email, role: 'member' })
-      .expect(201);
+    await addMember(t, orgId, user, member);
     await scheduleDeletion(t, user);
     t.clock.advance(GRACE + DAY);
 

@@ -1,5 +1,7 @@
 import { startTestApp, TestApp } from '../support/test-app';
-import { bearer, signUp, SignedUp, signUpVerified } from '../support/users';
+import { addMember, invite } from '../support/orgs';
+import { selfSigned } from '../support/x509';
+import { bearer, confirmPassword, signUp, SignedUp, signUpVerified } from '../support/users';
 
 describe('organizations, members and documents', () => {
   let t: TestApp;
@@ -19,6 +21,7 @@ describe('organizations, members and documents', () => {
       post: (path: string, body: object) => t.http.post(path).set(bearer(user.token)).send(body).on('response', follow),
       patch: (path: string, body: object) =>
         t.http.patch(path).set(bearer(user.token)).send(body).on('response', follow),
+      put: (path: string, body: object) => t.http.put(path).set(bearer(user.token)).send(body).on('response', follow),
       delete: (path: string) => t.http.delete(path).set(bearer(user.token)).on('response', follow),
     };
   };
@@ -32,15 +35,31 @@ describe('organizations, members and documents', () => {
     const created = await as(owner).post('/orgs', { name: 'Acme' }).expect(201);
     expect(created.body).toEqual({ id: expect.any(String), name: 'Acme', role: 'owner' });
     orgId = created.body.id;
-    await as(owner).post(`/orgs/${orgId}/members`, { email: admin.email, role: 'admin' }).expect(201);
-    const added = await as(admin).post(`/orgs/${orgId}/members`, { email: member.email, role: 'member' }).expect(201);
-    expect(added.body).toEqual({ userId: member.id, role: 'member' });
+    t.clock.advance(1000);
+    await addMember(t, orgId, owner, admin, 'admin');
+    t.clock.advance(1000);
+    await addMember(t, orgId, admin, member, 'member');
   });
   afterAll(() => t.close());
 
   it('lists the caller’s organizations with their role', async () => {
     expect((await as(member).get('/orgs').expect(200)).body).toEqual([{ id: orgId, name: 'Acme', role: 'member' }]);
     expect((await as(outsider).get('/orgs').expect(200)).body).toEqual([]);
+  });
+
+  it('shows the organization and its members to members only', async () => {
+    const org = await as(member).get(`/orgs/${orgId}`).expect(200);
+    expect(org.body).toEqual({ id: orgId, name: 'Acme', role: 'member', createdAt: expect.any(String) });
+    expect((await as(owner).get(`/orgs/${orgId}`).expect(200)).body.role).toBe('owner');
+    const members = await as(member).get(`/orgs/${orgId}/members`).expect(200);
+    expect(members.body).toEqual([
+      { userId: owner.id, name: 'Olivia Owner', email: owner.email, role: 'owner', joinedAt: expect.any(String) },
+      { userId: admin.id, name: 'Adam Admin', email: admin.email, role: 'admin', joinedAt: expect.any(String) },
+      { userId: member.id, name: 'Mia Member', email: member.email, role: 'member', joinedAt: expect.any(String) },
+    ]);
+    for (const path of [`/orgs/${orgId}`, `/orgs/${orgId}/members`, '/orgs/00000000-0000-4000-8000-000000000000']) {
+      expect((await as(outsider).get(path).expect(404)).body.error).toBe('not_found');
+    }
   });
 
   it('answers 404 to non-members, and for unknown or malformed ids', async () => {
@@ -51,34 +70,35 @@ describe('organizations, members and documents', () => {
     ]) {
       expect((await as(outsider).get(path).expect(404)).body.error).toBe('not_found');
     }
-    await as(outsider).post(`/orgs/${orgId}/members`, { email: outsider.email, role: 'owner' }).expect(404);
+    await as(outsider).post(`/orgs/${orgId}/invitations`, { email: outsider.email, role: 'owner' }).expect(404);
   });
 
-  it('lets owners and admins add existing users; only owners add owners', async () => {
+  it('lets owners and admins invite; only owners invite owners; the route that added members is gone', async () => {
     const newcomer = await signUp(t);
     expect(
-      (await as(member).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(403)).body
+      (await as(member).post(`/orgs/${orgId}/invitations`, { email: newcomer.email, role: 'member' }).expect(403)).body
         .error,
     ).toBe('insufficient_role');
     expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'owner' }).expect(403)).body.error,
+      (await as(admin).post(`/orgs/${orgId}/invitations`, { email: newcomer.email, role: 'owner' }).expect(403)).body
+        .error,
     ).toBe('insufficient_role');
     expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: 'nobody@example.com', role: 'member' }).expect(404)).body
+      (await as(admin).post(`/orgs/${orgId}/invitations`, { email: newcomer.email, role: 'king' }).expect(400)).body
         .error,
-    ).toBe('not_found');
-    await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email.toUpperCase(), role: 'member' }).expect(201);
-    expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(409)).body
-        .error,
-    ).toBe('already_member');
-    expect(
-      (await as(admin).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'king' }).expect(400)).body.error,
     ).toBe('validation_failed');
-    // Every /orgs/:id route needs a verified email, leaving included.
-    const unverified = await as(newcomer).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(403);
+    expect(
+      (
+        await as(admin)
+          .post(`/orgs/${orgId}/invitations`, { email: member.email.toUpperCase(), role: 'member' })
+          .expect(409)
+      ).body.error,
+    ).toBe('already_member');
+    // Adding by address, without the addressee's consent, is no longer possible.
+    await as(owner).post(`/orgs/${orgId}/members`, { email: newcomer.email, role: 'member' }).expect(404);
+    // Every /orgs/:id route needs a verified email.
+    const unverified = await as(newcomer).get(`/orgs/${orgId}/documents`).expect(403);
     expect(unverified.body).toMatchObject({ error: 'email_not_verified', resendUrl: '/auth/resend-verification' });
-    await as(owner).delete(`/orgs/${orgId}/members/${newcomer.id}`).expect(204);
   });
 
   it('changes roles: admins manage non-owners, only an owner grants or takes owner', async () => {
@@ -123,12 +143,12 @@ describe('organizations, members and documents', () => {
 
   it('removes members: managers remove others, admins never an owner, anyone may leave', async () => {
     const leaver = await signUpVerified(t);
-    await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
+    await addMember(t, orgId, owner, leaver);
     await as(member).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(403);
     await as(admin).delete(`/orgs/${orgId}/members/${owner.id}`).expect(403);
     await as(leaver).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(204);
     await as(leaver).get(`/orgs/${orgId}/documents`).expect(404);
-    await as(owner).post(`/orgs/${orgId}/members`, { email: leaver.email, role: 'member' }).expect(201);
+    await addMember(t, orgId, owner, leaver);
     await as(admin).delete(`/orgs/${orgId}/members/${leaver.id}`).expect(204);
   });
 
@@ -146,7 +166,7 @@ describe('organizations, members and documents', () => {
     await as(owner).post(`/orgs/${orgId}/documents`, { title: '', body: 'y' }).expect(400);
 
     const ghost = await signUpVerified(t, undefined, undefined, 'Gone Soon');
-    await as(owner).post(`/orgs/${orgId}/members`, { email: ghost.email, role: 'member' }).expect(201);
+    await addMember(t, orgId, owner, ghost);
     const ghostDoc = await as(ghost).post(`/orgs/${orgId}/documents`, { title: 'Notes', body: 'by ghost' }).expect(201);
     await t.dataSource.query('DELETE FROM users WHERE id = $1', [ghost.id]);
 
@@ -162,9 +182,67 @@ describe('organizations, members and documents', () => {
     ]);
     expect(actions.map((a: { action: string }) => a.action).sort()).toEqual([
       'org.created',
+      'org.invitation_sent',
       'org.member_added',
       'org.member_removed',
       'org.role_changed',
     ]);
+  });
+
+  it('lets only an owner rename, after a step-up', async () => {
+    const org = (await as(owner).post('/orgs', { name: 'Old Name' }).expect(201)).body.id;
+    await addMember(t, org, owner, admin, 'admin');
+    t.clock.advance(6 * 60_000); // past STEP_UP_WINDOW
+    expect((await as(owner).patch(`/orgs/${org}`, { name: 'New Name' }).expect(403)).body.error).toBe(
+      'step_up_required',
+    );
+    for (const user of [owner, admin, outsider]) user.token = await confirmPassword(t, user.token);
+    expect((await as(admin).patch(`/orgs/${org}`, { name: 'Mine' }).expect(403)).body.error).toBe('insufficient_role');
+    expect((await as(outsider).patch(`/orgs/${org}`, { name: 'Mine' }).expect(404)).body.error).toBe('not_found');
+    expect((await as(owner).patch(`/orgs/${org}`, { name: '' }).expect(400)).body.error).toBe('validation_failed');
+    const renamed = await as(owner).patch(`/orgs/${org}`, { name: 'New Name' }).expect(200);
+    expect(renamed.body).toEqual({ id: org, name: 'New Name', role: 'owner', createdAt: expect.any(String) });
+    expect((await as(admin).get(`/orgs/${org}`).expect(200)).body.name).toBe('New Name');
+  });
+
+  it('lets only an owner delete, after a step-up, with everything the organization holds', async () => {
+    const org = (await as(owner).post('/orgs', { name: 'Doomed' }).expect(201)).body.id;
+    await addMember(t, org, owner, admin, 'admin');
+    await addMember(t, org, owner, member, 'member');
+    await as(member).post(`/orgs/${org}/documents`, { title: 'Doc', body: 'x' }).expect(201);
+    const pendingAddress = `pending-${Date.now().toString(36)}@example.com`;
+    const pendingToken = await invite(t, org, owner, pendingAddress, 'member');
+    await as(owner)
+      .put(`/orgs/${org}/sso/saml`, {
+        domain: `doomed-${Date.now().toString(36)}.test`,
+        idpEntityId: 'https://idp.doomed.test',
+        idpSsoUrl: 'https://idp.doomed.test/sso',
+        idpCert: selfSigned({ commonName: 'doomed-idp' }).cert,
+      })
+      .expect(200);
+
+    t.clock.advance(6 * 60_000);
+    expect((await as(owner).delete(`/orgs/${org}`).expect(403)).body.error).toBe('step_up_required');
+    for (const user of [owner, admin, outsider]) user.token = await confirmPassword(t, user.token);
+    expect((await as(admin).delete(`/orgs/${org}`).expect(403)).body.error).toBe('insufficient_role');
+    expect((await as(outsider).delete(`/orgs/${org}`).expect(404)).body.error).toBe('not_found');
+    await as(owner).delete(`/orgs/${org}`).expect(204);
+
+    for (const table of ['organizations', 'org_members', 'org_invitations', 'documents', 'saml_providers']) {
+      const column = table === 'organizations' ? 'id' : 'org_id';
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [org]);
+      expect({ table, n }).toEqual({ table, n: 0 });
+    }
+    await as(member).get(`/orgs/${org}`).expect(404);
+    expect((await as(member).get('/orgs').expect(200)).body.map((o: { id: string }) => o.id)).not.toContain(org);
+    const invitee = await signUpVerified(t, pendingAddress);
+    await t.http.post('/invitations/accept').set(bearer(invitee.token)).send({ token: pendingToken }).expect(400);
+    const audit = await t.dataSource.query(
+      `SELECT actor_id FROM audit_log WHERE action = 'org.deleted' AND target = $1`,
+      [`org:${org}`],
+    );
+    expect(audit).toEqual([{ actor_id: owner.id }]);
+    // The other organization is untouched.
+    await as(member).get(`/orgs/${orgId}`).expect(200);
   });
 });

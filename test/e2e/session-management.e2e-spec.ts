@@ -1,6 +1,7 @@
 import { MailDelivery } from '../../src/mail';
 import { MAX_SESSIONS_PER_USER } from '../../src/sessions/sessions.service';
 import { startTestApp, TestApp } from '../support/test-app';
+import { addMember } from '../support/orgs';
 import { bearer, PASSWORD, signUp, signUpVerified } from '../support/users';
 
 const MINUTE = 60_000;
@@ -202,11 +203,7 @@ describe('session management', () => {
       const member = await signUpVerified(t);
       const memberPhone = await loginFrom(member.email, '198.51.100.7').expect(200);
       const org = await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Rotors' }).expect(201);
-      await t.http
-        .post(`/orgs/${org.body.id}/members`)
-        .set(bearer(owner.token))
-        .send({ email: member.email, role: 'member' })
-        .expect(201);
+      await addMember(t, org.body.id, owner, member);
       // Joining does not rotate; a role change does.
       await t.http.get('/me').set(bearer(member.token)).expect(200);
       await t.http

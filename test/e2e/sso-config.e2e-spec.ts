@@ -2,6 +2,7 @@ import { SsoService } from '../../src/sso/sso.service';
 import { KeyPair, pemBody, selfSigned } from '../support/x509';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../support/txt-dns-server';
+import { addMember } from '../support/orgs';
 import {
   actingAs,
   bearer,
@@ -73,11 +74,7 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       [admin, 'admin'],
       [member, 'member'],
     ] as const) {
-      await t.http
-        .post(`/orgs/${orgId}/members`)
-        .set(bearer(owner.token))
-        .send({ email: user.email, role })
-        .expect(201);
+      await addMember(t, orgId, owner, user, role);
     }
   });
   afterAll(async () => {
