@@ -7,6 +7,7 @@ import {
   ApiOkResponse,
   ApiProduces,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -28,6 +29,11 @@ export class DeletionController {
   constructor(private readonly deletion: DeletionService) {}
 
   @Delete()
+  @ApiOperation({
+    summary: 'Schedule the account’s deletion',
+    description:
+      'Needs a recent step-up. The account is deleted after DELETION_GRACE_PERIOD unless cancelled; every other session is signed out and a mail is sent.',
+  })
   @RequireStepUp()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({
@@ -44,6 +50,10 @@ export class DeletionController {
   }
 
   @Post('deletion/cancel')
+  @ApiOperation({
+    summary: 'Cancel the scheduled deletion',
+    description: 'Open during the grace period without step-up; the account is back to normal.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto, description: 'The account, with `deletionScheduledFor: null`.' })
   @ApiConflictResponse({ description: '`deletion_not_scheduled`' })
@@ -56,6 +66,10 @@ export class DeletionController {
   }
 
   @Get('export')
+  @ApiOperation({
+    summary: 'Export my data',
+    description: 'Needs a recent step-up. Everything stored about the user, as a JSON download; never a secret.',
+  })
   @RequireStepUp()
   @Header('Content-Disposition', 'attachment; filename="account-export.json"')
   @Header('Cache-Control', 'no-store')

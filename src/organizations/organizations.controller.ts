@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -34,6 +35,10 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Create an organization',
+    description: 'Needs a verified email; the caller becomes its owner.',
+  })
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: OrganizationDto })
   async create(
@@ -45,6 +50,10 @@ export class OrganizationsController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List my organizations',
+    description: 'Every organization the caller is a member of, with the caller’s role.',
+  })
   @AllowUnverified()
   @ApiOkResponse({ type: [OrganizationDto] })
   async list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
@@ -52,6 +61,10 @@ export class OrganizationsController {
   }
 
   @Post(':id/members')
+  @ApiOperation({
+    summary: 'Add a member',
+    description: 'Owners and admins add an existing account by email; only owners add owners.',
+  })
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: owners and admins add members; only owners add owners' })
@@ -66,6 +79,11 @@ export class OrganizationsController {
   }
 
   @Patch(':id/members/:userId')
+  @ApiOperation({
+    summary: 'Change a member’s role',
+    description:
+      'Only an owner grants or takes `owner`; the member’s sessions are rotated. An organization keeps at least one owner.',
+  })
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner grants or takes `owner`' })
@@ -81,6 +99,10 @@ export class OrganizationsController {
   }
 
   @Delete(':id/members/:userId')
+  @ApiOperation({
+    summary: 'Remove a member',
+    description: 'Owners and admins remove members, and anyone may leave; an organization keeps at least one owner.',
+  })
   @RequireVerifiedEmail()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
@@ -96,6 +118,10 @@ export class OrganizationsController {
   }
 
   @Post(':id/documents')
+  @ApiOperation({
+    summary: 'Write a document',
+    description: 'A document shared with the organization’s members.',
+  })
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: DocumentDto })
   async createDocument(
@@ -107,6 +133,10 @@ export class OrganizationsController {
   }
 
   @Get(':id/documents')
+  @ApiOperation({
+    summary: 'List the documents',
+    description: 'The organization’s documents; a deleted author shows as "Deleted user".',
+  })
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: [DocumentDto] })
   async listDocuments(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<DocumentDto[]> {

@@ -6,7 +6,7 @@ import type { MemberOrganization } from './organizations.repository';
 import type { AuthoredDocument, Member } from './organizations.service';
 
 export class CreateOrganizationDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiProperty({ example: 'Analytical Engines', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -24,18 +24,18 @@ export class OrganizationDto {
 }
 
 export class AddMemberDto {
-  @ApiProperty({ format: 'email', description: 'an existing account' })
+  @ApiProperty({ example: 'charles@example.com', format: 'email', description: 'an existing account' })
   @IsEmail()
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ enum: ORG_ROLES })
+  @ApiProperty({ example: 'member', enum: ORG_ROLES })
   @IsIn(ORG_ROLES)
   role: OrgRole;
 }
 
 export class ChangeRoleDto {
-  @ApiProperty({ enum: ORG_ROLES })
+  @ApiProperty({ example: 'admin', enum: ORG_ROLES })
   @IsIn(ORG_ROLES)
   role: OrgRole;
 }
@@ -50,13 +50,13 @@ export class MemberDto {
 }
 
 export class CreateDocumentDto {
-  @ApiProperty({ minLength: 1, maxLength: 200 })
+  @ApiProperty({ example: 'Notes on the engine', minLength: 1, maxLength: 200 })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   title: string;
 
-  @ApiProperty({ maxLength: 50_000 })
+  @ApiProperty({ example: 'The engine weaves algebraic patterns.', maxLength: 50_000 })
   @IsString()
   @MaxLength(50_000)
   body: string;

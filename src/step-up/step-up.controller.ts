@@ -1,15 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import {
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
+import { RateLimited } from '../rate-limit/rate-limit.guard';
 import { ConfirmationDto, ConfirmDto } from './step-up.dto';
 import { StepUpService } from './step-up.service';
 import { AllowPendingDeletion, AllowUnverified, CurrentSession, sendRotatedToken } from '../http';
@@ -25,13 +20,18 @@ export class StepUpController {
   ) {}
 
   @Post('confirm')
+  @ApiOperation({
+    summary: 'Confirm identity (step-up)',
+    description:
+      'Re-authenticates the current session with the password or an authenticator/recovery code. Routes that need a step-up accept it for STEP_UP_WINDOW; the session’s token is rotated.',
+  })
   @AllowUnverified()
   // The export needs a fresh confirmation during the grace period too.
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ConfirmationDto, description: 'The new token is also in Set-Cookie and X-Session-Token.' })
   @ApiUnauthorizedResponse({ description: '`invalid_credentials` or `invalid_totp`' })
-  @ApiTooManyRequestsResponse({ description: '10 failed confirmations per user per 15 minutes' })
+  @RateLimited('confirmFailuresPerUser')
   async confirm(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ConfirmDto,

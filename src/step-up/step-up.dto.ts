@@ -4,7 +4,7 @@ import { SessionDto } from '../sessions/sessions.dto';
 import type { Confirmation } from './step-up.service';
 
 export class ConfirmDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: 'correct horse battery staple' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
