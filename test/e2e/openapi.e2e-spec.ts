@@ -1,3 +1,7 @@
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString } from 'class-validator';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +9,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OpenAPIObject, OperationObject, ParameterObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { ERRORS } from '../../src/common/errors';
+import { createHttpAdapter } from '../../src/app';
+import { AllowApiKey, IdParam, RequireStepUp } from '../../src/http';
+import { buildOpenApiDocument } from '../../src/openapi/document';
 import { documentConfig, openApiDocumentOffline } from '../../src/openapi-document';
+import { RateLimited } from '../../src/rate-limit/rate-limit.guard';
 import { routeHandlers, RouteAccess } from '../../src/openapi/route-contract';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -47,6 +55,25 @@ function servedRoutes(tree: string): string[] {
   }
   return routes;
 }
+
+class NoteDto {
+  @ApiProperty({ example: 'hello' })
+  @IsString()
+  text: string;
+}
+
+/** A route as a later change would add it: nothing but the access marks and its own decorators. */
+@Controller('later')
+class LaterController {
+  @Post(':id/notes')
+  @AllowApiKey()
+  @RequireStepUp()
+  @RateLimited('confirmFailuresPerUser')
+  note(@IdParam('id') _id: string, @Body() _body: NoteDto): void {}
+}
+
+@Module({ controllers: [LaterController] })
+class LaterModule {}
 
 describe('the OpenAPI document', () => {
   let t: TestApp;
@@ -164,7 +191,9 @@ describe('the OpenAPI document', () => {
 
   /** The codes a response names; the test reads them as a client developer would. */
   const codes = (operation: OperationObject, status: number) =>
-    [...(responses(operation)[status]?.description ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    [...(responses(operation)[status]?.description ?? '').matchAll(/`([a-z_]+)`/g)]
+      .map((m) => m[1])
+      .filter((code) => code in ERRORS);
 
   it('lists on every operation the errors its guards, body, path and limits can answer', () => {
     for (const { method, path, operation } of operations) {
@@ -187,7 +216,7 @@ describe('the OpenAPI document', () => {
       }
       // Every code a response names is answered with that status (invalid_totp is also a 400 when enabling).
       for (const status of Object.keys(responses(operation)).map(Number)) {
-        for (const code of codes(operation, status).filter((c) => c in ERRORS)) {
+        for (const code of codes(operation, status)) {
           const statuses = code === 'invalid_totp' ? [400, 401] : [ERRORS[code as keyof typeof ERRORS].status];
           expect([route, code, statuses]).toEqual([route, code, expect.arrayContaining([status])]);
         }
@@ -283,6 +312,33 @@ describe('the OpenAPI document', () => {
         if (key !== 'id' && !(key.endsWith('Id') && !key.endsWith('EntityId'))) continue;
         expect([schemaName, key, property.format]).toEqual([schemaName, key, 'uuid']);
       }
+    }
+  });
+
+  it('gives a route added later its security and generic errors without any work on it', async () => {
+    const config = documentConfig();
+    const app = await NestFactory.create(LaterModule, createHttpAdapter(config), { preview: true, logger: false });
+    try {
+      const later = buildOpenApiDocument(app, config).paths['/later/{id}/notes'].post!;
+      expect(later.security).toEqual([{ sessionCookie: [] }, { sessionToken: [] }, { apiKey: [] }]);
+      expect(codes(later, 400)).toEqual(expect.arrayContaining(['validation_failed']));
+      expect(codes(later, 401)).toEqual(['unauthenticated', 'session_expired']);
+      expect(codes(later, 403)).toEqual(
+        expect.arrayContaining([
+          'csrf_rejected',
+          'api_key_not_allowed',
+          'account_pending_deletion',
+          'email_not_verified',
+          'step_up_required',
+        ]),
+      );
+      expect(codes(later, 404)).toEqual(['not_found']);
+      expect(responses(later)[429].headers?.['Retry-After']).toBeDefined();
+      expect(later.parameters).toEqual([
+        expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) }),
+      ]);
+    } finally {
+      await app.close();
     }
   });
 
