@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -17,7 +16,6 @@ import { AllowUnverified, CurrentSession, IdParam, RequireStepUp, RequireVerifie
 import type { SessionAuth } from '../http';
 
 @ApiTags('api-keys')
-@ApiCookieAuth()
 @Controller('me/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}

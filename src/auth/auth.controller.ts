@@ -3,7 +3,6 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -91,7 +90,6 @@ export class AuthController {
   @AllowUnverified()
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiCookieAuth()
   @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })
   async logout(
     @NoBody() _: undefined,

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCookieAuth, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -11,7 +11,6 @@ import { AllowUnverified, CurrentSession, RequireStepUp, sendRotatedToken } from
 import type { SessionAuth } from '../http';
 
 @ApiTags('me')
-@ApiCookieAuth()
 @Controller('me/password')
 export class PasswordController {
   constructor(

@@ -2,7 +2,6 @@ import { Controller, Delete, Get, Header, HttpCode, HttpStatus, Post } from '@ne
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiProduces,
@@ -20,7 +19,6 @@ import { DeletionScheduledDto } from './deletion.dto';
 import { DeletionService } from './deletion.service';
 
 @ApiTags('me')
-@ApiCookieAuth()
 @AllowUnverified()
 @AllowPendingDeletion()
 @ApiForbiddenResponse({ description: '`api_key_not_allowed`: these routes need a signed-in session' })

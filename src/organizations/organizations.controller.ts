@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post } from '@nestjs/common';
 import {
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -27,7 +26,6 @@ import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireVerifiedEmai
 import type { AuthContext } from '../http';
 
 @ApiTags('organizations')
-@ApiCookieAuth()
 @ApiNotFoundResponse({ description: '`not_found`: no such organization, or the caller is not a member' })
 @AllowApiKey()
 @Controller('orgs')

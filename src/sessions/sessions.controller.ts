@@ -1,12 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiCookieAuth,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -19,7 +12,6 @@ import { AllowPendingDeletion, AllowUnverified, CurrentSession, IdParam, clearSe
 import type { SessionAuth } from '../http';
 
 @ApiTags('sessions')
-@ApiCookieAuth()
 @AllowUnverified()
 @AllowPendingDeletion()
 @Controller('me/sessions')

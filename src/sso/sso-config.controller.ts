@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -19,7 +18,6 @@ import { SamlProviderDto, SaveSamlProviderDto } from './sso.dto';
 import { SsoService } from './sso.service';
 
 @ApiTags('sso')
-@ApiCookieAuth()
 @ApiNotFoundResponse({ description: '`not_found`: no such organization (or not a member), or no provider' })
 @ApiForbiddenResponse({ description: '`insufficient_role`' })
 @AllowApiKey()

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -11,7 +11,6 @@ import { AllowPendingDeletion, AllowUnverified, CurrentSession, sendRotatedToken
 import type { SessionAuth } from '../http';
 
 @ApiTags('auth')
-@ApiCookieAuth()
 @Controller('auth')
 export class StepUpController {
   constructor(

@@ -1,12 +1,5 @@
 import { Body, Controller, Delete, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiTags,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
@@ -16,7 +9,6 @@ import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } 
 import type { SessionAuth } from '../http';
 
 @ApiTags('two-factor')
-@ApiCookieAuth()
 @Controller('me/2fa')
 export class TwoFactorController {
   constructor(private readonly twoFactor: TwoFactorService) {}

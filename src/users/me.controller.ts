@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { UpdateProfileDto, UserDto, userView } from './user.dto';
@@ -8,7 +8,6 @@ import { AllowApiKey, AllowPendingDeletion, AllowUnverified, CurrentAuth } from 
 import type { AuthContext } from '../http';
 
 @ApiTags('me')
-@ApiCookieAuth()
 @AllowUnverified()
 @ApiUnauthorizedResponse({ description: '`unauthenticated` or `session_expired` (with `reason`)' })
 @Controller('me')

@@ -3,7 +3,6 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiOkResponse,
   ApiTags,
   ApiOperation,
@@ -47,7 +46,6 @@ export class VerificationController {
   @HttpCode(HttpStatus.ACCEPTED)
   @AllowUnverified()
   @AllowApiKey()
-  @ApiCookieAuth()
   @ApiAcceptedResponse({ description: 'A new link is mailed; earlier ones stop working.' })
   @ApiConflictResponse({ description: '`already_verified`' })
   @RateLimited('resendVerificationPerMinute', 'resendVerificationPerHour')
@@ -64,7 +62,6 @@ export class VerificationController {
   @HttpCode(HttpStatus.OK)
   @AllowUnverified()
   @RequireStepUp()
-  @ApiCookieAuth()
   @ApiOkResponse({
     type: UserDto,
     description: 'The new address, unverified; a link goes to it and a notice to the old one.',
