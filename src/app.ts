@@ -1,6 +1,6 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,6 +11,7 @@ import { corsFor } from './common/cors';
 import { createLogger, JsonLogger, requestIdOf, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
 import { createValidationPipe } from './common/validation';
+import { buildOpenApiDocument } from './openapi/document';
 import { AppConfig } from './config';
 
 /**
@@ -101,17 +102,7 @@ function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): void {
         route.onSend = [route.onSend ?? []].flat().concat(withUtf8Charset);
       }
     });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('authd')
-      .setDescription(
-        'Accounts, email verification, sessions, step-up, two-factor authentication, API keys and organizations.',
-      )
-      .setVersion('1')
-      .addServer(config.appUrl)
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',

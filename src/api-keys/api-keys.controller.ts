@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -16,12 +16,15 @@ import { AllowUnverified, CurrentSession, IdParam, RequireStepUp, RequireVerifie
 import type { SessionAuth } from '../http';
 
 @ApiTags('api-keys')
-@ApiCookieAuth()
 @Controller('me/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List my API keys',
+    description: 'Name, prefix and use of each key; never the key itself.',
+  })
   @AllowUnverified()
   @ApiOkResponse({ type: [ApiKeyDto] })
   async list(@CurrentSession() auth: SessionAuth): Promise<ApiKeyDto[]> {
@@ -29,6 +32,10 @@ export class ApiKeysController {
   }
 
   @Post()
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'Needs a verified email and a recent step-up. The key (`ak_…`) is in this answer only.',
+  })
   @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
@@ -41,6 +48,10 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'The key stops working at once; 404 for a key that is not the caller’s.',
+  })
   @AllowUnverified()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()

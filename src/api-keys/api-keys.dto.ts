@@ -3,7 +3,7 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { ApiKeySummary, CreatedApiKey } from './api-keys.service';
 
 export class CreateApiKeyDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiProperty({ example: 'CI deploys', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)

@@ -3,19 +3,19 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
-import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
+import { RateLimitByIp, RateLimited } from '../rate-limit/rate-limit.guard';
 import { UserDto } from '../users/user.dto';
 import { SessionDto } from '../sessions/sessions.dto';
 import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
@@ -43,6 +43,11 @@ export class AuthController {
 
   @Public()
   @Post('signup')
+  @ApiOperation({
+    summary: 'Sign up',
+    description:
+      'Creates the account and its first session (cookie set, token in the body) and mails a verification link. Counts as an authentication for step-up.',
+  })
   @RateLimitByIp('signupPerIp')
   @ApiCreatedResponse({ type: AuthResultDto, description: 'The account and its first session; the cookie is set.' })
   @ApiBadRequestResponse({ description: '`weak_password` or `validation_failed`' })
@@ -57,8 +62,14 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @ApiOperation({
+    summary: 'Log in',
+    description:
+      'With email and password, plus `totpCode` (an authenticator or recovery code) when two-factor is on. Sets the session cookie and answers the token.',
+  })
   @HttpCode(HttpStatus.OK)
   @RateLimitByIp('loginAttemptsPerIp')
+  @RateLimited('loginFailuresPerAccount')
   @ApiOkResponse({ type: AuthResultDto })
   @ApiUnauthorizedResponse({
     description:
@@ -73,15 +84,16 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({
+    summary: 'Log out',
+    description:
+      'Revokes the current session and clears the cookie; also answers 204 (and clears the cookie) when the session is already dead or unknown: logging out is idempotent.',
+  })
   @ToleratesDeadSession()
   @AllowUnverified()
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiCookieAuth()
-  @ApiNoContentResponse({
-    description:
-      'The session is revoked and the cookie cleared; also when the session is already dead or unknown (idempotent).',
-  })
+  @ApiNoContentResponse({ description: 'The session is revoked (if it was live) and the cookie cleared.' })
   async logout(
     @NoBody() _: undefined,
     @OptionalSession() auth: SessionAuth | undefined,
@@ -94,8 +106,13 @@ export class AuthController {
 
   @Public()
   @Post('password/forgot')
+  @ApiOperation({
+    summary: 'Ask for a password reset link',
+    description: 'Always 202, whether or not the account exists; a reset link is mailed if it does.',
+  })
   @HttpCode(HttpStatus.ACCEPTED)
   @RateLimitByIp('passwordForgotPerIp')
+  @RateLimited('passwordForgotPerAccount')
   @ApiAcceptedResponse({ description: 'Always, whether or not the account exists; a reset mail if it does.' })
   async forgotPassword(@Body() body: ForgotPasswordDto, @Client() client: ClientInfo): Promise<void> {
     await this.passwords.forgotPassword(body.email, client);
@@ -103,6 +120,10 @@ export class AuthController {
 
   @Public()
   @Post('password/reset')
+  @ApiOperation({
+    summary: 'Reset the password',
+    description: 'With the token from the reset link; every session of the user is revoked.',
+  })
   @HttpCode(HttpStatus.OK)
   @RateLimitByIp('passwordResetPerIp')
   @ApiOkResponse({ description: 'The password is changed; every session and API key of the user is revoked.' })

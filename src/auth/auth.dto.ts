@@ -4,16 +4,21 @@ import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
 
 export class SignupDto {
-  @ApiProperty({ format: 'email', maxLength: 320 })
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })
   @IsEmail()
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, description: 'not a common or easily guessed password' })
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    minLength: 8,
+    maxLength: 128,
+    description: 'not a common or easily guessed password',
+  })
   @IsString()
   password: string;
 
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -22,17 +27,17 @@ export class SignupDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ format: 'email' })
+  @ApiProperty({ example: 'ada@example.com', format: 'email' })
   @IsString()
   @MaxLength(320)
   email: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'correct horse battery staple' })
   @IsString()
   @MaxLength(1024)
   password: string;
 
-  @ApiPropertyOptional({ description: 'authenticator code, or a recovery code' })
+  @ApiPropertyOptional({ example: '123456', description: 'authenticator code, or a recovery code' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -40,19 +45,19 @@ export class LoginDto {
 }
 
 export class ForgotPasswordDto {
-  @ApiProperty({ format: 'email' })
+  @ApiProperty({ example: 'ada@example.com', format: 'email' })
   @IsEmail()
   @MaxLength(320)
   email: string;
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ description: 'the token from the reset link' })
+  @ApiProperty({ example: 'bm90LWEtcmVhbC10b2tlbi1qdXN0LWFuLWV4YW1wbGU', description: 'the token from the reset link' })
   @IsString()
   @MaxLength(256)
   token: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty({ example: 'a new long passphrase', minLength: 8, maxLength: 128 })
   @IsString()
   newPassword: string;
 }
@@ -63,7 +68,7 @@ export class AuthResultDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty({ example: 'a new long passphrase', minLength: 8, maxLength: 128 })
   @IsString()
   newPassword: string;
 

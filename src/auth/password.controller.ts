@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -11,7 +11,6 @@ import { AllowUnverified, CurrentSession, RequireStepUp, sendRotatedToken } from
 import type { SessionAuth } from '../http';
 
 @ApiTags('me')
-@ApiCookieAuth()
 @Controller('me/password')
 export class PasswordController {
   constructor(
@@ -20,6 +19,11 @@ export class PasswordController {
   ) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Change the password',
+    description:
+      'Needs a recent step-up. The current session is rotated (new token in the body, Set-Cookie and X-Session-Token); every other session is revoked.',
+  })
   @AllowUnverified()
   @RequireStepUp()
   @HttpCode(HttpStatus.OK)

@@ -2,11 +2,11 @@ import { Controller, Delete, Get, Header, HttpCode, HttpStatus, Post } from '@ne
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiProduces,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -19,7 +19,6 @@ import { DeletionScheduledDto } from './deletion.dto';
 import { DeletionService } from './deletion.service';
 
 @ApiTags('me')
-@ApiCookieAuth()
 @AllowUnverified()
 @AllowPendingDeletion()
 @ApiForbiddenResponse({ description: '`api_key_not_allowed`: these routes need a signed-in session' })
@@ -28,6 +27,11 @@ export class DeletionController {
   constructor(private readonly deletion: DeletionService) {}
 
   @Delete()
+  @ApiOperation({
+    summary: 'Schedule the account’s deletion',
+    description:
+      'Needs a recent step-up. The account is deleted after DELETION_GRACE_PERIOD unless cancelled; every other session is signed out and a mail is sent.',
+  })
   @RequireStepUp()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({
@@ -44,6 +48,10 @@ export class DeletionController {
   }
 
   @Post('deletion/cancel')
+  @ApiOperation({
+    summary: 'Cancel the scheduled deletion',
+    description: 'Open during the grace period without step-up; the account is back to normal.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto, description: 'The account, with `deletionScheduledFor: null`.' })
   @ApiConflictResponse({ description: '`deletion_not_scheduled`' })
@@ -56,6 +64,10 @@ export class DeletionController {
   }
 
   @Get('export')
+  @ApiOperation({
+    summary: 'Export my data',
+    description: 'Needs a recent step-up. Everything stored about the user, as a JSON download; never a secret.',
+  })
   @RequireStepUp()
   @Header('Content-Disposition', 'attachment; filename="account-export.json"')
   @Header('Cache-Control', 'no-store')

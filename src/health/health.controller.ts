@@ -1,5 +1,5 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http';
 import { HealthDto } from './health.dto';
@@ -14,6 +14,10 @@ export class HealthController {
   constructor(private readonly database: HealthRepository) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'Health check',
+    description: 'Whether the service and its database answer; 503 when the database does not.',
+  })
   @ApiOkResponse({ type: HealthDto, description: 'The service and its database are up.' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
   async check(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthDto> {

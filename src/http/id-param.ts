@@ -1,4 +1,5 @@
 import { Param, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { DomainError } from '../common/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,5 +26,15 @@ class ParseIdPipe implements PipeTransform<unknown, Promise<string>> {
 
 const parseIdPipe = new ParseIdPipe();
 
-/** `@IdParam('id') id: string`: the route parameter, a UUID, else 404 `not_found`. */
-export const IdParam = (name: string) => Param(name, parseIdPipe);
+/**
+ * `@IdParam('id') id: string`: the route parameter, a UUID, else 404 `not_found`. The OpenAPI
+ * document says so (`format: uuid`).
+ */
+export const IdParam =
+  (name: string): ParameterDecorator =>
+  (target, key, index) => {
+    Param(name, parseIdPipe)(target, key, index);
+    if (key === undefined) return;
+    const descriptor = Object.getOwnPropertyDescriptor(target, key);
+    if (descriptor) ApiParam({ name, type: String, format: 'uuid' })(target, key, descriptor);
+  };

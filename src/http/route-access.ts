@@ -1,6 +1,5 @@
 import { applyDecorators, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiForbiddenResponse } from '@nestjs/swagger';
 
 /**
  * What a route lets in, as metadata the global guards read (in this order: SessionAuthGuard,
@@ -43,20 +42,15 @@ export const AllowPendingDeletion = () => SetMetadata(OPEN_DURING_DELETION, true
  */
 export const ToleratesDeadSession = () => SetMetadata(TOLERATES_DEAD_SESSION, true);
 
-/** Documents what the VerifiedGuard enforces by default; marks nothing, since a verified email is the default. */
-export const RequireVerifiedEmail = () =>
-  ApiForbiddenResponse({ description: '`email_not_verified` (with `resendUrl`) until the email is verified' });
+/**
+ * Says in the code what the VerifiedGuard enforces by default; marks nothing, since a verified email
+ * is the default (the OpenAPI document derives its 403 `email_not_verified` from the absence of
+ * @AllowUnverified(), like every error these marks imply: src/openapi/route-contract.ts).
+ */
+export const RequireVerifiedEmail = () => applyDecorators();
 
 /** The route needs a recent re-authentication of the current session (the StepUpGuard checks it). */
-export function RequireStepUp() {
-  return applyDecorators(
-    SetMetadata(REQUIRES_STEP_UP, true),
-    ApiForbiddenResponse({
-      description:
-        '`step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) or `api_key_not_allowed`',
-    }),
-  );
-}
+export const RequireStepUp = () => SetMetadata(REQUIRES_STEP_UP, true);
 
 /** The marks already read, by controller and handler: metadata is fixed once the app is built. */
 const knownMarks = new WeakMap<object, WeakMap<object, Map<symbol, boolean>>>();

@@ -3,13 +3,12 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -25,9 +24,9 @@ import {
   PendingInvitationDto,
 } from './organizations.dto';
 
+import { RateLimited } from '../rate-limit/rate-limit.guard';
 /** An organization's invitations, for its owners and admins. */
 @ApiTags('organizations')
-@ApiCookieAuth()
 @ApiNotFoundResponse({
   description: '`not_found`: no such organization (or invitation), or the caller is not a member',
 })
@@ -41,6 +40,12 @@ export class OrgInvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Invite someone',
+    description:
+      'Owners and admins invite an address (only owners invite owners); the person joins by accepting the mailed link with a session whose verified address is that one.',
+  })
+  @RateLimited('invitationsPerInviter', 'invitationsPerAddress', 'invitationsPerOrg')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({
     type: InvitationDto,
@@ -48,10 +53,6 @@ export class OrgInvitationsController {
       'The same answer whether or not the address has an account; a single-use link (7 days) is mailed to it. Inviting a pending address again replaces its link.',
   })
   @ApiConflictResponse({ description: '`already_member`: a member has this address' })
-  @ApiTooManyRequestsResponse({
-    description: '`too_many_requests`: invitations per organization, per inviter or per address; see Retry-After',
-    headers: { 'Retry-After': { description: 'seconds until the window ends', schema: { type: 'integer' } } },
-  })
   async invite(
     @CurrentAuth() auth: AuthContext,
     @IdParam('id') orgId: string,
@@ -62,12 +63,20 @@ export class OrgInvitationsController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List pending invitations',
+    description: 'Owners and admins see the invitations not yet accepted, revoked or expired.',
+  })
   @ApiOkResponse({ type: [PendingInvitationDto], description: 'Invitations not yet accepted, revoked or expired' })
   async list(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<PendingInvitationDto[]> {
     return (await this.invitations.listPending(auth.user, orgId)).map((i) => PendingInvitationDto.of(i));
   }
 
   @Delete(':invitationId')
+  @ApiOperation({
+    summary: 'Revoke an invitation',
+    description: 'Owners and admins revoke a pending invitation (only owners an invitation to become owner).',
+  })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The link stops working.' })
   async revoke(
@@ -83,12 +92,16 @@ export class OrgInvitationsController {
 
 /** Taking an invitation: a signed-in session whose verified address is the one invited. */
 @ApiTags('organizations')
-@ApiCookieAuth()
 @Controller('invitations')
 export class InvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 
   @Post('accept')
+  @ApiOperation({
+    summary: 'Accept an invitation',
+    description:
+      'Joins the organization with the invited role; the session’s verified address must be the invited one.',
+  })
   @HttpCode(HttpStatus.OK)
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: AcceptedInvitationDto, description: 'The caller is now a member with the invited role.' })

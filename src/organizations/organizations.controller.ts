@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post } from '@nestjs/common';
 import {
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -28,7 +28,6 @@ import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireStepUp, Requ
 import type { AuthContext } from '../http';
 
 @ApiTags('organizations')
-@ApiCookieAuth()
 @ApiNotFoundResponse({ description: '`not_found`: no such organization, or the caller is not a member' })
 @AllowApiKey()
 @Controller('orgs')
@@ -36,6 +35,10 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Create an organization',
+    description: 'Needs a verified email; the caller becomes its owner.',
+  })
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: OrganizationDto })
   async create(
@@ -47,6 +50,10 @@ export class OrganizationsController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List my organizations',
+    description: 'Every organization the caller is a member of, with the caller’s role.',
+  })
   @AllowUnverified()
   @ApiOkResponse({ type: [OrganizationDto] })
   async list(@CurrentAuth() auth: AuthContext): Promise<OrganizationDto[]> {
@@ -54,6 +61,10 @@ export class OrganizationsController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'Get an organization',
+    description: 'Any member reads the organization, with their own role in it.',
+  })
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: OrganizationDetailsDto })
   async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<OrganizationDetailsDto> {
@@ -61,6 +72,7 @@ export class OrganizationsController {
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Rename an organization', description: 'Owners only, after a recent step-up.' })
   @RequireVerifiedEmail()
   @RequireStepUp()
   @ApiOkResponse({ type: OrganizationDetailsDto })
@@ -75,6 +87,11 @@ export class OrganizationsController {
   }
 
   @Delete(':id')
+  @ApiOperation({
+    summary: 'Delete an organization',
+    description:
+      'Owners only, after a recent step-up: the memberships, invitations, documents and SAML provider go with it.',
+  })
   @RequireVerifiedEmail()
   @RequireStepUp()
   @HttpCode(HttpStatus.NO_CONTENT)
@@ -92,6 +109,10 @@ export class OrganizationsController {
   }
 
   @Get(':id/members')
+  @ApiOperation({
+    summary: 'List members',
+    description: 'Any member sees every member with their role, longest-standing first.',
+  })
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: [MemberProfileDto], description: 'Every member, longest-standing first' })
   async listMembers(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<MemberProfileDto[]> {
@@ -99,6 +120,11 @@ export class OrganizationsController {
   }
 
   @Patch(':id/members/:userId')
+  @ApiOperation({
+    summary: 'Change a member’s role',
+    description:
+      'Only an owner grants or takes `owner`; the member’s sessions are rotated. An organization keeps at least one owner.',
+  })
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: MemberDto })
   @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner grants or takes `owner`' })
@@ -114,6 +140,10 @@ export class OrganizationsController {
   }
 
   @Delete(':id/members/:userId')
+  @ApiOperation({
+    summary: 'Remove a member',
+    description: 'Owners and admins remove members, and anyone may leave; an organization keeps at least one owner.',
+  })
   @RequireVerifiedEmail()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
@@ -129,6 +159,10 @@ export class OrganizationsController {
   }
 
   @Post(':id/documents')
+  @ApiOperation({
+    summary: 'Write a document',
+    description: 'A document shared with the organization’s members.',
+  })
   @RequireVerifiedEmail()
   @ApiCreatedResponse({ type: DocumentDto })
   async createDocument(
@@ -140,6 +174,10 @@ export class OrganizationsController {
   }
 
   @Get(':id/documents')
+  @ApiOperation({
+    summary: 'List the documents',
+    description: 'The organization’s documents; a deleted author shows as "Deleted user".',
+  })
   @RequireVerifiedEmail()
   @ApiOkResponse({ type: [DocumentDto] })
   async listDocuments(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<DocumentDto[]> {

@@ -7,7 +7,7 @@ import type { MemberOrganization, PendingInvitation } from './organizations.repo
 import type { AuthoredDocument, Member, MemberProfile, OrganizationDetails } from './organizations.service';
 
 export class CreateOrganizationDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiProperty({ example: 'Analytical Engines', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -61,12 +61,16 @@ export class MemberProfileDto {
 }
 
 export class InviteDto {
-  @ApiProperty({ format: 'email', description: 'the address to invite, whether or not it has an account' })
+  @ApiProperty({
+    example: 'charles@example.com',
+    format: 'email',
+    description: 'the address to invite, whether or not it has an account',
+  })
   @IsEmail()
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ enum: ORG_ROLES, description: 'only an owner invites an owner' })
+  @ApiProperty({ example: 'member', enum: ORG_ROLES, description: 'only an owner invites an owner' })
   @IsIn(ORG_ROLES)
   role: OrgRole;
 }
@@ -110,7 +114,10 @@ export class PendingInvitationDto {
 }
 
 export class AcceptInvitationDto {
-  @ApiProperty({ description: 'the token from the invitation link' })
+  @ApiProperty({
+    example: 'pXc0RqB1hY5o3lL2m8VbK9sT4uW6zA7eF1gH2jI3kN0',
+    description: 'the token from the invitation link',
+  })
   @IsString()
   @MaxLength(256)
   token: string;
@@ -126,7 +133,7 @@ export class AcceptedInvitationDto {
 }
 
 export class ChangeRoleDto {
-  @ApiProperty({ enum: ORG_ROLES })
+  @ApiProperty({ example: 'admin', enum: ORG_ROLES })
   @IsIn(ORG_ROLES)
   role: OrgRole;
 }
@@ -141,13 +148,13 @@ export class MemberDto {
 }
 
 export class CreateDocumentDto {
-  @ApiProperty({ minLength: 1, maxLength: 200 })
+  @ApiProperty({ example: 'Notes on the engine', minLength: 1, maxLength: 200 })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   title: string;
 
-  @ApiProperty({ maxLength: 50_000 })
+  @ApiProperty({ example: 'The engine weaves algebraic patterns.', maxLength: 50_000 })
   @IsString()
   @MaxLength(50_000)
   body: string;

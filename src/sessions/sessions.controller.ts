@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Res, UseGuards } from '@nestjs/common';
-import { ApiCookieAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -12,7 +12,6 @@ import { AllowPendingDeletion, AllowUnverified, CurrentSession, IdParam, clearSe
 import type { SessionAuth } from '../http';
 
 @ApiTags('sessions')
-@ApiCookieAuth()
 @AllowUnverified()
 @AllowPendingDeletion()
 @Controller('me/sessions')
@@ -23,6 +22,10 @@ export class SessionsController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List my sessions',
+    description: 'Live sessions only, most recently active first; `current` marks the one asking.',
+  })
   @ApiOkResponse({ type: [SessionListingDto], description: 'Live sessions, most recently active first.' })
   async list(@CurrentSession() auth: SessionAuth): Promise<SessionListingDto[]> {
     return (await this.sessions.list(auth.user.id, auth.session.id)).map((s) => SessionListingDto.of(s));
@@ -30,6 +33,11 @@ export class SessionsController {
 
   /** Revoking the current session is a logout. */
   @Delete(':id')
+  @ApiOperation({
+    summary: 'Sign a session out',
+    description:
+      'Revokes one of the caller’s sessions (404 for any other); revoking the current one is a logout and clears the cookie.',
+  })
   @UseGuards(SessionOwnerGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
@@ -46,6 +54,10 @@ export class SessionsController {
   }
 
   @Delete()
+  @ApiOperation({
+    summary: 'Sign out everywhere else',
+    description: 'Revokes every session of the user but the current one and says how many.',
+  })
   @ApiOkResponse({ type: RevokedCountDto, description: 'Every session but this one is signed out.' })
   async revokeOthers(
     @NoBody() _: undefined,

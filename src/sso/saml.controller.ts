@@ -11,6 +11,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORM_TYPE } from '../common/body-parsers';
@@ -35,6 +36,11 @@ export class SamlController {
 
   /** Never runs: the strategy answers with its redirect (or the guard with an error). */
   @Get(':id/login')
+  @ApiOperation({
+    summary: 'Start a SAML sign-in',
+    description:
+      'Redirects the browser to the IdP with an AuthnRequest. With `stepUp=1` it re-authenticates the current session instead (ForceAuthn).',
+  })
   @HttpCode(HttpStatus.FOUND)
   @UseGuards(SamlLoginGuard)
   @ApiParam({ name: 'id', format: 'uuid', description: 'the provider' })
@@ -51,6 +57,11 @@ export class SamlController {
   start(): void {}
 
   @Post(':id/acs')
+  @ApiOperation({
+    summary: 'SAML assertion consumer service',
+    description:
+      'Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo.',
+  })
   @HttpCode(HttpStatus.FOUND)
   @AcceptFormBody()
   @UseGuards(SamlAcsGuard)

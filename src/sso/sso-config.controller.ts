@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -18,7 +18,6 @@ import { SamlProviderDto, SaveSamlProviderDto } from './sso.dto';
 import { SsoService } from './sso.service';
 
 @ApiTags('sso')
-@ApiCookieAuth()
 @ApiNotFoundResponse({ description: '`not_found`: no such organization (or not a member), or no provider' })
 @ApiForbiddenResponse({ description: '`insufficient_role`' })
 @AllowApiKey()
@@ -28,6 +27,11 @@ export class SsoConfigController {
   constructor(private readonly sso: SsoService) {}
 
   @Put()
+  @ApiOperation({
+    summary: 'Configure SAML sign-on',
+    description:
+      'Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. Enforcement waits for the domain to be verified.',
+  })
   @RequireStepUp()
   @ApiOkResponse({ type: SamlProviderDto, description: 'The provider, created or replaced (org owners).' })
   @ApiBadRequestResponse({
@@ -44,12 +48,20 @@ export class SsoConfigController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'Read the SAML settings',
+    description: 'Owners and admins; includes the DNS TXT record that proves the domain.',
+  })
   @ApiOkResponse({ type: SamlProviderDto, description: 'For org owners and admins.' })
   async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<SamlProviderDto> {
     return this.dto(await this.sso.getForOrg(auth.user, orgId));
   }
 
   @Post('verify-domain')
+  @ApiOperation({
+    summary: 'Verify the SSO domain',
+    description: 'Looks the DNS TXT record up now; once found, the domain is verified and enforcement takes effect.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SamlProviderDto, description: '`domainVerified: true` once the TXT record is found.' })
   @ApiBadRequestResponse({ description: '`domain_not_verified` while the record is not found' })
@@ -63,6 +75,10 @@ export class SsoConfigController {
   }
 
   @Delete()
+  @ApiOperation({
+    summary: 'Remove the SAML provider',
+    description: 'Owners, with a recent step-up; the accounts it signed in stay.',
+  })
   @RequireStepUp()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Removed; the accounts it signed in stay.' })

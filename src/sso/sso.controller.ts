@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { IdParam, Public } from '../http';
 import { DiscoverDto, DiscoveryDto } from './sso.dto';
@@ -13,6 +13,10 @@ export class SsoController {
 
   @Public()
   @Post('sso/discover')
+  @ApiOperation({
+    summary: 'Find where an address signs in',
+    description: 'Answers `sso: true` and the `loginUrl` when the address belongs to a verified SSO domain.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: DiscoveryDto, description: '`{sso: true, loginUrl}` for an address of a verified domain' })
   async discover(@Body() body: DiscoverDto): Promise<DiscoveryDto> {
@@ -21,6 +25,10 @@ export class SsoController {
 
   @Public()
   @Get('saml/:id/metadata')
+  @ApiOperation({
+    summary: 'SAML service provider metadata',
+    description: 'The SP metadata XML for a provider, to give to the IdP administrator.',
+  })
   @ApiProduces('application/samlmetadata+xml')
   @ApiOkResponse({ description: 'SAML 2.0 metadata of the service provider, for the IdP administrator' })
   @ApiNotFoundResponse({ description: '`not_found`: no such provider' })

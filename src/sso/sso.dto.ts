@@ -43,19 +43,28 @@ export class SaveSamlProviderDto {
   @MaxLength(253)
   domain: string;
 
-  @ApiPropertyOptional({ maxLength: 1024, description: 'with idpSsoUrl and idpCert, unless idpMetadataXml is given' })
+  @ApiPropertyOptional({
+    example: 'https://idp.example.com/metadata',
+    maxLength: 1024,
+    description: 'with idpSsoUrl and idpCert, unless idpMetadataXml is given',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   idpEntityId?: string;
 
-  @ApiPropertyOptional({ maxLength: 2048, description: 'the IdP sign-on URL (HTTP-Redirect binding)' })
+  @ApiPropertyOptional({
+    example: 'https://idp.example.com/sso',
+    maxLength: 2048,
+    description: 'the IdP sign-on URL (HTTP-Redirect binding)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
   idpSsoUrl?: string;
 
   @ApiPropertyOptional({
+    example: '-----BEGIN CERTIFICATE-----\nMIIC…\n-----END CERTIFICATE-----',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
     description: 'the IdP signing certificate (PEM), or several while it rolls its key over',
   })
@@ -63,13 +72,21 @@ export class SaveSamlProviderDto {
   @IsPemOrPems()
   idpCert?: string | string[];
 
-  @ApiPropertyOptional({ description: "the IdP's SAML metadata, instead of idpEntityId, idpSsoUrl and idpCert" })
+  @ApiPropertyOptional({
+    description: "the IdP's SAML metadata, instead of idpEntityId, idpSsoUrl and idpCert",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(60_000)
   idpMetadataXml?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 256, description: 'the attribute listing groups' })
+  @ApiPropertyOptional({
+    example: 'groups',
+    type: String,
+    nullable: true,
+    maxLength: 256,
+    description: 'the attribute listing groups',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -86,17 +103,25 @@ export class SaveSamlProviderDto {
   @IsObject()
   groupRoleMap?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: ORG_ROLES, default: 'member' })
+  @ApiPropertyOptional({ example: 'member', enum: ORG_ROLES, default: 'member' })
   @IsOptional()
   @IsIn(ORG_ROLES)
   defaultRole?: OrgRole;
 
-  @ApiPropertyOptional({ default: false, description: 'refuse passwords for the domain once it is verified' })
+  @ApiPropertyOptional({
+    example: false,
+    default: false,
+    description: 'refuse passwords for the domain once it is verified',
+  })
   @IsOptional()
   @IsBoolean()
   enforce?: boolean;
 
-  @ApiPropertyOptional({ default: true, description: 'require the Response signed as well (assertions always are)' })
+  @ApiPropertyOptional({
+    example: true,
+    default: true,
+    description: 'require the Response signed as well (assertions always are)',
+  })
   @IsOptional()
   @IsBoolean()
   requireSignedResponse?: boolean;
@@ -145,7 +170,7 @@ export class SamlProviderDto {
 }
 
 export class DiscoverDto {
-  @ApiProperty({ format: 'email' })
+  @ApiProperty({ example: 'ada@example.com', format: 'email' })
   @IsEmail()
   @MaxLength(320)
   email: string;
@@ -162,9 +187,12 @@ export class DiscoveryDto {
 
 /** What an IdP's page posts to the ACS (HTTP-POST binding), form-encoded. */
 export class SamlPostDto {
-  @ApiProperty({ description: "the IdP's base64-encoded SAML Response" })
+  @ApiProperty({ example: 'PHNhbWxwOlJlc3BvbnNlIC4uLg==', description: "the IdP's base64-encoded SAML Response" })
   SAMLResponse: string;
 
-  @ApiPropertyOptional({ description: 'echoed by the IdP when the AuthnRequest carried one (ignored)' })
+  @ApiPropertyOptional({
+    example: 'c2FtbC1yZXF1ZXN0LWlk',
+    description: 'echoed by the IdP when the AuthnRequest carried one (ignored)',
+  })
   RelayState?: string;
 }

@@ -1,23 +1,16 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { AppConfig } from '../config';
+import { RateLimited } from '../rate-limit/rate-limit.guard';
 import { ConfirmationDto, ConfirmDto } from './step-up.dto';
 import { StepUpService } from './step-up.service';
 import { AllowPendingDeletion, AllowUnverified, CurrentSession, sendRotatedToken } from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('auth')
-@ApiCookieAuth()
 @Controller('auth')
 export class StepUpController {
   constructor(
@@ -26,6 +19,11 @@ export class StepUpController {
   ) {}
 
   @Post('confirm')
+  @ApiOperation({
+    summary: 'Confirm identity (step-up)',
+    description:
+      'Re-authenticates the current session with the password or an authenticator/recovery code. Routes that need a step-up accept it for STEP_UP_WINDOW; the session’s token is rotated.',
+  })
   @AllowUnverified()
   // The export needs a fresh confirmation during the grace period too.
   @AllowPendingDeletion()
@@ -39,7 +37,7 @@ export class StepUpController {
     description:
       '`session_rotated`: a concurrent request with the same token replaced it first; retry with the current token',
   })
-  @ApiTooManyRequestsResponse({ description: '10 failed confirmations per user per 15 minutes' })
+  @RateLimited('confirmFailuresPerUser')
   async confirm(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ConfirmDto,

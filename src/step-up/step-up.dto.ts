@@ -5,7 +5,7 @@ import type { Confirmation } from './step-up.service';
 
 /** The factors the step-up 403 lists in `methods`: the password, and beside it a code when two-factor is on. */
 export class ConfirmDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: 'correct horse battery staple' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)

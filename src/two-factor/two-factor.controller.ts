@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
@@ -9,12 +9,16 @@ import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } 
 import type { SessionAuth } from '../http';
 
 @ApiTags('two-factor')
-@ApiCookieAuth()
 @Controller('me/2fa')
 export class TwoFactorController {
   constructor(private readonly twoFactor: TwoFactorService) {}
 
   @Post('totp/setup')
+  @ApiOperation({
+    summary: 'Start TOTP setup',
+    description:
+      'Needs a verified email and a recent step-up. Answers a new base32 secret and its otpauth URL for an authenticator app; enable it with a code next.',
+  })
   @HttpCode(HttpStatus.OK)
   @RequireVerifiedEmail()
   @RequireStepUp()
@@ -25,6 +29,10 @@ export class TwoFactorController {
   }
 
   @Post('totp/enable')
+  @ApiOperation({
+    summary: 'Turn TOTP on',
+    description: 'With a current code from the authenticator app; answers ten single-use recovery codes, shown once.',
+  })
   @HttpCode(HttpStatus.OK)
   @RequireVerifiedEmail()
   @RequireStepUp()
@@ -39,6 +47,10 @@ export class TwoFactorController {
   }
 
   @Post('recovery-codes')
+  @ApiOperation({
+    summary: 'Replace the recovery codes',
+    description: 'Needs a recent step-up; the old codes stop working.',
+  })
   @AllowUnverified()
   @HttpCode(HttpStatus.OK)
   @RequireStepUp()
@@ -53,6 +65,10 @@ export class TwoFactorController {
   }
 
   @Delete('totp')
+  @ApiOperation({
+    summary: 'Turn TOTP off',
+    description: 'Needs a recent step-up; the secret and recovery codes are deleted and a mail is sent.',
+  })
   @AllowUnverified()
   @HttpCode(HttpStatus.NO_CONTENT)
   @RequireStepUp()

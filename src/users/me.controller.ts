@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { UpdateProfileDto, UserDto, userView } from './user.dto';
@@ -8,7 +8,6 @@ import { AllowApiKey, AllowPendingDeletion, AllowUnverified, CurrentAuth } from 
 import type { AuthContext } from '../http';
 
 @ApiTags('me')
-@ApiCookieAuth()
 @AllowUnverified()
 @ApiUnauthorizedResponse({ description: '`unauthenticated` or `session_expired` (with `reason`)' })
 @Controller('me')
@@ -17,6 +16,10 @@ export class MeController {
 
   /** Answered from the session lookup itself: no second query. */
   @Get()
+  @ApiOperation({
+    summary: 'Who am I',
+    description: 'The signed-in user (session or API key). Answered from the session lookup itself.',
+  })
   @AllowApiKey()
   @AllowPendingDeletion()
   @ApiOkResponse({ type: UserDto })
@@ -25,6 +28,10 @@ export class MeController {
   }
 
   @Patch()
+  @ApiOperation({
+    summary: 'Change the profile',
+    description: 'Sets the display name; the answer is the updated user.',
+  })
   @AllowApiKey()
   @ApiOkResponse({ type: UserDto })
   async update(

@@ -82,7 +82,7 @@ export class UserDto {
 }
 
 export class UpdateProfileDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)

@@ -3,15 +3,14 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiOkResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
-import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
+import { RateLimitByIp, RateLimited } from '../rate-limit/rate-limit.guard';
 import { UserDto } from '../users/user.dto';
 import { ChangeEmailDto, VerifiedUserDto, VerifyEmailDto } from './verification.dto';
 import { VerificationService } from './verification.service';
@@ -25,6 +24,10 @@ export class VerificationController {
 
   @Public()
   @Post('auth/verify-email')
+  @ApiOperation({
+    summary: 'Verify the email address',
+    description: 'With the token from the mailed link; the token is single-use.',
+  })
   @HttpCode(HttpStatus.OK)
   @RateLimitByIp('verifyEmailPerIp')
   @ApiOkResponse({ type: VerifiedUserDto })
@@ -36,33 +39,35 @@ export class VerificationController {
   }
 
   @Post('auth/resend-verification')
+  @ApiOperation({
+    summary: 'Send the verification link again',
+    description: 'Mails a new link; earlier links stop working.',
+  })
   @HttpCode(HttpStatus.ACCEPTED)
   @AllowUnverified()
   @AllowApiKey()
-  @ApiCookieAuth()
   @ApiAcceptedResponse({ description: 'A new link is mailed; earlier ones stop working.' })
   @ApiConflictResponse({ description: '`already_verified`' })
-  @ApiTooManyRequestsResponse({
-    description:
-      '1 per minute and 5 per hour per user, and 5 verification mails per hour per address; see Retry-After.',
-  })
+  @RateLimited('resendVerificationPerMinute', 'resendVerificationPerHour', 'verificationMailsPerAddress')
   async resend(@NoBody() _: undefined, @CurrentAuth() auth: AuthContext): Promise<void> {
     await this.verification.resend(auth.user);
   }
 
   @Post('me/email')
+  @ApiOperation({
+    summary: 'Change the email address',
+    description:
+      'Needs a recent step-up. The new address is unverified until its link is followed; the old address gets a notice.',
+  })
   @HttpCode(HttpStatus.OK)
   @AllowUnverified()
   @RequireStepUp()
-  @ApiCookieAuth()
   @ApiOkResponse({
     type: UserDto,
     description: 'The new address, unverified; a link goes to it and a notice to the old one.',
   })
   @ApiConflictResponse({ description: '`email_taken`' })
-  @ApiTooManyRequestsResponse({
-    description: '5 changes per hour per user, and 5 verification mails per hour per address; see Retry-After.',
-  })
+  @RateLimited('emailChangesPerUser', 'verificationMailsPerAddress')
   async changeEmail(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ChangeEmailDto,

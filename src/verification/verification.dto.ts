@@ -4,7 +4,10 @@ import type { UserView } from '../http';
 import { UserDto } from '../users/user.dto';
 
 export class VerifyEmailDto {
-  @ApiProperty({ description: 'the token from the verification link' })
+  @ApiProperty({
+    example: 'bm90LWEtcmVhbC10b2tlbi1qdXN0LWFuLWV4YW1wbGU',
+    description: 'the token from the verification link',
+  })
   @IsString()
   @MaxLength(256)
   token: string;
@@ -19,7 +22,7 @@ export class VerifiedUserDto {
 }
 
 export class ChangeEmailDto {
-  @ApiProperty({ format: 'email' })
+  @ApiProperty({ example: 'ada@new.example.com', format: 'email' })
   @IsEmail()
   @MaxLength(320)
   email: string;

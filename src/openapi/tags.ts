@@ -1,0 +1,15 @@
+/**
+ * Every tag an operation may carry, with what it groups. The document declares them all, in this
+ * order; a controller's @ApiTags names one of these (a test fails on an undeclared tag).
+ */
+export const OPENAPI_TAGS = {
+  auth: 'Sign-up, login, logout, password recovery and step-up confirmation (POST /auth/confirm).',
+  verification: 'Email verification: the mailed link, sending it again, and changing the address.',
+  me: 'The signed-in user: profile, password, account deletion and data export.',
+  sessions: 'The signed-in user’s live sessions: list them, sign one out, or sign out everywhere else.',
+  'two-factor': 'TOTP two-factor authentication and its recovery codes.',
+  'api-keys': 'Personal API keys (`Authorization: Bearer ak_…`) for the routes that accept them.',
+  organizations: 'Organizations, their members and roles, and the documents they share.',
+  sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',
+  operations: 'Health of the service and its database.',
+} as const satisfies Record<string, string>;
