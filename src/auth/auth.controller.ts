@@ -27,6 +27,7 @@ import {
   CurrentSession,
   Public,
   clearSessionCookie,
+  clearSiteCookies,
   setSessionCookie,
 } from '../http';
 import type { SessionAuth } from '../http';
@@ -76,7 +77,9 @@ export class AuthController {
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth()
-  @ApiNoContentResponse({ description: 'The session is revoked and the cookie cleared.' })
+  @ApiNoContentResponse({
+    description: 'The session is revoked and the cookie cleared; `Clear-Site-Data: "cookies"` clears the others.',
+  })
   async logout(
     @NoBody() _: undefined,
     @CurrentSession() auth: SessionAuth,
@@ -85,6 +88,7 @@ export class AuthController {
   ): Promise<void> {
     await this.signIn.logout(auth, client);
     clearSessionCookie(res, this.config);
+    clearSiteCookies(res);
   }
 
   @Public()
