@@ -10,6 +10,7 @@ import { registerBodyParsers } from './common/body-parsers';
 import { corsFor } from './common/cors';
 import { createLogger, JsonLogger, requestIdOf, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
+import { noSniff } from './http';
 import { createValidationPipe } from './common/validation';
 import { buildOpenApiDocument } from './openapi/document';
 import { AppConfig } from './config';
@@ -76,13 +77,16 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   const fastify = app.getHttpAdapter().getInstance();
   const requests = requestLogger(logger);
   const cors = corsFor(config.trustedOrigins);
+  fastify.addHook('onRequest', noSniff);
   fastify.addHook('onRequest', requests.onRequest);
   fastify.addHook('onResponse', requests.onResponse);
   fastify.addHook('onRequest', cors);
   routerErrorHandlers.set(fastify, (error, request, reply) => {
     reply.raw.once('finish', () => requests.onResponse.call(fastify, request, reply, () => undefined));
-    requests.onRequest.call(fastify, request, reply, () =>
-      cors.call(fastify, request, reply, () => fastify.errorHandler(error, request, reply)),
+    noSniff.call(fastify, request, reply, () =>
+      requests.onRequest.call(fastify, request, reply, () =>
+        cors.call(fastify, request, reply, () => fastify.errorHandler(error, request, reply)),
+      ),
     );
   });
   registerBodyParsers(fastify);

@@ -12,7 +12,7 @@ import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
-import { AllowUnverified, CurrentSession, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
+import { AllowUnverified, CurrentSession, IdParam, NoStore, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('api-keys')
@@ -38,6 +38,7 @@ export class ApiKeysController {
   })
   @RequireVerifiedEmail()
   @RequireStepUp()
+  @NoStore()
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   async create(
     @CurrentSession() auth: SessionAuth,

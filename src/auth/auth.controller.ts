@@ -28,6 +28,7 @@ import {
   Public,
   ToleratesDeadSession,
   clearSessionCookie,
+  clearSiteCookies,
   setSessionCookie,
 } from '../http';
 import type { SessionAuth } from '../http';
@@ -93,7 +94,10 @@ export class AuthController {
   @AllowUnverified()
   @AllowPendingDeletion()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiNoContentResponse({ description: 'The session is revoked (if it was live) and the cookie cleared.' })
+  @ApiNoContentResponse({
+    description:
+      'The session is revoked (if it was live) and the cookie cleared; `Clear-Site-Data: "cookies"` clears the others.',
+  })
   async logout(
     @NoBody() _: undefined,
     @OptionalSession() auth: SessionAuth | undefined,
@@ -102,6 +106,7 @@ export class AuthController {
   ): Promise<void> {
     if (auth) await this.signIn.logout(auth, client);
     clearSessionCookie(res, this.config);
+    clearSiteCookies(res);
   }
 
   @Public()

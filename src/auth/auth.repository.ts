@@ -17,6 +17,15 @@ export class AuthRepository {
     );
   }
 
+  /** Whether a reset token is known, unused and unexpired, without spending it. */
+  async resetTokenIsLive(token: string, now: Date): Promise<boolean> {
+    const row = await this.sql.one(
+      'SELECT 1 FROM password_reset_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2',
+      [hashToken(token), now],
+    );
+    return row !== undefined;
+  }
+
   /** Spends a reset token atomically; answers whose it was (invalid_token otherwise). */
   async consumeResetToken(token: string, now: Date): Promise<string> {
     return (await consumeOneTimeToken(this.sql, 'password_reset_tokens', token, now)).user_id;

@@ -5,6 +5,7 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken } from '../common/crypto';
 import { DomainEvents, OnDomainEvent } from '../common/domain-events';
+import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { TransactionHost } from '../database/transactions';
 import type { SessionAuth } from '../http';
@@ -58,7 +59,7 @@ export class PasswordFlowsService {
     client: ClientInfo,
     { revokeApiKeys = false }: { revokeApiKeys?: boolean } = {},
   ): Promise<IssuedSession> {
-    this.passwords.assertAcceptable(newPassword, [auth.user.email, auth.user.name ?? '']);
+    await this.passwords.assertAcceptable(newPassword, [auth.user.email, auth.user.name ?? '']);
     const passwordHash = await this.passwords.hash(newPassword);
     return this.txHost.withTransaction(async () => {
       const { user } = auth;
@@ -114,11 +115,16 @@ export class PasswordFlowsService {
     });
   }
 
-  /** Consumes the token atomically; the new password, the revocation of every session and the mail commit together. */
+  /**
+   * Consumes the token atomically; the new password, the revocation of every session and the mail
+   * commit together. Without a live token nothing else runs (the strength check and the hash cost
+   * CPU); a weak password leaves the token unspent.
+   */
   async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
-    this.passwords.assertAcceptable(newPassword);
-    const passwordHash = await this.passwords.hash(newPassword);
     const now = this.clock.now();
+    if (!(await this.repository.resetTokenIsLive(token, now))) throw new DomainError('invalid_token');
+    await this.passwords.assertAcceptable(newPassword);
+    const passwordHash = await this.passwords.hash(newPassword);
     await this.txHost.withTransaction(async () => {
       const user = await this.users.getById(await this.repository.consumeResetToken(token, now));
       await this.users.setPasswordHash(user.id, passwordHash);

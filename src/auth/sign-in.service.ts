@@ -39,7 +39,7 @@ export class SignInService {
   /** An address of an SSO-enforced domain signs up through its identity provider (403 sso_required). */
   async signup(input: SignupDto, client: ClientInfo): Promise<Authenticated> {
     await this.sso.assertPasswordAllowed(input.email);
-    this.passwords.assertAcceptable(input.password, [input.email, input.name ?? '']);
+    await this.passwords.assertAcceptable(input.password, [input.email, input.name ?? '']);
     // Hashing is slow: done before the transaction opens, so no transaction waits on it.
     const passwordHash = await this.passwords.hash(input.password);
     return this.txHost.withTransaction(async () => {

@@ -6,6 +6,8 @@ import { DomainError, ValidationDetail, validationFailed } from './errors';
 
 const JSON_TYPE = 'application/json';
 const JSON_BODY_LIMIT = 64 * 1024;
+/** Deeper JSON is refused before anything walks it (this file, class-transformer, class-validator). */
+const MAX_DEPTH = 32;
 
 /** The one other body type a route may opt in to (a SAML ACS receives an HTML form post). */
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -146,6 +148,9 @@ function parseJson(text: string): unknown {
   if (text.length === 0) return {};
   const first = text[JSON_WHITESPACE.exec(text)![0].length];
   if (first !== '{' && first !== '[') throw new DomainError('invalid_json');
+  if (nestsDeeperThan(text, MAX_DEPTH)) {
+    throw validationFailed([{ field: '', problems: [`the body must not nest deeper than ${MAX_DEPTH} levels`] }]);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -155,22 +160,55 @@ function parseJson(text: string): unknown {
   return rejectUnsafeValues(value);
 }
 
+/**
+ * Whether the JSON text opens more than `limit` objects or arrays inside one another: one pass over
+ * the text, no recursion, brackets inside strings (and escaped quotes) not counted. Malformed text is
+ * left to JSON.parse.
+ */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
+const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [...'"\\{}[]'].map((c) =>
+  c.charCodeAt(0),
+);
+
 /** Keys that mean something to JavaScript objects rather than to us. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A UTF-16 surrogate that is not half of a pair (JSON's "\ud800"): no character at all. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
- * Text PostgreSQL cannot store (NUL) and keys that reach into object prototypes are bad input:
- * 400 validation_failed, never a 500 from the database or a polluted object.
+ * Text PostgreSQL cannot store (NUL), text that is not well-formed Unicode (a lone surrogate, which
+ * validators and encoders throw on) and keys that reach into object prototypes are bad input:
+ * 400 validation_failed, never a 500 from a validator or the database, or a polluted object. The
+ * depth is bounded by nestsDeeperThan, so the recursion is too.
  */
-function problemIn(value: unknown, path: string, depth = 0): ValidationDetail | undefined {
+function problemIn(value: unknown, path: string): ValidationDetail | undefined {
   if (typeof value === 'string') {
-    return value.includes('\u0000') ? { field: path, problems: ['must not contain a NUL character'] } : undefined;
+    if (value.includes('\u0000')) return { field: path, problems: ['must not contain a NUL character'] };
+    if (LONE_SURROGATE.test(value)) return { field: path, problems: ['must be well-formed Unicode text'] };
+    return undefined;
   }
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  if (value === null || typeof value !== 'object') return undefined;
   for (const [key, child] of Object.entries(value)) {
     const field = path ? `${path}.${key}` : key;
     if (FORBIDDEN_KEYS.has(key)) return { field, problems: [`property ${key} should not exist`] };
-    const problem = problemIn(child, field, depth + 1);
+    if (LONE_SURROGATE.test(key)) return { field, problems: ['property names must be well-formed Unicode text'] };
+    const problem = problemIn(child, field);
     if (problem) return problem;
   }
   return undefined;

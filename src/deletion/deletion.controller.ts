@@ -11,7 +11,7 @@ import {
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
-import { AllowPendingDeletion, AllowUnverified, CurrentSession, RequireStepUp } from '../http';
+import { AllowPendingDeletion, AllowUnverified, CurrentSession, NoStore, RequireStepUp } from '../http';
 import type { SessionAuth } from '../http';
 import { UserDto } from '../users/user.dto';
 import { userView } from '../users/user.dto';
@@ -70,7 +70,7 @@ export class DeletionController {
   })
   @RequireStepUp()
   @Header('Content-Disposition', 'attachment; filename="account-export.json"')
-  @Header('Cache-Control', 'no-store')
+  @NoStore()
   @ApiProduces('application/json')
   @ApiOkResponse({
     description:

@@ -1,6 +1,7 @@
 export { CurrentAuth, CurrentSession, OptionalSession } from './auth-context';
 export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
+export { clearSiteCookies, NoStore, noSniff } from './response-headers';
 export { PassportGuard, passportResponse } from './passport-guard';
 export type { PassportRequest, PassportResponse } from './passport-guard';
 export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config';
+import { preventCaching } from './response-headers';
 
 /** `__Host-sid` (Secure, host-only) when APP_URL is https; `sid` otherwise. */
 export function sessionCookieName(config: AppConfig): string {
@@ -18,8 +19,10 @@ function sessionCookie(config: AppConfig, value: string, expires: Date): string 
 
 const EPOCH = new Date(1);
 
+/** The answer that carries a session token is never cached (nor is its X-Session-Token, see sendRotatedToken). */
 export function setSessionCookie(response: FastifyReply, config: AppConfig, token: string, expiresAt: Date): void {
   response.header('Set-Cookie', sessionCookie(config, token, expiresAt));
+  preventCaching(response);
 }
 
 export function clearSessionCookie(response: FastifyReply, config: AppConfig): void {

@@ -8,7 +8,14 @@ import { AppConfig } from '../config';
 import { SessionOwnerGuard } from './session-owner.guard';
 import { RevokedCountDto, SessionListingDto } from './sessions.dto';
 import { SessionsService } from './sessions.service';
-import { AllowPendingDeletion, AllowUnverified, CurrentSession, IdParam, clearSessionCookie } from '../http';
+import {
+  AllowPendingDeletion,
+  AllowUnverified,
+  CurrentSession,
+  IdParam,
+  clearSessionCookie,
+  clearSiteCookies,
+} from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('sessions')
@@ -50,7 +57,10 @@ export class SessionsController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
     await this.sessions.revokeByUser(auth.user, id, client);
-    if (id === auth.session.id) clearSessionCookie(res, this.config);
+    if (id === auth.session.id) {
+      clearSessionCookie(res, this.config);
+      clearSiteCookies(res);
+    }
   }
 
   @Delete()

@@ -5,7 +5,7 @@ import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { EnableTotpDto, RecoveryCodesDto, TotpSetupDto } from './two-factor.dto';
 import { TwoFactorService } from './two-factor.service';
-import { AllowUnverified, CurrentSession, RequireStepUp, RequireVerifiedEmail } from '../http';
+import { AllowUnverified, CurrentSession, NoStore, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { SessionAuth } from '../http';
 
 @ApiTags('two-factor')
@@ -22,6 +22,7 @@ export class TwoFactorController {
   @HttpCode(HttpStatus.OK)
   @RequireVerifiedEmail()
   @RequireStepUp()
+  @NoStore()
   @ApiOkResponse({ type: TotpSetupDto })
   @ApiConflictResponse({ description: '`totp_already_enabled`' })
   async setup(@NoBody() _: undefined, @CurrentSession() auth: SessionAuth): Promise<TotpSetupDto> {
@@ -36,6 +37,7 @@ export class TwoFactorController {
   @HttpCode(HttpStatus.OK)
   @RequireVerifiedEmail()
   @RequireStepUp()
+  @NoStore()
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiBadRequestResponse({ description: '`invalid_totp` for a wrong code; `totp_setup_required` before setup' })
   async enable(
@@ -54,6 +56,7 @@ export class TwoFactorController {
   @AllowUnverified()
   @HttpCode(HttpStatus.OK)
   @RequireStepUp()
+  @NoStore()
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'A new set; the old codes no longer work.' })
   @ApiConflictResponse({ description: '`totp_not_enabled`' })
   async regenerate(

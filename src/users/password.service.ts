@@ -1,11 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import * as argon2 from 'argon2';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { DomainError } from '../common/errors';
 import { Semaphore } from '../common/semaphore';
 import { AppConfig } from '../config';
+import { PasswordStrength } from './password-strength';
 
 const MIN_LENGTH = 8;
 const MAX_LENGTH = 128;
@@ -19,9 +18,9 @@ const MIN_SCORE = 2;
  * for the event loop and authenticated requests keep their latency.
  */
 @Injectable()
-export class PasswordService {
+export class PasswordService implements OnApplicationShutdown {
   private readonly hashing = new Semaphore(Math.max(1, availableParallelism() - 1));
-  private readonly strength = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  private readonly strength = new PasswordStrength();
   private readonly options: argon2.HashOptions;
   private dummyHash: Promise<string> | undefined;
 
@@ -29,11 +28,19 @@ export class PasswordService {
     this.options = { type: argon2.argon2id, ...config.passwordHashing };
   }
 
-  /** Throws weak_password unless the password is 8–128 characters and not common or easily guessed. */
-  assertAcceptable(password: string, userInputs: string[] = []): void {
+  /**
+   * Throws weak_password unless the password is 8–128 characters and not common or easily guessed
+   * (judged on its first 32 characters, off the event loop: see PasswordStrength). The check costs
+   * CPU, so callers run it after the cheaper gates: rate limits, tokens, authentication.
+   */
+  async assertAcceptable(password: string, userInputs: string[] = []): Promise<void> {
     const length = [...password].length;
     if (length < MIN_LENGTH || length > MAX_LENGTH) throw new DomainError('weak_password');
-    if (this.strength.check(password, userInputs).score < MIN_SCORE) throw new DomainError('weak_password');
+    if ((await this.strength.score(password, userInputs)) < MIN_SCORE) throw new DomainError('weak_password');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.strength.close();
   }
 
   hash(password: string): Promise<string> {
