@@ -8,6 +8,8 @@ export type AuthMethod = 'password' | 'saml';
 /** A user's live sessions, newest first: the per-user cap and the listing read only these. */
 @Index('sessions_live_user_created_idx', ['userId', 'createdAt'], { where: 'revoked_at IS NULL' })
 @Index('sessions_expires_at_idx', ['expiresAt'])
+/** The token a rotation replaced: it still works briefly, then answers `reason: rotated`. */
+@Index('sessions_previous_token_hash_idx', ['previousTokenHash'], { where: 'previous_token_hash IS NOT NULL' })
 export class Session {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -21,6 +23,13 @@ export class Session {
   /** SHA-256 of the token; the token itself is never stored. */
   @Column({ name: 'token_hash', type: 'bytea', unique: true })
   tokenHash: Buffer;
+
+  /** SHA-256 of the token the last rotation replaced, and when it did (ROTATION_GRACE_MS). */
+  @Column({ name: 'previous_token_hash', type: 'bytea', nullable: true })
+  previousTokenHash: Buffer | null;
+
+  @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
+  rotatedAt: Date | null;
 
   @Column({ name: 'auth_method', type: 'varchar', length: 16 })
   authMethod: AuthMethod;

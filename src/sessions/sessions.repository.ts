@@ -37,6 +37,13 @@ const RESOLVE_SQL = `
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.token_hash = $1`;
 
+/** Only when the token is no session's current one: the session whose last rotation replaced it. */
+const RESOLVE_PREVIOUS_SQL = `
+  SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
+         s.rotation_required, s.rotated_at, ${USER_VIEW_COLUMNS}
+    FROM sessions s JOIN users u ON u.id = s.user_id
+   WHERE s.previous_token_hash = $1`;
+
 interface ResolvedRow extends UserViewRow {
   id: string;
   created_at: Date;
@@ -45,6 +52,7 @@ interface ResolvedRow extends UserViewRow {
   reauthenticated_at: Date;
   revoked_at: Date | null;
   rotation_required: boolean;
+  rotated_at?: Date | null;
 }
 
 /** The sessions and known_ips tables. */
@@ -103,19 +111,13 @@ export class SessionsRepository {
   /** The session holding the token's hash, with its user; a named prepared statement on the pool. */
   async resolve(tokenHash: Buffer): Promise<ResolvedSession | undefined> {
     const [row] = await this.sql.prepared<ResolvedRow>('resolve_session', RESOLVE_SQL, [tokenHash]);
-    if (!row) return undefined;
-    return {
-      session: {
-        id: row.id,
-        createdAt: row.created_at,
-        lastActiveAt: row.last_active_at,
-        expiresAt: row.expires_at,
-        reauthenticatedAt: row.reauthenticated_at,
-        revokedAt: row.revoked_at,
-        rotationRequired: row.rotation_required,
-      },
-      user: userViewFromRow(row),
-    };
+    return row && resolvedFromRow(row);
+  }
+
+  /** The session whose last rotation replaced this token's hash, with when it did. */
+  async resolvePrevious(tokenHash: Buffer): Promise<(ResolvedSession & { rotatedAt: Date }) | undefined> {
+    const [row] = await this.sql.prepared<ResolvedRow>('resolve_previous_session', RESOLVE_PREVIOUS_SQL, [tokenHash]);
+    return row?.rotated_at ? { ...resolvedFromRow(row), rotatedAt: row.rotated_at } : undefined;
   }
 
   /**
@@ -137,7 +139,8 @@ export class SessionsRepository {
    */
   async rotateRequested(id: string, oldHash: Buffer, newHash: Buffer, now: Date): Promise<boolean> {
     const count = await this.sql.count(
-      `UPDATE sessions SET token_hash = $3, rotation_required = false, last_active_at = $4
+      `UPDATE sessions SET token_hash = $3, previous_token_hash = token_hash, rotated_at = $4,
+                          rotation_required = false, last_active_at = $4
         WHERE id = $1 AND token_hash = $2 AND rotation_required`,
       [id, oldHash, newHash, now],
     );
@@ -184,7 +187,8 @@ export class SessionsRepository {
   ): Promise<{ expiresAt: Date } | undefined> {
     const row = await this.sql.one<{ expires_at: Date }>(
       `UPDATE sessions
-          SET token_hash = $3, last_active_at = $4, rotation_required = false,
+          SET token_hash = $3, previous_token_hash = token_hash, rotated_at = $4,
+              last_active_at = $4, rotation_required = false,
               reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END
         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($6::bytea IS NULL OR token_hash = $6)
         RETURNING expires_at`,
@@ -232,4 +236,19 @@ export class SessionsRepository {
     await this.sql.count('DELETE FROM known_ips WHERE user_id = ANY($1::uuid[])', [userIds]);
     await this.sql.count('DELETE FROM sessions WHERE user_id = ANY($1::uuid[])', [userIds]);
   }
+}
+
+function resolvedFromRow(row: ResolvedRow): ResolvedSession {
+  return {
+    session: {
+      id: row.id,
+      createdAt: row.created_at,
+      lastActiveAt: row.last_active_at,
+      expiresAt: row.expires_at,
+      reauthenticatedAt: row.reauthenticated_at,
+      revokedAt: row.revoked_at,
+      rotationRequired: row.rotation_required,
+    },
+    user: userViewFromRow(row),
+  };
 }

@@ -47,6 +47,14 @@ export const MAX_SESSIONS_PER_USER = 100;
 /** Addresses remembered per user for new-sign-in alerts. */
 export const KNOWN_IPS_PER_USER = 20;
 
+/**
+ * How long the token a rotation replaced keeps working for its own session, so that a client's
+ * requests already in flight when the token changed are not signed out; after it, that token
+ * answers 401 session_expired with reason "rotated". A rotation by a request presenting the old
+ * token fails (it no longer holds the session's token: 409 session_rotated).
+ */
+export const ROTATION_GRACE_MS = 30_000;
+
 @Injectable()
 export class SessionsService {
   constructor(
@@ -122,7 +130,9 @@ export class SessionsService {
    */
   async authenticate(token: string): Promise<AuthenticatedSession> {
     const tokenHash = hashToken(token);
-    const resolved = await this.sessions.resolve(tokenHash);
+    const current = await this.sessions.resolve(tokenHash);
+    const replaced = current ? undefined : await this.sessions.resolvePrevious(tokenHash);
+    const resolved = current ?? replaced;
     if (!resolved) throw new DomainError('unauthenticated');
     const { session, user } = resolved;
     const now = this.clock.now();
@@ -130,6 +140,13 @@ export class SessionsService {
     if (now >= session.expiresAt) throw new DomainError('session_expired', { reason: 'absolute' });
     if (now.getTime() - session.lastActiveAt.getTime() >= this.config.sessionIdleTimeoutMs) {
       throw new DomainError('session_expired', { reason: 'idle' });
+    }
+    if (replaced) {
+      // The token a rotation replaced: requests already in flight with it still pass, briefly.
+      if (now.getTime() - replaced.rotatedAt.getTime() > ROTATION_GRACE_MS) {
+        throw new DomainError('session_expired', { reason: 'rotated' });
+      }
+      return { session: this.context(session, session.lastActiveAt, tokenHash), user };
     }
     if (session.rotationRequired) return this.rotateOnRequest(resolved, tokenHash, now);
     let lastActiveAt = session.lastActiveAt;

@@ -11,7 +11,7 @@ import {
 } from '../support/saml-idp';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../support/txt-dns-server';
-import { bearer, confirmPassword, PASSWORD, signUpVerified, SignedUp } from '../support/users';
+import { bearer, confirmPassword, PASSWORD, signUpVerified, SignedUp, expectReplacedToken } from '../support/users';
 
 /*
  * The SAML sign-in over HTTP, as a browser and an IdP drive it: GET /auth/saml/:id/login redirects
@@ -311,7 +311,7 @@ describe('SAML routes (login and ACS over HTTP)', () => {
       expect(res.headers.location).toBe(`${APP_URL}/settings`);
       const rotated = cookieValue(res, 'sid')!;
       expect(rotated).not.toBe(mia.token);
-      await t.http.get('/me').set('Cookie', `sid=${mia.token}`).expect(401);
+      await expectReplacedToken(t, mia.token, { Cookie: `sid=${mia.token}` });
       const sessions = await t.http.get('/me/sessions').set('Cookie', `sid=${rotated}`).expect(200);
       expect(sessions.body).toHaveLength(1);
 

@@ -1,3 +1,4 @@
+import { ROTATION_GRACE_MS } from '../../src/sessions/sessions.service';
 import { TestApp } from './test-app';
 import { totpCode } from './totp';
 
@@ -150,4 +151,19 @@ export function actingAs(t: TestApp, user: { token: string }) {
     patch: (path: string, body: object) => t.http.patch(path).set(bearer(user.token)).send(body).on('response', follow),
     delete: (path: string) => t.http.delete(path).set(bearer(user.token)).on('response', follow),
   };
+}
+
+/**
+ * After a rotation: the replaced token still works for ROTATION_GRACE_MS (requests in flight), then
+ * answers 401 session_expired with reason "rotated". Moves the app's clock past the grace.
+ */
+export async function expectReplacedToken(
+  t: TestApp,
+  oldToken: string,
+  as: Record<string, string> = bearer(oldToken),
+): Promise<void> {
+  await t.http.get('/me').set(as).expect(200);
+  t.clock.advance(ROTATION_GRACE_MS + 1000);
+  const res = await t.http.get('/me').set(as).expect(401);
+  expect(res.body).toMatchObject({ error: 'session_expired', reason: 'rotated' });
 }
