@@ -49,7 +49,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...base, PORT: '4800' });
     expect(config.appUrl).toBe('http://localhost:4800');
     expect(config.trustedOrigins).toEqual(['http://localhost:4800', 'http://127.0.0.1:4800']);
-    const explicit = loadConfig({ ...base, PORT: '4800', APP_URL: 'http://127.0.0.1:5173', CORS_ORIGINS: 'http://x.test' });
+    const explicit = loadConfig({
+      ...base,
+      PORT: '4800',
+      APP_URL: 'http://127.0.0.1:5173',
+      CORS_ORIGINS: 'http://x.test',
+    });
     expect(explicit.appUrl).toBe('http://127.0.0.1:5173');
     expect(explicit.trustedOrigins).toEqual(['http://127.0.0.1:5173', 'http://x.test', 'http://localhost:5173']);
     const production = loadConfig({
