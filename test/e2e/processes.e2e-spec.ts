@@ -91,6 +91,11 @@ describe('the built service', () => {
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(await health.json()).toEqual({ status: 'ok', db: 'up' });
     expect(first.output()).toContain('migrations applied');
+    // One start line says where it listens and where /docs is; Nest's route and module lines are at debug.
+    expect(first.output()).toContain(
+      `listening on port ${port}: http://localhost:${port}, API documentation at http://localhost:${port}/docs`,
+    );
+    expect(first.output()).not.toMatch(/Mapped \{|dependencies initialized/);
     const key = readFileSync(join(dataDir, 'encryption.key'), 'utf8');
     expect(await first.stop()).toBe(0);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
