@@ -106,7 +106,12 @@ describe('the session pipeline', () => {
         .send({ name: 'b' })
         .expect(200);
       // Outside production the other loopback spelling of APP_URL is trusted too.
-      await t.http.patch('/me').set('Cookie', cookie).set('Origin', 'http://127.0.0.1:3000').send({ name: 'd' }).expect(200);
+      await t.http
+        .patch('/me')
+        .set('Cookie', cookie)
+        .set('Origin', 'http://127.0.0.1:3000')
+        .send({ name: 'd' })
+        .expect(200);
       // Safe methods and bearer requests are exempt.
       await t.http.get('/me').set('Cookie', cookie).expect(200);
       await t.http.patch('/me').set(bearer(user.token)).send({ name: 'c' }).expect(200);
