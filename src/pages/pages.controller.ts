@@ -48,6 +48,8 @@ export class PagesController {
     @Client() client: ClientInfo,
   ): Promise<void> {
     if (this.tokenToCookie(token, this.verifyCookie, `${this.base}/verify-email`, reply)) return;
+    // A HEAD (a link checker, a prefetch) must not spend the link.
+    if (request.method === 'HEAD') return sendPage(reply, { title: 'Email verification', body: '' });
     const stored = readCookie(request, this.verifyCookie.name);
     if (!stored) return sendPage(reply, missingLink('Email verification', 'verification'));
     this.verifyCookie.clear(reply);

@@ -57,6 +57,9 @@ describe('the built-in pages', () => {
     expect(page.text).toContain('This link or token is unknown, expired or already used.');
     expect(page.text).toContain('<html lang="en">');
     await t.http.get('/reset-password').expect(400);
+    // A HEAD with the cookie spends nothing (the cookie stays).
+    const head = await t.http.head('/verify-email').set('Cookie', 'verify_token=abc').expect(200);
+    expect(head.headers['set-cookie']).toBeUndefined();
   });
 
   it('refuses the reset form from another origin, and keeps the JSON routes of the same names', async () => {
