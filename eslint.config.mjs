@@ -19,11 +19,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', '*.mjs', '*.js'],
+    files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', '*.mjs', '*.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['bench/**/*.js', '*.cjs'],
+    files: ['bench/**/*.js', 'scripts/**/*.js', '*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },

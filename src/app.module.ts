@@ -8,6 +8,7 @@ import { DatabaseModule } from './database';
 import { DeletionModule } from './deletion/deletion.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail';
+import { PagesModule } from './pages/pages.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -42,6 +43,7 @@ export class AppModule {
         SsoModule,
         DeletionModule,
         HealthModule,
+        PagesModule,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { MailDelivery } from './mail';
 import { TaskRunner, UnknownTaskError } from './tasks';
 
 const USAGE = `usage:
+  npm run task                                 list the scheduled tasks
   npm run task -- <name>                       run one scheduled task now
   npm run migration:run                        apply pending migrations
   npm run migration:generate -- migrations/Name  write a migration for the entity changes
@@ -25,10 +26,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     switch (command) {
       case 'task':
-        if (!argument) throw new UsageError('name the task to run');
         await runMigrations(url);
         // An operator's run may be long (a backlog): without the serving app's statement and lock timeouts.
-        await runTask(database.config.with({ databaseStatementTimeoutMs: 0, databaseLockTimeoutMs: 0 }), argument);
+        if (argument) {
+          await runTask(database.config.with({ databaseStatementTimeoutMs: 0, databaseLockTimeoutMs: 0 }), argument);
+        } else await listTasks(database.config);
         break;
       case 'migration:run':
         print({ applied: await runMigrations(url) });
@@ -46,6 +48,23 @@ async function main(argv: string[]): Promise<void> {
     }
   } finally {
     await database.close();
+  }
+}
+
+/** One line a task: name, schedule (cron, seconds first), what it does. */
+async function listTasks(config: AppConfig): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
+  app.useLogger(new JsonLogger(createLogger(config)));
+  try {
+    const tasks = [...app.get(TaskRunner).list()].sort((a, b) => a.name.localeCompare(b.name));
+    const width = Math.max(...tasks.map((task) => task.name.length));
+    const scheduleWidth = Math.max(...tasks.map((task) => task.schedule.length));
+    const lines = tasks.map(
+      (task) => `${task.name.padEnd(width)}  ${task.schedule.padEnd(scheduleWidth)}  ${task.description}`,
+    );
+    process.stdout.write(`${lines.join('\n')}\nrun one with: npm run task -- <name>\n`);
+  } finally {
+    await app.close();
   }
 }
 

@@ -33,8 +33,8 @@ async function main(): Promise<void> {
   await app.get(OutboxRelay).start();
   await listenOnEveryInterface(app, config.port);
   log.info(
-    { port: config.port, embeddedDatabase, startupMs: Math.round(performance.now() - started) },
-    `listening on port ${config.port}`,
+    { port: config.port, embeddedDatabase, appUrl: config.appUrl, startupMs: Math.round(performance.now() - started) },
+    `listening on port ${config.port}: http://localhost:${config.port}, API documentation at http://localhost:${config.port}/docs`,
   );
 
   let stopping = false;

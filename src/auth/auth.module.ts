@@ -47,5 +47,6 @@ import { AuthUserData } from './auth.user-data';
     { provide: APP_GUARD, useClass: VerifiedGuard },
     { provide: APP_GUARD, useClass: StepUpGuard },
   ],
+  exports: [PasswordFlowsService],
 })
 export class AuthModule {}

@@ -59,7 +59,7 @@ export class SessionAuthGuard implements CanActivate {
       throw new DomainError('unauthenticated');
     }
     if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
-      throw new DomainError('csrf_rejected');
+      throw this.csrfRejected(request);
     }
     const response = context.switchToHttp().getResponse<FastifyReply>();
     try {
@@ -75,6 +75,18 @@ export class SessionAuthGuard implements CanActivate {
     return true;
   }
 
+  /** Names the origin that came and the settings that would trust it: the first thing a developer needs. */
+  private csrfRejected(request: AuthenticatedRequest): DomainError {
+    const came = request.headers.origin ?? originOf(request.headers.referer);
+    const trusted = [...this.trustedOrigins].join(', ');
+    const message =
+      came === undefined
+        ? `The request carried neither Origin nor Referer; a cookie request must come from a trusted origin (${trusted}).`
+        : `The request came from ${came}, which is not a trusted origin (${trusted}); ` +
+          `set APP_URL to it or add it to CORS_ORIGINS to trust it.`;
+    return new DomainError('csrf_rejected', {}, { message });
+  }
+
   private fromTrustedOrigin(request: AuthenticatedRequest): boolean {
     const origin = request.headers.origin;
     if (origin !== undefined) return this.trustedOrigins.has(origin);
@@ -85,5 +97,14 @@ export class SessionAuthGuard implements CanActivate {
     } catch {
       return false;
     }
+  }
+}
+
+function originOf(referer: string | undefined): string | undefined {
+  if (referer === undefined) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
   }
 }

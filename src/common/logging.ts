@@ -36,12 +36,25 @@ export function createLogger(config: AppConfig, destination?: pino.DestinationSt
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Nest's own logs (start-up, errors) through the same JSON logger. */
+/**
+ * Nest's routine start-up lines (each module initialised, each controller and route mapped, the
+ * application started): about sixty of them, useful when debugging the wiring, noise otherwise.
+ */
+const ROUTINE_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+/** Nest's own logs (start-up, errors) through the same JSON logger; its routine lines at debug. */
 export class JsonLogger implements LoggerService {
   constructor(private readonly logger: pino.Logger) {}
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && ROUTINE_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
     this.write('error', message, rest);

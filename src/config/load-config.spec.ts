@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       port: 3000,
       appUrl: 'http://localhost:3000',
-      trustedOrigins: ['http://localhost:3000'],
+      trustedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       databaseUrl: undefined,
       mailFrom: 'Auth <no-reply@localhost>',
       trustProxy: false,
@@ -43,6 +43,27 @@ describe('loadConfig', () => {
       passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
     });
     expect(config.secureCookies).toBe(false);
+  });
+
+  it('derives APP_URL from PORT and trusts both loopback spellings outside production', () => {
+    const config = loadConfig({ ...base, PORT: '4800' });
+    expect(config.appUrl).toBe('http://localhost:4800');
+    expect(config.trustedOrigins).toEqual(['http://localhost:4800', 'http://127.0.0.1:4800']);
+    const explicit = loadConfig({
+      ...base,
+      PORT: '4800',
+      APP_URL: 'http://127.0.0.1:5173',
+      CORS_ORIGINS: 'http://x.test',
+    });
+    expect(explicit.appUrl).toBe('http://127.0.0.1:5173');
+    expect(explicit.trustedOrigins).toEqual(['http://127.0.0.1:5173', 'http://x.test', 'http://localhost:5173']);
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/auth',
+      ENCRYPTION_KEY: KEY,
+      APP_URL: 'http://localhost:4800',
+    });
+    expect(production.trustedOrigins).toEqual(['http://localhost:4800']);
   });
 
   it('parses every duration form once', () => {

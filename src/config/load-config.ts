@@ -33,7 +33,9 @@ export function loadConfig(env: Env): AppConfig {
   const nodeEnv = oneOf('NODE_ENV', read('NODE_ENV') ?? 'development', NODE_ENVS);
   const isProduction = nodeEnv === 'production';
 
-  const appUrl = origin('APP_URL', read('APP_URL') ?? 'http://localhost:3000', true);
+  const listenPort = port('PORT', read('PORT') ?? '3000');
+  // Unset, APP_URL is the service itself on the port it listens on, so links and origins follow PORT.
+  const appUrl = origin('APP_URL', read('APP_URL') ?? `http://localhost:${listenPort || 3000}`, true);
   const corsOrigins = list(read('CORS_ORIGINS')).map((value) => origin('CORS_ORIGINS', value, false));
 
   const databaseUrl = read('DATABASE_URL');
@@ -66,9 +68,9 @@ export function loadConfig(env: Env): AppConfig {
 
   return new AppConfig({
     nodeEnv,
-    port: port('PORT', read('PORT') ?? '3000'),
+    port: listenPort,
     appUrl,
-    trustedOrigins: [...new Set([appUrl, ...corsOrigins].map((value) => new URL(value).origin))],
+    trustedOrigins: trustedOrigins(appUrl, corsOrigins, isProduction),
     databaseUrl,
     dataDir,
     redisUrl,
@@ -93,6 +95,25 @@ export function loadConfig(env: Env): AppConfig {
     // Not an environment variable: every deployment hashes at the baseline. Tests lower it in code.
     passwordHashing: PRODUCTION_PASSWORD_HASHING,
   });
+}
+
+/**
+ * APP_URL's origin first, then CORS_ORIGINS. Outside production a loopback origin brings its twin
+ * (localhost and 127.0.0.1, same scheme and port): the browser treats them as two origins, people
+ * type either.
+ */
+function trustedOrigins(appUrl: string, corsOrigins: string[], isProduction: boolean): string[] {
+  const origins = [appUrl, ...corsOrigins].map((value) => new URL(value).origin);
+  if (!isProduction) {
+    for (const value of [...origins]) {
+      const parsed = new URL(value);
+      const twin = { localhost: '127.0.0.1', '127.0.0.1': 'localhost' }[parsed.hostname];
+      if (twin === undefined) continue;
+      parsed.hostname = twin;
+      origins.push(parsed.origin);
+    }
+  }
+  return [...new Set(origins)];
 }
 
 function list(value: string | undefined): string[] {

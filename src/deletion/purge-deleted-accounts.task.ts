@@ -8,6 +8,7 @@ import { DeletionService } from './deletion.service';
 export class PurgeDeletedAccountsTask implements ScheduledTask {
   readonly name = 'purge-deleted-accounts';
   readonly schedule = '0 15 * * * *';
+  readonly description = 'erases accounts whose deletion grace period has ended';
 
   constructor(private readonly deletion: DeletionService) {}
 

@@ -9,6 +9,7 @@ import { MailDelivery } from './mail-delivery.service';
 export class DeliverMailTask implements ScheduledTask {
   readonly name = 'deliver-mail';
   readonly schedule = CronExpression.EVERY_30_SECONDS;
+  readonly description = 'retries outbox mail whose delivery failed; clears delivered mail after a week';
 
   constructor(private readonly delivery: MailDelivery) {}
 

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { SentMessageInfo, Transport } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type MailMessage from 'nodemailer/lib/mailer/mail-message';
@@ -6,16 +5,26 @@ import { AppConfig } from '../config';
 
 type Callback = (error: Error | null, info?: SentMessageInfo) => void;
 
-/** Development only (SMTP_URL unset, not production): mails, links included, go to the log. */
-function logTransport(): Transport {
-  const logger = new Logger('Mail');
+/**
+ * Development only (SMTP_URL unset, not production): each mail, links included, is printed to the
+ * output as a person reads it (headers, a blank line, the text body) rather than as a JSON log line;
+ * not at all when LOG_LEVEL is below info.
+ */
+function printTransport(config: AppConfig): Transport {
+  const quiet = ['fatal', 'error', 'warn', 'silent'].includes(config.logLevel);
   return {
-    name: 'log',
+    name: 'print',
     version: '1',
     send(mail: MailMessage, callback: Callback) {
-      const { to, subject, text } = mail.data;
-      logger.log(`development mail (SMTP_URL is unset)\nTo: ${String(to)}\nSubject: ${subject}\n\n${String(text)}`);
-      callback(null, { messageId: `<${Date.now()}@log>`, envelope: mail.message.getEnvelope() });
+      const { from, to, subject, text } = mail.data;
+      if (!quiet) {
+        const rule = '-'.repeat(72);
+        process.stdout.write(
+          `${rule}\ndevelopment mail (SMTP_URL is unset)\nFrom: ${String(from)}\nTo: ${String(to)}\n` +
+            `Subject: ${subject}\nDate: ${new Date().toUTCString()}\n\n${String(text).trimEnd()}\n${rule}\n`,
+        );
+      }
+      callback(null, { messageId: `<${Date.now()}@print>`, envelope: mail.message.getEnvelope() });
     },
   };
 }
@@ -42,5 +51,5 @@ export function mailTransport(config: AppConfig): Transport | SMTPPool.Options {
       socketTimeout: 30_000,
     };
   }
-  return config.isProduction ? unconfiguredTransport() : logTransport();
+  return config.isProduction ? unconfiguredTransport() : printTransport(config);
 }

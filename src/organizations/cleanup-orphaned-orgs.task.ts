@@ -8,6 +8,7 @@ import { OrganizationsService } from './organizations.service';
 export class CleanupOrphanedOrgsTask implements ScheduledTask {
   readonly name = 'cleanup-orphaned-orgs';
   readonly schedule = '0 45 3 * * *';
+  readonly description = 'deletes organizations left with no member, with everything in them';
 
   constructor(private readonly organizations: OrganizationsService) {}
 

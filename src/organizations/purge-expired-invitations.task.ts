@@ -9,6 +9,7 @@ import { OrganizationsRepository } from './organizations.repository';
 export class PurgeExpiredInvitationsTask implements ScheduledTask {
   readonly name = 'purge-expired-invitations';
   readonly schedule = '0 35 * * * *';
+  readonly description = 'deletes invitations whose link has expired';
 
   constructor(
     private readonly orgs: OrganizationsRepository,

@@ -9,6 +9,7 @@ import { RateLimitRepository } from './rate-limit.repository';
 export class PurgeRateLimitsTask implements ScheduledTask {
   readonly name = 'purge-rate-limits';
   readonly schedule = '0 5 * * * *';
+  readonly description = "deletes the PostgreSQL rate-limit store's ended windows";
 
   constructor(
     private readonly counters: RateLimitRepository,

@@ -10,6 +10,7 @@ import { SessionsRepository } from './sessions.repository';
 export class PurgeExpiredSessionsTask implements ScheduledTask {
   readonly name = 'purge-expired-sessions';
   readonly schedule = '0 */15 * * * *';
+  readonly description = 'deletes sessions past either timeout, and revoked ones';
 
   constructor(
     private readonly sessions: SessionsRepository,

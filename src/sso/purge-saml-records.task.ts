@@ -11,6 +11,7 @@ import { SsoService } from './sso.service';
 export class PurgeSamlRecordsTask implements ScheduledTask {
   readonly name = 'purge-saml-records';
   readonly schedule = '0 25 * * * *';
+  readonly description = 'deletes expired SAML AuthnRequests and assertion ids';
 
   constructor(private readonly sso: SsoService) {}
 

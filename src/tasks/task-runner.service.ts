@@ -56,7 +56,11 @@ export class TaskRunner implements OnModuleInit {
         const started = performance.now();
         const result = await task.run();
         const durationMs = Math.round(performance.now() - started);
-        this.logger.log({ task: name, durationMs, result, msg: 'task done' });
+        // A routine run that changed nothing is a debug line; one that did something stays at info.
+        const didSomething = Object.values(result).some((value) => value !== 0 && value !== false);
+        const line = { task: name, durationMs, result, msg: 'task done' };
+        if (didSomething) this.logger.log(line);
+        else this.logger.debug(line);
         return { task: name, status: 'done', durationMs, result };
       } finally {
         await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);

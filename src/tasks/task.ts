@@ -7,6 +7,8 @@ export interface ScheduledTask {
   readonly name: string;
   /** A cron expression (six fields: seconds first). */
   readonly schedule: string;
+  /** One line for `npm run task` without a name. */
+  readonly description: string;
   run(): Promise<TaskResult>;
 }
 

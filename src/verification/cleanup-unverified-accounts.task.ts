@@ -16,6 +16,7 @@ import { UsersService } from '../users/users.service';
 export class CleanupUnverifiedAccountsTask implements ScheduledTask {
   readonly name = 'cleanup-unverified-accounts';
   readonly schedule = '0 30 3 * * *';
+  readonly description = 'deletes accounts never verified within UNVERIFIED_ACCOUNT_TTL, with what they own';
 
   constructor(
     private readonly config: AppConfig,

@@ -1,3 +1,4 @@
+import { TaskRunner } from '../../src/tasks';
 import { startTestApp, TestApp } from '../support/test-app';
 import { totpCode } from '../support/totp';
 import { bearer, PASSWORD, signUp, verificationToken } from '../support/users';
@@ -46,4 +47,64 @@ describe('logs', () => {
     ];
     for (const secret of secrets) expect({ secret, found: all.includes(secret) }).toEqual({ secret, found: false });
   });
+
+  it("keep Nest's routine lines and idle task runs at debug", async () => {
+    const entries = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.filter((e) => e.context === 'RouterExplorer').map((e) => e.level)).toContainEqual('debug');
+    expect(entries.filter((e) => e.context === 'RouterExplorer' && e.level !== 'debug')).toEqual([]);
+    const before = logs.length;
+    await t.app.get(TaskRunner).run('purge-rate-limits');
+    expect(logs.slice(before).map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'debug', task: 'purge-rate-limits', msg: 'task done' }),
+    ]);
+  });
 });
+
+describe('logs at info', () => {
+  const logs: string[] = [];
+  const printed: string[] = [];
+  let t: TestApp;
+  let write: jest.SpyInstance;
+  beforeAll(async () => {
+    // Development without SMTP_URL: mail is printed to the output instead of sent.
+    write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    t = await startTestApp({ env: { LOG_LEVEL: 'info', NODE_ENV: 'development', SMTP_URL: '' }, logs });
+  });
+  afterAll(async () => {
+    await t.close();
+    write.mockRestore();
+  });
+  const entries = () => logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it("leave out Nest's routine start-up lines and the runs of tasks that did nothing", async () => {
+    expect(entries().filter((e) => e.context === 'RouterExplorer' || e.context === 'InstanceLoader')).toEqual([]);
+    const before = logs.length;
+    const outcome = await t.app.get(TaskRunner).run('purge-rate-limits');
+    expect(outcome).toMatchObject({ status: 'done', result: { deleted: 0 } });
+    expect(logs.slice(before)).toEqual([]);
+  });
+
+  it('print a development mail readably: headers, a blank line, then the text body', async () => {
+    const user = await signUp(t);
+    await waitFor(() => printed.some((chunk) => chunk.includes(`To: ${user.email}`)));
+    const mail = printed.find((chunk) => chunk.includes(`To: ${user.email}`))!;
+    expect(mail).toMatch(
+      new RegExp(
+        `development mail \\(SMTP_URL is unset\\)\\nFrom: Auth <no-reply@localhost>\\nTo: ${user.email}\\nSubject: [^\\n]*Verify[^\\n]*\\nDate: [^\\n]+\\n\\n`,
+      ),
+    );
+    expect(mail).toMatch(/\nhttp:\/\/localhost:3000\/verify-email\?token=[A-Za-z0-9_-]+\n/);
+    expect(mail).not.toContain('\\n');
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -91,6 +91,11 @@ describe('the built service', () => {
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(await health.json()).toEqual({ status: 'ok', db: 'up' });
     expect(first.output()).toContain('migrations applied');
+    // One start line says where it listens and where /docs is; Nest's route and module lines are at debug.
+    expect(first.output()).toContain(
+      `listening on port ${port}: http://localhost:${port}, API documentation at http://localhost:${port}/docs`,
+    );
+    expect(first.output()).not.toMatch(/Mapped \{|dependencies initialized/);
     const key = readFileSync(join(dataDir, 'encryption.key'), 'utf8');
     expect(await first.stop()).toBe(0);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
@@ -130,10 +135,26 @@ describe('the built service', () => {
         LOG_LEVEL: 'silent',
       };
       // An unknown name is refused before any task runs, so both commands can run at once.
-      const [result, unknown] = await Promise.all([
+      const [result, unknown, listed] = await Promise.all([
         runNode('cli.js', ['task', 'deliver-mail'], env),
         runNode('cli.js', ['task', 'nope'], env),
+        runNode('cli.js', ['task'], env),
       ]);
+      // Without a name: every task on one line (name, schedule, what it does), exit 0.
+      expect(listed.code).toBe(0);
+      const lines = listed.stdout.trim().split('\n');
+      const names = [
+        'cleanup-orphaned-orgs',
+        'cleanup-unverified-accounts',
+        'deliver-mail',
+        'purge-deleted-accounts',
+        'purge-expired-sessions',
+        'purge-rate-limits',
+        'purge-saml-records',
+      ];
+      expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual(names);
+      expect(lines).toContainEqual(expect.stringMatching(/^deliver-mail +\*\/30 \* \* \* \* \* +retries outbox mail/));
+      expect(lines.at(-1)).toBe('run one with: npm run task -- <name>');
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
         task: 'deliver-mail',

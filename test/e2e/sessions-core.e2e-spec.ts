@@ -84,6 +84,15 @@ describe('the session pipeline', () => {
         const res = await t.http.patch('/me').set('Cookie', cookie).set(headers).send({ name: 'x' }).expect(403);
         expect(res.body.error).toBe('csrf_rejected');
       }
+      const named = await t.http
+        .patch('/me')
+        .set('Cookie', cookie)
+        .set('Origin', 'http://localhost:4800')
+        .send({ name: 'x' })
+        .expect(403);
+      expect(named.body.message).toContain('came from http://localhost:4800');
+      expect(named.body.message).toContain('APP_URL');
+      expect(named.body.message).toContain('CORS_ORIGINS');
       await t.http
         .patch('/me')
         .set('Cookie', cookie)
@@ -95,6 +104,13 @@ describe('the session pipeline', () => {
         .set('Cookie', cookie)
         .set('Referer', 'http://localhost:3000/settings')
         .send({ name: 'b' })
+        .expect(200);
+      // Outside production the other loopback spelling of APP_URL is trusted too.
+      await t.http
+        .patch('/me')
+        .set('Cookie', cookie)
+        .set('Origin', 'http://127.0.0.1:3000')
+        .send({ name: 'd' })
         .expect(200);
       // Safe methods and bearer requests are exempt.
       await t.http.get('/me').set('Cookie', cookie).expect(200);

@@ -10,6 +10,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 class GateTask implements ScheduledTask {
   readonly name = 'gate';
   readonly schedule = '0 0 0 1 1 *';
+  readonly description = 'waits until the test lets it finish';
   runs = 0;
   private release: (() => void) | undefined;
   entered: Promise<void>;
