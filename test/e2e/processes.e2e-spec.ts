@@ -148,6 +148,7 @@ describe('the built service', () => {
         'cleanup-unverified-accounts',
         'deliver-mail',
         'purge-deleted-accounts',
+        'purge-expired-invitations',
         'purge-expired-sessions',
         'purge-rate-limits',
         'purge-saml-records',
