@@ -60,6 +60,7 @@ export class InvitationsService {
     // the organization's allowance last, so one inviter's refused attempts do not spend it.
     await this.limiter.consume('invitationsPerInviter', actor.id);
     await this.limiter.consume('invitationsPerAddress', `${orgId}:${address}`);
+    await this.limiter.consume('invitationMailsPerAddress', address);
     await this.limiter.consume('invitationsPerOrg', orgId);
     return this.txHost.withTransaction(async () => {
       // Members are listed to every member, so saying one already is tells the inviter nothing new.
