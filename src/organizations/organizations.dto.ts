@@ -61,16 +61,12 @@ export class MemberProfileDto {
 }
 
 export class InviteDto {
-  @ApiProperty({
-    format: 'email',
-    example: 'grace@example.com',
-    description: 'the address to invite, whether or not it has an account',
-  })
+  @ApiProperty({ format: 'email', description: 'the address to invite, whether or not it has an account' })
   @IsEmail()
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ enum: ORG_ROLES, example: 'member', description: 'only an owner invites an owner' })
+  @ApiProperty({ enum: ORG_ROLES, description: 'only an owner invites an owner' })
   @IsIn(ORG_ROLES)
   role: OrgRole;
 }
@@ -114,10 +110,7 @@ export class PendingInvitationDto {
 }
 
 export class AcceptInvitationDto {
-  @ApiProperty({
-    description: 'the token from the invitation link (`APP_URL/accept-invitation?token=…`)',
-    example: 'q3Xv0mZ7kR2hYw9TfL1sBn4cJd8aPe6uGi5oWtKyHbE',
-  })
+  @ApiProperty({ description: 'the token from the invitation link' })
   @IsString()
   @MaxLength(256)
   token: string;
