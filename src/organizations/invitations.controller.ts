@@ -45,7 +45,7 @@ export class OrgInvitationsController {
     description:
       'Owners and admins invite an address (only owners invite owners); the person joins by accepting the mailed link with a session whose verified address is that one.',
   })
-  @RateLimited('invitationsPerInviter', 'invitationsPerAddress', 'invitationsPerOrg')
+  @RateLimited('invitationsPerInviter', 'invitationsPerAddress', 'invitationMailsPerAddress', 'invitationsPerOrg')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({
     type: InvitationDto,

@@ -19,6 +19,9 @@ export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
 
 const MANAGERS: OrgRole[] = ['owner', 'admin'];
 
+/** An id no account has: the membership lookup for an address without an account. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
 type Actor = Pick<UserView, 'id' | 'email' | 'name'>;
 
 /** What the inviter is told: the same whether or not the address has an account. */
@@ -57,11 +60,13 @@ export class InvitationsService {
     // the organization's allowance last, so one inviter's refused attempts do not spend it.
     await this.limiter.consume('invitationsPerInviter', actor.id);
     await this.limiter.consume('invitationsPerAddress', `${orgId}:${address}`);
+    await this.limiter.consume('invitationMailsPerAddress', address);
     await this.limiter.consume('invitationsPerOrg', orgId);
     return this.txHost.withTransaction(async () => {
       // Members are listed to every member, so saying one already is tells the inviter nothing new.
+      // The same lookups run whether or not the address has an account, so the time tells nothing either.
       const existing = await this.users.findByEmail(address);
-      if (existing && (await this.orgs.roleOf(orgId, existing.id))) throw new DomainError('already_member');
+      if (await this.orgs.roleOf(orgId, existing?.id ?? NO_USER)) throw new DomainError('already_member');
       const token = generateToken();
       const now = this.clock.now();
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);

@@ -37,6 +37,8 @@ export const RATE_LIMITS = {
   invitationsPerOrg: { name: 'invite-org', limit: 30, windowMs: HOUR, subject: 'org' },
   invitationsPerInviter: { name: 'invite-user', limit: 20, windowMs: HOUR, subject: 'userId' },
   invitationsPerAddress: { name: 'invite-org-address', limit: 5, windowMs: HOUR, subject: 'org' },
+  /** Invitations mailed to one address from all organizations together: its inbox is not a target. */
+  invitationMailsPerAddress: { name: 'invite-address', limit: 10, windowMs: HOUR, subject: 'email' },
 } as const satisfies Record<string, RateRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

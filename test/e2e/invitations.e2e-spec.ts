@@ -188,6 +188,22 @@ describe('organization membership by invitation', () => {
     await send(helper, uniqueEmail('later')).expect(202);
   });
 
+  it('limits the invitations one address receives from all organizations together', async () => {
+    const boss = await signUpVerified(t);
+    const target = uniqueEmail('popular');
+    const send = (org: string) =>
+      t.http.post(`/orgs/${org}/invitations`).set(bearer(boss.token)).send({ email: target, role: 'member' });
+    // 5 an hour per organization and address, 10 an hour per address: a third organization gets no more.
+    for (const name of ['First', 'Second']) {
+      const org = await newOrg(boss, name);
+      for (let i = 0; i < 5; i += 1) await send(org).expect(202);
+    }
+    const refused = await send(await newOrg(boss, 'Third')).expect(429);
+    expect(refused.body.error).toBe('too_many_requests');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await t.mail.waitFor((m) => m.to === target, 10)).toHaveLength(10);
+  });
+
   it('lists pending invitations to owners and admins, and revokes them: the link dies', async () => {
     const boss = await signUpVerified(t);
     const admin = await signUpVerified(t);
