@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
+import { IsEmailAddress } from '../common/email-address';
 
 export class SignupDto {
   @ApiProperty({ format: 'email', maxLength: 320 })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 
@@ -41,7 +42,7 @@ export class LoginDto {
 
 export class ForgotPasswordDto {
   @ApiProperty({ format: 'email' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 }

@@ -1,9 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ORG_ROLES } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 import type { MemberOrganization } from './organizations.repository';
 import type { AuthoredDocument, Member } from './organizations.service';
+import { IsEmailAddress } from '../common/email-address';
 
 export class CreateOrganizationDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
@@ -25,7 +26,7 @@ export class OrganizationDto {
 
 export class AddMemberDto {
   @ApiProperty({ format: 'email', description: 'an existing account' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 

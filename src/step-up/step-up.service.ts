@@ -58,6 +58,7 @@ export class StepUpService {
         ? await this.passwords.verify(passwordHash, input.password)
         : await this.passwords.verifyNothing(input.password);
       if (!valid) await this.fail(auth, 'invalid_credentials', client);
+      if (valid === 'legacy') await this.users.setPasswordHash(user.id, await this.passwords.hash(input.password));
     } else if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode!))) {
       await this.fail(auth, 'invalid_totp', client);
     }
