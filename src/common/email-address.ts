@@ -38,7 +38,7 @@ export function canonicalEmail(input: unknown): string | undefined {
   if (at <= 0) return undefined;
   const local = text.slice(0, at).toLowerCase();
   if (local.length > MAX_LOCAL_PART || !LOCAL_PART.test(local)) return undefined;
-  // The trailing dot of a fully qualified name is not part of an address.
+  // An address names its domain without a trailing dot or inner spaces (normaliseDomain forgives both).
   const rawDomain = text.slice(at + 1);
   if (rawDomain.endsWith('.') || rawDomain.trim() !== rawDomain) return undefined;
   const domain = normaliseDomain(rawDomain);
