@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
+import { IsEmailAddress } from '../common/email-address';
 
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 
@@ -46,7 +47,7 @@ export class LoginDto {
 
 export class ForgotPasswordDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 }

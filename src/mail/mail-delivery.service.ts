@@ -11,6 +11,8 @@ const BATCH_SIZE = 20;
 const LEASE_MS = 2 * 60_000;
 const FIRST_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 60 * 60_000;
+/** Attempts before a mail is given up (about two hours of backoff): a mail that late is of no use. */
+export const MAX_ATTEMPTS = 8;
 /** Delivered rows (already scrubbed) are kept this long for the record, then deleted. */
 const KEEP_SENT_MS = 7 * 24 * 60 * 60_000;
 
@@ -63,9 +65,21 @@ export class MailDelivery {
       this.logger.log({ mailId: row.id, template: row.template, attempt: row.attempts, msg: 'mail sent' });
       return true;
     } catch (error) {
+      const reason = describe(error);
+      const permanent = isPermanentRefusal(error);
+      if (permanent || row.attempts >= MAX_ATTEMPTS) {
+        await this.outbox.markFailed(row.id, this.clock.now(), reason);
+        this.logger.error({
+          mailId: row.id,
+          template: row.template,
+          attempt: row.attempts,
+          reason,
+          msg: permanent ? 'mail refused for good, given up' : 'mail given up after too many attempts',
+        });
+        return false;
+      }
       const delay = Math.min(FIRST_RETRY_MS * 2 ** (row.attempts - 1), MAX_RETRY_MS);
       const next = new Date(this.clock.now().getTime() + delay);
-      const reason = describe(error);
       await this.outbox.scheduleRetry(row.id, next, reason);
       this.logger.warn({
         mailId: row.id,
@@ -78,6 +92,15 @@ export class MailDelivery {
       return false;
     }
   }
+}
+
+/**
+ * A 5xx reply (550 mailbox unavailable, 553 bad address, 554 refused) will be the same next time;
+ * 4xx replies and connection failures are worth another try.
+ */
+function isPermanentRefusal(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
 }
 
 /** The error's own words, short; never the mail itself. */

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** A mail queued inside the transaction that caused it; its payload is sealed and scrubbed once sent. */
+/** A mail queued inside the transaction that caused it; its payload is sealed and scrubbed once sent or given up. */
 @Entity('mail_outbox')
 @Index('mail_outbox_due_idx', ['nextAttemptAt'], { where: 'sent_at IS NULL' })
 @Index('mail_outbox_sent_idx', ['sentAt'], { where: 'sent_at IS NOT NULL' })
@@ -34,6 +34,10 @@ export class OutboxMail {
 
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
+
+  /** Set when delivery was given up: a permanent refusal or too many attempts. */
+  @Column({ name: 'failed_at', type: 'timestamptz', nullable: true })
+  failedAt: Date | null;
 
   @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
   lastError: string | null;

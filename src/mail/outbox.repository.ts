@@ -42,7 +42,8 @@ export class OutboxRepository {
       `UPDATE mail_outbox SET locked_until = $2, attempts = attempts + 1
         WHERE id IN (
           SELECT id FROM mail_outbox
-           WHERE sent_at IS NULL AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
+           WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+             AND (locked_until IS NULL OR locked_until <= $1)
            ORDER BY next_attempt_at, id
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
@@ -67,9 +68,20 @@ export class OutboxRepository {
     );
   }
 
-  /** Deletes mail delivered before `before`, in batches; answers how many went. */
+  /**
+   * Gives the mail up: it is never tried again, and its payload goes (the recipient tag stays, so
+   * the erasure of the account still finds the row).
+   */
+  async markFailed(id: string, failedAt: Date, lastError: string): Promise<void> {
+    await this.sql.count(
+      `UPDATE mail_outbox SET failed_at = $2, payload = NULL, locked_until = NULL, last_error = $3 WHERE id = $1`,
+      [id, failedAt, lastError],
+    );
+  }
+
+  /** Deletes mail delivered or given up before `before`, in batches; answers how many went. */
   deleteSentBefore(before: Date): Promise<number> {
-    return deleteInBatches(this.sql, 'mail_outbox', 'sent_at IS NOT NULL AND sent_at < $1', [before]);
+    return deleteInBatches(this.sql, 'mail_outbox', '(sent_at < $1 OR failed_at < $1)', [before]);
   }
 
   /** Drops the mail not yet delivered to these recipients. */

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ORG_ROLES } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 import type { SentInvitation } from './invitations.service';
 import type { MemberOrganization, PendingInvitation } from './organizations.repository';
 import type { AuthoredDocument, Member, MemberProfile, OrganizationDetails } from './organizations.service';
+import { IsEmailAddress } from '../common/email-address';
 
 export class CreateOrganizationDto {
   @ApiProperty({ example: 'Analytical Engines', minLength: 1, maxLength: 100 })
@@ -66,7 +67,7 @@ export class InviteDto {
     format: 'email',
     description: 'the address to invite, whether or not it has an account',
   })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 

@@ -1,4 +1,4 @@
-import { domainToASCII } from 'node:url';
+import { normaliseDomain } from '../common/email-address';
 
 /*
  * Email domains an organization may claim for SSO. Free and public mail domains (gmail.com and the
@@ -9,22 +9,7 @@ import { domainToASCII } from 'node:url';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PUBLIC_MAIL_DOMAINS: ReadonlySet<string> = new Set(require('email-providers/all.json') as string[]);
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/**
- * The domain in the one form it is stored and compared in: lower-case, IDNA ASCII, no trailing
- * dot; undefined when it is not a host name with at least two labels (an IP address is not).
- */
-export function normaliseDomain(input: string): string | undefined {
-  const trimmed = input.trim().toLowerCase().replace(/\.$/, '');
-  if (trimmed === '' || trimmed.length > 253) return undefined;
-  const ascii = domainToASCII(trimmed);
-  if (ascii === '' || ascii.length > 253) return undefined;
-  const labels = ascii.split('.');
-  if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return undefined;
-  if (/^\d+$/.test(labels[labels.length - 1])) return undefined;
-  return ascii;
-}
+export { normaliseDomain };
 
 /** The normalised domain of an address; undefined when it has none. */
 export function emailDomain(email: string): string | undefined {

@@ -12,7 +12,7 @@ import { parseId } from '../http';
 import type { SessionAuth } from '../http';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
-import { normalizeEmail } from '../users/user.dto';
+import { canonicalEmail } from '../common/email-address';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { emailDomain } from './domains';
@@ -221,7 +221,8 @@ export class SsoLoginService {
     }
 
     if (!assertion.email) throw new SamlRejection('no email address asserted for a first sign-in');
-    const email = normalizeEmail(assertion.email);
+    const email = canonicalEmail(assertion.email);
+    if (!email) throw new SamlRejection('the asserted email is not an address');
     const domain = emailDomain(email);
     if (domain !== provider.domain) {
       throw new SamlRejection(`asserted address of ${domain ?? 'no domain'}, not of ${provider.domain}`);

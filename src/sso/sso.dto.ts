@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
-  IsEmail,
   IsIn,
   IsObject,
   IsOptional,
@@ -14,6 +13,7 @@ import {
 import { ORG_ROLES } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
 import type { SamlProvider } from './sso.entity';
+import { IsEmailAddress } from '../common/email-address';
 import type { DomainVerificationRecord, Discovery } from './sso.service';
 import type { SsoUrls } from './sp-metadata';
 
@@ -171,7 +171,7 @@ export class SamlProviderDto {
 
 export class DiscoverDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 }

@@ -6,6 +6,9 @@ import { Semaphore } from '../common/semaphore';
 import { AppConfig } from '../config';
 import { PasswordStrength } from './password-strength';
 
+/** A right password: `legacy` when it matched only as typed, not in NFC (a hash from before normalisation). */
+export type PasswordCheck = 'current' | 'legacy' | false;
+
 const MIN_LENGTH = 8;
 const MAX_LENGTH = 128;
 /** zxcvbn scores 0 and 1 mean "guessable in under a million tries": common passwords and their variants. */
@@ -34,7 +37,7 @@ export class PasswordService implements OnApplicationShutdown {
    * CPU, so callers run it after the cheaper gates: rate limits, tokens, authentication.
    */
   async assertAcceptable(password: string, userInputs: string[] = []): Promise<void> {
-    const length = [...password].length;
+    const length = [...password.normalize('NFC')].length;
     if (length < MIN_LENGTH || length > MAX_LENGTH) throw new DomainError('weak_password');
     if ((await this.strength.score(password, userInputs)) < MIN_SCORE) throw new DomainError('weak_password');
   }
@@ -43,12 +46,21 @@ export class PasswordService implements OnApplicationShutdown {
     await this.strength.close();
   }
 
+  /** Hashes the NFC form (NIST SP 800-63B 5.1.1.2), so every spelling of the same text is one password. */
   hash(password: string): Promise<string> {
-    return this.hashing.run(() => argon2.hash(password, this.options));
+    return this.hashing.run(() => argon2.hash(password.normalize('NFC'), this.options));
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
-    return this.hashing.run(() => argon2.verify(hash, password).catch(() => false));
+  /**
+   * Checks the NFC form; a hash made before passwords were normalised may hold another spelling, so
+   * an input that is not NFC is also tried as typed: `legacy` says the hash should be made again
+   * (hash() normalises). Wrong answers take as long as they would for an account that has no password.
+   */
+  async verify(hash: string, password: string): Promise<PasswordCheck> {
+    const nfc = password.normalize('NFC');
+    if (await this.verifyExactly(hash, nfc)) return 'current';
+    if (nfc !== password && (await this.verifyExactly(hash, password))) return 'legacy';
+    return false;
   }
 
   /** Spends the time of a real verification, for accounts that do not exist or have no password. */
@@ -56,5 +68,9 @@ export class PasswordService implements OnApplicationShutdown {
     this.dummyHash ??= argon2.hash('no account has this password', this.options);
     await this.verify(await this.dummyHash, password);
     return false;
+  }
+
+  private verifyExactly(hash: string, password: string): Promise<boolean> {
+    return this.hashing.run(() => argon2.verify(hash, password).catch(() => false));
   }
 }

@@ -89,7 +89,4 @@ export class UpdateProfileDto {
   name: string;
 }
 
-/** Email addresses compare trimmed and lower-cased everywhere. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+export { normalizeEmail } from '../common/email-address';

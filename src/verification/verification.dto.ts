@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import type { UserView } from '../http';
 import { UserDto } from '../users/user.dto';
+import { IsEmailAddress } from '../common/email-address';
 
 export class VerifyEmailDto {
   @ApiProperty({
@@ -23,7 +24,7 @@ export class VerifiedUserDto {
 
 export class ChangeEmailDto {
   @ApiProperty({ example: 'ada@new.example.com', format: 'email' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 }

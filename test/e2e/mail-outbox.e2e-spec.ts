@@ -1,5 +1,6 @@
 import { TransactionHost } from '../../src/database/transactions';
 import { MailDelivery, OutboxService } from '../../src/mail';
+import { MAX_ATTEMPTS } from '../../src/mail/mail-delivery.service';
 import { TaskRunner } from '../../src/tasks';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -20,8 +21,11 @@ describe('mail outbox', () => {
       Array<{ payload: Buffer | null; attempts: number; sent_at: Date | null; last_error: string | null }>
     >('SELECT payload, attempts, sent_at, last_error FROM mail_outbox ORDER BY id');
 
+  let logs: string[];
+
   beforeEach(async () => {
-    t = await startTestApp();
+    logs = [];
+    t = await startTestApp({ env: { LOG_LEVEL: 'warn' }, logs });
     outbox = t.app.get(OutboxService);
     txHost = t.app.get(TransactionHost);
   });
@@ -115,6 +119,67 @@ describe('mail outbox', () => {
     t.clock.advance(2_000);
     await t.mail.up();
     expect(await delivery.deliverDue()).toEqual({ sent: 1, failed: 0 });
+  });
+
+  const failures = () =>
+    t.dataSource.query<Array<{ payload: Buffer | null; attempts: number; failed_at: Date | null; last_error: string }>>(
+      'SELECT payload, attempts, failed_at, last_error FROM mail_outbox ORDER BY id',
+    );
+
+  it('gives a mail up after a permanent refusal (5xx) and never tries it again', async () => {
+    t.mail.rejectRecipients.set('gone@example.com', 550);
+    await queue('gone@example.com');
+    const [row] = await waitForRow(failures, (r) => r.failed_at !== null);
+    expect(row).toMatchObject({ attempts: 1, payload: null });
+    expect(row.last_error).toContain('550');
+    t.mail.rejectRecipients.clear();
+    t.clock.advance(24 * 3600_000);
+    expect(await t.app.get(MailDelivery).deliverDue()).toEqual({ sent: 0, failed: 0 });
+    expect(t.mail.messages).toHaveLength(0);
+    expect((await failures())[0].attempts).toBe(1);
+    expect(logs.join('\n')).toMatch(/mail refused for good/);
+    expect(logs.join('\n')).not.toContain('secret-token-value');
+  });
+
+  it('keeps retrying a temporary refusal (4xx) until it goes through', async () => {
+    t.mail.rejectRecipients.set('busy@example.com', 450);
+    await queue('busy@example.com');
+    await waitForRow(
+      () => rows(),
+      (r) => r.last_error !== null,
+    );
+    const delivery = t.app.get(MailDelivery);
+    t.clock.advance(31_000);
+    expect(await delivery.deliverDue()).toEqual({ sent: 0, failed: 1 });
+    expect((await failures())[0].failed_at).toBeNull();
+    t.mail.rejectRecipients.clear();
+    t.clock.advance(61_000);
+    expect(await delivery.deliverDue()).toEqual({ sent: 1, failed: 0 });
+  });
+
+  it(`gives a mail up after ${MAX_ATTEMPTS} failed attempts`, async () => {
+    await t.mail.down();
+    await queue('nobody-home@example.com');
+    await waitForRow(
+      () => rows(),
+      (r) => r.last_error !== null,
+    );
+    const delivery = t.app.get(MailDelivery);
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      t.clock.advance(3600_000);
+      expect(await delivery.deliverDue()).toEqual({ sent: 0, failed: 1 });
+    }
+    const [row] = await failures();
+    expect(row).toMatchObject({ attempts: MAX_ATTEMPTS, payload: null });
+    expect(row.failed_at).not.toBeNull();
+    await t.mail.up();
+    t.clock.advance(3600_000);
+    expect(await delivery.deliverDue()).toEqual({ sent: 0, failed: 0 });
+    expect(t.mail.messages).toHaveLength(0);
+    expect(logs.join('\n')).toMatch(/given up after too many attempts/);
+    // Given-up rows go with the delivered ones.
+    t.clock.advance(8 * 24 * 3600_000);
+    expect(await t.app.get(TaskRunner).run('deliver-mail')).toMatchObject({ result: { pruned: 1 } });
   });
 
   it('prunes delivered rows after a week', async () => {

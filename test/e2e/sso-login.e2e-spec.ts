@@ -305,6 +305,17 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       ).toEqual([]);
     });
 
+    it('refuses an asserted address that is no address, and stores the canonical form of one that is', async () => {
+      for (const local of ['"a b"', 'a\u0001b', 'ü']) {
+        await rejected(signIn(acme, person(local, 'acme.test')), /not an address|no email address/);
+      }
+      const { session } = await signIn(acme, person('Dora', 'ACME.test'));
+      expect((await me(session.token)).email).toBe('dora@acme.test');
+      expect(
+        await t.dataSource.query(`SELECT email FROM users WHERE email LIKE '%a b%' OR email LIKE 'a%b@%'`),
+      ).toEqual([]);
+    });
+
     it('refuses a transient NameID', async () => {
       await rejected(
         signIn(acme, { ...person('tom', 'acme.test'), nameIdFormat: NAMEID_FORMAT.transient }),

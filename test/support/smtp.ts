@@ -12,6 +12,8 @@ export interface CapturedMail {
 /** A real SMTP server on loopback that keeps what it receives; it can go down and come back. */
 export class SmtpCapture {
   readonly messages: CapturedMail[] = [];
+  /** Recipients refused at RCPT TO, with the reply code (550 "mailbox unavailable", 450 "try later"). */
+  readonly rejectRecipients = new Map<string, number>();
   private server: SMTPServer | undefined;
   private port = 0;
 
@@ -30,6 +32,11 @@ export class SmtpCapture {
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const code = this.rejectRecipients.get(address.address.toLowerCase());
+        if (code === undefined) return callback();
+        callback(Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: code }));
+      },
       onData: (stream, session, callback) => {
         simpleParser(stream).then(
           (parsed) => {
