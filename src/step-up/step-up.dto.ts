@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength, ValidateIf } from 'class-validator';
 import { SessionDto } from '../sessions/sessions.dto';
 import type { Confirmation } from './step-up.service';
 
 /** The factors the step-up 403 lists in `methods`: the password, and beside it a code when two-factor is on. */
 export class ConfirmDto {
   @ApiPropertyOptional({ example: 'correct horse battery staple' })
-  @IsOptional()
+  // Absent is optional; null is a wrong type (the service tells the two factors apart by presence).
+  @ValidateIf((body: ConfirmDto) => body.password !== undefined)
   @IsString()
   @MaxLength(1024)
   password?: string;
@@ -15,7 +16,7 @@ export class ConfirmDto {
     description:
       'authenticator code, or a recovery code; with two-factor on it goes beside the password (alone for an account without a password)',
   })
-  @IsOptional()
+  @ValidateIf((body: ConfirmDto) => body.totpCode !== undefined)
   @IsString()
   @MaxLength(64)
   totpCode?: string;

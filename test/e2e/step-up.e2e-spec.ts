@@ -85,6 +85,22 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     expect(totp.body.error).toBe('invalid_totp');
   });
 
+  it('takes null as a wrong type, not as an absent factor', async () => {
+    const user = await signUpVerified(t);
+    for (const body of [
+      { password: null },
+      { password: null, totpCode: '123456' },
+      { password: PASSWORD, totpCode: null },
+    ]) {
+      const res = await t.http.post('/auth/confirm').set(bearer(user.token)).send(body);
+      expect({ body, status: res.status, error: res.body.error }).toEqual({
+        body,
+        status: 400,
+        error: 'validation_failed',
+      });
+    }
+  });
+
   it('limits failed confirmations to 10 per user per 15 minutes', async () => {
     const user = await signUpVerified(t);
     for (let i = 0; i < 10; i++) {
