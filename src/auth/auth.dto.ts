@@ -3,6 +3,7 @@ import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-val
 import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
 import { IsEmailAddress } from '../common/email-address';
+import { IsPasswordLength } from '../users/password.service';
 
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })
@@ -17,6 +18,7 @@ export class SignupDto {
     description: 'not a common or easily guessed password',
   })
   @IsString()
+  @IsPasswordLength()
   password: string;
 
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
@@ -71,6 +73,7 @@ export class AuthResultDto {
 export class ChangePasswordDto {
   @ApiProperty({ example: 'a new long passphrase', minLength: 8, maxLength: 128 })
   @IsString()
+  @IsPasswordLength()
   newPassword: string;
 
   @ApiPropertyOptional({

@@ -1,5 +1,16 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidationDetail, validationFailed } from './errors';
+import { DomainError, ValidationDetail, validationFailed } from './errors';
+
+/**
+ * The constraint a password field's length rule registers under (IsPasswordLength in users). When it
+ * is the only thing wrong with a body, the answer is the contract's `weak_password`; beside other
+ * problems it is one more entry in `validation_failed`'s details, so every field is reported at once.
+ */
+export const PASSWORD_LENGTH_CONSTRAINT = 'passwordLength';
+
+function constraintNames(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) => [...Object.keys(error.constraints ?? {}), ...constraintNames(error.children ?? [])]);
+}
 
 function flatten(errors: ValidationError[], prefix = ''): ValidationDetail[] {
   return errors.flatMap((error) => {
@@ -17,6 +28,12 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => validationFailed(flatten(errors)),
+    exceptionFactory: (errors) => {
+      const names = constraintNames(errors);
+      if (names.length > 0 && names.every((name) => name === PASSWORD_LENGTH_CONSTRAINT)) {
+        return new DomainError('weak_password');
+      }
+      return validationFailed(flatten(errors));
+    },
   });
 }

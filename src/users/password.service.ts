@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { ValidateBy } from 'class-validator';
 import { DomainError } from '../common/errors';
+import { PASSWORD_LENGTH_CONSTRAINT } from '../common/validation';
 import { Semaphore } from '../common/semaphore';
 import { AppConfig } from '../config';
 import { PasswordStrength } from './password-strength';
@@ -11,6 +13,22 @@ export type PasswordCheck = 'current' | 'legacy' | false;
 
 const MIN_LENGTH = 8;
 const MAX_LENGTH = 128;
+
+/** The length rule of a new password (8–128 characters of its NFC form), checked as the body is validated. */
+export function IsPasswordLength(): PropertyDecorator {
+  return ValidateBy({
+    name: PASSWORD_LENGTH_CONSTRAINT,
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && hasAcceptableLength(value),
+      defaultMessage: (args) => `${args?.property ?? 'password'} must be ${MIN_LENGTH} to ${MAX_LENGTH} characters`,
+    },
+  });
+}
+
+function hasAcceptableLength(password: string): boolean {
+  const length = [...password.normalize('NFC')].length;
+  return length >= MIN_LENGTH && length <= MAX_LENGTH;
+}
 /** zxcvbn scores 0 and 1 mean "guessable in under a million tries": common passwords and their variants. */
 const MIN_SCORE = 2;
 
@@ -37,8 +55,7 @@ export class PasswordService implements OnApplicationShutdown {
    * CPU, so callers run it after the cheaper gates: rate limits, tokens, authentication.
    */
   async assertAcceptable(password: string, userInputs: string[] = []): Promise<void> {
-    const length = [...password.normalize('NFC')].length;
-    if (length < MIN_LENGTH || length > MAX_LENGTH) throw new DomainError('weak_password');
+    if (!hasAcceptableLength(password)) throw new DomainError('weak_password');
     if ((await this.strength.score(password, userInputs)) < MIN_SCORE) throw new DomainError('weak_password');
   }
 

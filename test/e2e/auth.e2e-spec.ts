@@ -78,6 +78,20 @@ describe('signup, login, logout, password reset, /me', () => {
       expect(await t.dataSource.query('SELECT 1 FROM users WHERE email = $1', [email])).toHaveLength(0);
     });
 
+    it('reports every failing field at once, the password length among them', async () => {
+      const res = await t.http.post('/auth/signup').send({ email: 'nope', password: 'short', name: 7 }).expect(400);
+      expect(res.body.error).toBe('validation_failed');
+      expect(res.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual([
+        'email',
+        'name',
+        'password',
+      ]);
+      expect(res.body.details).toContainEqual({
+        field: 'password',
+        problems: ['password must be 8 to 128 characters'],
+      });
+    });
+
     it('validates the body', async () => {
       expect(
         (await t.http.post('/auth/signup').send({ email: 'nope', password: PASSWORD }).expect(400)).body.error,
