@@ -96,7 +96,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({
     description:
-      'The session is revoked (if it was live) and the cookie cleared; `Clear-Site-Data: "cookies"` clears the others.',
+      'The session is revoked (if it was live) and the cookie cleared; when a live session ended, `Clear-Site-Data: "cookies"` clears the others.',
   })
   async logout(
     @NoBody() _: undefined,
@@ -104,9 +104,12 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
-    if (auth) await this.signIn.logout(auth, client);
     clearSessionCookie(res, this.config);
-    clearSiteCookies(res);
+    // Only for a session really ended: an empty cross-site post must not wipe the site's cookies.
+    if (auth) {
+      await this.signIn.logout(auth, client);
+      clearSiteCookies(res);
+    }
   }
 
   @Public()

@@ -79,7 +79,9 @@ export class SignInService {
       await this.loginFailed(email, user?.id ?? null, user ? 'wrong_password' : 'unknown_email', client);
       throw new DomainError('invalid_credentials');
     }
-    if (valid === 'legacy') await this.users.setPasswordHash(user.id, await this.passwords.hash(input.password));
+    if (valid === 'legacy' && user.passwordHash) {
+      await this.users.upgradePasswordHash(user.id, user.passwordHash, await this.passwords.hash(input.password));
+    }
     if (user.twoFactorEnabled) {
       // The password was right; the second factor decides. A wrong code counts as a failure.
       if (!input.totpCode) {

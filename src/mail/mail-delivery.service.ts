@@ -95,12 +95,15 @@ export class MailDelivery {
 }
 
 /**
- * A 5xx reply (550 mailbox unavailable, 553 bad address, 554 refused) will be the same next time;
- * 4xx replies and connection failures are worth another try.
+ * A 5xx reply to the recipient or the message (550 mailbox unavailable, 553 bad address, 554
+ * refused) will be the same next time. A 5xx at connection or authentication (535: our SMTP
+ * settings are wrong), 4xx replies and connection failures are worth another try.
  */
 function isPermanentRefusal(error: unknown): boolean {
-  const code = (error as { responseCode?: unknown } | null)?.responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+  const { responseCode, command } = (error ?? {}) as { responseCode?: unknown; command?: unknown };
+  const stage = typeof command === 'string' ? command.toUpperCase() : '';
+  const aboutTheMail = stage.startsWith('RCPT') || stage === 'DATA' || stage === 'MESSAGE';
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && aboutTheMail;
 }
 
 /** The error's own words, short; never the mail itself. */

@@ -54,7 +54,8 @@ export function sendPage(reply: FastifyReply, page: Page): void {
 }
 
 /**
- * Where a mailed link's token waits between the link and the page: HttpOnly, SameSite=Strict, only
+ * Where a mailed link's token waits between the link and the page: HttpOnly, SameSite=Lax (a link
+ * opened from webmail is a cross-site navigation, which a Strict cookie would not follow), only
  * for the page's own path, for ten minutes. The link's GET moves it here and redirects to the bare
  * path, so the address bar and the history never keep it.
  */
@@ -74,6 +75,6 @@ export class TokenCookie {
   }
 
   private serialize(value: string, age: string): string {
-    return `${this.name}=${value}; Path=${this.path}; ${age}; HttpOnly${this.secure ? '; Secure' : ''}; SameSite=Strict`;
+    return `${this.name}=${value}; Path=${this.path}; ${age}; HttpOnly${this.secure ? '; Secure' : ''}; SameSite=Lax`;
   }
 }

@@ -55,6 +55,9 @@ export const KNOWN_IPS_PER_USER = 20;
  */
 export const ROTATION_GRACE_MS = 30_000;
 
+/** What a replaced token's request sees as its re-authentication: none, so step-up routes refuse it. */
+const NEVER_REAUTHENTICATED = new Date(0);
+
 @Injectable()
 export class SessionsService {
   constructor(
@@ -146,7 +149,9 @@ export class SessionsService {
       if (now.getTime() - replaced.rotatedAt.getTime() > ROTATION_GRACE_MS) {
         throw new DomainError('session_expired', { reason: 'rotated' });
       }
-      return { session: this.context(session, session.lastActiveAt, tokenHash), user };
+      // Never a step-up, though: a rotation after a confirmation must not leave the old token confirmed.
+      const context = this.context(session, session.lastActiveAt, tokenHash);
+      return { session: { ...context, reauthenticatedAt: NEVER_REAUTHENTICATED }, user };
     }
     if (session.rotationRequired) return this.rotateOnRequest(resolved, tokenHash, now);
     let lastActiveAt = session.lastActiveAt;

@@ -240,7 +240,9 @@ export class SsoLoginService {
           email,
           name: assertedName(assertion.attributes),
           passwordHash: null,
-          emailVerified: true,
+          // Only a verified domain vouches for the address: an IdP of an unproven domain could assert
+          // anyone's, and a verified address takes invitations and links to other providers.
+          emailVerified: provider.domainVerifiedAt !== null,
           ssoProviderId: provider.id,
         });
       } catch (error) {

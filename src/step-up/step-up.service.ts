@@ -54,7 +54,9 @@ export class StepUpService {
         ? await this.passwords.verify(passwordHash, input.password)
         : await this.passwords.verifyNothing(input.password);
       if (!valid) await this.fail(auth, 'invalid_credentials', client);
-      if (valid === 'legacy') await this.users.setPasswordHash(user.id, await this.passwords.hash(input.password));
+      if (valid === 'legacy' && passwordHash) {
+        await this.users.upgradePasswordHash(user.id, passwordHash, await this.passwords.hash(input.password));
+      }
     }
     // Checked only once the password is right, so a wrong password spends no recovery code.
     if (input.totpCode !== undefined) {

@@ -137,6 +137,15 @@ export class UsersRepository {
     await this.users.update({ id }, { passwordHash, updatedAt: now });
   }
 
+  async replacePasswordHash(id: string, previousHash: string, passwordHash: string, now: Date): Promise<void> {
+    await this.sql.count('UPDATE users SET password_hash = $3, updated_at = $4 WHERE id = $1 AND password_hash = $2', [
+      id,
+      previousHash,
+      passwordHash,
+      now,
+    ]);
+  }
+
   async setSsoProvider(id: string, providerId: string, now: Date): Promise<void> {
     await this.sql.count(
       'UPDATE users SET sso_provider_id = $2, updated_at = $3 WHERE id = $1 AND sso_provider_id IS DISTINCT FROM $2',

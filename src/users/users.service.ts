@@ -125,6 +125,14 @@ export class UsersService {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
   }
 
+  /**
+   * Replaces a hash made before passwords were NFC-normalised with one of the NFC form, only while
+   * the account still holds `previousHash`: a password changed meanwhile is never written back.
+   */
+  async upgradePasswordHash(id: string, previousHash: string, passwordHash: string): Promise<void> {
+    await this.users.replacePasswordHash(id, previousHash, passwordHash, this.clock.now());
+  }
+
   /** Ties the account to the SSO provider it signs in with (the one that signed it in last). */
   async tieToSsoProvider(id: string, providerId: string): Promise<void> {
     await this.users.setSsoProvider(id, providerId, this.clock.now());

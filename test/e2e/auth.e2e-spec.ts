@@ -216,6 +216,8 @@ describe('signup, login, logout, password reset, /me', () => {
         const res = await request;
         expect(res.status).toBe(204);
         expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(cleared);
+        // No live session ended: nothing tells the browser to drop the site's other cookies.
+        expect(res.headers['clear-site-data']).toBeUndefined();
       }
       // Still: a cookie from another origin is refused, and an API key never signs out.
       const foreign = await t.http.post('/auth/logout').set({ Origin: 'https://evil.example', Cookie: 'sid=x' });

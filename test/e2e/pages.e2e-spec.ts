@@ -45,7 +45,7 @@ describe('the built-in pages', () => {
     const res = await t.http.get('/verify-email?token=abc').expect(303);
     expect(res.headers.location).toBe('/verify-email');
     expect(res.headers['set-cookie'][0]).toBe(
-      'verify_token=abc; Path=/verify-email; Max-Age=600; HttpOnly; SameSite=Strict',
+      'verify_token=abc; Path=/verify-email; Max-Age=600; HttpOnly; SameSite=Lax',
     );
     const page = await t.http.get('/verify-email').set('Cookie', 'verify_token=abc').expect(400);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -52,6 +52,8 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     expect(res.headers['x-session-token']).toBe(session.token);
     expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(new RegExp(`^sid=${session.token};`));
 
+    // In its grace the old token still reads, but it is not confirmed: no step-up route takes it.
+    expect((await t.http.get('/me/export').set(bearer(user.token)).expect(403)).body.error).toBe('step_up_required');
     await expectReplacedToken(t, user.token);
     await t.http.post('/me/api-keys').set(bearer(session.token)).send({ name: 'ci' }).expect(201);
     t.clock.advance(5 * MINUTE + 1);
