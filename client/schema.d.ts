@@ -1646,7 +1646,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The session is revoked (if it was live) and the cookie cleared; `Clear-Site-Data: "cookies"` clears the others. */
+            /** @description The session is revoked (if it was live) and the cookie cleared; when a live session ended, `Clear-Site-Data: "cookies"` clears the others. */
             204: {
                 headers: {
                     [name: string]: unknown;
