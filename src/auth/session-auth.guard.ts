@@ -11,6 +11,8 @@ import {
   AuthenticatedRequest,
   IS_PUBLIC,
   bearerOf,
+  fromTrustedOrigin,
+  requestOrigin,
   clearSessionCookie,
   readCookie,
   routeHas,
@@ -58,7 +60,7 @@ export class SessionAuthGuard implements CanActivate {
       if (tolerant) return true;
       throw new DomainError('unauthenticated');
     }
-    if (!bearer && !SAFE_METHODS.has(request.method) && !this.fromTrustedOrigin(request)) {
+    if (!bearer && !SAFE_METHODS.has(request.method) && !fromTrustedOrigin(request.headers, this.trustedOrigins)) {
       throw this.csrfRejected(request);
     }
     const response = context.switchToHttp().getResponse<FastifyReply>();
@@ -77,7 +79,7 @@ export class SessionAuthGuard implements CanActivate {
 
   /** Names the origin that came and the settings that would trust it: the first thing a developer needs. */
   private csrfRejected(request: AuthenticatedRequest): DomainError {
-    const came = request.headers.origin ?? originOf(request.headers.referer);
+    const came = requestOrigin(request.headers);
     const trusted = [...this.trustedOrigins].join(', ');
     const message =
       came === undefined
@@ -85,26 +87,5 @@ export class SessionAuthGuard implements CanActivate {
         : `The request came from ${came}, which is not a trusted origin (${trusted}); ` +
           `set APP_URL to it or add it to CORS_ORIGINS to trust it.`;
     return new DomainError('csrf_rejected', {}, { message });
-  }
-
-  private fromTrustedOrigin(request: AuthenticatedRequest): boolean {
-    const origin = request.headers.origin;
-    if (origin !== undefined) return this.trustedOrigins.has(origin);
-    const referer = request.headers.referer;
-    if (referer === undefined) return false;
-    try {
-      return this.trustedOrigins.has(new URL(referer).origin);
-    } catch {
-      return false;
-    }
-  }
-}
-
-function originOf(referer: string | undefined): string | undefined {
-  if (referer === undefined) return undefined;
-  try {
-    return new URL(referer).origin;
-  } catch {
-    return undefined;
   }
 }

@@ -3,6 +3,7 @@ export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
 export { clearSiteCookies, NoStore, noSniff } from './response-headers';
 export { PassportGuard, passportResponse } from './passport-guard';
+export { fromTrustedOrigin, requestOrigin } from './request-origin';
 export type { PassportRequest, PassportResponse } from './passport-guard';
 export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';
 export {

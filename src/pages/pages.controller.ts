@@ -6,7 +6,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { AcceptFormBody, Public, readCookie } from '../http';
+import { AcceptFormBody, fromTrustedOrigin, Public, readCookie } from '../http';
 import { ipSubject } from '../rate-limit/ip-subject';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { RateLimitName } from '../rate-limit/rate-limits';
@@ -82,7 +82,8 @@ export class PagesController {
     @Res() reply: FastifyReply,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    if (!this.sameOrigin(request)) {
+    // The form is same-origin, so the browser says where it was posted from; anything else is refused.
+    if (!fromTrustedOrigin(request.headers, this.trustedOrigins)) {
       return sendPage(reply, {
         status: HttpStatus.FORBIDDEN,
         title: 'Choose a new password',
@@ -146,17 +147,6 @@ export class PagesController {
 
   private async limit(name: RateLimitName, client: ClientInfo): Promise<void> {
     await this.limiter.consume(name, ipSubject(client.ip));
-  }
-
-  /** The form is same-origin, so the browser says where it was posted from; anything else is refused. */
-  private sameOrigin(request: FastifyRequest): boolean {
-    const origin = request.headers.origin;
-    if (origin !== undefined) return this.trustedOrigins.has(origin);
-    try {
-      return request.headers.referer !== undefined && this.trustedOrigins.has(new URL(request.headers.referer).origin);
-    } catch {
-      return false;
-    }
   }
 }
 
