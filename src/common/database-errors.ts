@@ -11,3 +11,57 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const driverError = error.driverError as { code?: string; constraint?: string };
   return driverError.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
 }
+
+/**
+ * Whether an error means the database cannot serve the request right now (it is down, restarting,
+ * unreachable, out of connections, or cancelled a statement that ran or waited too long), as opposed
+ * to a bug or a bad query. Such requests answer 503 service_unavailable with Retry-After; the same
+ * request is expected to succeed later.
+ *
+ * Errors arrive raw from pg (the pool, prepared lookups) or wrapped by TypeORM (QueryFailedError's
+ * `driverError`); both are looked at.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; depth++) {
+    const { code, message, driverError } = current as { code?: unknown; message?: unknown; driverError?: unknown };
+    if (
+      typeof code === 'string' &&
+      (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code))
+    ) {
+      return true;
+    }
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    current = driverError;
+  }
+  return false;
+}
+
+/** PostgreSQL SQLSTATEs (class 08, connection exceptions, is matched by prefix). */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01', // admin_shutdown: the server is stopping or the backend was terminated
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or in recovery
+  '53300', // too_many_connections
+  '57014', // query_canceled: statement_timeout
+  '55P03', // lock_not_available: lock_timeout
+  '25P03', // idle_in_transaction_session_timeout
+]);
+
+/** Node's socket errors while connecting to or talking with the server. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** What pg says, without a code, when a connection breaks or cannot be had in time. */
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Client has encountered a connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+];

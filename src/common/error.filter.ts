@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isMalformedBodyError } from './body-parsers';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable } from './database-errors';
 import { describeError } from './describe-error';
 import { DomainError, ErrorCode, errorBody } from './errors';
 
