@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -11,7 +11,7 @@ import { DataSource, EntityManager } from 'typeorm';
  * interceptor on the hot path).
  */
 @Injectable()
-export class TransactionHost {
+export class TransactionHost implements OnApplicationShutdown {
   private readonly store = new AsyncLocalStorage<EntityManager>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -29,6 +29,14 @@ export class TransactionHost {
   withTransaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.store.getStore()) return work();
     return this.dataSource.transaction((manager) => this.store.run(manager, work));
+  }
+
+  /**
+   * An enabled store stays in Node's list of async-context stores, and every promise created in
+   * the process then pays to propagate it: a closed app (a test's, a CLI task's) takes it out.
+   */
+  onApplicationShutdown(): void {
+    this.store.disable();
   }
 }
 

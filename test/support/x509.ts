@@ -1,4 +1,7 @@
 import * as crypto from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A private key and a self-signed certificate for it, both PEM. */
 export interface KeyPair {
@@ -48,13 +51,48 @@ const name = (commonName: string) => sequence(set(sequence(oid('2.5.4.3'), tlv(0
 const SHA256_WITH_RSA = sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
 const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
 
+/**
+ * RSA-2048 private keys (PEM) kept between runs: generating one costs about 100 ms of CPU, and the
+ * specs ask for dozens. Each test file takes them in order, so the keys within one file are all
+ * different; the pool grows when a file needs more than it holds.
+ */
+const RSA_POOL = join(tmpdir(), 'authd-test-rsa-2048-keys.json');
+let rsaPool: string[] | undefined;
+let rsaTaken = 0;
+
+function readRsaPool(): string[] {
+  try {
+    const keys: unknown = JSON.parse(readFileSync(RSA_POOL, 'utf8'));
+    return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function pooledRsaKey(): crypto.KeyObject {
+  rsaPool ??= readRsaPool();
+  if (rsaTaken < rsaPool.length) return crypto.createPrivateKey(rsaPool[rsaTaken++]);
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  rsaPool.push(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+  rsaTaken++;
+  // Written whole and renamed into place: a file running beside this one reads all of it or none.
+  const partial = `${RSA_POOL}.${process.pid}`;
+  writeFileSync(partial, JSON.stringify(rsaPool));
+  renameSync(partial, RSA_POOL);
+  return privateKey;
+}
+
 /** Generates a key pair and a self-signed certificate with node:crypto only (no openssl, no extra package). */
 export function selfSigned(options: SelfSignedOptions = {}): KeyPair {
   const type = options.type ?? 'rsa';
-  const { privateKey, publicKey } =
-    type === 'rsa'
-      ? crypto.generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 })
-      : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const modulusLength = options.modulusLength ?? 2048;
+  const privateKey =
+    type === 'ec'
+      ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+      : modulusLength === 2048
+        ? pooledRsaKey()
+        : crypto.generateKeyPairSync('rsa', { modulusLength }).privateKey;
+  const publicKey = crypto.createPublicKey(privateKey);
   const algorithm = type === 'rsa' ? SHA256_WITH_RSA : ECDSA_WITH_SHA256;
   const notBefore = options.notBefore ?? new Date(Date.now() - 3600_000);
   const notAfter = options.notAfter ?? new Date(Date.now() + 365 * 86400_000);
