@@ -1,0 +1,210 @@
+import { UserDataRegistry } from '../../../src/common/user-data';
+import { MailDelivery } from '../../../src/mail';
+import { SsoService } from '../../../src/sso/sso.service';
+import { TaskRunner } from '../../../src/tasks';
+import { selfSigned } from '../../support/x509';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { addMember, invite } from '../../support/orgs';
+import {
+  bearer,
+  confirmPassword,
+  createApiKey,
+  enableTotp,
+  logIn,
+  PASSWORD,
+  signUpVerified,
+  verificationToken,
+} from '../../support/users';
+
+const DAY = 24 * 60 * 60_000;
+const GRACE = 30 * DAY;
+const NAME = 'Zyxwvut Qponml';
+const SIGNUP_IP = '203.0.113.77';
+const OTHER_IP = '198.51.100.77';
+
+const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+
+/** Every table of the public schema the migrations create, but the migrations' own. */
+async function publicTables(t: TestApp): Promise<string[]> {
+  const rows: Array<{ table_name: string }> = await t.dataSource.query(
+    `SELECT table_name FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'migrations'
+      ORDER BY table_name`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
+/**
+ * Every column of every table (but `migrations`) that holds one of the needles, compared
+ * case-insensitively as text; bytea columns are searched for the needle's bytes as well.
+ */
+async function traces(t: TestApp, needles: string[]): Promise<string[]> {
+  const columns: Array<{ table_name: string; column_name: string; data_type: string }> = await t.dataSource.query(
+    `SELECT c.table_name, c.column_name, c.data_type
+       FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+      WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND c.table_name <> 'migrations'
+      ORDER BY c.table_name, c.ordinal_position`,
+  );
+  const found: string[] = [];
+  for (const { table_name: table, column_name: column, data_type: type } of columns) {
+    for (const needle of needles) {
+      const asText = `position(lower($1) in lower("${column}"::text)) > 0`;
+      const asBytes = `position(convert_to($1, 'UTF8') in "${column}") > 0 OR position(convert_to(lower($1), 'UTF8') in "${column}") > 0`;
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM "${table}" WHERE ${asText}${type === 'bytea' ? ` OR ${asBytes}` : ''}`,
+        [needle],
+      );
+      if (n > 0) found.push(`${table}.${column} holds ${needle} (${n} rows)`);
+    }
+  }
+  return found;
+}
+
+describe('deletion completeness', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Behind a trusted proxy, so the user signs in "from" two addresses.
+    t = await startTestApp({ env: { TRUST_PROXY: 'true' } });
+  });
+  afterAll(() => t.close());
+
+  it('leaves no trace of a purged user in any column of any table', async () => {
+    const email = `zyxwvut.qponml.${Date.now().toString(36)}@example.com`;
+
+    // Signed up from one address, verified, signed in from another.
+    const signup = await t.http
+      .post('/auth/signup')
+      .set(from(SIGNUP_IP))
+      .send({ email, password: PASSWORD, name: NAME })
+      .expect(201);
+    const user = { id: signup.body.user.id as string, token: signup.body.session.token as string };
+    await t.http
+      .post('/auth/verify-email')
+      .set(from(SIGNUP_IP))
+      .send({ token: await verificationToken(t, email) })
+      .expect(200);
+    await logIn(t, email, { headers: from(OTHER_IP) });
+    await t.mail.waitFor((m) => m.to === email && m.subject.includes('New sign-in'));
+
+    // Rate-limit counters keyed on them: a failed login, a failed confirmation, a forgotten password.
+    await t.http.post('/auth/login').set(from(OTHER_IP)).send({ email, password: 'not the password' }).expect(401);
+    await t.http
+      .post('/auth/confirm')
+      .set(from(SIGNUP_IP))
+      .set(bearer(user.token))
+      .send({ password: 'not the password' })
+      .expect(401);
+    await t.http.post('/auth/password/forgot').set(from(SIGNUP_IP)).send({ email }).expect(202);
+    await t.mail.waitFor((m) => m.to === email && m.subject.includes('Reset'));
+
+    // An API key, two-factor with recovery codes, a profile change.
+    await createApiKey(t, user.token, 'completeness key');
+    const { recoveryCodes } = await enableTotp(t, user.token);
+    await t.http.patch('/me').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: NAME }).expect(200);
+
+    // An organization they own with another member, and a document they wrote.
+    const member = await signUpVerified(t, undefined, undefined, 'Mark Member');
+    const orgId = (
+      await t.http.post('/orgs').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: 'Shared Space' }).expect(201)
+    ).body.id;
+    await addMember(t, orgId, user, member);
+    // An invitation they sent, and one to their address from another organization.
+    await invite(t, orgId, user, `someone.else.${Date.now().toString(36)}@example.com`, 'member');
+    const elsewhere = (await t.http.post('/orgs').set(bearer(member.token)).send({ name: 'Elsewhere' }).expect(201))
+      .body.id;
+    await invite(t, elsewhere, member, email, 'admin');
+    await t.http
+      .post(`/orgs/${orgId}/documents`)
+      .set(bearer(user.token))
+      .send({ title: 'Roadmap', body: 'What comes next.' })
+      .expect(201);
+
+    // The organization's SAML provider, an identity of the user at it (NameID: the address), an
+    // AuthnRequest in flight and a used assertion id.
+    const providerId = (
+      await t.http
+        .put(`/orgs/${orgId}/sso/saml`)
+        .set(bearer(user.token))
+        .send({
+          domain: 'shared-space.test',
+          idpEntityId: 'https://idp.shared-space.test',
+          idpSsoUrl: 'https://idp.shared-space.test/sso',
+          idpCert: selfSigned({ commonName: 'completeness-idp' }).cert,
+        })
+        .expect(200)
+    ).body.id;
+    const sso = t.app.get(SsoService);
+    expect(await sso.linkIdentity(providerId, email, user.id)).toBe(true);
+    const now = t.clock.now();
+    await sso.storeRequest({
+      providerId,
+      requestId: '_request',
+      bindingHash: Buffer.alloc(32, 9),
+      returnTo: null,
+      forceAuthn: false,
+      stepUpSessionId: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 600_000),
+    });
+    expect(await sso.recordAssertion(providerId, '_assertion', new Date(now.getTime() + 600_000))).toBe(true);
+
+    const needles = [user.id, email, NAME, 'zyxwvut', SIGNUP_IP, OTHER_IP];
+
+    // The scan finds them where they were put: it can see what it looks for.
+    const before = new Set((await traces(t, needles)).map((trace) => trace.split('.')[0]));
+    expect([...before].sort()).toEqual(
+      expect.arrayContaining([
+        'api_keys',
+        'audit_log',
+        'documents',
+        'known_ips',
+        'org_invitations',
+        'org_members',
+        'password_reset_tokens',
+        'recovery_codes',
+        'sessions',
+        'sso_identities',
+        'totp_factors',
+        'users',
+        'verification_tokens',
+      ]),
+    );
+    for (const table of await publicTables(t)) {
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM "${table}"`);
+      expect({ table, filled: n > 0 }).toEqual({ table, filled: true });
+    }
+
+    // Deleted, and purged once the grace period is over.
+    // Two-factor is on: the confirmation takes the second factor too.
+    user.token = await confirmPassword(t, user.token, PASSWORD, recoveryCodes[0]);
+    await t.http.delete('/me').set(bearer(user.token)).expect(202);
+    await t.mail.waitFor((m) => m.to === email && /delet/i.test(m.subject));
+    t.clock.advance(GRACE + DAY);
+    expect(await t.app.get(TaskRunner).run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+    await t.app.get(MailDelivery).deliverDue();
+    await t.mail.waitFor((m) => m.to === email && /delet/i.test(m.subject), 2);
+
+    expect(await traces(t, needles)).toEqual([]);
+    // The organization lives on with its other member as the owner.
+    const [owner] = await t.dataSource.query(`SELECT user_id FROM org_members WHERE org_id = $1 AND role = 'owner'`, [
+      orgId,
+    ]);
+    expect(owner).toEqual({ user_id: member.id });
+  });
+
+  it('has a registered user-data handler claiming every table', async () => {
+    const entries = t.app.get(UserDataRegistry).list();
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({ tables: expect.any(Array), order: expect.any(Number) });
+      expect(typeof entry.handler.erase).toBe('function');
+    }
+
+    const tables = await publicTables(t);
+    const claimed = new Set(entries.flatMap((e) => e.tables));
+    expect(tables.filter((table) => !claimed.has(table))).toEqual([]);
+    // And no handler claims a table that does not exist.
+    expect([...claimed].filter((table) => !tables.includes(table))).toEqual([]);
+  });
+});

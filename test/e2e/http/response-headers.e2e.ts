@@ -1,0 +1,90 @@
+import { ProbeController } from '../../support/probe.controller';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { totpCode } from '../../support/totp';
+import { bearer, confirmPassword, logIn, PASSWORD, signUp, signUpVerified } from '../../support/users';
+
+describe('Response headers: nosniff everywhere, no-store on secrets, Clear-Site-Data on logout', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ controllers: [ProbeController], env: { CORS_ORIGINS: 'https://app.example.com' } });
+  });
+  afterAll(() => t.close());
+
+  it('sends X-Content-Type-Options: nosniff on every answer, errors and unknown routes included', async () => {
+    const answers = [
+      await t.http.get('/health').expect(200),
+      await t.http.get('/no/such/route').expect(404),
+      await t.http.get('/me').expect(401),
+      await t.http.post('/auth/login').set('Content-Type', 'application/json').send('{').expect(400),
+      await t.http.post('/auth/login').set('Content-Type', 'text/plain').send('x').expect(415),
+      await t.http.get('/probe/crash').expect(500),
+      await t.http.get('/probe/domain-error').expect(429),
+      await t.http.get('/%zz').expect(400),
+      await t.http
+        .options('/auth/login')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'POST')
+        .expect(204),
+      await t.http.get('/docs/openapi.json').expect(200),
+    ];
+    for (const res of answers)
+      expect([res.status, res.headers['x-content-type-options']]).toEqual([res.status, 'nosniff']);
+  });
+
+  it('sends Cache-Control: no-store with every session token: signup, login, confirm, password change', async () => {
+    const signup = await t.http
+      .post('/auth/signup')
+      .send({ email: `nostore-${Date.now()}@example.com`, password: PASSWORD });
+    expect(signup.status).toBe(201);
+    expect(signup.headers['cache-control']).toBe('no-store');
+    const login = await t.http.post('/auth/login').send({ email: signup.body.user.email, password: PASSWORD });
+    expect(login.status).toBe(200);
+    expect(login.headers['cache-control']).toBe('no-store');
+    const confirm = await t.http
+      .post('/auth/confirm')
+      .set(bearer(login.body.session.token))
+      .send({ password: PASSWORD });
+    expect(confirm.status).toBe(200);
+    expect(confirm.headers['cache-control']).toBe('no-store');
+    const change = await t.http
+      .post('/me/password')
+      .set(bearer(confirm.body.session.token))
+      .send({ newPassword: 'Another-Fine-Passphrase-8' });
+    expect(change.status).toBe(200);
+    expect(change.headers['cache-control']).toBe('no-store');
+  });
+
+  it('sends Cache-Control: no-store with API keys, the TOTP secret, recovery codes and the export', async () => {
+    const user = await signUpVerified(t);
+    const token = await confirmPassword(t, user.token);
+    const key = await t.http.post('/me/api-keys').set(bearer(token)).send({ name: 'ci' }).expect(201);
+    const setup = await t.http.post('/me/2fa/totp/setup').set(bearer(token)).expect(200);
+    const enable = await t.http
+      .post('/me/2fa/totp/enable')
+      .set(bearer(token))
+      .send({ code: totpCode(setup.body.secret, t.clock) })
+      .expect(200);
+    const codes = await t.http.post('/me/2fa/recovery-codes').set(bearer(token)).expect(200);
+    const exported = await t.http.get('/me/export').set(bearer(token)).expect(200);
+    for (const res of [key, setup, enable, codes, exported]) expect(res.headers['cache-control']).toBe('no-store');
+    // Answers without a secret stay as they were.
+    const me = await t.http.get('/me').set(bearer(token)).expect(200);
+    expect(me.headers['cache-control']).toBeUndefined();
+  });
+
+  it('sends Clear-Site-Data: "cookies" when the current session signs out, and only then', async () => {
+    const user = await signUp(t);
+    const other = await logIn(t, user.email);
+    const revokeOther = await t.http.delete(`/me/sessions/${other.sessionId}`).set(bearer(user.token)).expect(204);
+    expect(revokeOther.headers['clear-site-data']).toBeUndefined();
+    const third = await logIn(t, user.email);
+    const revokeOthers = await t.http.delete('/me/sessions').set(bearer(third.token)).expect(200);
+    expect(revokeOthers.headers['clear-site-data']).toBeUndefined();
+    const logout = await t.http.post('/auth/logout').set(bearer(third.token)).expect(204);
+    expect(logout.headers['clear-site-data']).toBe('"cookies"');
+    const fourth = await logIn(t, user.email);
+    const revokeOwn = await t.http.delete(`/me/sessions/${fourth.sessionId}`).set(bearer(fourth.token)).expect(204);
+    expect(revokeOwn.headers['clear-site-data']).toBe('"cookies"');
+  });
+});

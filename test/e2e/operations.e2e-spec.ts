@@ -1,0 +1,9 @@
+/**
+ * The e2e specs of running it: the built processes, tasks, migrations and the mail outbox. They run
+ * as one Jest file because each Jest file loads the app's modules afresh (about a second of CPU);
+ * each spec still starts its own app on its own database.
+ */
+import './operations/processes.e2e';
+import './operations/tasks.e2e';
+import './operations/migrations.e2e';
+import './operations/mail-outbox.e2e';

@@ -1,0 +1,608 @@
+import { SsoService } from '../../../src/sso/sso.service';
+import { KeyPair, pemBody, selfSigned } from '../../support/x509';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
+import { addMember } from '../../support/orgs';
+import {
+  actingAs,
+  bearer,
+  confirmPassword,
+  createApiKey,
+  logIn,
+  PASSWORD,
+  signUp,
+  SignedUp,
+  signUpVerified,
+} from '../../support/users';
+
+const MINUTE = 60_000;
+const DOMAIN = 'acme.test';
+const OTHER_DOMAIN = 'acme-labs.test';
+const IDP_ENTITY = 'https://idp.acme.test/metadata';
+const IDP_SSO = 'https://idp.acme.test/sso';
+
+describe('SSO configuration, discovery, domain verification and enforcement', () => {
+  let t: TestApp;
+  let dns: TxtDnsServer;
+  let sp: KeyPair;
+  let idp: KeyPair;
+  let idpNext: KeyPair;
+  let owner: SignedUp;
+  let admin: SignedUp;
+  let member: SignedUp;
+  let outsider: SignedUp;
+  let orgId: string;
+  let providerId: string;
+
+  const path = () => `/orgs/${orgId}/sso/saml`;
+  const provider = (overrides: Record<string, unknown> = {}) => ({
+    domain: DOMAIN,
+    idpEntityId: IDP_ENTITY,
+    idpSsoUrl: IDP_SSO,
+    idpCert: idp.cert,
+    ...overrides,
+  });
+  /** A fresh step-up for the user (the fake clock moves on by more than the window between tests). */
+  const stepUp = async (user: SignedUp) => {
+    user.token = await confirmPassword(t, user.token);
+  };
+  const put = (user: SignedUp, body: object) => t.http.put(path()).set(bearer(user.token)).send(body);
+  const audit = (action: string) =>
+    t.dataSource.query('SELECT actor_id, target, details FROM audit_log WHERE action = $1 ORDER BY id', [action]);
+
+  beforeAll(async () => {
+    dns = await startTxtDnsServer();
+    sp = selfSigned({ commonName: 'authd-sp' });
+    idp = selfSigned({ commonName: 'acme-idp' });
+    idpNext = selfSigned({ commonName: 'acme-idp-next' });
+    t = await startTestApp({
+      env: {
+        DNS_SERVERS: `127.0.0.1:${dns.port}`,
+        // The clock moves past the step-up window before every test; sessions outlive that.
+        SESSION_IDLE_TIMEOUT: '30d',
+        SESSION_ABSOLUTE_TIMEOUT: '365d',
+        SAML_SP_PRIVATE_KEY: sp.key,
+        SAML_SP_CERT: sp.cert,
+      },
+    });
+    owner = await signUpVerified(t, `boss@${DOMAIN}`, undefined, 'Olga Owner');
+    admin = await signUpVerified(t, undefined, undefined, 'Adam Admin');
+    member = await signUpVerified(t, `bob@${DOMAIN}`, undefined, 'Bob Member');
+    outsider = await signUpVerified(t);
+    orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Acme' }).expect(201)).body.id;
+    for (const [user, role] of [
+      [admin, 'admin'],
+      [member, 'member'],
+    ] as const) {
+      await addMember(t, orgId, owner, user, role);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+    await dns.close();
+  });
+  beforeEach(() => {
+    // Every test starts with stale step-ups: the routes that need one must ask for it.
+    t.clock.advance(10 * MINUTE);
+  });
+
+  describe('PUT /orgs/:id/sso/saml', () => {
+    it('answers 404 until the organization has a provider', async () => {
+      expect((await t.http.get(path()).set(bearer(owner.token)).expect(404)).body.error).toBe('not_found');
+    });
+
+    it('needs a verified email, a recent step-up, an owner and a session', async () => {
+      const unverified = await signUp(t);
+      expect((await put(unverified, provider()).expect(403)).body.error).toBe('email_not_verified');
+
+      const stale = await put(owner, provider()).expect(403);
+      expect(stale.body).toMatchObject({ error: 'step_up_required', confirmUrl: '/auth/confirm' });
+
+      await stepUp(admin);
+      expect((await put(admin, provider()).expect(403)).body.error).toBe('insufficient_role');
+      await stepUp(member);
+      expect((await put(member, provider()).expect(403)).body.error).toBe('insufficient_role');
+      await stepUp(outsider);
+      expect((await put(outsider, provider()).expect(404)).body.error).toBe('not_found');
+
+      await stepUp(owner);
+      const key = await createApiKey(t, owner.token, 'sso key');
+      const byKey = await t.http.put(path()).set(bearer(key.key)).send(provider()).expect(403);
+      expect(byKey.body.error).toBe('api_key_not_allowed');
+      expect(await t.dataSource.query('SELECT 1 FROM saml_providers')).toEqual([]);
+    });
+
+    it('creates the provider and answers the provider object', async () => {
+      await stepUp(owner);
+      const res = await put(owner, provider({ enforce: true, groupRoleMap: { 'acme-admins': 'admin' } })).expect(200);
+      providerId = res.body.id;
+      const base = `http://localhost:3000/auth/saml/${providerId}`;
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        domain: DOMAIN,
+        domainVerified: false,
+        idpEntityId: IDP_ENTITY,
+        idpSsoUrl: IDP_SSO,
+        groupsAttribute: null,
+        groupRoleMap: { 'acme-admins': 'admin' },
+        defaultRole: 'member',
+        enforce: true,
+        spEntityId: `${base}/metadata`,
+        acsUrl: `${base}/acs`,
+        metadataUrl: `${base}/metadata`,
+        domainVerificationRecord: {
+          type: 'TXT',
+          name: `_auth-verification.${DOMAIN}`,
+          value: expect.stringMatching(/^auth-verification=[A-Za-z0-9_-]{32}$/),
+        },
+      });
+      const [row] = await t.dataSource.query(
+        'SELECT org_id, idp_certs, require_signed_response FROM saml_providers WHERE id = $1',
+        [providerId],
+      );
+      expect(row).toEqual({ org_id: orgId, idp_certs: [idp.cert], require_signed_response: true });
+      expect(await audit('sso.provider_saved')).toEqual([
+        {
+          actor_id: owner.id,
+          target: `org:${orgId}`,
+          details: expect.objectContaining({ providerId, created: true, domain: DOMAIN, enforce: true }),
+        },
+      ]);
+    });
+
+    it('shows the provider to owners and admins only', async () => {
+      const asOwner = await t.http.get(path()).set(bearer(owner.token)).expect(200);
+      const asAdmin = await t.http.get(path()).set(bearer(admin.token)).expect(200);
+      expect(asAdmin.body).toEqual(asOwner.body);
+      expect(asOwner.body.id).toBe(providerId);
+      expect((await t.http.get(path()).set(bearer(member.token)).expect(403)).body.error).toBe('insufficient_role');
+      expect((await t.http.get(path()).set(bearer(outsider.token)).expect(404)).body.error).toBe('not_found');
+      await t.http.get('/orgs/not-a-uuid/sso/saml').set(bearer(owner.token)).expect(404);
+    });
+
+    it('replaces the settings, with certificates for a rollover, lower-casing the domain', async () => {
+      await stepUp(owner);
+      const before = (await t.http.get(path()).set(bearer(owner.token)).expect(200)).body;
+      const res = await put(owner, {
+        domain: 'ACME.test.',
+        idpEntityId: IDP_ENTITY,
+        idpSsoUrl: IDP_SSO,
+        idpCert: [idp.cert, pemBody(idpNext.cert)],
+        groupsAttribute: 'groups',
+        groupRoleMap: { 'acme-admins': 'admin', 'acme-owners': 'owner' },
+        defaultRole: 'member',
+        enforce: true,
+        requireSignedResponse: false,
+      }).expect(200);
+      expect(res.body).toMatchObject({
+        id: providerId,
+        domain: DOMAIN,
+        groupsAttribute: 'groups',
+        groupRoleMap: { 'acme-admins': 'admin', 'acme-owners': 'owner' },
+        // The same domain keeps its token.
+        domainVerificationRecord: before.domainVerificationRecord,
+      });
+      const [row] = await t.dataSource.query(
+        'SELECT idp_certs, require_signed_response FROM saml_providers WHERE id = $1',
+        [providerId],
+      );
+      expect(row).toEqual({ idp_certs: [idp.cert, idpNext.cert], require_signed_response: false });
+      expect(await t.dataSource.query('SELECT count(*)::int AS n FROM saml_providers')).toEqual([{ n: 1 }]);
+    });
+
+    it('reads the IdP from its metadata instead', async () => {
+      await stepUp(owner);
+      const metadata = `<?xml version="1.0"?>
+        <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.acme.test/meta">
+          <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+            <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
+              <ds:X509Certificate>${pemBody(idp.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+            <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.acme.test/redirect"/>
+          </md:IDPSSODescriptor>
+        </md:EntityDescriptor>`;
+      const res = await put(owner, { domain: DOMAIN, idpMetadataXml: metadata, enforce: true }).expect(200);
+      expect(res.body).toMatchObject({
+        id: providerId,
+        idpEntityId: 'https://idp.acme.test/meta',
+        idpSsoUrl: 'https://idp.acme.test/redirect',
+        groupsAttribute: null,
+        groupRoleMap: {},
+        enforce: true,
+      });
+    });
+
+    describe('refuses bad input with 400 validation_failed naming the field', () => {
+      const refused = async (body: object, field: string, problem?: RegExp) => {
+        await stepUp(owner);
+        const res = await put(owner, body).expect(400);
+        expect(res.body).toMatchObject({ statusCode: 400, error: 'validation_failed' });
+        const detail = (res.body.details as Array<{ field: string; problems: string[] }>).find(
+          (d) => d.field === field,
+        );
+        expect({ details: res.body.details, found: detail !== undefined }).toMatchObject({ found: true });
+        if (problem) expect(detail!.problems.join(' ')).toMatch(problem);
+      };
+
+      it('a bad certificate', async () => {
+        await refused(provider({ idpCert: 'not a certificate' }), 'idpCert', /certificate/);
+        await refused(
+          provider({ idpCert: '-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----' }),
+          'idpCert',
+          /base64/,
+        );
+        await refused(provider({ idpCert: [idp.cert, 'MIIBogus'] }), 'idpCert[1]', /X\.509/);
+        await refused(provider({ idpCert: idp.key }), 'idpCert', /private key/);
+        await refused(provider({ idpCert: [] }), 'idpCert');
+        await refused(provider({ idpCert: 42 }), 'idpCert');
+      });
+
+      it('a bad URL', async () => {
+        await refused(provider({ idpSsoUrl: 'not a url' }), 'idpSsoUrl', /http/);
+        await refused(provider({ idpSsoUrl: 'ftp://idp.acme.test/sso' }), 'idpSsoUrl', /http/);
+        await refused(provider({ idpSsoUrl: 'javascript:alert(1)' }), 'idpSsoUrl', /http/);
+      });
+
+      it('bad metadata', async () => {
+        await refused({ domain: DOMAIN, idpMetadataXml: '<md:EntityDescriptor' }, 'idpMetadataXml', /XML/);
+        await refused(
+          { domain: DOMAIN, idpMetadataXml: '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>' },
+          'idpMetadataXml',
+          /identity provider/,
+        );
+        await refused(provider({ idpMetadataXml: '<x/>' }), 'idpEntityId', /either/);
+      });
+
+      it('an unknown role', async () => {
+        await refused(provider({ defaultRole: 'king' }), 'defaultRole');
+        await refused(provider({ groupRoleMap: { staff: 'member', royals: 'king' } }), 'groupRoleMap.royals', /owner/);
+      });
+
+      it('a public mail domain, or no domain at all', async () => {
+        await refused(provider({ domain: 'gmail.com' }), 'domain', /public/);
+        await refused(provider({ domain: 'Mail.Yahoo.com' }), 'domain', /public/);
+        await refused(provider({ domain: 'not a domain' }), 'domain');
+        await refused(provider({ domain: '10.0.0.1' }), 'domain');
+      });
+
+      it('missing IdP fields and unknown fields', async () => {
+        await refused({ domain: DOMAIN }, 'idpSsoUrl', /required/);
+        await refused(provider({ admin: true }), 'admin', /should not exist/);
+      });
+
+      it("a domain another organization's provider holds", async () => {
+        const rival = await signUpVerified(t, undefined, undefined, 'Rita Rival');
+        const rivalOrg = (await t.http.post('/orgs').set(bearer(rival.token)).send({ name: 'Rival' }).expect(201)).body
+          .id;
+        const res = await t.http
+          .put(`/orgs/${rivalOrg}/sso/saml`)
+          .set(bearer(rival.token))
+          .send(provider({ domain: 'Acme.Test' }))
+          .expect(400);
+        expect(res.body).toMatchObject({
+          error: 'validation_failed',
+          details: [{ field: 'domain', problems: ['is claimed by another provider'] }],
+        });
+        // Another domain is theirs to claim.
+        await t.http
+          .put(`/orgs/${rivalOrg}/sso/saml`)
+          .set(bearer(rival.token))
+          .send(provider({ domain: 'rival.test' }))
+          .expect(200);
+      });
+
+      it('and leaves the provider as it was', async () => {
+        const res = await t.http.get(path()).set(bearer(owner.token)).expect(200);
+        expect(res.body).toMatchObject({ id: providerId, domain: DOMAIN, idpEntityId: 'https://idp.acme.test/meta' });
+      });
+    });
+  });
+
+  describe('GET /auth/saml/:id/metadata', () => {
+    it('serves the SP metadata with the signing certificate', async () => {
+      const res = await t.http.get(`/auth/saml/${providerId}/metadata`).expect(200);
+      expect(res.headers['content-type']).toMatch(/^application\/samlmetadata\+xml/);
+      const xml = res.text;
+      const base = `http://localhost:3000/auth/saml/${providerId}`;
+      expect(xml).toContain(`entityID="${base}/metadata"`);
+      expect(xml).toMatch(
+        new RegExp(
+          `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${base}/acs"`,
+        ),
+      );
+      expect(xml).toContain('AuthnRequestsSigned="true"');
+      expect(xml).toContain('WantAssertionsSigned="true"');
+      expect(xml).toContain(`<ds:X509Certificate>${pemBody(sp.cert)}</ds:X509Certificate>`);
+      expect(xml).toContain('<md:NameIDFormat>');
+    });
+
+    it('answers 404 for an unknown or malformed provider id', async () => {
+      const unknown = await t.http.get('/auth/saml/00000000-0000-4000-8000-000000000000/metadata').expect(404);
+      expect(unknown.headers['content-type']).toMatch(/^application\/json/);
+      expect(unknown.body.error).toBe('not_found');
+      await t.http.get('/auth/saml/nope/metadata').expect(404);
+    });
+  });
+
+  describe('before the domain is verified', () => {
+    it('discovery does not route to the provider', async () => {
+      const res = await t.http
+        .post('/auth/sso/discover')
+        .send({ email: `someone@${DOMAIN}` })
+        .expect(200);
+      expect(res.body).toEqual({ sso: false });
+    });
+
+    it('enforcement is off: passwords still work for the domain', async () => {
+      await logIn(t, member.email);
+      await t.http.post('/auth/password/forgot').send({ email: member.email }).expect(202);
+    });
+  });
+
+  describe('POST /orgs/:id/sso/saml/verify-domain', () => {
+    const verify = (user: SignedUp) => t.http.post(`${path()}/verify-domain`).set(bearer(user.token));
+    let record: { name: string; value: string };
+
+    beforeAll(async () => {
+      record = (await t.http.get(path()).set(bearer(owner.token)).expect(200)).body.domainVerificationRecord;
+    });
+
+    it('is for owners only', async () => {
+      expect((await verify(admin).expect(403)).body.error).toBe('insufficient_role');
+      expect((await verify(outsider).expect(404)).body.error).toBe('not_found');
+    });
+
+    it('answers domain_not_verified while the record is missing, different or unanswered', async () => {
+      const notVerified = async () => {
+        const res = await verify(owner).expect(400);
+        expect(res.body).toEqual({
+          statusCode: 400,
+          error: 'domain_not_verified',
+          message: expect.stringContaining('TXT'),
+        });
+      };
+      // NXDOMAIN.
+      await notVerified();
+      // The name exists, without TXT records.
+      dns.records.set(record.name, []);
+      await notVerified();
+      // Other records, and one with another token.
+      dns.records.set(record.name, ['v=spf1 -all', 'auth-verification=someone-elses-token']);
+      await notVerified();
+      // No answer at all: the resolver times out.
+      dns.silent.add(record.name);
+      await notVerified();
+      dns.silent.delete(record.name);
+      expect((await t.http.get(path()).set(bearer(owner.token)).expect(200)).body.domainVerified).toBe(false);
+    });
+
+    it('verifies the domain once the TXT record holds the token', async () => {
+      dns.records.set(record.name, ['v=spf1 -all', [record.value.slice(0, 10), record.value.slice(10)]]);
+      const res = await verify(owner).expect(200);
+      expect(res.body).toMatchObject({ id: providerId, domainVerified: true, domainVerificationRecord: record });
+      // Asking again changes nothing.
+      expect((await verify(owner).expect(200)).body.domainVerified).toBe(true);
+      expect(await audit('sso.domain_verified')).toEqual([
+        { actor_id: owner.id, target: `org:${orgId}`, details: { providerId, domain: DOMAIN } },
+      ]);
+    });
+
+    it('survives a save of the same domain; a new domain starts over with a new token', async () => {
+      const other = selfSigned({ commonName: 'other-org' });
+      const rival = await signUpVerified(t, undefined, undefined, 'Other Owner');
+      const otherOrg = (await t.http.post('/orgs').set(bearer(rival.token)).send({ name: 'Other' }).expect(201)).body
+        .id;
+      const first = await t.http
+        .put(`/orgs/${otherOrg}/sso/saml`)
+        .set(bearer(rival.token))
+        .send({ domain: OTHER_DOMAIN, idpEntityId: 'https://idp.other.test', idpSsoUrl: IDP_SSO, idpCert: other.cert })
+        .expect(200);
+      const otherRecord = first.body.domainVerificationRecord;
+      dns.records.set(otherRecord.name, [otherRecord.value]);
+      await t.http.post(`/orgs/${otherOrg}/sso/saml/verify-domain`).set(bearer(rival.token)).expect(200);
+
+      await stepUp(rival);
+      const same = await t.http
+        .put(`/orgs/${otherOrg}/sso/saml`)
+        .set(bearer(rival.token))
+        .send({
+          domain: OTHER_DOMAIN,
+          idpEntityId: 'https://idp.other.test/2',
+          idpSsoUrl: IDP_SSO,
+          idpCert: other.cert,
+        })
+        .expect(200);
+      expect(same.body).toMatchObject({ domainVerified: true, domainVerificationRecord: otherRecord });
+
+      const moved = await t.http
+        .put(`/orgs/${otherOrg}/sso/saml`)
+        .set(bearer(rival.token))
+        .send({
+          domain: 'moved.test',
+          idpEntityId: 'https://idp.other.test/2',
+          idpSsoUrl: IDP_SSO,
+          idpCert: other.cert,
+        })
+        .expect(200);
+      expect(moved.body.domainVerified).toBe(false);
+      expect(moved.body.domainVerificationRecord.name).toBe('_auth-verification.moved.test');
+      expect(moved.body.domainVerificationRecord.value).not.toBe(otherRecord.value);
+      // The old domain is free again, and no longer discovered.
+      expect(
+        (
+          await t.http
+            .post('/auth/sso/discover')
+            .send({ email: `x@${OTHER_DOMAIN}` })
+            .expect(200)
+        ).body,
+      ).toEqual({
+        sso: false,
+      });
+    });
+  });
+
+  describe('once the domain is verified', () => {
+    const loginUrl = () => `http://localhost:3000/auth/saml/${providerId}/login`;
+
+    it('discovery routes addresses of the domain to the provider', async () => {
+      for (const email of [`someone@${DOMAIN}`, `Someone@ACME.TEST`]) {
+        const res = await t.http.post('/auth/sso/discover').send({ email }).expect(200);
+        expect(res.body).toEqual({ sso: true, loginUrl: loginUrl() });
+      }
+      expect((await t.http.post('/auth/sso/discover').send({ email: 'a@sub.acme.test' }).expect(200)).body).toEqual({
+        sso: false,
+      });
+      expect((await t.http.post('/auth/sso/discover').send({ email: 'not an email' }).expect(400)).body.error).toBe(
+        'validation_failed',
+      );
+    });
+
+    it('refuses password login, signup and reset for the domain with sso_required', async () => {
+      const expectSsoRequired = (res: { body: Record<string, unknown> }) =>
+        expect(res.body).toEqual({
+          statusCode: 403,
+          error: 'sso_required',
+          message: expect.any(String),
+          loginUrl: loginUrl(),
+        });
+      expectSsoRequired(await t.http.post('/auth/login').send({ email: member.email, password: PASSWORD }).expect(403));
+      // The same for a wrong password and for an address without an account: nothing is learnt.
+      expectSsoRequired(await t.http.post('/auth/login').send({ email: member.email, password: 'wrong' }).expect(403));
+      expectSsoRequired(
+        await t.http
+          .post('/auth/login')
+          .send({ email: `nobody@${DOMAIN}`, password: PASSWORD })
+          .expect(403),
+      );
+      expectSsoRequired(
+        await t.http
+          .post('/auth/signup')
+          .send({ email: `new@${DOMAIN}`, password: PASSWORD })
+          .expect(403),
+      );
+      expectSsoRequired(await t.http.post('/auth/password/forgot').send({ email: member.email }).expect(403));
+      expectSsoRequired(
+        await t.http
+          .post('/auth/password/forgot')
+          .send({ email: `nobody@${DOMAIN}` })
+          .expect(403),
+      );
+      expect(await t.dataSource.query('SELECT 1 FROM users WHERE email = $1', [`new@${DOMAIN}`])).toEqual([]);
+      // Other domains are untouched.
+      await logIn(t, admin.email);
+    });
+
+    it("lets owners of the provider's organization in with their password (break-glass), audited", async () => {
+      const res = await logIn(t, owner.email);
+      expect(await audit('sso.break_glass_login')).toEqual([
+        { actor_id: owner.id, target: `session:${res.sessionId}`, details: { providerId, orgId } },
+      ]);
+      expect(
+        (await t.http.post('/auth/login').send({ email: owner.email, password: 'wrong' }).expect(401)).body.error,
+      ).toBe('invalid_credentials');
+      // Owning another organization is not enough.
+      await t.http.post('/orgs').set(bearer(member.token)).send({ name: 'Bob Inc' }).expect(201);
+      const refused = await t.http.post('/auth/login').send({ email: member.email, password: PASSWORD }).expect(403);
+      expect(refused.body.error).toBe('sso_required');
+    });
+
+    it('lets passwords back in when enforcement is turned off', async () => {
+      await stepUp(owner);
+      const current = (await t.http.get(path()).set(bearer(owner.token)).expect(200)).body;
+      await put(owner, provider({ enforce: false })).expect(200);
+      await logIn(t, member.email);
+      await stepUp(owner);
+      const back = await put(owner, provider({ enforce: true })).expect(200);
+      expect(back.body).toMatchObject({
+        domainVerified: true,
+        domainVerificationRecord: current.domainVerificationRecord,
+      });
+      await t.http.post('/auth/login').send({ email: member.email, password: PASSWORD }).expect(403);
+    });
+  });
+
+  describe('records kept for the SAML exchange', () => {
+    it('identities, requests consumed once, assertion ids that refuse a replay, and their purge', async () => {
+      const sso = t.app.get(SsoService);
+      expect(await sso.linkIdentity(providerId, 'bob-name-id', member.id)).toBe(true);
+      expect(await sso.linkIdentity(providerId, 'bob-name-id', owner.id)).toBe(false);
+      expect(await sso.findIdentity(providerId, 'bob-name-id')).toMatchObject({ userId: member.id });
+
+      const now = t.clock.now();
+      const request = {
+        providerId,
+        requestId: '_req1',
+        bindingHash: Buffer.alloc(32, 1),
+        returnTo: '/after',
+        forceAuthn: false,
+        stepUpSessionId: null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 10 * MINUTE),
+      };
+      await sso.storeRequest(request);
+      await sso.storeRequest({ ...request, requestId: '_req2' });
+      expect(await sso.findRequest(providerId, '_req1')).toMatchObject({ returnTo: '/after' });
+      expect(await sso.consumeRequest(providerId, '_req1')).toEqual(request);
+      expect(await sso.consumeRequest(providerId, '_req1')).toBeUndefined();
+
+      const until = new Date(now.getTime() + 5 * MINUTE);
+      expect(await sso.recordAssertion(providerId, '_assertion1', until)).toBe(true);
+      expect(await sso.recordAssertion(providerId, '_assertion1', until)).toBe(false);
+
+      t.clock.advance(11 * MINUTE);
+      expect(await sso.findRequest(providerId, '_req2')).toBeUndefined();
+      expect(await sso.purgeExpired()).toEqual({ requests: 1, assertions: 1 });
+    });
+
+    it("are part of the user's export", async () => {
+      await stepUp(member);
+      const res = await t.http.get('/me/export').set(bearer(member.token)).expect(200);
+      expect(res.body.ssoIdentities).toEqual([
+        {
+          providerId,
+          domain: DOMAIN,
+          nameId: 'bob-name-id',
+          createdAt: expect.any(String),
+          lastLoginAt: expect.any(String),
+        },
+      ]);
+    });
+  });
+
+  describe('DELETE /orgs/:id/sso/saml', () => {
+    it('needs an owner with a recent step-up', async () => {
+      expect((await t.http.delete(path()).set(bearer(owner.token)).expect(403)).body.error).toBe('step_up_required');
+      await stepUp(admin);
+      expect((await t.http.delete(path()).set(bearer(admin.token)).expect(403)).body.error).toBe('insufficient_role');
+      await stepUp(outsider);
+      expect((await t.http.delete(path()).set(bearer(outsider.token)).expect(404)).body.error).toBe('not_found');
+    });
+
+    it('removes the provider; its users keep their accounts, no longer tied to it', async () => {
+      await t.dataSource.query('UPDATE users SET sso_provider_id = $1 WHERE id = ANY($2::uuid[])', [
+        providerId,
+        [member.id, admin.id],
+      ]);
+      const me = actingAs(t, member);
+      expect((await me.get('/me').expect(200)).body.ssoProviderId).toBe(providerId);
+
+      await stepUp(owner);
+      await t.http.delete(path()).set(bearer(owner.token)).expect(204);
+
+      expect(await t.dataSource.query('SELECT id FROM users WHERE sso_provider_id IS NOT NULL')).toEqual([]);
+      expect((await me.get('/me').expect(200)).body.ssoProviderId).toBeNull();
+      expect(await t.dataSource.query('SELECT 1 FROM sso_identities WHERE provider_id = $1', [providerId])).toEqual([]);
+      expect(await audit('sso.provider_deleted')).toEqual([
+        { actor_id: owner.id, target: `org:${orgId}`, details: { providerId, domain: DOMAIN } },
+      ]);
+
+      await t.http.get(path()).set(bearer(owner.token)).expect(404);
+      await t.http.get(`/auth/saml/${providerId}/metadata`).expect(404);
+      expect((await t.http.post('/auth/sso/discover').send({ email: member.email }).expect(200)).body).toEqual({
+        sso: false,
+      });
+      await logIn(t, member.email);
+      await stepUp(owner);
+      expect((await t.http.delete(path()).set(bearer(owner.token)).expect(404)).body.error).toBe('not_found');
+    });
+  });
+});

@@ -1,0 +1,619 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { ClientInfo } from '../../../src/common/client-info';
+import type { SessionAuth } from '../../../src/http';
+import { SessionsService } from '../../../src/sessions/sessions.service';
+import { SamlRejection } from '../../../src/sso/saml';
+import { SamlStrategy } from '../../../src/sso/saml.strategy';
+import type { StartLoginOptions } from '../../../src/sso/sso-login.service';
+import { TaskRunner } from '../../../src/tasks';
+import { NAMEID_FORMAT, readAuthnRequest, TestIdp, type ResponseOptions } from '../../support/saml-idp';
+import { samlDriver } from '../../support/saml-strategy';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
+import { selfSigned } from '../../support/x509';
+import {
+  actingAs,
+  bearer,
+  confirmPassword,
+  PASSWORD,
+  signUp,
+  SignedUp,
+  signUpVerified,
+  expectReplacedToken,
+} from '../../support/users';
+
+/*
+ * The SAML sign-in through passport-saml's strategy, without HTTP (saml.e2e.ts drives the routes):
+ * a login starts with the strategy's redirect, the test IdP answers the AuthnRequest it carries with
+ * a really signed Response, and the strategy takes that Response as the ACS does. node-saml checks times against
+ * the wall clock, so responses use real times; the app's clock starts at real now and moves little.
+ */
+
+const MINUTE = 60_000;
+const CLIENT: ClientInfo = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' };
+const GROUPS = { staff: 'member', leads: 'admin', founders: 'owner' };
+
+interface Provider {
+  id: string;
+  orgId: string;
+  domain: string;
+  idp: TestIdp;
+  acsUrl: string;
+  spEntityId: string;
+}
+
+describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
+  let t: TestApp;
+  let dns: TxtDnsServer;
+  let login: ReturnType<typeof samlDriver>;
+  /** acme.test: verified domain, groups mapped to roles. */
+  let acme: Provider;
+  /** beta.test: domain never verified. */
+  let beta: Provider;
+  let boss: SignedUp;
+  let betaBoss: SignedUp;
+
+  const bindingToken = () => randomBytes(32).toString('base64url');
+
+  /** A login redirect, and the AuthnRequest its redirect carries. */
+  const begin = async (provider: Provider, options: Partial<StartLoginOptions> = {}) => {
+    const token = options.bindingToken ?? bindingToken();
+    const { redirectUrl } = await login.start(provider.id, { ...options, bindingToken: token });
+    return { redirectUrl, request: readAuthnRequest(redirectUrl), bindingToken: token };
+  };
+  const respond = (provider: Provider, inResponseTo: string | null, options: Partial<ResponseOptions> = {}) =>
+    provider.idp.buildResponse({ acsUrl: provider.acsUrl, spEntityId: provider.spEntityId, inResponseTo, ...options });
+  const person = (local: string, domain: string, extra: Record<string, string | string[]> = {}) => ({
+    nameId: `${local}-${randomBytes(4).toString('hex')}`,
+    nameIdFormat: NAMEID_FORMAT.persistent,
+    attributes: { email: `${local}@${domain}`, ...extra },
+  });
+  /** A whole sign-in: start, the IdP's answer, the ACS. */
+  const signIn = async (
+    provider: Provider,
+    response: Partial<ResponseOptions>,
+    start: Partial<StartLoginOptions> = {},
+  ) => {
+    const { request, bindingToken: token } = await begin(provider, start);
+    return login.complete(provider.id, respond(provider, request.id, response).base64, token, CLIENT);
+  };
+  const rejected = async (promise: Promise<unknown>, reason: RegExp) => {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SamlRejection);
+    expect((error as SamlRejection).reason).toMatch(reason);
+  };
+  const me = async (token: string) => (await t.http.get('/me').set(bearer(token)).expect(200)).body;
+  const roleIn = async (orgId: string, userId: string) =>
+    (await t.dataSource.query('SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2', [orgId, userId]))[0]
+      ?.role;
+  const audit = (action: string, userId: string) =>
+    t.dataSource.query(
+      `SELECT actor_id, target, details FROM audit_log WHERE action = $1 AND details->>'userId' = $2 ORDER BY id`,
+      [action, userId],
+    );
+  const sessionAuth = async (token: string): Promise<SessionAuth> => ({
+    kind: 'session',
+    ...(await t.app.get(SessionsService).authenticate(token)),
+  });
+
+  /** Creates an organization with a provider through the real routes; verifies its domain when asked. */
+  const configure = async (owner: SignedUp, domain: string, verify: boolean): Promise<Provider> => {
+    const idp = new TestIdp(`https://idp.${domain}/metadata`, `https://idp.${domain}/sso`);
+    const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: domain }).expect(201)).body.id;
+    owner.token = await confirmPassword(t, owner.token);
+    const saved = await t.http
+      .put(`/orgs/${orgId}/sso/saml`)
+      .set(bearer(owner.token))
+      .send({
+        domain,
+        idpMetadataXml: idp.metadataXml(),
+        groupsAttribute: 'groups',
+        groupRoleMap: GROUPS,
+        defaultRole: 'member',
+      })
+      .expect(200);
+    if (verify) {
+      const record = saved.body.domainVerificationRecord;
+      dns.records.set(record.name, [record.value]);
+      await t.http.post(`/orgs/${orgId}/sso/saml/verify-domain`).set(bearer(owner.token)).expect(200);
+    }
+    return { id: saved.body.id, orgId, domain, idp, acsUrl: saved.body.acsUrl, spEntityId: saved.body.spEntityId };
+  };
+
+  beforeAll(async () => {
+    dns = await startTxtDnsServer();
+    const sp = selfSigned({ commonName: 'authd-sp' });
+    t = await startTestApp({
+      env: {
+        DNS_SERVERS: `127.0.0.1:${dns.port}`,
+        SAML_SP_PRIVATE_KEY: sp.key,
+        SAML_SP_CERT: sp.cert,
+        // Short, so that making a step-up stale moves the app's clock little away from node-saml's.
+        STEP_UP_WINDOW: '1m',
+      },
+    });
+    login = samlDriver(t.app.get(SamlStrategy));
+    boss = await signUpVerified(t, undefined, undefined, 'Acme Boss');
+    betaBoss = await signUpVerified(t, undefined, undefined, 'Beta Boss');
+    acme = await configure(boss, 'acme.test', true);
+    beta = await configure(betaBoss, 'beta.test', false);
+  });
+  afterAll(async () => {
+    await t.close();
+    await dns.close();
+  });
+
+  describe('login redirect', () => {
+    it('redirects to the IdP with a signed AuthnRequest for our ACS, and stores its id with the binding hash', async () => {
+      const { redirectUrl, request, bindingToken: token } = await begin(acme, { returnTo: '/welcome' });
+      expect(redirectUrl.startsWith('https://idp.acme.test/sso/redirect?')).toBe(true);
+      expect(request).toMatchObject({
+        issuer: acme.spEntityId,
+        acsUrl: acme.acsUrl,
+        forceAuthn: false,
+        relayState: null,
+        sigAlg: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+      });
+      expect(request.signature).toEqual(expect.any(String));
+      const rows = await t.dataSource.query(
+        `SELECT binding_hash, return_to, force_authn, step_up_session_id, created_at, expires_at
+           FROM saml_requests WHERE provider_id = $1 AND request_id = $2`,
+        [acme.id, request.id],
+      );
+      expect(rows).toEqual([
+        {
+          binding_hash: createHash('sha256').update(token).digest(),
+          return_to: '/welcome',
+          force_authn: false,
+          step_up_session_id: null,
+          created_at: expect.any(Date),
+          expires_at: new Date(t.clock.now().getTime() + 10 * MINUTE),
+        },
+      ]);
+    });
+
+    it('keeps returnTo only when it is a path on our origin', async () => {
+      const stored = async (returnTo: string) => {
+        const { request } = await begin(acme, { returnTo });
+        const [row] = await t.dataSource.query(
+          'SELECT return_to FROM saml_requests WHERE provider_id = $1 AND request_id = $2',
+          [acme.id, request.id],
+        );
+        return row.return_to;
+      };
+      expect(await stored('/orgs/1/docs?tab=recent#top')).toBe('/orgs/1/docs?tab=recent#top');
+      for (const bad of ['//evil.test/x', 'https://evil.test/', 'javascript:alert(1)', '/\\evil.test', '/a\nb', 'x']) {
+        expect({ bad, stored: await stored(bad) }).toEqual({ bad, stored: null });
+      }
+      expect(await stored('/' + 'a'.repeat(2048))).toBeNull();
+    });
+
+    it('answers not_found for an unknown provider', async () => {
+      for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
+        await expect(login.start(id, { bindingToken: bindingToken() })).rejects.toMatchObject({
+          code: 'not_found',
+        });
+      }
+    });
+  });
+
+  describe('first sign-in', () => {
+    it('provisions an account: no password, address verified, name and role from the assertion', async () => {
+      const alice = person('alice', 'acme.test', { displayName: 'Alice Liddell', groups: ['staff', 'leads'] });
+      const { session, returnTo } = await signIn(acme, alice, { returnTo: '/welcome' });
+      expect(returnTo).toBe('/welcome');
+      expect(session).toEqual({
+        id: expect.any(String),
+        token: expect.any(String),
+        expiresAt: expect.any(Date),
+        idleExpiresAt: expect.any(Date),
+      });
+      const user = await me(session.token);
+      expect(user).toMatchObject({
+        email: 'alice@acme.test',
+        name: 'Alice Liddell',
+        emailVerified: true,
+        hasPassword: false,
+        ssoProviderId: acme.id,
+      });
+      expect(await roleIn(acme.orgId, user.id)).toBe('admin');
+      const sessions = await t.http.get('/me/sessions').set(bearer(session.token)).expect(200);
+      expect(sessions.body).toEqual([expect.objectContaining({ id: session.id, authMethod: 'saml', current: true })]);
+      expect(await audit('sso.user_provisioned', user.id)).toEqual([
+        { actor_id: user.id, target: `user:${user.id}`, details: { userId: user.id, providerId: acme.id } },
+      ]);
+      expect(await audit('sso.login', user.id)).toEqual([
+        {
+          actor_id: user.id,
+          target: `session:${session.id}`,
+          details: { userId: user.id, providerId: acme.id, provisioned: true },
+        },
+      ]);
+      expect(
+        await t.dataSource.query('SELECT name_id FROM sso_identities WHERE provider_id = $1 AND user_id = $2', [
+          acme.id,
+          user.id,
+        ]),
+      ).toEqual([{ name_id: alice.nameId }]);
+    });
+
+    it('names the account from givenName and surname, and gives the default role without groups', async () => {
+      const { session } = await signIn(acme, person('gwen', 'acme.test', { givenName: 'Gwen', sn: 'Stacy' }));
+      const user = await me(session.token);
+      expect(user.name).toBe('Gwen Stacy');
+      expect(await roleIn(acme.orgId, user.id)).toBe('member');
+    });
+
+    it('provisions on a domain not yet verified too (the provider can be tested), with the address unverified', async () => {
+      const { session } = await signIn(beta, person('bob', 'beta.test', { groups: ['founders'] }));
+      const user = await me(session.token);
+      // An unproven domain's IdP does not vouch for the address: it stays unverified until its link is followed.
+      expect(user).toMatchObject({
+        email: 'bob@beta.test',
+        hasPassword: false,
+        ssoProviderId: beta.id,
+        emailVerified: false,
+      });
+      expect(await roleIn(beta.orgId, user.id)).toBe('owner');
+    });
+
+    it('links an existing account with the address when the domain is verified', async () => {
+      const carol = await signUpVerified(t, 'carol@acme.test', PASSWORD, 'Carol');
+      const assertion = person('carol', 'acme.test', { displayName: 'Someone Else' });
+      const { session } = await signIn(acme, assertion);
+      const user = await me(session.token);
+      expect(user).toMatchObject({ id: carol.id, name: 'Carol', hasPassword: true, ssoProviderId: acme.id });
+      expect(await roleIn(acme.orgId, carol.id)).toBe('member');
+      expect(await audit('sso.user_provisioned', carol.id)).toEqual([]);
+      expect(await audit('sso.login', carol.id)).toEqual([
+        expect.objectContaining({ details: { userId: carol.id, providerId: acme.id, provisioned: false } }),
+      ]);
+      // The next sign-in finds the identity.
+      const again = await signIn(acme, assertion);
+      expect((await me(again.session.token)).id).toBe(carol.id);
+    });
+
+    it('refuses to link an existing account while the domain is unverified, or when the account never verified its address', async () => {
+      const dave = await signUpVerified(t, 'dave@beta.test');
+      await rejected(signIn(beta, person('dave', 'beta.test')), /^unverified domain cannot link$/);
+      expect((await me(dave.token)).ssoProviderId).toBeNull();
+
+      const unverified = await signUp(t, 'umberto@acme.test');
+      await rejected(signIn(acme, person('umberto', 'acme.test')), /never verified/);
+      expect((await me(unverified.token)).ssoProviderId).toBeNull();
+      expect(
+        await t.dataSource.query('SELECT 1 FROM sso_identities WHERE user_id = ANY($1::uuid[])', [
+          [dave.id, unverified.id],
+        ]),
+      ).toEqual([]);
+    });
+
+    it("refuses an address outside the provider's domain, look-alikes included, and a missing address", async () => {
+      for (const email of [
+        'eve@other.test',
+        'alice@acme.test.evil.test',
+        'alice@evilacme.test',
+        'alice@sub.acme.test',
+        'alice@acme.tes',
+      ]) {
+        const [local, domain] = email.split('@');
+        await rejected(signIn(acme, person(local, domain)), /^asserted address of/);
+      }
+      await rejected(
+        signIn(acme, { nameId: 'no-mail', nameIdFormat: NAMEID_FORMAT.persistent, attributes: { displayName: 'X' } }),
+        /no email address/,
+      );
+      expect(
+        await t.dataSource.query("SELECT email FROM users WHERE email LIKE '%evil%' OR email LIKE 'eve@%'"),
+      ).toEqual([]);
+    });
+
+    it('refuses an asserted address that is no address, and stores the canonical form of one that is', async () => {
+      for (const local of ['"a b"', 'a\u0001b', 'ü']) {
+        await rejected(signIn(acme, person(local, 'acme.test')), /not an address|no email address/);
+      }
+      const { session } = await signIn(acme, person('Dora', 'ACME.test'));
+      expect((await me(session.token)).email).toBe('dora@acme.test');
+      expect(
+        await t.dataSource.query(`SELECT email FROM users WHERE email LIKE '%a b%' OR email LIKE 'a%b@%'`),
+      ).toEqual([]);
+    });
+
+    it('refuses a transient NameID', async () => {
+      await rejected(
+        signIn(acme, { ...person('tom', 'acme.test'), nameIdFormat: NAMEID_FORMAT.transient }),
+        /transient NameID/,
+      );
+    });
+  });
+
+  describe('every sign-in', () => {
+    it('re-applies the groups: a changed role rotates the sessions the member already has', async () => {
+      const hank = person('hank', 'acme.test', { groups: ['leads'] });
+      const first = await signIn(acme, hank);
+      const userId = (await me(first.session.token)).id;
+      expect(await roleIn(acme.orgId, userId)).toBe('admin');
+      const earlier = actingAs(t, { token: first.session.token });
+
+      await signIn(acme, { ...hank, attributes: { ...hank.attributes, groups: ['staff'] } });
+      expect(await roleIn(acme.orgId, userId)).toBe('member');
+      const rotated = await earlier.get('/me').expect(200);
+      expect(rotated.headers['x-session-token']).toEqual(expect.any(String));
+      expect(rotated.headers['x-session-token']).not.toBe(first.session.token);
+
+      await signIn(acme, { ...hank, attributes: { ...hank.attributes, groups: ['staff', 'founders', 'visitors'] } });
+      expect(await roleIn(acme.orgId, userId)).toBe('owner');
+      // The same role again changes nothing and rotates nothing.
+      const same = await signIn(acme, { ...hank, attributes: { ...hank.attributes, groups: ['founders'] } });
+      expect((await t.http.get('/me').set(bearer(same.session.token)).expect(200)).headers['x-session-token']).toBe(
+        undefined,
+      );
+      expect((await audit('sso.role_changed', userId)).map((row: { details: object }) => row.details)).toEqual([
+        { userId, providerId: acme.id, from: null, to: 'admin' },
+        { userId, providerId: acme.id, from: 'admin', to: 'member' },
+        { userId, providerId: acme.id, from: 'member', to: 'owner' },
+      ]);
+    });
+
+    it('never demotes the last owner, and records that it did not', async () => {
+      const bob = (await t.dataSource.query("SELECT id FROM users WHERE email = 'bob@beta.test'"))[0].id;
+      const bobNameId = (await t.dataSource.query('SELECT name_id FROM sso_identities WHERE user_id = $1', [bob]))[0]
+        .name_id;
+      // Beta's creator leaves; Bob, owner through his groups, is the last owner.
+      await t.http.delete(`/orgs/${beta.orgId}/members/${betaBoss.id}`).set(bearer(betaBoss.token)).expect(204);
+      await signIn(beta, {
+        nameId: bobNameId,
+        nameIdFormat: NAMEID_FORMAT.persistent,
+        attributes: { email: 'bob@beta.test', groups: ['staff'] },
+      });
+      expect(await roleIn(beta.orgId, bob)).toBe('owner');
+      expect((await audit('sso.role_changed', bob)).map((row: { details: object }) => row.details)).toEqual([
+        { userId: bob, providerId: beta.id, from: null, to: 'owner' },
+        { userId: bob, providerId: beta.id, from: 'owner', to: 'owner', mappedRole: 'member', kept: 'last_owner' },
+      ]);
+    });
+  });
+
+  describe('refuses responses that do not answer a request of this browser, once', () => {
+    it('an unknown or missing InResponseTo', async () => {
+      const alice = person('ivy', 'acme.test');
+      await begin(acme);
+      await rejected(
+        login.complete(acme.id, respond(acme, '_unknown-request', alice).base64, bindingToken(), CLIENT),
+        /InResponseTo is not valid/,
+      );
+      await rejected(
+        login.complete(acme.id, respond(acme, null, alice).base64, bindingToken(), CLIENT),
+        /InResponseTo is missing/,
+      );
+    });
+
+    it("another provider's request", async () => {
+      const { request, bindingToken: token } = await begin(acme);
+      const forBeta = respond(beta, request.id, person('bob', 'beta.test'));
+      await rejected(login.complete(beta.id, forBeta.base64, token, CLIENT), /InResponseTo is not valid/);
+    });
+
+    it('the wrong binding cookie, or none (and the request is spent)', async () => {
+      const jo = person('jo', 'acme.test');
+      for (const wrong of [bindingToken(), undefined]) {
+        const { request, bindingToken: right } = await begin(acme);
+        const response = respond(acme, request.id, jo);
+        await rejected(login.complete(acme.id, response.base64, wrong, CLIENT), /binding cookie/);
+        await rejected(login.complete(acme.id, response.base64, right, CLIENT), /InResponseTo is not valid/);
+      }
+      expect(await t.dataSource.query("SELECT 1 FROM users WHERE email = 'jo@acme.test'")).toEqual([]);
+    });
+
+    it('a replay, one after the other', async () => {
+      const { request, bindingToken: token } = await begin(acme);
+      const response = respond(acme, request.id, person('kim', 'acme.test'));
+      await login.complete(acme.id, response.base64, token, CLIENT);
+      await rejected(login.complete(acme.id, response.base64, token, CLIENT), /InResponseTo is not valid/);
+    });
+
+    it('an assertion id used before, even answering a new request', async () => {
+      const kim = person('kim2', 'acme.test');
+      const first = await begin(acme);
+      const used = respond(acme, first.request.id, kim);
+      await login.complete(acme.id, used.base64, first.bindingToken, CLIENT);
+      const second = await begin(acme);
+      const again = respond(acme, second.request.id, { ...kim, assertionId: used.assertionId });
+      await rejected(login.complete(acme.id, again.base64, second.bindingToken, CLIENT), /used already/);
+    });
+
+    it('a replay racing the original: exactly one session', async () => {
+      const { request, bindingToken: token } = await begin(acme);
+      const response = respond(acme, request.id, person('lee', 'acme.test'));
+      const outcomes = await Promise.allSettled([
+        login.complete(acme.id, response.base64, token, CLIENT),
+        login.complete(acme.id, response.base64, token, CLIENT),
+      ]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')!;
+      expect(failure.reason).toBeInstanceOf(SamlRejection);
+      expect(
+        await t.dataSource.query(
+          "SELECT count(*)::int AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'lee@acme.test'",
+        ),
+      ).toEqual([{ n: 1 }]);
+    });
+  });
+
+  describe('step-up through SSO', () => {
+    let mia: { token: string; id: string; nameId: string };
+
+    beforeAll(async () => {
+      const assertion = person('mia', 'acme.test');
+      const { session } = await signIn(acme, assertion);
+      mia = { token: session.token, id: (await me(session.token)).id, nameId: assertion.nameId };
+    });
+
+    it('is offered to an account without a password once its step-up is stale', async () => {
+      const carol = await t.http.post('/auth/login').send({ email: 'carol@acme.test', password: PASSWORD }).expect(200);
+      t.clock.advance(MINUTE + 1000);
+      const expected = {
+        statusCode: 403,
+        error: 'step_up_required',
+        confirmUrl: '/auth/confirm',
+        methods: ['sso'],
+        maxAgeSeconds: 60,
+        ssoUrl: `/auth/saml/${acme.id}/login?stepUp=1`,
+        message:
+          'Confirm your identity by signing in again through your organization at ssoUrl; the confirmation is valid for 1 minute.',
+      };
+      expect((await t.http.get('/me/export').set(bearer(mia.token)).expect(403)).body).toEqual(expected);
+      // POST /auth/confirm with a password Mia does not have points to the same place.
+      const confirm = await t.http.post('/auth/confirm').set(bearer(mia.token)).send({ password: PASSWORD });
+      expect({ status: confirm.status, body: confirm.body }).toEqual({ status: 403, body: expected });
+      // An account with a password (Carol's, linked to the same provider) is offered its password.
+      const offered = await t.http.get('/me/export').set(bearer(carol.body.session.token)).expect(403);
+      expect(offered.body).toMatchObject({ methods: ['password'] });
+      expect(offered.body).not.toHaveProperty('ssoUrl');
+    });
+
+    const stepUpStart = async () => {
+      const current = await sessionAuth(mia.token);
+      const started = await begin(acme, {
+        returnTo: '/settings',
+        stepUpSession: { sessionId: current.session.id, userId: mia.id },
+      });
+      return { ...started, current };
+    };
+
+    it('asks the IdP for ForceAuthn and refuses an authentication older than the request', async () => {
+      const { request, bindingToken: token, current } = await stepUpStart();
+      expect(request.forceAuthn).toBe(true);
+      const [row] = await t.dataSource.query(
+        'SELECT force_authn, step_up_session_id, created_at FROM saml_requests WHERE request_id = $1',
+        [request.id],
+      );
+      expect(row).toMatchObject({ force_authn: true, step_up_session_id: current.session.id });
+      const stale = respond(acme, request.id, {
+        nameId: mia.nameId,
+        nameIdFormat: NAMEID_FORMAT.persistent,
+        authnInstant: new Date(row.created_at.getTime() - 30_000),
+      });
+      await rejected(login.complete(acme.id, stale.base64, token, CLIENT, current), /older than the request/);
+    });
+
+    it('accepts it only in the session that asked, for its own user', async () => {
+      const other = await signIn(acme, person('ned', 'acme.test'));
+      const miaElsewhere = await signIn(acme, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
+      const answers: Array<[string, SessionAuth | undefined, RegExp]> = [
+        ["another of Mia's sessions", await sessionAuth(miaElsewhere.session.token), /outside the session/],
+        ["someone else's session", await sessionAuth(other.session.token), /outside the session/],
+      ];
+      for (const [, session, reason] of answers) {
+        const { request, bindingToken: token } = await stepUpStart();
+        const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
+        await rejected(login.complete(acme.id, response.base64, token, CLIENT, session), reason);
+      }
+      // Mia's own session, but the IdP asserts Ned: with the session, and without it (the cross-site post).
+      const ned = (
+        await t.dataSource.query(
+          'SELECT name_id FROM sso_identities i JOIN users u ON u.id = i.user_id WHERE u.email = $1',
+          ['ned@acme.test'],
+        )
+      )[0].name_id;
+      for (const withSession of [true, false]) {
+        const { request, bindingToken: token, current } = await stepUpStart();
+        const response = respond(acme, request.id, { nameId: ned, nameIdFormat: NAMEID_FORMAT.persistent });
+        const session = withSession ? current : undefined;
+        await rejected(login.complete(acme.id, response.base64, token, CLIENT, session), /someone other/);
+      }
+      // Without a current session, the session that asked must still be live.
+      const elsewhere = await sessionAuth(miaElsewhere.session.token);
+      const { request, bindingToken: token } = await begin(acme, {
+        stepUpSession: { sessionId: elsewhere.session.id, userId: mia.id },
+      });
+      await t.http.delete(`/me/sessions/${elsewhere.session.id}`).set(bearer(mia.token)).expect(204);
+      const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
+      await rejected(login.complete(acme.id, response.base64, token, CLIENT), /or it ended/);
+    });
+
+    it('re-authenticates the session and rotates its token', async () => {
+      const { request, bindingToken: token, current } = await stepUpStart();
+      const response = respond(acme, request.id, { nameId: mia.nameId, nameIdFormat: NAMEID_FORMAT.persistent });
+      const { session, returnTo } = await login.complete(acme.id, response.base64, token, CLIENT, current);
+      expect(returnTo).toBe('/settings');
+      expect(session.id).toBe(current.session.id);
+      expect(session.token).not.toBe(mia.token);
+      const [row] = await t.dataSource.query('SELECT reauthenticated_at FROM sessions WHERE id = $1', [session.id]);
+      expect(row.reauthenticated_at).toEqual(t.clock.now());
+      await expectReplacedToken(t, mia.token);
+      expect(
+        await t.dataSource.query(
+          "SELECT target, details FROM audit_log WHERE action = 'user.step_up' AND actor_id = $1",
+          [mia.id],
+        ),
+      ).toEqual([{ target: `session:${session.id}`, details: { method: 'saml', providerId: acme.id } }]);
+      mia.token = session.token;
+
+      // The export, which needs a recent step-up, now works, and lists the identity.
+      const exported = await t.http.get('/me/export').set(bearer(mia.token)).expect(200);
+      expect(exported.body.ssoIdentities).toEqual([
+        {
+          providerId: acme.id,
+          domain: 'acme.test',
+          nameId: mia.nameId,
+          createdAt: expect.any(String),
+          lastLoginAt: expect.any(String),
+        },
+      ]);
+    });
+  });
+
+  describe('organization deletion', () => {
+    it("removes the organization's provider and unties its accounts", async () => {
+      const cleo = await signUpVerified(t, undefined, undefined, 'Cleo');
+      const gamma = await configure(cleo, 'gamma.test', false);
+      const { session } = await signIn(gamma, person('gus', 'gamma.test'));
+      const gus = await me(session.token);
+      expect(gus.ssoProviderId).toBe(gamma.id);
+      // Gus is removed from the organization, then the organization loses its last member.
+      await t.http.delete(`/orgs/${gamma.orgId}/members/${gus.id}`).set(bearer(cleo.token)).expect(204);
+      await t.dataSource.query('DELETE FROM org_members WHERE org_id = $1', [gamma.orgId]);
+
+      expect(await t.app.get(TaskRunner).run('cleanup-orphaned-orgs')).toMatchObject({ status: 'done' });
+      expect((await me(session.token)).ssoProviderId).toBeNull();
+      expect(await t.dataSource.query('SELECT 1 FROM saml_providers WHERE id = $1', [gamma.id])).toEqual([]);
+      expect(
+        await t.dataSource.query(
+          "SELECT actor_id, target, details FROM audit_log WHERE action = 'sso.provider_deleted'",
+        ),
+      ).toEqual([
+        {
+          actor_id: null,
+          target: `org:${gamma.orgId}`,
+          details: { providerId: gamma.id, domain: 'gamma.test', reason: 'organization_deleted' },
+        },
+      ]);
+      // Acme's accounts keep theirs.
+      expect(
+        (await t.dataSource.query('SELECT count(*)::int AS n FROM users WHERE sso_provider_id = $1', [acme.id]))[0].n,
+      ).toBeGreaterThan(0);
+    });
+  });
+
+  describe('purge-saml-records', () => {
+    it('deletes requests and assertion ids past their expiry, and keeps the others', async () => {
+      await begin(acme);
+      t.clock.advance(11 * MINUTE);
+      const { request: fresh } = await begin(acme);
+      const before = await t.dataSource.query(
+        'SELECT (SELECT count(*)::int FROM saml_requests) AS requests, (SELECT count(*)::int FROM saml_assertions) AS assertions',
+      );
+      const outcome = await t.app.get(TaskRunner).run('purge-saml-records');
+      expect(outcome).toMatchObject({
+        status: 'done',
+        result: { requests: before[0].requests - 1, assertions: before[0].assertions },
+      });
+      expect(await t.dataSource.query('SELECT request_id FROM saml_requests')).toEqual([{ request_id: fresh.id }]);
+      expect(await t.dataSource.query('SELECT 1 FROM saml_assertions')).toEqual([]);
+    });
+  });
+});
