@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Before `npm start` and the CLI scripts: builds dist/ only when a source, a migration or the build
-// configuration changed since the last build (a full `nest build` takes about 19 s).
+// Before `npm start`, `npm test` and the CLI scripts: builds dist/ only when a source, a migration or the build
+// configuration changed since the last build (a full `nest build` takes 10 s or more).
 const { spawnSync } = require('node:child_process');
 const { closeSync, openSync, readdirSync, statSync, utimesSync } = require('node:fs');
 const { join } = require('node:path');
