@@ -23,6 +23,9 @@ export interface ConfirmInput {
   totpCode?: string;
 }
 
+/** Rolls back the token replacement of a confirmation whose code is wrong. */
+class CodeRejected extends Error {}
+
 /** Re-authentication of the current session, with a fresh token each time (OWASP ASVS 5.0, 7.2.4). */
 @Injectable()
 export class StepUpService {
@@ -58,26 +61,36 @@ export class StepUpService {
         await this.users.upgradePasswordHash(user.id, passwordHash, await this.passwords.hash(input.password));
       }
     }
-    // Checked only once the password is right, so a wrong password spends no recovery code.
-    if (input.totpCode !== undefined) {
-      if (!user.twoFactorEnabled || !(await this.twoFactor.verify(user.id, input.totpCode))) {
-        await this.fail(auth, 'invalid_totp', client);
-      }
+    if (input.totpCode !== undefined && !user.twoFactorEnabled) await this.fail(auth, 'invalid_totp', client);
+    let confirmation: Confirmation;
+    try {
+      confirmation = await this.txHost.withTransaction(async () => {
+        // The token is replaced first: of concurrent confirmations with one token, the losers stop
+        // here (409 session_rotated) before their code is checked. The code is checked only once the
+        // password is right, and in this transaction, so a confirmation that fails spends none.
+        const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(
+          user.id,
+          auth.session.id,
+          auth.session.tokenHash,
+        );
+        if (input.totpCode !== undefined && !(await this.twoFactor.verify(user.id, input.totpCode))) {
+          throw new CodeRejected();
+        }
+        await this.audit.record({ action: 'user.step_up', actor: user, client, target: `session:${auth.session.id}` });
+        return {
+          reauthenticatedAt,
+          stepUpExpiresAt: new Date(reauthenticatedAt.getTime() + this.config.stepUpWindowMs),
+          session,
+        };
+      });
+    } catch (error) {
+      if (error instanceof CodeRejected) return this.fail(auth, 'invalid_totp', client);
+      // Not a wrong factor (a concurrent rotation, say): not a failed attempt either.
+      await this.limiter.refund(attempt);
+      throw error;
     }
     await this.limiter.refund(attempt);
-    return this.txHost.withTransaction(async () => {
-      const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(
-        user.id,
-        auth.session.id,
-        auth.session.tokenHash,
-      );
-      await this.audit.record({ action: 'user.step_up', actor: user, client, target: `session:${auth.session.id}` });
-      return {
-        reauthenticatedAt,
-        stepUpExpiresAt: new Date(reauthenticatedAt.getTime() + this.config.stepUpWindowMs),
-        session,
-      };
-    });
+    return confirmation;
   }
 
   /**

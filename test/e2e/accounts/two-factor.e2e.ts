@@ -156,6 +156,22 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     expect(again.body.error).toBe('invalid_totp');
   });
 
+  it('spends no recovery code on a confirmation that loses a race for the token (409 session_rotated)', async () => {
+    const user = await enrolled();
+    t.clock.advance(10 * MINUTE);
+    const codes = user.recoveryCodes.slice(0, 4);
+    const answers = await Promise.all(
+      codes.map((code) =>
+        t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD, totpCode: code }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
+    const lost = codes.filter((_, i) => answers[i].status === 409);
+    for (const code of lost) await login(user.email, code).expect(200);
+    const won = codes[answers.findIndex((r) => r.status === 200)];
+    expect((await login(user.email, won).expect(401)).body.error).toBe('invalid_totp');
+  });
+
   it('confirms step-up with the password and an authenticator code together, and lists both methods', async () => {
     const user = await enrolled();
     t.clock.advance(10 * MINUTE);
