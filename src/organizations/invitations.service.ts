@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
+import { AuditEvent, AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
@@ -11,13 +11,11 @@ import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { normalizeEmail } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
-import type { OrgRole } from './organization.entity';
+import { MANAGERS, mayInvite, ORG_ROLES, OrgRole } from './organization.entity';
 import { OrganizationsRepository, PendingInvitation } from './organizations.repository';
 
 /** How long an invitation's link works. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
-
-const MANAGERS: OrgRole[] = ['owner', 'admin'];
 
 /** An id no account has: the membership lookup for an address without an account. */
 const NO_USER = '00000000-0000-0000-0000-000000000000';
@@ -52,9 +50,7 @@ export class InvitationsService {
   async invite(actor: Actor, orgId: string, email: string, role: OrgRole, client: ClientInfo): Promise<SentInvitation> {
     const org = await this.orgs.organizationFor(orgId, actor.id);
     if (!org) throw new DomainError('not_found');
-    if (!MANAGERS.includes(org.role) || (role === 'owner' && org.role !== 'owner')) {
-      throw new DomainError('insufficient_role');
-    }
+    if (!mayInvite(org.role, role)) throw new DomainError('insufficient_role');
     const address = normalizeEmail(email);
     // Counted before anything is looked up or sent, outside the transaction so a refusal still counts;
     // the organization's allowance last, so one inviter's refused attempts do not spend it.
@@ -117,6 +113,37 @@ export class InvitationsService {
       target: `org:${orgId}`,
       details: { invitationId, email: invitation.email, role: invitation.role },
     });
+  }
+
+  /**
+   * After `inviterId`'s role in the organization became `role` (null: they left or were removed):
+   * their pending invitations that this role may not send die, so trust withdrawn from a manager is
+   * not kept alive by the links they sent. Runs in the caller's transaction; `actor` made the change.
+   */
+  async withdrawSentBy(
+    actor: AuditEvent['actor'],
+    orgId: string,
+    inviterId: string,
+    role: OrgRole | null,
+    client?: ClientInfo,
+  ): Promise<void> {
+    const beyond = ORG_ROLES.filter((invited) => !mayInvite(role, invited));
+    if (beyond.length === 0) return;
+    const withdrawn = await this.orgs.deleteInvitationsBy(orgId, inviterId, beyond);
+    await this.audit.recordMany(
+      withdrawn.map((invitation) => ({
+        action: 'org.invitation_revoked' as const,
+        actor,
+        client,
+        target: `org:${orgId}`,
+        details: {
+          invitationId: invitation.id,
+          email: invitation.email,
+          role: invitation.role,
+          reason: 'inviter_lost_role',
+        },
+      })),
+    );
   }
 
   /**

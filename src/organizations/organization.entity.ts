@@ -4,6 +4,14 @@ import { UserReference } from '../users/user-reference';
 export type OrgRole = 'owner' | 'admin' | 'member';
 export const ORG_ROLES: OrgRole[] = ['owner', 'admin', 'member'];
 
+/** The roles that manage an organization: its members' roles and its invitations. */
+export const MANAGERS: readonly OrgRole[] = ['owner', 'admin'];
+
+/** Whether a member with role `inviter` (null: not a member) may invite to `role`: only owners invite owners. */
+export function mayInvite(inviter: OrgRole | null, role: OrgRole): boolean {
+  return inviter !== null && MANAGERS.includes(inviter) && (role !== 'owner' || inviter === 'owner');
+}
+
 @Entity('organizations')
 export class Organization {
   @PrimaryGeneratedColumn('uuid')

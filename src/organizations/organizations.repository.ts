@@ -262,6 +262,19 @@ export class OrganizationsRepository {
     await this.sql.count('UPDATE org_invitations SET invited_by = NULL WHERE invited_by = ANY($1::uuid[])', [userIds]);
   }
 
+  /** Deletes the organization's invitations sent by `inviterId` to one of `roles`; answers them. */
+  deleteInvitationsBy(
+    orgId: string,
+    inviterId: string,
+    roles: OrgRole[],
+  ): Promise<Array<Pick<Invitation, 'id' | 'email' | 'role'>>> {
+    return this.sql.rows(
+      `DELETE FROM org_invitations WHERE org_id = $1 AND invited_by = $2 AND role = ANY($3::text[])
+       RETURNING id, email, role`,
+      [orgId, inviterId, roles],
+    );
+  }
+
   /** Deletes invitations past their expiry, in batches; answers how many. */
   deleteExpiredInvitations(now: Date): Promise<number> {
     return deleteInBatches(this.sql, 'org_invitations', 'expires_at <= $1', [now]);

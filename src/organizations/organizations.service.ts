@@ -7,6 +7,8 @@ import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { BATCH_SIZE } from '../tasks';
 import { UsersService } from '../users/users.service';
+import { InvitationsService } from './invitations.service';
+import { MANAGERS } from './organization.entity';
 import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
 import { MemberOrganization, OrganizationsRepository } from './organizations.repository';
@@ -17,8 +19,6 @@ export type { OrgRole } from './organization.entity';
 export const DELETED_AUTHOR = 'Deleted user';
 
 type Actor = Pick<UserView, 'id' | 'email' | 'name'>;
-
-const MANAGERS: OrgRole[] = ['owner', 'admin'];
 
 /** A member and their role in the organization. */
 export type Member = Pick<Membership, 'userId' | 'role'>;
@@ -66,6 +66,7 @@ export class OrganizationsService {
     private readonly users: UsersService,
     private readonly events: DomainEvents,
     private readonly audit: AuditService,
+    private readonly invitations: InvitationsService,
   ) {}
 
   @Transactional()
@@ -143,6 +144,7 @@ export class OrganizationsService {
     if (userId !== actor.id && role !== current) {
       await this.events.emit('org.member_role_changed', { userId, orgId });
     }
+    await this.invitations.withdrawSentBy(actor, orgId, userId, role, client);
     await this.audit.record({
       action: 'org.role_changed',
       actor,
@@ -173,6 +175,7 @@ export class OrganizationsService {
     }
     await this.orgs.setRole(orgId, userId, role);
     await this.events.emit('org.member_role_changed', { userId, orgId });
+    await this.invitations.withdrawSentBy({ id: null, email: null }, orgId, userId, role);
     return { from: current, to: role };
   }
 
@@ -188,6 +191,7 @@ export class OrganizationsService {
     }
     if (current === 'owner') await this.assertAnotherOwner(orgId);
     await this.orgs.removeMember(orgId, userId);
+    await this.invitations.withdrawSentBy(actor, orgId, userId, null, client);
     await this.audit.record({
       action: 'org.member_removed',
       actor,
@@ -252,7 +256,7 @@ export class OrganizationsService {
    * For other modules' routes on an organization: the caller's role when it is one of `roles`;
    * not_found when they are not a member (whether or not the organization exists), else insufficient_role.
    */
-  requireRole(orgId: string, userId: string, roles: OrgRole[]): Promise<OrgRole> {
+  requireRole(orgId: string, userId: string, roles: readonly OrgRole[]): Promise<OrgRole> {
     return this.roleOf(orgId, userId, roles);
   }
 
@@ -262,7 +266,7 @@ export class OrganizationsService {
   }
 
   /** The member's role; not_found when they are not a member, insufficient_role when it is not one of `allowed`. */
-  private async roleOf(orgId: string, userId: string, allowed?: OrgRole[]): Promise<OrgRole> {
+  private async roleOf(orgId: string, userId: string, allowed?: readonly OrgRole[]): Promise<OrgRole> {
     const role = await this.orgs.roleOf(orgId, userId);
     if (!role) throw new DomainError('not_found');
     if (allowed && !allowed.includes(role)) throw new DomainError('insufficient_role');

@@ -260,4 +260,59 @@ describe('organization membership by invitation', () => {
     );
     expect(revoked[0].n).toBe(2);
   });
+
+  it('withdraws the pending invitations an inviter could no longer send once demoted or removed', async () => {
+    const boss = await signUpVerified(t);
+    const coOwner = await signUpVerified(t);
+    const admin = await signUpVerified(t);
+    const org = await newOrg(boss, 'Trust revoked');
+    await addMember(t, org, boss, coOwner, 'owner');
+    await addMember(t, org, boss, admin, 'admin');
+    const sent = async (by: SignedUp, role: string) => {
+      const email = uniqueEmail(`by-${role}`);
+      return { email, role, token: await invite(t, org, by, email, role) };
+    };
+    const byCoOwner = [await sent(coOwner, 'owner'), await sent(coOwner, 'admin')];
+    const byAdmin = [await sent(admin, 'admin'), await sent(admin, 'member')];
+    const byBoss = await sent(boss, 'member');
+    const pending = async () =>
+      (
+        (await t.http.get(`/orgs/${org}/invitations`).set(bearer(boss.token)).expect(200)).body as Array<{
+          email: string;
+        }>
+      )
+        .map((i) => i.email)
+        .sort();
+
+    // An owner made admin keeps what an admin may send; its invitation to become owner goes.
+    await t.http
+      .patch(`/orgs/${org}/members/${coOwner.id}`)
+      .set(bearer(boss.token))
+      .send({ role: 'admin' })
+      .expect(200);
+    // An admin removed loses every invitation it sent.
+    await t.http.delete(`/orgs/${org}/members/${admin.id}`).set(bearer(boss.token)).expect(204);
+    expect(await pending()).toEqual([byCoOwner[1].email, byBoss.email].sort());
+    for (const gone of [byCoOwner[0], ...byAdmin]) {
+      const invitee = await signUpVerified(t, gone.email);
+      expect((await accept(invitee, gone.token).expect(400)).body.error).toBe('invalid_token');
+    }
+    // The admin made member: nothing of theirs is left.
+    await t.http
+      .patch(`/orgs/${org}/members/${coOwner.id}`)
+      .set(bearer(boss.token))
+      .send({ role: 'member' })
+      .expect(200);
+    expect(await pending()).toEqual([byBoss.email]);
+    const withdrawn = await t.dataSource.query(
+      `SELECT details->>'email' AS email FROM audit_log
+        WHERE action = 'org.invitation_revoked' AND target = $1 AND details->>'reason' = 'inviter_lost_role'`,
+      [`org:${org}`],
+    );
+    expect(withdrawn.map((r: { email: string }) => r.email).sort()).toEqual(
+      [...byCoOwner, ...byAdmin].map((i) => i.email).sort(),
+    );
+    const invitee = await signUpVerified(t, byBoss.email);
+    await accept(invitee, byBoss.token).expect(200);
+  });
 });
