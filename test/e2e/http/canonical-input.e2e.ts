@@ -1,5 +1,6 @@
 import * as argon2 from 'argon2';
 import { CanonicalEmails1796100000000 } from '../../../migrations/1796100000000-CanonicalEmails';
+import { LegacyEmailsNfc1796400000000 } from '../../../migrations/1796400000000-LegacyEmailsNfc';
 import { startTestApp, TEST_PASSWORD_HASHING, TestApp } from '../../support/test-app';
 import { bearer, confirmPassword, PASSWORD, signUp } from '../../support/users';
 
@@ -89,6 +90,38 @@ describe('one spelling per address and per password', () => {
       expect(await emailOf(idnId)).toBe(`${a}@xn--bcher-kva.example`);
       expect(await emailOf(nfdId)).toBe(`${b}@xn--bcher-kva.example`);
       expect(await emailOf(clashId)).toBe(`${c}@bücher.example`);
+    });
+
+    it('with no canonical form are kept, in NFC, so their owners still sign in and can move to a valid address', async () => {
+      const local = unique();
+      // A non-ASCII local part, no longer accepted, stored decomposed (NFD) before addresses were normalised.
+      const stored = `jo\u0308rg-${local}@example.com`;
+      const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, ...TEST_PASSWORD_HASHING });
+      const [{ id }] = (await t.dataSource.query(
+        `INSERT INTO users (email, password_hash, email_verified_at, created_at, updated_at)
+         VALUES ($1, $2, now(), now(), now()) RETURNING id`,
+        [stored, hash],
+      )) as Array<{ id: string }>;
+      const typed = stored.normalize('NFC');
+      await t.http.post('/auth/login').send({ email: typed, password: PASSWORD }).expect(401);
+      for (const migration of [new CanonicalEmails1796100000000(), new LegacyEmailsNfc1796400000000()]) {
+        const runner = t.dataSource.createQueryRunner();
+        try {
+          await migration.up(runner);
+        } finally {
+          await runner.release();
+        }
+      }
+      const [{ email }] = await t.dataSource.query('SELECT email FROM users WHERE id = $1', [id]);
+      expect(email).toBe(typed);
+      await t.http.post('/auth/login').send({ email: stored, password: PASSWORD }).expect(200);
+      const login = await t.http.post('/auth/login').send({ email: typed, password: PASSWORD }).expect(200);
+      const token = await confirmPassword(t, login.body.session.token);
+      await t.http
+        .post('/me/email')
+        .set(bearer(token))
+        .send({ email: `joerg-${local}@example.com` })
+        .expect(200);
     });
   });
 
