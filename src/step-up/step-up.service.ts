@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
+import { describeError } from '../common/describe-error';
 import { DomainError, validationFailed } from '../common/errors';
 import { AppConfig } from '../config';
-import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
@@ -29,6 +30,8 @@ class CodeRejected extends Error {}
 /** Re-authentication of the current session, with a fresh token each time (OWASP ASVS 5.0, 7.2.4). */
 @Injectable()
 export class StepUpService {
+  private readonly logger = new Logger('StepUp');
+
   constructor(
     private readonly config: AppConfig,
     private readonly txHost: TransactionHost,
@@ -86,11 +89,24 @@ export class StepUpService {
     } catch (error) {
       if (error instanceof CodeRejected) return this.fail(auth, 'invalid_totp', client);
       // Not a wrong factor (a concurrent rotation, say): not a failed attempt either.
-      await this.limiter.refund(attempt);
+      await this.takeBack(attempt);
       throw error;
     }
-    await this.limiter.refund(attempt);
+    await this.takeBack(attempt);
     return confirmation;
+  }
+
+  /**
+   * Takes back an attempt that was no failure. By now the new token is committed (or the request
+   * failed for its own reason): a rate-limit store that cannot take it back leaves it counted, and
+   * the client still gets its answer.
+   */
+  private async takeBack(attempt: CountedAttempt): Promise<void> {
+    try {
+      await this.limiter.refund(attempt);
+    } catch (error) {
+      this.logger.warn({ error: describeError(error), msg: 'a confirmation attempt stays counted' });
+    }
   }
 
   /**

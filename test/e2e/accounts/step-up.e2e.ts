@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RateLimiter } from '../../../src/rate-limit/rate-limiter.service';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { bearer, PASSWORD, signUpVerified, expectReplacedToken } from '../../support/users';
 
@@ -164,6 +165,20 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
       [user.id],
     );
     expect(audited[0].n).toBe(1);
+  });
+
+  it('answers with the new token even when the rate-limit store cannot take the attempt back', async () => {
+    const user = await signUpVerified(t);
+    const refund = jest
+      .spyOn(t.app.get(RateLimiter), 'refund')
+      .mockRejectedValueOnce(new Error('rate-limit store unavailable'));
+    try {
+      const res = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: PASSWORD }).expect(200);
+      expect(refund).toHaveBeenCalledTimes(1);
+      await t.http.post('/me/api-keys').set(bearer(res.body.session.token)).send({ name: 'after' }).expect(201);
+    } finally {
+      refund.mockRestore();
+    }
   });
 
   it('audits confirmations and their failures', async () => {
