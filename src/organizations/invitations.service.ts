@@ -59,6 +59,12 @@ export class InvitationsService {
     await this.limiter.consume('invitationMailsPerAddress', address);
     await this.limiter.consume('invitationsPerOrg', orgId);
     return this.txHost.withTransaction(async () => {
+      // Again under the organization's lock: a manager demoted or removed meanwhile has had their
+      // pending invitations withdrawn, and must not add one after that.
+      await this.orgs.lockOrganization(orgId);
+      const current = (await this.orgs.roleOf(orgId, actor.id)) ?? null;
+      if (current === null) throw new DomainError('not_found');
+      if (!mayInvite(current, role)) throw new DomainError('insufficient_role');
       // Members are listed to every member, so saying one already is tells the inviter nothing new.
       // The same lookups run whether or not the address has an account, so the time tells nothing either.
       const existing = await this.users.findByEmail(address);
@@ -129,7 +135,7 @@ export class InvitationsService {
   ): Promise<void> {
     const beyond = ORG_ROLES.filter((invited) => !mayInvite(role, invited));
     if (beyond.length === 0) return;
-    const withdrawn = await this.orgs.deleteInvitationsBy(orgId, inviterId, beyond);
+    const withdrawn = await this.orgs.deleteInvitationsBy(orgId, inviterId, beyond, this.clock.now());
     await this.audit.recordMany(
       withdrawn.map((invitation) => ({
         action: 'org.invitation_revoked' as const,

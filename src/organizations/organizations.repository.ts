@@ -262,16 +262,21 @@ export class OrganizationsRepository {
     await this.sql.count('UPDATE org_invitations SET invited_by = NULL WHERE invited_by = ANY($1::uuid[])', [userIds]);
   }
 
-  /** Deletes the organization's invitations sent by `inviterId` to one of `roles`; answers them. */
+  /**
+   * Deletes the organization's pending invitations sent by `inviterId` to one of `roles`; answers
+   * them. Expired ones are left to the purge task.
+   */
   deleteInvitationsBy(
     orgId: string,
     inviterId: string,
     roles: OrgRole[],
+    now: Date,
   ): Promise<Array<Pick<Invitation, 'id' | 'email' | 'role'>>> {
     return this.sql.rows(
-      `DELETE FROM org_invitations WHERE org_id = $1 AND invited_by = $2 AND role = ANY($3::text[])
-       RETURNING id, email, role`,
-      [orgId, inviterId, roles],
+      `DELETE FROM org_invitations
+        WHERE org_id = $1 AND invited_by = $2 AND role = ANY($3::text[]) AND expires_at > $4
+        RETURNING id, email, role`,
+      [orgId, inviterId, roles, now],
     );
   }
 

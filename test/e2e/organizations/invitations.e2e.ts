@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { TaskRunner } from '../../../src/tasks';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { addMember, invitationToken, invite } from '../../support/orgs';
@@ -314,5 +315,45 @@ describe('organization membership by invitation', () => {
     );
     const invitee = await signUpVerified(t, byBoss.email);
     await accept(invitee, byBoss.token).expect(200);
+  });
+
+  it('checks the inviter again under the organization lock: one demoted meanwhile adds nothing', async () => {
+    const boss = await signUpVerified(t);
+    const admin = await signUpVerified(t);
+    const org = await newOrg(boss, 'Mid-air demotion');
+    await addMember(t, org, boss, admin, 'admin');
+    // A demotion in progress, as changeRole makes it: the organization locked, then the role changed.
+    const demotion = new Client({ connectionString: t.database.url });
+    await demotion.connect();
+    try {
+      await demotion.query('BEGIN');
+      await demotion.query('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [org]);
+      let settled = false;
+      const sending = t.http
+        .post(`/orgs/${org}/invitations`)
+        .set(bearer(admin.token))
+        .send({ email: uniqueEmail('late'), role: 'member' })
+        .then((res) => ((settled = true), res));
+      // The invitation passed its first check and waits on the lock (or, unlocked, is already sent).
+      for (;;) {
+        const [{ waiting }] = (
+          await demotion.query(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows;
+        if (waiting > 0 || settled) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await demotion.query(`UPDATE org_members SET role = 'member' WHERE org_id = $1 AND user_id = $2`, [
+        org,
+        admin.id,
+      ]);
+      await demotion.query('COMMIT');
+      expect((await sending).body).toMatchObject({ statusCode: 403, error: 'insufficient_role' });
+    } finally {
+      await demotion.end();
+    }
+    expect((await t.http.get(`/orgs/${org}/invitations`).set(bearer(boss.token)).expect(200)).body).toEqual([]);
   });
 });
