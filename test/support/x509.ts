@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** A private key and a self-signed certificate for it, both PEM. */
 export interface KeyPair {
@@ -52,33 +51,53 @@ const SHA256_WITH_RSA = sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05
 const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
 
 /**
- * RSA-2048 private keys (PEM) kept between runs: generating one costs about 100 ms of CPU, and the
- * specs ask for dozens. Each test file takes them in order, so the keys within one file are all
- * different; the pool grows when a file needs more than it holds.
+ * RSA-2048 private keys (PEM) kept between runs, in the checkout's own cache folder: generating one
+ * costs about 100 ms of CPU, and the specs ask for dozens. Each test file takes them in order, so the
+ * keys within one file are all different; the pool grows when a file needs more than it holds.
  */
-const RSA_POOL = join(tmpdir(), 'authd-test-rsa-2048-keys.json');
+const RSA_POOL = join(__dirname, '..', '..', 'node_modules', '.cache', 'authd-test-rsa-2048-keys.json');
 let rsaPool: string[] | undefined;
 let rsaTaken = 0;
 
+/** The pooled keys that are distinct RSA-2048 private keys; anything else in the file is ignored. */
 function readRsaPool(): string[] {
+  let stored: unknown;
   try {
-    const keys: unknown = JSON.parse(readFileSync(RSA_POOL, 'utf8'));
-    return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : [];
+    stored = JSON.parse(readFileSync(RSA_POOL, 'utf8'));
   } catch {
     return [];
   }
+  if (!Array.isArray(stored)) return [];
+  const keys = new Set<string>();
+  for (const pem of stored) {
+    try {
+      const key = crypto.createPrivateKey(pem as string);
+      if (key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === 2048) keys.add(pem as string);
+    } catch {
+      // not a key: skipped
+    }
+  }
+  return [...keys];
 }
 
 function pooledRsaKey(): crypto.KeyObject {
   rsaPool ??= readRsaPool();
   if (rsaTaken < rsaPool.length) return crypto.createPrivateKey(rsaPool[rsaTaken++]);
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  rsaPool.push(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  rsaPool.push(pem);
   rsaTaken++;
-  // Written whole and renamed into place: a file running beside this one reads all of it or none.
-  const partial = `${RSA_POOL}.${process.pid}`;
-  writeFileSync(partial, JSON.stringify(rsaPool));
-  renameSync(partial, RSA_POOL);
+  // Merged with what another worker stored meanwhile, written whole and renamed into place.
+  const merged = [...new Set([...readRsaPool(), ...rsaPool])];
+  const partial = `${RSA_POOL}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    mkdirSync(dirname(RSA_POOL), { recursive: true });
+    writeFileSync(partial, JSON.stringify(merged), { flag: 'wx', mode: 0o600 });
+    renameSync(partial, RSA_POOL);
+  } catch {
+    // A pool that cannot be kept costs time only.
+    rmSync(partial, { force: true });
+  }
   return privateKey;
 }
 
