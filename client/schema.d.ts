@@ -127,7 +127,7 @@ export interface paths {
         put?: never;
         /**
          * Log out
-         * @description Revokes the current session and clears the cookie; also answers 204 (and clears the cookie) when the session is already dead or unknown: logging out is idempotent.
+         * @description Revokes the current session and clears the cookie; a token that a rotation replaced still ends its session, however long ago. Also answers 204 (and clears the cookie) when the session is already dead or unknown: logging out is idempotent.
          */
         post: operations["AuthController_logout"];
         delete?: never;

@@ -88,7 +88,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Log out',
     description:
-      'Revokes the current session and clears the cookie; also answers 204 (and clears the cookie) when the session is already dead or unknown: logging out is idempotent.',
+      'Revokes the current session and clears the cookie; a token that a rotation replaced still ends its session, however long ago. Also answers 204 (and clears the cookie) when the session is already dead or unknown: logging out is idempotent.',
   })
   @ToleratesDeadSession()
   @AllowUnverified()

@@ -25,8 +25,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Global: every route needs a session unless marked @Public(); an API key (`Bearer ak_…`) reaches
- * only routes marked @AllowApiKey(); a @ToleratesDeadSession() route is reached without a live session too. A bearer token or the session cookie is resolved in one query; a cookie-authenticated unsafe request must also come from a
- * trusted origin (CSRF), which is checked first since it needs no query.
+ * only routes marked @AllowApiKey(); a @ToleratesDeadSession() route (logout) is reached without a
+ * live session too, and takes a token a rotation replaced as its session's, however long ago. A bearer
+ * token or the session cookie is resolved in one query; a cookie-authenticated unsafe request must also
+ * come from a trusted origin (CSRF), which is checked first since it needs no query.
  */
 @Injectable()
 export class SessionAuthGuard implements CanActivate {
@@ -65,7 +67,7 @@ export class SessionAuthGuard implements CanActivate {
     }
     const response = context.switchToHttp().getResponse<FastifyReply>();
     try {
-      const { user, session, rotated } = await this.sessions.authenticate(token);
+      const { user, session, rotated } = await this.sessions.authenticate(token, { acceptReplaced: tolerant });
       request.auth = { kind: 'session', user, session };
       if (rotated) sendRotatedToken(response, this.config, rotated.token, rotated.expiresAt);
     } catch (error) {

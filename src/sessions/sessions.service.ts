@@ -129,9 +129,11 @@ export class SessionsService {
 
   /**
    * Resolves a token: unknown → unauthenticated; revoked or past a timeout → session_expired with
-   * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL.
+   * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL. The token a rotation
+   * replaced passes for ROTATION_GRACE_MS, never as a step-up; with `acceptReplaced` (signing out)
+   * it passes after that too, so its holder can still end the session.
    */
-  async authenticate(token: string): Promise<AuthenticatedSession> {
+  async authenticate(token: string, { acceptReplaced = false } = {}): Promise<AuthenticatedSession> {
     const tokenHash = hashToken(token);
     const current = await this.sessions.resolve(tokenHash);
     const replaced = current ? undefined : await this.sessions.resolvePrevious(tokenHash);
@@ -146,7 +148,7 @@ export class SessionsService {
     }
     if (replaced) {
       // The token a rotation replaced: requests already in flight with it still pass, briefly.
-      if (now.getTime() - replaced.rotatedAt.getTime() > ROTATION_GRACE_MS) {
+      if (!acceptReplaced && now.getTime() - replaced.rotatedAt.getTime() > ROTATION_GRACE_MS) {
         throw new DomainError('session_expired', { reason: 'rotated' });
       }
       // Never a step-up, though: a rotation after a confirmation must not leave the old token confirmed.

@@ -181,6 +181,22 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     }
   });
 
+  it('ends the session when it is signed out with the token a rotation replaced, even past the grace', async () => {
+    const user = await signUpVerified(t);
+    const confirmed = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ password: PASSWORD })
+      .expect(200);
+    await expectReplacedToken(t, user.token);
+    // Whoever holds the newer token (another copy of the client, or someone who took the old one
+    // and rotated it) is signed out with the holder of the old one.
+    const res = await t.http.post('/auth/logout').set(bearer(user.token)).expect(204);
+    expect(res.headers['clear-site-data']).toBe('"cookies"');
+    const after = await t.http.get('/me').set(bearer(confirmed.body.session.token)).expect(401);
+    expect(after.body).toMatchObject({ error: 'session_expired', reason: 'revoked' });
+  });
+
   it('audits confirmations and their failures', async () => {
     const user = await signUpVerified(t);
     await t.http.post('/auth/confirm').set(bearer(user.token)).send({ password: 'Wrong-pw-1' }).expect(401);
