@@ -1,3 +1,4 @@
+import { PendingEmailChange1796531000001 } from '../../../migrations/1796531000001-PendingEmailChange';
 import { BackgroundWork } from '../../../src/common/background-work';
 import { hashToken } from '../../../src/common/crypto';
 import { TaskRunner } from '../../../src/tasks';
@@ -300,6 +301,26 @@ describe('email verification', () => {
       expect((await t.http.get('/me').set(bearer(squatter.token)).expect(200)).body.email).toBe(taken);
     });
 
+    it('the address an account leaves is never taken from it by a signup at the same moment', async () => {
+      // An app of its own: the trials use most of an address's hourly signups.
+      const fresh = await startTestApp();
+      try {
+        for (let trial = 0; trial < 8; trial++) {
+          const user = await signUpVerified(fresh);
+          const [change, signup] = await Promise.all([
+            fresh.http
+              .post('/me/email')
+              .set(bearer(user.token))
+              .send({ email: uniqueEmail('away') }),
+            fresh.http.post('/auth/signup').send({ email: user.email, password: PASSWORD }),
+          ]);
+          expect([change.status, signup.status, signup.body.error]).toEqual([200, 409, 'email_taken']);
+        }
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it('a second change keeps the last verified address as the way back', async () => {
       const user = await signUpVerified(t);
       const first = uniqueEmail('first');
@@ -328,6 +349,50 @@ describe('email verification', () => {
       // Its previous address is free again.
       await signUp(t, user.email);
     });
+  });
+
+  it('a change pending from before the way back was kept gets it from the audit trail, if the address is free', async () => {
+    const fresh = await startTestApp();
+    try {
+      const [moved, blocked] = [await signUpVerified(fresh), await signUpVerified(fresh)];
+      const [movedTo, blockedTo] = [uniqueEmail('legacy'), uniqueEmail('legacy')];
+      // Changes as they were stored before: the new address, unverified, and nothing else.
+      for (const [user, email] of [
+        [moved, movedTo],
+        [blocked, blockedTo],
+      ] as const) {
+        await fresh.dataSource.query('UPDATE users SET email = $2, email_verified_at = NULL WHERE id = $1', [
+          user.id,
+          email,
+        ]);
+      }
+      // Someone signed up with the address `blocked` left meanwhile: it has no way back.
+      await signUp(fresh, blocked.email);
+      const migration = new PendingEmailChange1796531000001();
+      const runner = fresh.dataSource.createQueryRunner();
+      try {
+        await migration.down(runner);
+        await migration.up(runner);
+      } finally {
+        await runner.release();
+      }
+      const rows = await fresh.dataSource.query('SELECT id, previous_email FROM users WHERE id = ANY($1) ORDER BY id', [
+        [moved.id, blocked.id],
+      ]);
+      expect(
+        Object.fromEntries(rows.map((r: { id: string; previous_email: string | null }) => [r.id, r.previous_email])),
+      ).toEqual({
+        [moved.id]: moved.email,
+        [blocked.id]: null,
+      });
+      await signUp(fresh, movedTo);
+      expect((await fresh.http.get('/me').set(bearer(moved.token)).expect(200)).body).toMatchObject({
+        email: moved.email,
+        emailVerified: true,
+      });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('limits POST /auth/verify-email to 30 per IP per 15 minutes', async () => {
