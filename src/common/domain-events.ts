@@ -7,17 +7,6 @@ export interface DomainEventMap {
   /** The user's address changed: links mailed to the old one must stop working. */
   'user.email_changed': { userId: string };
   /**
-   * An email change still waiting for its link was undone: the account is back at `email`, the
-   * verified address it had, because someone registered `abandonedEmail` or the change was not
-   * verified in time. Links for the abandoned address must stop working; the user is told.
-   */
-  'user.email_change_reverted': {
-    userId: string;
-    email: string;
-    abandonedEmail: string;
-    reason: 'address_registered' | 'expired';
-  };
-  /**
    * The user's password changed (`reset: false`, signed in, `keepSessionId` is the session that did it)
    * or was reset from a mailed link (`reset: true`): whoever held the old one must be signed out, and
    * with `revokeApiKeys` (always on a reset) their API keys go too. `email` and `client` are for the
@@ -30,6 +19,17 @@ export interface DomainEventMap {
     reset: boolean;
     revokeApiKeys: boolean;
     client: ClientInfo;
+  };
+  /**
+   * An email change still waiting for its link was undone: the account is back at `email`, the
+   * verified address it had, because someone registered `abandonedEmail` or the change was not
+   * verified in time. Links for the abandoned address must stop working; the user is told.
+   */
+  'user.email_change_reverted': {
+    userId: string;
+    email: string;
+    abandonedEmail: string;
+    reason: 'address_registered' | 'expired';
   };
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
