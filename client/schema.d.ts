@@ -147,7 +147,7 @@ export interface paths {
         put?: never;
         /**
          * Ask for a password reset link
-         * @description Always 202, whether or not the account exists; a reset link is mailed if it does.
+         * @description Always 202, whether or not the account exists; a reset link is mailed if it does, unless the account moved to the address and has not verified it.
          */
         post: operations["AuthController_forgotPassword"];
         delete?: never;
@@ -391,7 +391,7 @@ export interface paths {
         put?: never;
         /**
          * Change the email address
-         * @description Needs a recent step-up. The new address is unverified until its link is followed; the old address gets a notice.
+         * @description Needs a recent step-up. The new address is unverified until its link is followed; the old address gets a notice. Until then the new address reserves nothing: a signup with it wins and sends this account back to its previous verified address (so does a change not verified within VERIFICATION_TOKEN_TTL), and a reset asked for it mails nothing.
          */
         post: operations["VerificationController_changeEmail"];
         delete?: never;
@@ -1563,7 +1563,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `email_taken` */
+            /** @description `email_taken`: an account has the address; one that only moved to it and has not verified it goes back to its previous address instead */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2347,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `email_taken` */
+            /** @description `email_taken`: another account has the address (even unverified, after its own change) or will return to it */
             409: {
                 headers: {
                     [name: string]: unknown;

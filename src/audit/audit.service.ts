@@ -14,6 +14,7 @@ export type AuditAction =
   | 'user.password_reset'
   | 'user.email_verified'
   | 'user.email_changed'
+  | 'user.email_change_reverted'
   | 'user.deleted_unverified'
   | 'user.step_up'
   | 'user.password_changed'

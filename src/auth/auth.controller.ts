@@ -52,7 +52,10 @@ export class AuthController {
   @RateLimitByIp('signupPerIp')
   @ApiCreatedResponse({ type: AuthResultDto, description: 'The account and its first session; the cookie is set.' })
   @ApiBadRequestResponse({ description: '`weak_password` or `validation_failed`' })
-  @ApiConflictResponse({ description: '`email_taken`' })
+  @ApiConflictResponse({
+    description:
+      '`email_taken`: an account has the address; one that only moved to it and has not verified it goes back to its previous address instead',
+  })
   async signup(
     @Body() body: SignupDto,
     @Client() client: ClientInfo,
@@ -116,7 +119,8 @@ export class AuthController {
   @Post('password/forgot')
   @ApiOperation({
     summary: 'Ask for a password reset link',
-    description: 'Always 202, whether or not the account exists; a reset link is mailed if it does.',
+    description:
+      'Always 202, whether or not the account exists; a reset link is mailed if it does, unless the account moved to the address and has not verified it.',
   })
   @HttpCode(HttpStatus.ACCEPTED)
   @RateLimitByIp('passwordForgotPerIp')

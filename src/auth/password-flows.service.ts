@@ -47,6 +47,12 @@ export class PasswordFlowsService {
     await this.repository.deleteResetTokens(userId);
   }
 
+  /** Nor one mailed to an address an undone email change had moved to. */
+  @OnDomainEvent('user.email_change_reverted')
+  async forgetResetLinksOfAbandonedAddress({ userId }: { userId: string }): Promise<void> {
+    await this.repository.deleteResetTokens(userId);
+  }
+
   /**
    * A new password for a signed-in user (after step-up): the current session gets a new token,
    * every other session and every reset link dies, and the user gets a mail; all in one transaction.
@@ -98,7 +104,11 @@ export class PasswordFlowsService {
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {
       // The answer went out before this ran: if the address changed meanwhile, the old one gets nothing.
-      if ((await this.users.findById(user.id))?.email !== user.email) return;
+      const current = await this.users.findById(user.id);
+      if (current?.email !== user.email) return;
+      // An address the account moved to and has not verified may be someone else's: its holder
+      // would get a way into this account. The account's owner verifies the address first.
+      if (current.previousEmail !== null) return;
       const expiresAt = new Date(now.getTime() + this.config.passwordResetTokenTtlMs);
       await this.repository.replaceResetToken(user.id, token, now, expiresAt);
       const resetUrl = `${this.config.appUrl}/reset-password?token=${encodeURIComponent(token)}`;

@@ -23,13 +23,22 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; depth++) {
-    const { code, message, driverError } = current as { code?: unknown; message?: unknown; driverError?: unknown };
+    const { code, message, driverError, severity } = current as {
+      code?: unknown;
+      message?: unknown;
+      driverError?: unknown;
+      severity?: unknown;
+    };
     if (
       typeof code === 'string' &&
       (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code))
     ) {
       return true;
     }
+    // PostgreSQL reports FATAL only when it ends a session or refuses to start one: whatever the
+    // SQLSTATE (55000 for a database that allows no connections, 28000 for a missing pg_hba entry,
+    // 3D000 for a missing database), there is no connection to serve the request with.
+    if (severity === 'FATAL') return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
     current = driverError;
   }
@@ -42,6 +51,7 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: starting up or in recovery
   '53300', // too_many_connections
+  '53000', // insufficient_resources: e.g. out of shared memory for a new connection
   '57014', // query_canceled: statement_timeout
   '55P03', // lock_not_available: lock_timeout
   '25P03', // idle_in_transaction_session_timeout

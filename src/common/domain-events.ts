@@ -20,6 +20,17 @@ export interface DomainEventMap {
     revokeApiKeys: boolean;
     client: ClientInfo;
   };
+  /**
+   * An email change still waiting for its link was undone: the account is back at `email`, the
+   * verified address it had, because someone registered `abandonedEmail` or the change was not
+   * verified in time. Links for the abandoned address must stop working; the user is told.
+   */
+  'user.email_change_reverted': {
+    userId: string;
+    email: string;
+    abandonedEmail: string;
+    reason: 'address_registered' | 'expired';
+  };
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
   /**

@@ -8,6 +8,7 @@ export interface MailContexts {
   'password-changed': { changedAt: string };
   'verify-email': { verifyUrl: string; expiresInHours: number };
   'email-changed': { maskedEmail: string };
+  'email-change-cancelled': { maskedEmail: string; registered: boolean; expiresInHours: number };
   'new-sign-in': { ip: string; device: string; time: string; sessionsUrl: string };
   'two-factor-enabled': { at: string };
   'two-factor-disabled': { at: string };
@@ -25,6 +26,7 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'password-changed': 'Your password was changed',
   'verify-email': 'Verify your email address',
   'email-changed': 'Your email address was changed',
+  'email-change-cancelled': 'Your email address change was cancelled',
   'new-sign-in': 'New sign-in to your account',
   'two-factor-enabled': 'Two-factor authentication is on',
   'two-factor-disabled': 'Two-factor authentication was turned off',

@@ -31,6 +31,13 @@ export class Session {
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt: Date | null;
 
+  /**
+   * Whether the replaced token keeps serving for ROTATION_GRACE_MS (a step-up or a role change, with
+   * requests in flight) or answers 401 at once (a password change: its holder must be out).
+   */
+  @Column({ name: 'previous_token_grace', type: 'boolean', default: false })
+  previousTokenGrace: boolean;
+
   @Column({ name: 'auth_method', type: 'varchar', length: 16 })
   authMethod: AuthMethod;
 

@@ -40,7 +40,7 @@ const RESOLVE_SQL = `
 /** Only when the token is no session's current one: the session whose last rotation replaced it. */
 const RESOLVE_PREVIOUS_SQL = `
   SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
-         s.rotation_required, s.rotated_at, ${USER_VIEW_COLUMNS}
+         s.rotation_required, s.rotated_at, s.previous_token_grace, ${USER_VIEW_COLUMNS}
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.previous_token_hash = $1`;
 
@@ -53,6 +53,7 @@ interface ResolvedRow extends UserViewRow {
   revoked_at: Date | null;
   rotation_required: boolean;
   rotated_at?: Date | null;
+  previous_token_grace?: boolean;
 }
 
 /** The sessions and known_ips tables. */
@@ -114,10 +115,14 @@ export class SessionsRepository {
     return row && resolvedFromRow(row);
   }
 
-  /** The session whose last rotation replaced this token's hash, with when it did. */
-  async resolvePrevious(tokenHash: Buffer): Promise<(ResolvedSession & { rotatedAt: Date }) | undefined> {
+  /** The session whose last rotation replaced this token's hash, with when it did and whether with a grace. */
+  async resolvePrevious(
+    tokenHash: Buffer,
+  ): Promise<(ResolvedSession & { rotatedAt: Date; grace: boolean }) | undefined> {
     const [row] = await this.sql.prepared<ResolvedRow>('resolve_previous_session', RESOLVE_PREVIOUS_SQL, [tokenHash]);
-    return row?.rotated_at ? { ...resolvedFromRow(row), rotatedAt: row.rotated_at } : undefined;
+    return row?.rotated_at
+      ? { ...resolvedFromRow(row), rotatedAt: row.rotated_at, grace: row.previous_token_grace === true }
+      : undefined;
   }
 
   /**
@@ -140,7 +145,7 @@ export class SessionsRepository {
   async rotateRequested(id: string, oldHash: Buffer, newHash: Buffer, now: Date): Promise<boolean> {
     const count = await this.sql.count(
       `UPDATE sessions SET token_hash = $3, previous_token_hash = token_hash, rotated_at = $4,
-                          rotation_required = false, last_active_at = $4
+                          previous_token_grace = true, rotation_required = false, last_active_at = $4
         WHERE id = $1 AND token_hash = $2 AND rotation_required`,
       [id, oldHash, newHash, now],
     );
@@ -173,26 +178,27 @@ export class SessionsRepository {
 
   /**
    * Gives an unrevoked session of the user a new token hash, active as of `now` (and re-authenticated
-   * then too when `reauthenticated`); answers its expiry, or undefined when there is no such session,
-   * or when `currentHash` is given and the session no longer holds it. A concurrent replacement holds
-   * the row until it commits; this one then sees the new hash and changes nothing.
+   * then too when `reauthenticated`); the replaced token keeps its grace only with `grace`. Answers
+   * the session's expiry, or undefined when there is no such session, or when `currentHash` is given
+   * and the session no longer holds it. A concurrent replacement holds the row until it commits; this
+   * one then sees the new hash and changes nothing.
    */
   async replaceToken(
     userId: string,
     sessionId: string,
     tokenHash: Buffer,
     now: Date,
-    reauthenticated: boolean,
+    { reauthenticated, grace }: { reauthenticated: boolean; grace: boolean },
     currentHash: Buffer | null,
   ): Promise<{ expiresAt: Date } | undefined> {
     const row = await this.sql.one<{ expires_at: Date }>(
       `UPDATE sessions
-          SET token_hash = $3, previous_token_hash = token_hash, rotated_at = $4,
+          SET token_hash = $3, previous_token_hash = token_hash, rotated_at = $4, previous_token_grace = $7,
               last_active_at = $4, rotation_required = false,
               reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END
         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($6::bytea IS NULL OR token_hash = $6)
         RETURNING expires_at`,
-      [sessionId, userId, tokenHash, now, reauthenticated, currentHash],
+      [sessionId, userId, tokenHash, now, reauthenticated, currentHash, grace],
     );
     return row && { expiresAt: row.expires_at };
   }

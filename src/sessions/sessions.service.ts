@@ -48,10 +48,11 @@ export const MAX_SESSIONS_PER_USER = 100;
 export const KNOWN_IPS_PER_USER = 20;
 
 /**
- * How long the token a rotation replaced keeps working for its own session, so that a client's
- * requests already in flight when the token changed are not signed out; after it, that token
- * answers 401 session_expired with reason "rotated". A rotation by a request presenting the old
- * token fails (it no longer holds the session's token: 409 session_rotated).
+ * How long the token a step-up or role-change rotation replaced keeps working for its own session,
+ * so that a client's requests already in flight when the token changed are not signed out; after
+ * it, that token answers 401 session_expired with reason "rotated" (a password change's at once).
+ * A rotation by a request presenting the old token fails (it no longer holds the session's token:
+ * 409 session_rotated).
  */
 export const ROTATION_GRACE_MS = 30_000;
 
@@ -129,9 +130,10 @@ export class SessionsService {
 
   /**
    * Resolves a token: unknown → unauthenticated; revoked or past a timeout → session_expired with
-   * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL. The token a rotation
-   * replaced passes for ROTATION_GRACE_MS, never as a step-up; with `acceptReplaced` (signing out)
-   * it passes after that too, so its holder can still end the session.
+   * its reason. Writes last_active_at at most once per SESSION_TOUCH_INTERVAL. The token a step-up
+   * or role-change rotation replaced passes for ROTATION_GRACE_MS, never as a step-up (a password
+   * change's not at all); with `acceptReplaced` (signing out) it passes after that too, so its holder
+   * can still end the session.
    */
   async authenticate(token: string, { acceptReplaced = false } = {}): Promise<AuthenticatedSession> {
     const tokenHash = hashToken(token);
@@ -148,7 +150,8 @@ export class SessionsService {
     }
     if (replaced) {
       // The token a rotation replaced: requests already in flight with it still pass, briefly.
-      if (!acceptReplaced && now.getTime() - replaced.rotatedAt.getTime() > ROTATION_GRACE_MS) {
+      const graceOver = !replaced.grace || now.getTime() - replaced.rotatedAt.getTime() > ROTATION_GRACE_MS;
+      if (!acceptReplaced && graceOver) {
         throw new DomainError('session_expired', { reason: 'rotated' });
       }
       // Never a step-up, though: a rotation after a confirmation must not leave the old token confirmed.
@@ -232,22 +235,31 @@ export class SessionsService {
     presentedTokenHash?: Buffer,
   ): Promise<IssuedSession & { reauthenticatedAt: Date }> {
     const now = this.clock.now();
-    return { ...(await this.replaceToken(userId, sessionId, now, true, presentedTokenHash)), reauthenticatedAt: now };
+    const session = await this.replaceToken(
+      userId,
+      sessionId,
+      now,
+      { reauthenticated: true, grace: true },
+      presentedTokenHash,
+    );
+    return { ...session, reauthenticatedAt: now };
   }
 
   /**
    * A new token for a live session (after a password change), while it still holds the presented
-   * token (else 409 session_rotated); the old token is dead at once.
+   * token (else 409 session_rotated); the old token is dead at once, without the rotation grace:
+   * whoever else held it must not keep the session for a moment longer.
    */
   rotate(userId: string, sessionId: string, presentedTokenHash: Buffer): Promise<IssuedSession> {
-    return this.replaceToken(userId, sessionId, this.clock.now(), false, presentedTokenHash);
+    const options = { reauthenticated: false, grace: false };
+    return this.replaceToken(userId, sessionId, this.clock.now(), options, presentedTokenHash);
   }
 
   private async replaceToken(
     userId: string,
     sessionId: string,
     now: Date,
-    reauthenticated: boolean,
+    options: { reauthenticated: boolean; grace: boolean },
     presentedTokenHash: Buffer | undefined,
   ): Promise<IssuedSession> {
     const token = generateSessionToken();
@@ -256,7 +268,7 @@ export class SessionsService {
       sessionId,
       hashToken(token),
       now,
-      reauthenticated,
+      options,
       presentedTokenHash ?? null,
     );
     if (!replaced) {

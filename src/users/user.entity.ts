@@ -3,6 +3,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('users')
 @Index('users_never_verified_created_at_idx', ['createdAt'], { where: 'NOT ever_verified' })
 @Index('users_deletion_scheduled_for_idx', ['deletionScheduledFor'], { where: 'deletion_scheduled_for IS NOT NULL' })
+/** An account's way back is its own: no other account takes that address while the change is pending. */
+@Index('users_previous_email_key', ['previousEmail'], { unique: true, where: 'previous_email IS NOT NULL' })
+@Index('users_email_changed_at_idx', ['emailChangedAt'], { where: 'previous_email IS NOT NULL' })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -24,6 +27,18 @@ export class User {
   /** Set by the first verification and never cleared: such an account is never cleaned up as stale. */
   @Column({ name: 'ever_verified', type: 'boolean', default: false })
   everVerified: boolean;
+
+  /**
+   * While an email change waits for its link: the verified address the account moved from, which it
+   * returns to when someone registers the new address or the change is not verified in time. NULL
+   * otherwise (and for changes made by an account that had verified no address).
+   */
+  @Column({ name: 'previous_email', type: 'varchar', length: 320, nullable: true })
+  previousEmail: string | null;
+
+  /** When the pending change (previousEmail) was made. */
+  @Column({ name: 'email_changed_at', type: 'timestamptz', nullable: true })
+  emailChangedAt: Date | null;
 
   @Column({ name: 'two_factor_enabled', type: 'boolean', default: false })
   twoFactorEnabled: boolean;

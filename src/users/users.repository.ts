@@ -17,6 +17,9 @@ export interface UserRow {
 /** An account about to be erased: what the other modules need to find what they keep about it. */
 export type AccountToErase = Pick<User, 'id' | 'email' | 'name'>;
 
+/** An account sent back from an unverified address to the verified one it had before: where it is now. */
+export type RevertedAccount = Pick<User, 'id' | 'email'>;
+
 /** The users table. Emails come normalised; a taken address is answered, never thrown. */
 @Injectable()
 export class UsersRepository {
@@ -26,8 +29,29 @@ export class UsersRepository {
     return this.sql.repository(User);
   }
 
+  /**
+   * Serialises, until the transaction ends, every change that gives these addresses to an account or
+   * takes them from one, so that the checks on previous_email (which no unique index spans with
+   * email) hold. Taken in one order, so two transactions never wait on each other.
+   */
+  async lockAddresses(emails: string[]): Promise<void> {
+    for (const email of [...new Set(emails)].sort()) {
+      await this.sql.rows(`SELECT pg_advisory_xact_lock(hashtextextended('users.email:' || $1, 0))`, [email]);
+    }
+  }
+
+  /** Whether another account than `exceptId` keeps the address as its way back from a pending change. */
+  async isReservedByPendingChange(email: string, exceptId: string | null = null): Promise<boolean> {
+    const rows = await this.sql.rows(
+      'SELECT 1 FROM users WHERE previous_email = $1 AND ($2::uuid IS NULL OR id <> $2::uuid)',
+      [email, exceptId],
+    );
+    return rows.length > 0;
+  }
+
   /** The new user, or null when another account has the address. */
   async insert({ emailVerified, ...user }: UserRow, now: Date): Promise<User | null> {
+    if (await this.isReservedByPendingChange(user.email)) return null;
     let id: string;
     try {
       const { identifiers } = await this.users.insert({
@@ -61,25 +85,75 @@ export class UsersRepository {
     await this.users.update({ id }, { name, updatedAt: now });
   }
 
-  /** False when the user's address is no longer `email`. The first verification time is kept. */
+  /**
+   * False when the user's address is no longer `email`. The first verification time is kept; a
+   * pending change is settled (the address it came from is free).
+   */
   async markEmailVerified(id: string, email: string, now: Date): Promise<boolean> {
     const count = await this.sql.count(
-      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), ever_verified = true, updated_at = $3
+      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), ever_verified = true, updated_at = $3,
+                        previous_email = NULL, email_changed_at = NULL
         WHERE id = $1 AND email = $2`,
       [id, email, now],
     );
     return count > 0;
   }
 
-  /** The address, unverified; false when another account has it. */
+  /**
+   * The address, unverified; false when another account has it, or keeps it as its way back. A
+   * verified address left becomes the way back; one left unverified does not (the way back stays
+   * the last verified address), and returning to the way back itself ends the pending change.
+   */
   async setUnverifiedEmail(id: string, email: string, now: Date): Promise<boolean> {
+    if (await this.isReservedByPendingChange(email, id)) return false;
     try {
-      await this.users.update({ id }, { email, emailVerifiedAt: null, updatedAt: now });
+      await this.sql.count(
+        `UPDATE users SET email = $2::varchar, email_verified_at = NULL, updated_at = $3,
+                previous_email = CASE WHEN email_verified_at IS NOT NULL THEN email
+                                      WHEN previous_email = $2::varchar THEN NULL ELSE previous_email END,
+                email_changed_at = CASE WHEN email_verified_at IS NOT NULL OR previous_email <> $2::varchar THEN $3::timestamptz END
+          WHERE id = $1`,
+        [id, email, now],
+      );
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Sends the account holding `email` through a pending change back to its previous address,
+   * verified again; undefined when no account holds it that way.
+   */
+  releasePendingAddress(email: string, now: Date): Promise<RevertedAccount | undefined> {
+    return this.sql.one<RevertedAccount>(
+      `UPDATE users SET email = previous_email, email_verified_at = $2, updated_at = $2,
+                        previous_email = NULL, email_changed_at = NULL
+        WHERE email = $1 AND previous_email IS NOT NULL
+        RETURNING id, email`,
+      [email, now],
+    );
+  }
+
+  /** Locks up to `limit` accounts with an email change pending since before `before`, skipping rows another run holds. */
+  lockEmailChangesBefore(before: Date, limit: number): Promise<Array<{ id: string; email: string }>> {
+    return this.sql.rows(
+      `SELECT id, email FROM users WHERE previous_email IS NOT NULL AND email_changed_at < $1
+        ORDER BY email_changed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [before, limit],
+    );
+  }
+
+  /** Sends one (locked) account back to its previous address, verified again; undefined without a pending change. */
+  revertEmailChange(id: string, now: Date): Promise<RevertedAccount | undefined> {
+    return this.sql.one<RevertedAccount>(
+      `UPDATE users SET email = previous_email, email_verified_at = $2, updated_at = $2,
+                        previous_email = NULL, email_changed_at = NULL
+        WHERE id = $1 AND previous_email IS NOT NULL
+        RETURNING id, email`,
+      [id, now],
+    );
   }
 
   /** Locks up to `limit` never-verified accounts created before `before`, skipping rows another run holds. */

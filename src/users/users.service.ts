@@ -4,11 +4,12 @@ import { Transactional, TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
+import { DomainEventMap, DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { ErasedAccount, UserDataRegistry } from '../common/user-data';
 import { normalizeEmail } from './user.dto';
 import { User } from './user.entity';
-import { AccountToErase, UsersRepository } from './users.repository';
+import { AccountToErase, RevertedAccount, UsersRepository } from './users.repository';
 
 export interface NewUser {
   email: string;
@@ -29,21 +30,32 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly users: UsersRepository,
     private readonly userData: UserDataRegistry,
+    private readonly events: DomainEvents,
   ) {}
 
-  /** Throws email_taken when the address (compared case-insensitively) has an account. */
+  /**
+   * Throws email_taken when the address (compared case-insensitively) has an account, or is the way
+   * back of an account's pending email change. An address another account only moved to and has not
+   * verified reserves nothing: that account goes back to its previous address, and the new one is
+   * created (in the caller's transaction).
+   */
   async create(input: NewUser): Promise<User> {
+    const email = normalizeEmail(input.email);
+    const now = this.clock.now();
+    await this.users.lockAddresses([email]);
+    const displaced = await this.users.releasePendingAddress(email, now);
     const user = await this.users.insert(
       {
-        email: normalizeEmail(input.email),
+        email,
         name: input.name ?? null,
         passwordHash: input.passwordHash,
         emailVerified: input.emailVerified ?? false,
         ssoProviderId: input.ssoProviderId ?? null,
       },
-      this.clock.now(),
+      now,
     );
     if (!user) throw new DomainError('email_taken');
+    if (displaced) await this.emitReverted(displaced, email, 'address_registered');
     return user;
   }
 
@@ -79,12 +91,44 @@ export class UsersService {
     return this.users.markEmailVerified(id, email, this.clock.now());
   }
 
-  /** A new, unverified address; email_taken when another account has it. */
+  /**
+   * A new, unverified address (in the caller's transaction); email_taken when another account has
+   * it, even unverified (only a signup or a verification takes an address from a pending change), or
+   * keeps it as the way back of its own pending change.
+   */
   async changeEmail(id: string, email: string): Promise<User> {
-    if (!(await this.users.setUnverifiedEmail(id, normalizeEmail(email), this.clock.now()))) {
+    const next = normalizeEmail(email);
+    await this.users.lockAddresses([(await this.getById(id)).email, next]);
+    if (!(await this.users.setUnverifiedEmail(id, next, this.clock.now()))) {
       throw new DomainError('email_taken');
     }
     return this.getById(id);
+  }
+
+  /**
+   * Sends accounts whose email change was made before `before` and is still unverified back to their
+   * previous address, up to `limit` (in the caller's transaction); answers how many.
+   */
+  async revertEmailChangesBefore(before: Date, limit: number): Promise<number> {
+    const pending = await this.users.lockEmailChangesBefore(before, limit);
+    for (const { id, email } of pending) {
+      const reverted = await this.users.revertEmailChange(id, this.clock.now());
+      if (reverted) await this.emitReverted(reverted, email, 'expired');
+    }
+    return pending.length;
+  }
+
+  private async emitReverted(
+    account: RevertedAccount,
+    abandonedEmail: string,
+    reason: DomainEventMap['user.email_change_reverted']['reason'],
+  ): Promise<void> {
+    await this.events.emit('user.email_change_reverted', {
+      userId: account.id,
+      email: account.email,
+      abandonedEmail,
+      reason,
+    });
   }
 
   /** Locks up to `limit` never-verified accounts created before `before` (in the caller's transaction). */

@@ -12,6 +12,7 @@ export class UsersUserData implements UserDataHandler {
     const user = await this.repository.findById(userId);
     if (!user) return {};
     const { id, email, name, emailVerifiedAt, twoFactorEnabled, createdAt, updatedAt, deletionScheduledFor } = user;
+    const { previousEmail, emailChangedAt } = user;
     return {
       profile: {
         id,
@@ -23,6 +24,7 @@ export class UsersUserData implements UserDataHandler {
         createdAt,
         updatedAt,
         deletionScheduledFor,
+        pendingEmailChange: previousEmail ? { previousEmail, changedAt: emailChangedAt } : null,
       },
     };
   }

@@ -57,7 +57,9 @@ export class VerificationController {
   @ApiOperation({
     summary: 'Change the email address',
     description:
-      'Needs a recent step-up. The new address is unverified until its link is followed; the old address gets a notice.',
+      'Needs a recent step-up. The new address is unverified until its link is followed; the old address gets a notice. ' +
+      'Until then the new address reserves nothing: a signup with it wins and sends this account back to its previous ' +
+      'verified address (so does a change not verified within VERIFICATION_TOKEN_TTL), and a reset asked for it mails nothing.',
   })
   @HttpCode(HttpStatus.OK)
   @AllowUnverified()
@@ -66,7 +68,10 @@ export class VerificationController {
     type: UserDto,
     description: 'The new address, unverified; a link goes to it and a notice to the old one.',
   })
-  @ApiConflictResponse({ description: '`email_taken`' })
+  @ApiConflictResponse({
+    description:
+      '`email_taken`: another account has the address (even unverified, after its own change) or will return to it',
+  })
   @RateLimited('emailChangesPerUser', 'verificationMailsPerAddress')
   async changeEmail(
     @CurrentSession() auth: SessionAuth,

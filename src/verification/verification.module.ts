@@ -9,6 +9,7 @@ import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { VerificationReactions } from './verification.reactions';
 import { VerificationUserData } from './verification.user-data';
 
 @Module({
@@ -18,6 +19,7 @@ import { VerificationUserData } from './verification.user-data';
     VerificationService,
     VerificationUserData,
     VerificationRepository,
+    VerificationReactions,
     VerifiedGuard,
     CleanupUnverifiedAccountsTask,
   ],

@@ -1,7 +1,20 @@
+import { PendingEmailChange1796531000001 } from '../../../migrations/1796531000001-PendingEmailChange';
+import { BackgroundWork } from '../../../src/common/background-work';
 import { hashToken } from '../../../src/common/crypto';
 import { TaskRunner } from '../../../src/tasks';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { bearer, PASSWORD, signUp, signUpVerified, uniqueEmail, verificationToken } from '../../support/users';
+import { totpCode } from '../../support/totp';
+import {
+  bearer,
+  confirmPassword,
+  enableTotp,
+  logIn,
+  PASSWORD,
+  signUp,
+  signUpVerified,
+  uniqueEmail,
+  verificationToken,
+} from '../../support/users';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -199,6 +212,189 @@ describe('email verification', () => {
     });
   });
 
+  describe('an address taken by an email change and not yet verified reserves nothing', () => {
+    const resetMailsQueued = async () =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM mail_outbox WHERE template = 'password-reset'`))[0].n;
+
+    /** A verified user with two-factor on moves to `email` (after a step-up with both factors). */
+    async function squat(email: string) {
+      const squatter = await signUpVerified(t);
+      const { secret } = await enableTotp(t, squatter.token);
+      t.clock.advance(30_000);
+      const token = await confirmPassword(t, squatter.token, PASSWORD, totpCode(secret, t.clock));
+      await t.http.post('/me/email').set(bearer(token)).send({ email }).expect(200);
+      return { ...squatter, token, link: await verificationToken(t, email) };
+    }
+
+    it('the address held hostage: forgot-password mails nothing there, the owner signs up and wins', async () => {
+      const victimEmail = uniqueEmail('victim');
+      const squatter = await squat(victimEmail);
+      // Until the owner signs up, the address is the changing account's (restricted) current one.
+      expect((await t.http.get('/me').set(bearer(squatter.token)).expect(200)).body).toMatchObject({
+        email: victimEmail,
+        emailVerified: false,
+      });
+
+      // A reset asked for the address mails nothing to the account that took it, and answers as always.
+      const queuedBefore = await resetMailsQueued();
+      await t.http.post('/auth/password/forgot').send({ email: victimEmail }).expect(202);
+      await t.app.get(BackgroundWork).drain();
+      expect(await resetMailsQueued()).toBe(queuedBefore);
+      expect(
+        await t.dataSource.query(
+          `SELECT 1 FROM audit_log WHERE action = 'user.password_reset_requested' AND actor_id = $1`,
+          [squatter.id],
+        ),
+      ).toEqual([]);
+
+      // The owner's signup succeeds: a new account, with its own verification link.
+      const victim = await signUp(t, victimEmail);
+      expect(victim.id).not.toBe(squatter.id);
+      const victimLink = await verificationToken(t, victimEmail);
+      expect((await verify(victimLink).expect(200)).body.user).toMatchObject({ id: victim.id, emailVerified: true });
+      // The squatter's link for the address is dead.
+      expect((await verify(squatter.link).expect(400)).body.error).toBe('invalid_token');
+
+      // The changing account is back at its previous address, verified, and told why there.
+      expect((await t.http.get('/me').set(bearer(squatter.token)).expect(200)).body).toMatchObject({
+        id: squatter.id,
+        email: squatter.email,
+        emailVerified: true,
+      });
+      const [notice] = await t.mail.waitFor(
+        (m) => m.to === squatter.email && m.subject.includes('address change was cancelled'),
+      );
+      expect(notice.text).toContain('registered');
+      expect(notice.text).toContain(`${victimEmail[0]}***@e***.com`);
+      const [audit] = await t.dataSource.query(
+        `SELECT actor_id, target, details FROM audit_log WHERE action = 'user.email_change_reverted' AND target = $1`,
+        [`user:${squatter.id}`],
+      );
+      expect(audit).toEqual({
+        actor_id: null,
+        target: `user:${squatter.id}`,
+        details: { email: victimEmail, reason: 'address_registered' },
+      });
+
+      // The address signs in to the owner's account, with no second factor of someone else's.
+      const login = await logIn(t, victimEmail);
+      expect(login.user).toMatchObject({ id: victim.id, twoFactorEnabled: false });
+      // And a reset for it now reaches the owner's account.
+      await t.http.post('/auth/password/forgot').send({ email: victimEmail }).expect(202);
+      await t.mail.waitFor((m) => m.to === victimEmail && m.subject.includes('Reset'));
+    });
+
+    it('signs its holder in with it until then; the address it left stays reserved for it', async () => {
+      const taken = uniqueEmail('taken');
+      const squatter = await squat(taken);
+      const login = await t.http.post('/auth/login').send({ email: taken, password: PASSWORD }).expect(401);
+      expect(login.body.error).toBe('totp_required');
+      // The address it left is its way back: nobody signs up with it or moves to it meanwhile.
+      expect(
+        (await t.http.post('/auth/signup').send({ email: squatter.email, password: PASSWORD }).expect(409)).body.error,
+      ).toBe('email_taken');
+      const other = await signUpVerified(t);
+      const move = (email: string) => t.http.post('/me/email').set(bearer(other.token)).send({ email });
+      expect((await move(squatter.email).expect(409)).body.error).toBe('email_taken');
+      // Only a signup or a verification takes an address held by a pending change, not another change.
+      expect((await move(taken).expect(409)).body.error).toBe('email_taken');
+      expect((await t.http.get('/me').set(bearer(squatter.token)).expect(200)).body.email).toBe(taken);
+    });
+
+    it('the address an account leaves is never taken from it by a signup at the same moment', async () => {
+      // An app of its own: the trials use most of an address's hourly signups.
+      const fresh = await startTestApp();
+      try {
+        for (let trial = 0; trial < 8; trial++) {
+          const user = await signUpVerified(fresh);
+          const [change, signup] = await Promise.all([
+            fresh.http
+              .post('/me/email')
+              .set(bearer(user.token))
+              .send({ email: uniqueEmail('away') }),
+            fresh.http.post('/auth/signup').send({ email: user.email, password: PASSWORD }),
+          ]);
+          expect([change.status, signup.status, signup.body.error]).toEqual([200, 409, 'email_taken']);
+        }
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('a second change keeps the last verified address as the way back', async () => {
+      const user = await signUpVerified(t);
+      const first = uniqueEmail('first');
+      const second = uniqueEmail('second');
+      await t.http.post('/me/email').set(bearer(user.token)).send({ email: first }).expect(200);
+      const token = await confirmPassword(t, user.token);
+      await t.http.post('/me/email').set(bearer(token)).send({ email: second }).expect(200);
+      // The first pending address was let go: a signup with it is an ordinary one.
+      await signUp(t, first);
+      expect((await t.http.get('/me').set(bearer(token)).expect(200)).body.email).toBe(second);
+      await signUp(t, second);
+      expect((await t.http.get('/me').set(bearer(token)).expect(200)).body).toMatchObject({
+        email: user.email,
+        emailVerified: true,
+      });
+    });
+
+    it('a change verified in time takes the address for good', async () => {
+      const user = await signUpVerified(t);
+      const email = uniqueEmail('kept');
+      await t.http.post('/me/email').set(bearer(user.token)).send({ email }).expect(200);
+      await verify(await verificationToken(t, email)).expect(200);
+      expect((await t.http.post('/auth/signup').send({ email, password: PASSWORD }).expect(409)).body.error).toBe(
+        'email_taken',
+      );
+      // Its previous address is free again.
+      await signUp(t, user.email);
+    });
+  });
+
+  it('a change pending from before the way back was kept gets it from the audit trail, if the address is free', async () => {
+    const fresh = await startTestApp();
+    try {
+      const [moved, blocked] = [await signUpVerified(fresh), await signUpVerified(fresh)];
+      const [movedTo, blockedTo] = [uniqueEmail('legacy'), uniqueEmail('legacy')];
+      // Changes as they were stored before: the new address, unverified, and nothing else.
+      for (const [user, email] of [
+        [moved, movedTo],
+        [blocked, blockedTo],
+      ] as const) {
+        await fresh.dataSource.query('UPDATE users SET email = $2, email_verified_at = NULL WHERE id = $1', [
+          user.id,
+          email,
+        ]);
+      }
+      // Someone signed up with the address `blocked` left meanwhile: it has no way back.
+      await signUp(fresh, blocked.email);
+      const migration = new PendingEmailChange1796531000001();
+      const runner = fresh.dataSource.createQueryRunner();
+      try {
+        await migration.down(runner);
+        await migration.up(runner);
+      } finally {
+        await runner.release();
+      }
+      const rows = await fresh.dataSource.query('SELECT id, previous_email FROM users WHERE id = ANY($1) ORDER BY id', [
+        [moved.id, blocked.id],
+      ]);
+      expect(
+        Object.fromEntries(rows.map((r: { id: string; previous_email: string | null }) => [r.id, r.previous_email])),
+      ).toEqual({
+        [moved.id]: moved.email,
+        [blocked.id]: null,
+      });
+      await signUp(fresh, movedTo);
+      expect((await fresh.http.get('/me').set(bearer(moved.token)).expect(200)).body).toMatchObject({
+        email: moved.email,
+        emailVerified: true,
+      });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('limits POST /auth/verify-email to 30 per IP per 15 minutes', async () => {
     const fresh = await startTestApp();
     try {
@@ -276,5 +472,47 @@ describe('cleanup-unverified-accounts', () => {
 
     // The address is free again.
     await t.http.post('/auth/signup').send({ email: stale.email, password: PASSWORD }).expect(201);
+  });
+
+  it('takes back an email change not verified within VERIFICATION_TOKEN_TTL: the previous address, verified, audited and mailed', async () => {
+    const runner = t.app.get(TaskRunner);
+    const stuck = await signUpVerified(t);
+    const pending = uniqueEmail('pending');
+    await t.http.post('/me/email').set(bearer(stuck.token)).send({ email: pending }).expect(200);
+    const link = await verificationToken(t, pending);
+    t.clock.advance(DAY - MINUTE);
+    const recent = await signUpVerified(t);
+    const recentPending = uniqueEmail('recent');
+    await t.http.post('/me/email').set(bearer(recent.token)).send({ email: recentPending }).expect(200);
+    t.clock.advance(2 * MINUTE);
+
+    expect(await runner.run('cleanup-unverified-accounts')).toMatchObject({ result: { deleted: 0, reverted: 1 } });
+    const [stuckRow, recentRow] = await Promise.all(
+      [stuck.id, recent.id].map(
+        async (id) => (await t.dataSource.query('SELECT email, email_verified_at FROM users WHERE id = $1', [id]))[0],
+      ),
+    );
+    expect(stuckRow.email).toBe(stuck.email);
+    expect(stuckRow.email_verified_at).not.toBeNull();
+    expect(recentRow).toMatchObject({ email: recentPending, email_verified_at: null });
+    // Its link for the address it had taken is gone, not just expired.
+    const tokens = await t.dataSource.query('SELECT token_hash FROM verification_tokens WHERE user_id = $1', [
+      stuck.id,
+    ]);
+    expect(tokens).toEqual([]);
+    expect(link).toMatch(/^[A-Za-z0-9_-]+$/);
+    const [notice] = await t.mail.waitFor(
+      (m) => m.to === stuck.email && m.subject.includes('address change was cancelled'),
+    );
+    expect(notice.text).toContain('not confirmed');
+    const audit = await t.dataSource.query(
+      `SELECT target, details FROM audit_log WHERE action = 'user.email_change_reverted' AND target IN ($1, $2)`,
+      [`user:${stuck.id}`, `user:${recent.id}`],
+    );
+    expect(audit).toEqual([{ target: `user:${stuck.id}`, details: { email: pending, reason: 'expired' } }]);
+    // The address it had taken is free; it signs in again with its own.
+    await signUp(t, pending);
+    await logIn(t, stuck.email);
+    expect(await runner.run('cleanup-unverified-accounts')).toMatchObject({ result: { deleted: 0, reverted: 0 } });
   });
 });

@@ -138,3 +138,60 @@ describe('the database down or slow', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('the database refusing new connections', () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  let user: SignedUp;
+  let admin: Client;
+
+  beforeAll(async () => {
+    // A database of its own: ALTER DATABASE must not reach any other spec's.
+    database = await createTestDatabase();
+    t = await startTestApp({ database });
+    user = await signUpVerified(t);
+    admin = new Client({ connectionString: process.env.TEST_ADMIN_URL });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);
+    await admin.end();
+    await t.close();
+    await database.drop();
+  });
+
+  const login = () => t.http.post('/auth/login').send({ email: user.email, password: PASSWORD });
+
+  it('answers 503 with Retry-After when PostgreSQL refuses to connect (55000), and recovers', async () => {
+    await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS false`);
+    try {
+      // The pool's open connections would go on serving: end them, so every request needs a new one.
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database.name]);
+      await waitUntil(async () => {
+        const { rows } = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+          database.name,
+        ]);
+        return rows[0].n === 0;
+      });
+      // Twice each: the first may still meet a connection the pool has not yet noticed was ended.
+      for (let round = 0; round < 2; round++) {
+        for (const res of [await t.http.get('/me').set(bearer(user.token)), await login()]) {
+          expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: UNAVAILABLE });
+          expect(res.headers['retry-after']).toBe('5');
+        }
+      }
+    } finally {
+      await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);
+    }
+    await t.http.get('/me').set(bearer(user.token)).expect(200);
+    await login().expect(200);
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

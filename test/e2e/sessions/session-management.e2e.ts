@@ -143,7 +143,7 @@ describe('session management', () => {
   });
 
   describe('rotation after privilege changes', () => {
-    it('POST /me/password: the current session rotated, every other one revoked, a mail', async () => {
+    it('POST /me/password: the current session rotated (the old token dead at once), every other one revoked, a mail', async () => {
       const user = await signUp(t);
       const other = await loginFrom(user.email, '198.51.100.6').expect(200);
       const newPassword = 'Another-Strong-Passphrase-9';
@@ -153,7 +153,10 @@ describe('session management', () => {
       expect(res.headers['x-session-token']).toBe(token);
       expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(new RegExp(`^sid=${token};`));
 
-      await expectReplacedToken(t, user.token);
+      // No rotation grace after a password change: whoever held the old token is out, now.
+      const replaced = await t.http.get('/me').set(bearer(user.token)).expect(401);
+      expect(replaced.body).toMatchObject({ error: 'session_expired', reason: 'rotated' });
+      await t.http.get('/orgs').set(bearer(user.token)).expect(401);
       expect((await t.http.get('/me').set(bearer(other.body.session.token)).expect(401)).body.reason).toBe('revoked');
       await t.http.get('/me').set(bearer(token)).expect(200);
       await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('password was changed'));
