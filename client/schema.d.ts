@@ -907,7 +907,7 @@ export interface components {
         ConfirmDto: {
             /** @example correct horse battery staple */
             password?: string;
-            /** @description authenticator code, or a recovery code; with two-factor on it goes beside the password (alone for an account without a password) */
+            /** @description authenticator code, or a recovery code; confirms alone, or beside the password (with two-factor on the password alone does not confirm) */
             totpCode?: string;
         };
         ConfirmationDto: {
@@ -2026,7 +2026,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send both); `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            /** @description `invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send the code, alone or with it); `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
             401: {
                 headers: {
                     [name: string]: unknown;

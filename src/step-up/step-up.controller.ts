@@ -31,7 +31,7 @@ export class StepUpController {
   @ApiOkResponse({ type: ConfirmationDto, description: 'The new token is also in Set-Cookie and X-Session-Token.' })
   @ApiUnauthorizedResponse({
     description:
-      '`invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send both)',
+      '`invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send the code, alone or with it)',
   })
   @ApiConflictResponse({
     description:

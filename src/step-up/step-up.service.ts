@@ -110,22 +110,19 @@ export class StepUpService {
   }
 
   /**
-   * A confirmation carries the factors the user signs in with: a password alone, or with two-factor
-   * on, the password and a code together (a password-only step-up must not be able to turn
-   * two-factor off). An account without a password confirms with its code alone, or at its IdP.
-   * Checked here, after the body's own validation, so a body that is malformed as well hears only
-   * about that; nothing is counted or checked yet.
+   * One factor confirms: the password, or an authenticator or recovery code. With two-factor on the
+   * password alone does not (a password-only step-up must not be able to turn two-factor off): the
+   * code confirms alone or beside it. Checked here, after the body's own validation, so a body that
+   * is malformed as well hears only about that; nothing is counted or checked yet.
    */
   private assertFactorsGiven(user: SessionAuth['user'], input: ConfirmInput): void {
     const password = input.password !== undefined;
     const code = input.totpCode !== undefined;
     if (user.hasPassword && user.twoFactorEnabled) {
-      if (!password) {
-        throw validationFailed([
-          { field: 'password', problems: ['with two-factor on, send password and totpCode together'] },
-        ]);
+      if (!password && !code) {
+        throw validationFailed([{ field: 'totpCode', problems: ['send totpCode, alone or with password'] }]);
       }
-      // As at login: the client asks for the code and sends both again.
+      // As at login: the client asks for the code and sends it.
       if (!code) throw new DomainError('totp_required');
       return;
     }
