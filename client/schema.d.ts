@@ -703,7 +703,7 @@ export interface paths {
         put?: never;
         /**
          * SAML assertion consumer service
-         * @description Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo.
+         * @description Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo. While the provider's domain is not verified, a valid response is a dry run: 200 with what it asserted (an HTML page, or JSON when Accept prefers application/json), and nothing is created.
          */
         post: operations["SamlController_acs"];
         delete?: never;
@@ -1194,6 +1194,37 @@ export interface components {
              * @example c2FtbC1yZXF1ZXN0LWlk
              */
             RelayState?: string;
+        };
+        SamlDryRunDto: {
+            /**
+             * @description always true: nobody was signed in and nothing was created
+             * @example true
+             */
+            dryRun: boolean;
+            /** Format: uuid */
+            providerId: string;
+            /** @example 00u1abcd2EFGH3ijk4l5 */
+            nameId: string;
+            /** @example urn:oasis:names:tc:SAML:2.0:nameid-format:persistent */
+            nameIdFormat: string | null;
+            /**
+             * @description as asserted
+             * @example jane@example.com
+             */
+            email: string | null;
+            /** @description whether that is an address of the provider's domain, as a sign-in needs */
+            emailInDomain: boolean;
+            /**
+             * @example [
+             *       "staff"
+             *     ]
+             */
+            groups: string[];
+            /**
+             * @description the role the groups map to in the organization
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
         };
         DeletionScheduledDto: {
             /**
@@ -3502,6 +3533,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description dry run (the provider's domain is not verified): what the sign-in would use; HTML unless Accept prefers JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamlDryRunDto"];
+                };
+            };
             /** @description signed in (`sid` cookie set): to `APP_URL` + returnTo, or `APP_URL/` */
             302: {
                 headers: {

@@ -12,14 +12,16 @@ import {
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
   ApiOperation,
+  ApiOkResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORM_TYPE } from '../common/body-parsers';
 import { AppConfig } from '../config';
 import { AcceptFormBody, Public, setSessionCookie } from '../http';
 import { SamlAcsGuard, SamlLoginGuard } from './saml.guards';
-import type { CompletedLogin } from './sso-login.service';
-import { SamlPostDto } from './sso.dto';
+import { escapeHtml, sendPage } from '../http/page';
+import type { SamlDryRun, SamlOutcome } from './sso-login.service';
+import { SamlDryRunDto, SamlPostDto } from './sso.dto';
 
 /**
  * The browser's side of a SAML sign-in: the redirect to the IdP and the assertion consumer service
@@ -60,7 +62,8 @@ export class SamlController {
   @ApiOperation({
     summary: 'SAML assertion consumer service',
     description:
-      'Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo.',
+      'Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo. ' +
+      "While the provider's domain is not verified, a valid response is a dry run: 200 with what it asserted (an HTML page, or JSON when Accept prefers application/json), and nothing is created.",
   })
   @HttpCode(HttpStatus.FOUND)
   @AcceptFormBody()
@@ -69,15 +72,75 @@ export class SamlController {
   @ApiConsumes(FORM_TYPE)
   @ApiBody({ type: SamlPostDto })
   @ApiFoundResponse({ description: 'signed in (`sid` cookie set): to `APP_URL` + returnTo, or `APP_URL/`' })
+  @ApiOkResponse({
+    type: SamlDryRunDto,
+    description:
+      "dry run (the provider's domain is not verified): what the sign-in would use; HTML unless Accept prefers JSON",
+  })
   @ApiUnauthorizedResponse({ description: '`saml_invalid`: the response was not accepted (the reason is only logged)' })
   @ApiPayloadTooLargeResponse({ description: '`payload_too_large`: a body over 256 KB' })
   @ApiUnsupportedMediaTypeResponse({ description: '`unsupported_media_type`: anything but a form post' })
-  acs(
-    @Req() request: FastifyRequest & { user?: CompletedLogin },
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): void {
-    const { session, returnTo } = request.user!;
+  acs(@Req() request: FastifyRequest & { user?: SamlOutcome }, @Res() reply: FastifyReply): void {
+    const outcome = request.user!;
+    if ('dryRun' in outcome) return sendDryRun(reply, outcome.dryRun, request.headers.accept);
+    const { session, returnTo } = outcome;
     setSessionCookie(reply, this.config, session.token, session.expiresAt);
-    reply.header('Location', `${this.config.appUrl}${returnTo ?? '/'}`);
+    void reply
+      .status(HttpStatus.FOUND)
+      .header('Location', `${this.config.appUrl}${returnTo ?? '/'}`)
+      .send();
   }
+}
+
+/** The dry run's answer: JSON for a client that prefers it, else a page for the person testing the IdP. */
+function sendDryRun(reply: FastifyReply, dryRun: SamlDryRun, accept: string | undefined): void {
+  if (prefersJson(accept)) {
+    void reply.status(HttpStatus.OK).header('Cache-Control', 'no-store').send(SamlDryRunDto.of(dryRun));
+    return;
+  }
+  const row = (label: string, value: string) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`;
+  sendPage(reply, {
+    title: 'SAML test sign-in',
+    body:
+      '<p>The identity provider answered. This domain is not verified yet, so nobody was signed in and ' +
+      'nothing was created; once it is, this person would sign in as below.</p><dl>' +
+      row('NameID', dryRun.nameId) +
+      row('NameID format', dryRun.nameIdFormat ?? '(none)') +
+      row('Email address', dryRun.email ?? '(none asserted)') +
+      row('Address in the domain', dryRun.emailInDomain ? 'yes' : 'no: this person could not sign in') +
+      row('Groups', dryRun.groups.length > 0 ? dryRun.groups.join(', ') : '(none)') +
+      row('Role in the organization', dryRun.role) +
+      '</dl>',
+  });
+}
+
+/** Whether Accept ranks application/json above text/html (a tie, or no Accept, is HTML: a browser's post). */
+function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const quality = (type: string): number => {
+    let best = 0;
+    let bestSpecificity = -1;
+    for (const part of accept.split(',')) {
+      const [range, ...params] = part.trim().toLowerCase().split(';');
+      const [major, minor] = range.trim().split('/');
+      const [wantMajor, wantMinor] = type.split('/');
+      const specificity =
+        major === wantMajor && minor === wantMinor
+          ? 2
+          : major === wantMajor && minor === '*'
+            ? 1
+            : range.trim() === '*/*'
+              ? 0
+              : -1;
+      if (specificity < 0 || specificity < bestSpecificity) continue;
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const value = q ? Number(q.slice(2)) : 1;
+      if (specificity > bestSpecificity) {
+        bestSpecificity = specificity;
+        best = Number.isFinite(value) ? value : 0;
+      }
+    }
+    return best;
+  };
+  return quality('application/json') > quality('text/html');
 }

@@ -31,6 +31,13 @@ export interface IdentityWithDomain {
   lastLoginAt: Date;
 }
 
+/** An identity removed from the account it signed in. */
+export interface UnlinkedIdentity {
+  providerId: string;
+  nameId: string;
+  userId: string;
+}
+
 /** SAML providers, the identities they assert, AuthnRequests in flight and the assertions already used. */
 @Injectable()
 export class SsoRepository {
@@ -168,6 +175,38 @@ export class SsoRepository {
          FROM sso_identities i JOIN saml_providers p ON p.id = i.provider_id
         WHERE i.user_id = $1 ORDER BY i.created_at, i.provider_id`,
       [userId],
+    );
+  }
+
+  /**
+   * Removes the user's identities at providers of any domain but `keepDomain` (all of them when it
+   * is null); answers the removed ones.
+   */
+  deleteIdentitiesOutside(userId: string, keepDomain: string | null): Promise<UnlinkedIdentity[]> {
+    return this.sql.rows<UnlinkedIdentity>(
+      `DELETE FROM sso_identities i USING saml_providers p
+        WHERE p.id = i.provider_id AND i.user_id = $1 AND ($2::text IS NULL OR p.domain <> $2)
+       RETURNING i.provider_id AS "providerId", i.name_id AS "nameId", i.user_id AS "userId"`,
+      [userId, keepDomain],
+    );
+  }
+
+  /** Removes one identity; false when it was gone already. */
+  async deleteIdentity(providerId: string, nameId: string): Promise<boolean> {
+    return (
+      (await this.sql.count('DELETE FROM sso_identities WHERE provider_id = $1 AND name_id = $2', [
+        providerId,
+        nameId,
+      ])) > 0
+    );
+  }
+
+  /** Removes every identity at these providers; answers the removed ones. */
+  deleteIdentitiesAt(providerIds: string[]): Promise<UnlinkedIdentity[]> {
+    return this.sql.rows<UnlinkedIdentity>(
+      `DELETE FROM sso_identities WHERE provider_id = ANY($1::uuid[])
+       RETURNING provider_id AS "providerId", name_id AS "nameId", user_id AS "userId"`,
+      [providerIds],
     );
   }
 

@@ -9,11 +9,12 @@ import { AppConfig } from '../config';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
+import { UsersService } from '../users/users.service';
 import { DnsTxt } from './dns-txt';
 import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
 import { normalizeCertificatePem, parseIdpMetadata, SamlConfigError } from './saml';
 import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
-import { NewSamlRequest, ProviderSettings, SsoRepository } from './sso.repository';
+import { NewSamlRequest, ProviderSettings, SsoRepository, UnlinkedIdentity } from './sso.repository';
 import { spMetadataXml, SsoUrls, ssoUrls } from './sp-metadata';
 
 type Actor = { id: string; email: string };
@@ -49,6 +50,9 @@ export type Discovery = { sso: false } | { sso: true; loginUrl: string };
  */
 export type PasswordPermit = { breakGlass: false } | { breakGlass: true; providerId: string; orgId: string };
 
+/** Why an identity no longer signs its account in. */
+export type UnlinkReason = 'address_changed' | 'password_reset' | 'provider_deleted' | 'address_outside_domain';
+
 const MAX_CERTS = 5;
 const MAX_GROUPS = 200;
 /** The TXT record's name is `_auth-verification.<domain>`, its value `auth-verification=<token>`. */
@@ -72,6 +76,7 @@ export class SsoService {
     private readonly events: DomainEvents,
     private readonly audit: AuditService,
     private readonly dns: DnsTxt,
+    private readonly users: UsersService,
   ) {}
 
   // ---- configuration (organization owners and admins) ----
@@ -150,6 +155,9 @@ export class SsoService {
   @Transactional()
   async remove(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
+    const provider = await this.repository.findProviderOfOrg(orgId);
+    if (!provider) throw new DomainError('not_found');
+    await this.recordUnlinked(await this.repository.deleteIdentitiesAt([provider.id]), 'provider_deleted', actor);
     const removed = await this.repository.deleteProviderOfOrg(orgId);
     if (!removed) throw new DomainError('not_found');
     await this.events.emit('sso.provider_removed', { providerId: removed.id });
@@ -168,6 +176,10 @@ export class SsoService {
    * (sso.provider_removed), and the removal is audited.
    */
   async removeProvidersOfOrgs(orgIds: string[]): Promise<void> {
+    const providers = await Promise.all(orgIds.map((orgId) => this.repository.findProviderOfOrg(orgId)));
+    const providerIds = providers.flatMap((provider) => (provider ? [provider.id] : []));
+    const system = { id: null, email: null };
+    await this.recordUnlinked(await this.repository.deleteIdentitiesAt(providerIds), 'provider_deleted', system);
     for (const removed of await this.repository.deleteProvidersOfOrgs(orgIds)) {
       await this.events.emit('sso.provider_removed', { providerId: removed.id });
       await this.audit.record({
@@ -275,6 +287,32 @@ export class SsoService {
   }
 
   /**
+   * The account's address changed: its identities at providers of any other domain stop signing it
+   * in (an identity vouches for an address of its provider's domain, not for whoever holds the
+   * account later).
+   */
+  async unlinkOutsideAddress(userId: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) return;
+    const unlinked = await this.repository.deleteIdentitiesOutside(userId, emailDomain(user.email) ?? null);
+    await this.recordUnlinked(unlinked, 'address_changed', user);
+  }
+
+  /**
+   * The account's password was reset by mail: whoever holds the mailbox holds the account now, and
+   * no identity linked before signs it in any more.
+   */
+  async unlinkAll(userId: string, reason: UnlinkReason, actor: Actor): Promise<void> {
+    await this.recordUnlinked(await this.repository.deleteIdentitiesOutside(userId, null), reason, actor);
+  }
+
+  /** One identity found tied to an account it may no longer sign in, removed. */
+  async unlinkIdentity(identity: UnlinkedIdentity, reason: UnlinkReason): Promise<void> {
+    if (!(await this.repository.deleteIdentity(identity.providerId, identity.nameId))) return;
+    await this.recordUnlinked([identity], reason, { id: null, email: null });
+  }
+
+  /**
    * Stores an AuthnRequest in flight (its id, the hash of the browser-binding cookie, where to go
    * after); false when the provider already has one with this id.
    */
@@ -303,6 +341,23 @@ export class SsoService {
   }
 
   // ---- internals ----
+
+  /** Unties the accounts from the providers whose identities went, and audits each identity. */
+  private async recordUnlinked(
+    unlinked: UnlinkedIdentity[],
+    reason: UnlinkReason,
+    actor: { id: string | null; email: string | null },
+  ): Promise<void> {
+    for (const identity of unlinked) {
+      await this.users.untieFromSsoProviders(identity.userId, [identity.providerId]);
+      await this.audit.record({
+        action: 'sso.identity_unlinked',
+        actor,
+        target: `user:${identity.userId}`,
+        details: { userId: identity.userId, providerId: identity.providerId, reason },
+      });
+    }
+  }
 
   private async providerOfOrg(orgId: string): Promise<SamlProvider> {
     const provider = await this.repository.findProviderOfOrg(orgId);

@@ -15,14 +15,15 @@ type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProvid
 /**
  * How this user confirms: POST /auth/confirm with one factor listed but "sso" (with two-factor on,
  * the authenticator or recovery code, which the password may accompany but not replace); "sso" (an
- * account without a password) is the other way, signing in again at its SSO provider (ForceAuthn)
- * through ssoUrl.
+ * account its SSO provider signs in, without a password or two-factor) is the other way, signing in
+ * again at that provider (ForceAuthn) through ssoUrl.
  */
 export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
   return [
     ...(user.hasPassword ? ['password' as const] : []),
     ...(user.twoFactorEnabled ? ['totp' as const] : []),
-    ...(!user.hasPassword && user.ssoProviderId ? ['sso' as const] : []),
+    // A two-factor account confirms with its second factor: an IdP does not stand in for it.
+    ...(!user.hasPassword && !user.twoFactorEnabled && user.ssoProviderId ? ['sso' as const] : []),
   ];
 }
 
