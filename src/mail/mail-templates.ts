@@ -16,6 +16,7 @@ export interface MailContexts {
   'account-deleted': { deletedAt: string };
   'org-ownership-transferred': { orgName: string; formerRole: string };
   'org-invitation': { orgName: string; inviterName: string; role: string; acceptUrl: string; expiresInDays: number };
+  'sso-domain-taken': { orgName: string; domain: string };
 }
 
 export type MailTemplate = keyof MailContexts;
@@ -33,6 +34,7 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'account-deleted': 'Your account was deleted',
   'org-ownership-transferred': 'You are now an owner of an organization',
   'org-invitation': 'You are invited to join an organization',
+  'sso-domain-taken': 'Another organization verified your SSO domain',
 };
 
 export interface RenderedMail {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MoreThan } from 'typeorm';
+import { IsNull, MoreThan, Not } from 'typeorm';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
@@ -59,14 +59,20 @@ export class SsoRepository {
     return this.providers.findOneBy({ orgId });
   }
 
-  findProviderByDomain(domain: string): Promise<SamlProvider | null> {
-    return this.providers.findOneBy({ domain });
+  /** The provider that verified the domain (at most one can). */
+  findVerifiedProviderByDomain(domain: string): Promise<SamlProvider | null> {
+    return this.providers.findOneBy({ domain, domainVerifiedAt: Not(IsNull()) });
+  }
+
+  /** The providers that claim the domain without having verified it. */
+  findUnverifiedClaims(domain: string): Promise<SamlProvider[]> {
+    return this.providers.findBy({ domain, domainVerifiedAt: IsNull() });
   }
 
   /**
    * Creates the organization's provider or replaces its settings, in one statement (two concurrent
    * first saves cannot make two). A new domain gets `newToken` and starts unverified; the same domain
-   * keeps its token and its verification. Answers undefined when another provider holds the domain.
+   * keeps its token and its verification. Answers undefined when another provider verified the domain.
    */
   async saveProvider(
     settings: ProviderSettings,
@@ -110,7 +116,7 @@ export class SsoRepository {
         ],
       );
     } catch (error) {
-      // The organization's own row is the conflict target; the only other unique column is the domain.
+      // The organization's own row is the conflict target; the only other unique key is a verified domain.
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
@@ -121,12 +127,24 @@ export class SsoRepository {
    * Marks the domain verified if the provider still claims it with this token (the check ran
    * outside any transaction); the provider, or undefined when it changed meanwhile.
    */
-  async markDomainVerified(id: string, domain: string, token: string, now: Date): Promise<SamlProvider | undefined> {
-    const count = await this.sql.count(
-      `UPDATE saml_providers SET domain_verified_at = COALESCE(domain_verified_at, $4)
-        WHERE id = $1 AND domain = $2 AND verification_token = $3`,
-      [id, domain, token, now],
-    );
+  async markDomainVerified(
+    id: string,
+    domain: string,
+    token: string,
+    now: Date,
+  ): Promise<SamlProvider | 'verified_elsewhere' | undefined> {
+    let count: number;
+    try {
+      count = await this.sql.count(
+        `UPDATE saml_providers SET domain_verified_at = COALESCE(domain_verified_at, $4)
+          WHERE id = $1 AND domain = $2 AND verification_token = $3`,
+        [id, domain, token, now],
+      );
+    } catch (error) {
+      // Another organization's provider verified the same domain first.
+      if (isUniqueViolation(error, 'saml_providers_verified_domain_idx')) return 'verified_elsewhere';
+      throw error;
+    }
     return count > 0 ? this.providers.findOneByOrFail({ id }) : undefined;
   }
 

@@ -10,6 +10,7 @@ import { Transactional, TransactionHost } from '../database/transactions';
 import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
 import { UsersService } from '../users/users.service';
+import { OutboxService } from '../mail/outbox.service';
 import { DnsTxt } from './dns-txt';
 import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
 import { normalizeCertificatePem, parseIdpMetadata, SamlConfigError } from './saml';
@@ -77,6 +78,7 @@ export class SsoService {
     private readonly audit: AuditService,
     private readonly dns: DnsTxt,
     private readonly users: UsersService,
+    private readonly outbox: OutboxService,
   ) {}
 
   // ---- configuration (organization owners and admins) ----
@@ -95,7 +97,8 @@ export class SsoService {
   async save(actor: Actor, orgId: string, input: ProviderInput, client: ClientInfo): Promise<SamlProvider> {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
     const settings = this.settingsFrom(orgId, input);
-    const holder = await this.repository.findProviderByDomain(settings.domain);
+    // An unverified claim reserves nothing; a verified one holds the domain.
+    const holder = await this.repository.findVerifiedProviderByDomain(settings.domain);
     if (holder && holder.orgId !== orgId) throw domainTaken();
     const saved = await this.repository.saveProvider(settings, randomBytes(24).toString('base64url'), this.clock.now());
     if (!saved) throw domainTaken();
@@ -126,6 +129,8 @@ export class SsoService {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
     const provider = await this.providerOfOrg(orgId);
     if (provider.domainVerifiedAt) return provider;
+    const holder = await this.repository.findVerifiedProviderByDomain(provider.domain);
+    if (holder) throw verifiedElsewhere();
     const record = this.verificationRecord(provider);
     if (!(await this.recordPublished(record, provider))) throw new DomainError('domain_not_verified');
     return this.txHost.withTransaction(async () => {
@@ -135,8 +140,11 @@ export class SsoService {
         provider.verificationToken,
         this.clock.now(),
       );
+      // Another organization proved the domain while DNS was asked.
+      if (verified === 'verified_elsewhere') throw verifiedElsewhere();
       // The domain changed while DNS was asked: the record proved the old one.
       if (!verified) throw new DomainError('domain_not_verified');
+      await this.mailOtherClaimants(verified);
       await this.audit.record({
         action: 'sso.domain_verified',
         actor,
@@ -268,8 +276,7 @@ export class SsoService {
   async verifiedProviderFor(email: string): Promise<SamlProvider | undefined> {
     const domain = emailDomain(email);
     if (!domain) return undefined;
-    const provider = await this.repository.findProviderByDomain(domain);
-    return provider?.domainVerifiedAt ? provider : undefined;
+    return (await this.repository.findVerifiedProviderByDomain(domain)) ?? undefined;
   }
 
   findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
@@ -341,6 +348,16 @@ export class SsoService {
   }
 
   // ---- internals ----
+
+  /** Tells the owners of the organizations whose claims of the domain can no longer be verified. */
+  private async mailOtherClaimants(verified: SamlProvider): Promise<void> {
+    for (const claim of await this.repository.findUnverifiedClaims(verified.domain)) {
+      const org = await this.organizations.membersFor(claim.orgId);
+      for (const owner of org?.members.filter((member) => member.role === 'owner') ?? []) {
+        await this.outbox.enqueue(owner.email, 'sso-domain-taken', { orgName: org!.name, domain: verified.domain });
+      }
+    }
+  }
 
   /** Unties the accounts from the providers whose identities went, and audits each identity. */
   private async recordUnlinked(
@@ -466,7 +483,15 @@ function configProblem(error: unknown): string {
 }
 
 function domainTaken(): DomainError {
-  return validationFailed([{ field: 'domain', problems: ['is claimed by another provider'] }]);
+  return validationFailed([{ field: 'domain', problems: ['is verified by another organization'] }]);
+}
+
+function verifiedElsewhere(): DomainError {
+  return new DomainError(
+    'domain_not_verified',
+    {},
+    { message: 'Another organization verified this domain first; a domain has one verified provider.' },
+  );
 }
 
 /** Absolute, http or https, no credentials or fragment, within the column's length. */

@@ -33,6 +33,8 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
   let outsider: SignedUp;
   let orgId: string;
   let providerId: string;
+  /** Organizations that claimed the same domain without verifying it. */
+  const rivals: Array<{ user: SignedUp; orgId: string }> = [];
 
   const path = () => `/orgs/${orgId}/sso/saml`;
   const provider = (overrides: Record<string, unknown> = {}) => ({
@@ -269,25 +271,18 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
         await refused(provider({ admin: true }), 'admin', /should not exist/);
       });
 
-      it("a domain another organization's provider holds", async () => {
+      it('nothing for a domain another organization claimed without verifying it: both claims stand', async () => {
         const rival = await signUpVerified(t, undefined, undefined, 'Rita Rival');
         const rivalOrg = (await t.http.post('/orgs').set(bearer(rival.token)).send({ name: 'Rival' }).expect(201)).body
           .id;
+        rival.token = await confirmPassword(t, rival.token);
         const res = await t.http
           .put(`/orgs/${rivalOrg}/sso/saml`)
           .set(bearer(rival.token))
           .send(provider({ domain: 'Acme.Test' }))
-          .expect(400);
-        expect(res.body).toMatchObject({
-          error: 'validation_failed',
-          details: [{ field: 'domain', problems: ['is claimed by another provider'] }],
-        });
-        // Another domain is theirs to claim.
-        await t.http
-          .put(`/orgs/${rivalOrg}/sso/saml`)
-          .set(bearer(rival.token))
-          .send(provider({ domain: 'rival.test' }))
           .expect(200);
+        expect(res.body).toMatchObject({ domain: DOMAIN, domainVerified: false });
+        rivals.push({ user: rival, orgId: rivalOrg });
       });
 
       it('and leaves the provider as it was', async () => {
@@ -384,6 +379,41 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       expect(await audit('sso.domain_verified')).toEqual([
         { actor_id: owner.id, target: `org:${orgId}`, details: { providerId, domain: DOMAIN } },
       ]);
+    });
+
+    it("holds the domain for the first to verify it: the others' claims are refused at their verify, their owners mailed", async () => {
+      const [rival] = rivals;
+      const mails = await t.mail.waitFor((m) => m.to === rival.user.email && m.subject.includes('SSO domain'));
+      expect(mails[0].text).toContain(`Rival claims the domain ${DOMAIN}`);
+      const rivalRecord = (await t.http.get(`/orgs/${rival.orgId}/sso/saml`).set(bearer(rival.user.token)).expect(200))
+        .body.domainVerificationRecord;
+      // Even with its own record published, the domain is taken.
+      dns.records.set(rivalRecord.name, [record.value, rivalRecord.value]);
+      const refused = await t.http
+        .post(`/orgs/${rival.orgId}/sso/saml/verify-domain`)
+        .set(bearer(rival.user.token))
+        .expect(400);
+      expect(refused.body).toEqual({
+        statusCode: 400,
+        error: 'domain_not_verified',
+        message: expect.stringContaining('Another organization verified this domain first'),
+      });
+      dns.records.set(record.name, [record.value]);
+      // Discovery names only the verified provider.
+      const discovered = await t.http
+        .post('/auth/sso/discover')
+        .send({ email: `x@${DOMAIN}` })
+        .expect(200);
+      expect(discovered.body.loginUrl).toContain(providerId);
+      // A new claim of a verified domain is refused at once.
+      const late = await signUpVerified(t, undefined, undefined, 'Late Larry');
+      const lateOrg = (await t.http.post('/orgs').set(bearer(late.token)).send({ name: 'Late' }).expect(201)).body.id;
+      late.token = await confirmPassword(t, late.token);
+      const claim = await t.http.put(`/orgs/${lateOrg}/sso/saml`).set(bearer(late.token)).send(provider()).expect(400);
+      expect(claim.body).toMatchObject({
+        error: 'validation_failed',
+        details: [{ field: 'domain', problems: ['is verified by another organization'] }],
+      });
     });
 
     it('survives a save of the same domain; a new domain starts over with a new token', async () => {
