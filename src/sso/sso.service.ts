@@ -10,6 +10,8 @@ import { Transactional, TransactionHost } from '../database/transactions';
 import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
 import { UsersService } from '../users/users.service';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { OutboxService } from '../mail/outbox.service';
 import { DnsTxt } from './dns-txt';
 import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
@@ -79,6 +81,8 @@ export class SsoService {
     private readonly dns: DnsTxt,
     private readonly users: UsersService,
     private readonly outbox: OutboxService,
+    private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   // ---- configuration (organization owners and admins) ----
@@ -100,9 +104,14 @@ export class SsoService {
     // An unverified claim reserves nothing; a verified one holds the domain.
     const holder = await this.repository.findVerifiedProviderByDomain(settings.domain);
     if (holder && holder.orgId !== orgId) throw domainTaken();
+    const before = await this.repository.findProviderOfOrg(orgId);
     const saved = await this.repository.saveProvider(settings, randomBytes(24).toString('base64url'), this.clock.now());
     if (!saved) throw domainTaken();
     const { provider, created } = saved;
+    const enforcedBefore = !!before?.enforce && !!before.domainVerifiedAt && before.domain === provider.domain;
+    if (provider.enforce && provider.domainVerifiedAt && !enforcedBefore) {
+      await this.endPasswordAccess(provider, client);
+    }
     await this.audit.record({
       action: 'sso.provider_saved',
       actor,
@@ -145,6 +154,8 @@ export class SsoService {
       // The domain changed while DNS was asked: the record proved the old one.
       if (!verified) throw new DomainError('domain_not_verified');
       await this.mailOtherClaimants(verified);
+      // `enforce: true` saved before the domain was proved takes effect now.
+      if (verified.enforce) await this.endPasswordAccess(verified, client);
       await this.audit.record({
         action: 'sso.domain_verified',
         actor,
@@ -248,6 +259,17 @@ export class SsoService {
     throw new DomainError('sso_required', { loginUrl: this.urls(provider.id).loginUrl });
   }
 
+  /**
+   * An account its SSO provider signed in stays at an address of an enforced domain: moving out
+   * would let it set a password and leave the organization's control (403 sso_required).
+   */
+  async assertAddressKept(holder: { email: string; ssoProviderId: string | null }, newEmail: string): Promise<void> {
+    if (!holder.ssoProviderId) return;
+    const provider = await this.verifiedProviderFor(holder.email);
+    if (!provider?.enforce || emailDomain(newEmail) === provider.domain) return;
+    throw new DomainError('sso_required', { loginUrl: this.urls(provider.id).loginUrl });
+  }
+
   /** Audits an owner's password sign-in past enforcement, in the caller's transaction. */
   async recordBreakGlassLogin(
     actor: Actor,
@@ -348,6 +370,31 @@ export class SsoService {
   }
 
   // ---- internals ----
+
+  /**
+   * SSO became the only way in for the domain: the organization's members with an address there,
+   * but its owners (who keep a break-glass password), lose the sessions they signed in with a
+   * password and their API keys, each audited and told by mail.
+   */
+  private async endPasswordAccess(provider: SamlProvider, client: ClientInfo): Promise<void> {
+    const org = await this.organizations.membersFor(provider.orgId);
+    if (!org) return;
+    const loginUrl = this.urls(provider.id).loginUrl;
+    for (const member of org.members) {
+      if (member.role === 'owner' || emailDomain(member.email) !== provider.domain) continue;
+      const user = { id: member.userId, email: member.email };
+      const sessions = await this.sessions.revokePasswordSessions(user.id);
+      const apiKeys = await this.apiKeys.revokeAll(user, 'sso_enforced', client);
+      await this.audit.record({
+        action: 'sso.enforced_sign_out',
+        actor: { id: null, email: null },
+        client,
+        target: `user:${user.id}`,
+        details: { userId: user.id, providerId: provider.id, sessions, apiKeys },
+      });
+      await this.outbox.enqueue(user.email, 'sso-enforced', { orgName: org.name, domain: provider.domain, loginUrl });
+    }
+  }
 
   /** Tells the owners of the organizations whose claims of the domain can no longer be verified. */
   private async mailOtherClaimants(verified: SamlProvider): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
+import { CredentialPolicy } from '../common/credential-policy';
 import { describeError } from '../common/describe-error';
 import { DomainError, validationFailed } from '../common/errors';
 import { AppConfig } from '../config';
@@ -41,6 +42,7 @@ export class StepUpService {
     private readonly sessions: SessionsService,
     private readonly limiter: RateLimiter,
     private readonly audit: AuditService,
+    private readonly policy: CredentialPolicy,
   ) {}
 
   async confirm(auth: SessionAuth, input: ConfirmInput, client: ClientInfo): Promise<Confirmation> {
@@ -52,6 +54,8 @@ export class StepUpService {
     if (methods.includes('sso') && !methods.includes(input.password !== undefined ? 'password' : 'totp')) {
       throw stepUpRequired(user, this.config.stepUpWindowMs);
     }
+    // Where SSO is enforced, the password proves nothing any more (owners keep it: break-glass).
+    if (input.password !== undefined) await this.policy.assertPasswordUsable(user);
     // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.
     const attempt = await this.limiter.consume('confirmFailuresPerUser', user.id);
     if (input.password !== undefined) {
