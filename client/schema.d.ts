@@ -598,7 +598,7 @@ export interface paths {
         get: operations["SsoConfigController_get"];
         /**
          * Configure SAML sign-on
-         * @description Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. Enforcement waits for the domain to be verified.
+         * @description Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. A domain another organization claimed without verifying it can be claimed too. Enforcement waits for the domain to be verified; turned on for a verified domain, it ends the password sessions and API keys of the organization’s members with an address there, but its owners.
          */
         put: operations["SsoConfigController_save"];
         post?: never;
@@ -623,7 +623,7 @@ export interface paths {
         put?: never;
         /**
          * Verify the SSO domain
-         * @description Looks the DNS TXT record up now; once found, the domain is verified and enforcement takes effect.
+         * @description Looks the DNS TXT record up now; once found, the domain is verified (the first organization to prove it holds it; the other claimants are mailed) and enforcement takes effect: with `enforce: true`, the password sessions and API keys of the members with an address there, but the owners, end.
          */
         post: operations["SsoConfigController_verifyDomain"];
         delete?: never;
@@ -1775,6 +1775,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain (a link mailed before enforcement resets nothing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `too_many_requests` past 30 per client IP in 15 minutes */
             429: {
                 headers: {
@@ -1828,7 +1837,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain and the account is no owner of its organization; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2066,7 +2075,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
+            /** @description `sso_required` (with `loginUrl`): a password of an SSO-enforced domain's address, but of an owner of its organization, confirms nothing; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2369,7 +2378,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `sso_required` (with `loginUrl`): an account its SSO provider signed in cannot move out of an enforced domain; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3258,7 +3267,7 @@ export interface operations {
                     "application/json": components["schemas"]["SamlProviderDto"];
                 };
             };
-            /** @description `validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public or taken domain; `invalid_json` */
+            /** @description `validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public domain, or one another organization verified; `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3363,7 +3372,7 @@ export interface operations {
                     "application/json": components["schemas"]["SamlProviderDto"];
                 };
             };
-            /** @description `domain_not_verified` while the record is not found */
+            /** @description `domain_not_verified` while the record is not found, or when another organization verified the domain first (the message says which) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3496,7 +3505,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `forbidden`: stepUp=1 for a user this provider does not sign in */
+            /** @description `forbidden`: stepUp=1 for a user this provider does not sign in, or one whose step-up `methods` lack `sso` (a password or two-factor) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -36,6 +43,10 @@ export class StepUpController {
   @ApiConflictResponse({
     description:
       '`session_rotated`: a concurrent request with the same token replaced it first; retry with the current token',
+  })
+  @ApiForbiddenResponse({
+    description:
+      "`sso_required` (with `loginUrl`): a password of an SSO-enforced domain's address, but of an owner of its organization, confirms nothing",
   })
   @RateLimited('confirmFailuresPerUser')
   async confirm(

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiForbiddenResponse,
   ApiConflictResponse,
   ApiOkResponse,
   ApiTags,
@@ -67,6 +68,10 @@ export class VerificationController {
     description: 'The new address, unverified; a link goes to it and a notice to the old one.',
   })
   @ApiConflictResponse({ description: '`email_taken`' })
+  @ApiForbiddenResponse({
+    description:
+      '`sso_required` (with `loginUrl`): an account its SSO provider signed in cannot move out of an enforced domain',
+  })
   @RateLimited('emailChangesPerUser', 'verificationMailsPerAddress')
   async changeEmail(
     @CurrentSession() auth: SessionAuth,
