@@ -757,7 +757,17 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       const tess = person('tess', 'acme.test');
       token = (await signIn(acme, tess)).session.token;
       token = await ssoStepUp(acme, token, tess.nameId);
+      // A step-up started before two-factor was turned on is refused when it is answered after.
+      const tessSession = await sessionAuth(token);
+      const started = await begin(acme, {
+        stepUpSession: { sessionId: tessSession.session.id, userId: tessSession.user.id },
+      });
       await enableTotp(t, token);
+      const answered = respond(acme, started.request.id, persistent(tess.nameId));
+      await rejected(
+        login.complete(acme.id, answered.base64, started.bindingToken, CLIENT, await sessionAuth(token)),
+        /does not confirm with/,
+      );
       t.clock.advance(2 * MINUTE);
       const required = await t.http.get('/me/export').set(bearer(token)).expect(403);
       expect(required.body).toMatchObject({ methods: ['totp'] });
