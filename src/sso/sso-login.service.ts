@@ -271,8 +271,9 @@ export class SsoLoginService {
         // An account the IdP knows by this very address has it verified (SSO users are).
         if (!user.emailVerifiedAt && assertion.email && canonicalEmail(assertion.email) === user.email) {
           await this.users.markEmailVerified(user.id, user.email);
+          return { user: (await this.users.findById(user.id)) ?? user, provisioned: false };
         }
-        return { user: (await this.users.findById(user.id)) ?? user, provisioned: false };
+        return { user, provisioned: false };
       }
       // The account left the domain: the identity vouched for an address it no longer has. It goes,
       // and the assertion is taken as a first sign-in (its address, if of the domain, is free now).

@@ -688,7 +688,7 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       const zetaBoss = await signUpVerified(t, undefined, undefined, 'Zeta Boss');
       const zeta = await configure(zetaBoss, 'zeta.test', false);
       const zoe = person('zoe', 'zeta.test');
-      // As such accounts were provisioned: no password, address unverified, an identity.
+      // An SSO account whose address is unverified: no password, an identity.
       const [{ id }] = await t.dataSource.query(
         `INSERT INTO users (email, name, email_verified_at, sso_provider_id, created_at, updated_at)
          VALUES ('zoe@zeta.test', 'Zoe', NULL, $1, now(), now()) RETURNING id`,
