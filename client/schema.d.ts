@@ -598,7 +598,7 @@ export interface paths {
         get: operations["SsoConfigController_get"];
         /**
          * Configure SAML sign-on
-         * @description Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. Enforcement waits for the domain to be verified.
+         * @description Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. A domain another organization claimed without verifying it can be claimed too. Enforcement waits for the domain to be verified; turned on for a verified domain, it ends the password sessions and API keys of the organization’s members with an address there, but its owners.
          */
         put: operations["SsoConfigController_save"];
         post?: never;
@@ -623,7 +623,7 @@ export interface paths {
         put?: never;
         /**
          * Verify the SSO domain
-         * @description Looks the DNS TXT record up now; once found, the domain is verified and enforcement takes effect.
+         * @description Looks the DNS TXT record up now; once found, the domain is verified (the first organization to prove it holds it; the other claimants are mailed) and enforcement takes effect: with `enforce: true`, the password sessions and API keys of the members with an address there, but the owners, end.
          */
         post: operations["SsoConfigController_verifyDomain"];
         delete?: never;
@@ -703,7 +703,7 @@ export interface paths {
         put?: never;
         /**
          * SAML assertion consumer service
-         * @description Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo.
+         * @description Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo. While the provider's domain is not verified, a valid response is a dry run: 200 with what it asserted (an HTML page, or JSON when Accept prefers application/json), and nothing is created.
          */
         post: operations["SamlController_acs"];
         delete?: never;
@@ -907,7 +907,7 @@ export interface components {
         ConfirmDto: {
             /** @example correct horse battery staple */
             password?: string;
-            /** @description authenticator code, or a recovery code; with two-factor on it goes beside the password (alone for an account without a password) */
+            /** @description authenticator code, or a recovery code; confirms alone, or beside the password (with two-factor on the password alone does not confirm) */
             totpCode?: string;
         };
         ConfirmationDto: {
@@ -1194,6 +1194,37 @@ export interface components {
              * @example c2FtbC1yZXF1ZXN0LWlk
              */
             RelayState?: string;
+        };
+        SamlDryRunDto: {
+            /**
+             * @description always true: nobody was signed in and nothing was created
+             * @example true
+             */
+            dryRun: boolean;
+            /** Format: uuid */
+            providerId: string;
+            /** @example 00u1abcd2EFGH3ijk4l5 */
+            nameId: string;
+            /** @example urn:oasis:names:tc:SAML:2.0:nameid-format:persistent */
+            nameIdFormat: string | null;
+            /**
+             * @description as asserted
+             * @example jane@example.com
+             */
+            email: string | null;
+            /** @description whether that is an address of the provider's domain, as a sign-in needs */
+            emailInDomain: boolean;
+            /**
+             * @example [
+             *       "staff"
+             *     ]
+             */
+            groups: string[];
+            /**
+             * @description the role the groups map to in the organization
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
         };
         DeletionScheduledDto: {
             /**
@@ -1744,6 +1775,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain (a link mailed before enforcement resets nothing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `too_many_requests` past 30 per client IP in 15 minutes */
             429: {
                 headers: {
@@ -1797,7 +1837,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain and the account is no owner of its organization; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2026,7 +2066,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send both); `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            /** @description `invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send the code, alone or with it); `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2035,7 +2075,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
+            /** @description `sso_required` (with `loginUrl`): a password of an SSO-enforced domain's address, but of an owner of its organization, confirms nothing; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2338,7 +2378,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `sso_required` (with `loginUrl`): an account its SSO provider signed in cannot move out of an enforced domain; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3227,7 +3267,7 @@ export interface operations {
                     "application/json": components["schemas"]["SamlProviderDto"];
                 };
             };
-            /** @description `validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public or taken domain; `invalid_json` */
+            /** @description `validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public domain, or one another organization verified; `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,7 +3372,7 @@ export interface operations {
                     "application/json": components["schemas"]["SamlProviderDto"];
                 };
             };
-            /** @description `domain_not_verified` while the record is not found */
+            /** @description `domain_not_verified` while the record is not found, or when another organization verified the domain first (the message says which) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3465,7 +3505,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `forbidden`: stepUp=1 for a user this provider does not sign in */
+            /** @description `forbidden`: stepUp=1 for a user this provider does not sign in, or one whose step-up `methods` lack `sso` (a password or two-factor) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,6 +3542,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description dry run (the provider's domain is not verified): what the sign-in would use; HTML unless Accept prefers JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamlDryRunDto"];
+                };
+            };
             /** @description signed in (`sid` cookie set): to `APP_URL` + returnTo, or `APP_URL/` */
             302: {
                 headers: {

@@ -54,10 +54,13 @@ export class ApiKeysService {
     await this.audit.record({ action: 'api_key.revoked', actor: user, client, target: `api_key:${id}` });
   }
 
-  /** Deletes every key of the user (with a password reset or change), audited when there were any; answers how many. */
+  /**
+   * Deletes every key of the user (with a password reset or change, or SSO enforced on their
+   * address), audited when there were any; answers how many.
+   */
   async revokeAll(
     user: Pick<UserView, 'id' | 'email'>,
-    reason: 'password_reset' | 'password_changed',
+    reason: 'password_reset' | 'password_changed' | 'sso_enforced',
     client: ClientInfo,
   ): Promise<number> {
     const revoked = await this.keys.deleteAllOf(user.id);

@@ -45,7 +45,9 @@ export type AuditAction =
   | 'sso.login'
   | 'sso.user_provisioned'
   | 'sso.role_changed'
-  | 'sso.break_glass_login';
+  | 'sso.break_glass_login'
+  | 'sso.identity_unlinked'
+  | 'sso.enforced_sign_out';
 
 /**
  * A user named in `details` is named under the key `userId` (their id) or `email` (their address),

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/commo
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiForbiddenResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -140,6 +141,10 @@ export class AuthController {
   @RateLimitByIp('passwordResetPerIp')
   @ApiOkResponse({ description: 'The password is changed; every session and API key of the user is revoked.' })
   @ApiBadRequestResponse({ description: '`invalid_token` or `weak_password`' })
+  @ApiForbiddenResponse({
+    description:
+      '`sso_required` (with `loginUrl`): the address is of an SSO-enforced domain (a link mailed before enforcement resets nothing)',
+  })
   async resetPassword(@Body() body: ResetPasswordDto, @Client() client: ClientInfo): Promise<Record<string, never>> {
     await this.passwords.resetPassword(body.token, body.newPassword, client);
     return {};

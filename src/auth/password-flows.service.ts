@@ -65,6 +65,8 @@ export class PasswordFlowsService {
     client: ClientInfo,
     { revokeApiKeys = false }: { revokeApiKeys?: boolean } = {},
   ): Promise<IssuedSession> {
+    // Where SSO is enforced, no member sets a password but an owner of the organization (break-glass).
+    await this.sso.assertPasswordAllowed(auth.user.email, { breakGlassUserId: auth.user.id });
     await this.passwords.assertAcceptable(newPassword, [auth.user.email, auth.user.name ?? '']);
     const passwordHash = await this.passwords.hash(newPassword);
     return this.txHost.withTransaction(async () => {
@@ -137,6 +139,8 @@ export class PasswordFlowsService {
     const passwordHash = await this.passwords.hash(newPassword);
     await this.txHost.withTransaction(async () => {
       const user = await this.users.getById(await this.repository.consumeResetToken(token, now));
+      // A link mailed before the domain's SSO was enforced resets nothing since (rolled back, unspent).
+      await this.sso.assertPasswordAllowed(user.email);
       await this.users.setPasswordHash(user.id, passwordHash);
       await this.repository.deleteResetTokens(user.id);
       // Every session ends, and (a reset) so do API keys: whoever had the account before may have made them.

@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -33,6 +40,10 @@ export class PasswordController {
       'The new token is also in Set-Cookie and X-Session-Token; every other session is signed out, and with `revokeApiKeys: true` every API key revoked.',
   })
   @ApiBadRequestResponse({ description: '`weak_password`' })
+  @ApiForbiddenResponse({
+    description:
+      '`sso_required` (with `loginUrl`): the address is of an SSO-enforced domain and the account is no owner of its organization',
+  })
   @ApiConflictResponse({
     description: '`session_rotated`: a concurrent request with the same token replaced it first; nothing changed',
   })

@@ -3,12 +3,13 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config';
 import { BackgroundWork } from './background-work';
 import { Clock, SystemClock } from './clock';
+import { CredentialPolicy } from './credential-policy';
 import { Cipher } from './crypto';
 import { DomainEvents } from './domain-events';
 import { UserDataRegistry } from './user-data';
 
 /**
- * The clock, the cipher, domain events, the user-data registry and background work: imported by
+ * The clock, the cipher, domain events, the user-data registry, the credential policy and background work: imported by
  * every module that uses them.
  */
 @Module({
@@ -17,9 +18,10 @@ import { UserDataRegistry } from './user-data';
     { provide: Clock, useClass: SystemClock },
     DomainEvents,
     UserDataRegistry,
+    CredentialPolicy,
     BackgroundWork,
     { provide: Cipher, inject: [AppConfig], useFactory: (config: AppConfig) => new Cipher(config.encryptionKey) },
   ],
-  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, BackgroundWork],
+  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, CredentialPolicy, BackgroundWork],
 })
 export class CommonModule {}

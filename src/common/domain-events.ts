@@ -4,7 +4,10 @@ import type { ClientInfo } from './client-info';
 
 /** What one module tells the others, and what it carries. */
 export interface DomainEventMap {
-  /** The user's address changed: links mailed to the old one must stop working. */
+  /**
+   * The user's address changed: links mailed to the old one must stop working, and SSO identities
+   * of another domain stop signing the account in.
+   */
   'user.email_changed': { userId: string };
   /**
    * The user's password changed (`reset: false`, signed in, `keepSessionId` is the session that did it)

@@ -17,6 +17,8 @@ export interface MailContexts {
   'account-deleted': { deletedAt: string };
   'org-ownership-transferred': { orgName: string; formerRole: string };
   'org-invitation': { orgName: string; inviterName: string; role: string; acceptUrl: string; expiresInDays: number };
+  'sso-domain-taken': { orgName: string; domain: string };
+  'sso-enforced': { orgName: string; domain: string; loginUrl: string };
 }
 
 export type MailTemplate = keyof MailContexts;
@@ -35,6 +37,8 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'account-deleted': 'Your account was deleted',
   'org-ownership-transferred': 'You are now an owner of an organization',
   'org-invitation': 'You are invited to join an organization',
+  'sso-domain-taken': 'Another organization verified your SSO domain',
+  'sso-enforced': 'Sign in through your organization from now on',
 };
 
 export interface RenderedMail {

@@ -184,6 +184,10 @@ export class OrganizationsRepository {
     });
   }
 
+  async organizationName(orgId: string): Promise<string | undefined> {
+    return (await this.sql.one<{ name: string }>('SELECT name FROM organizations WHERE id = $1', [orgId]))?.name;
+  }
+
   async renameOrganization(orgId: string, name: string): Promise<void> {
     await this.sql.repository(Organization).update({ id: orgId }, { name });
   }

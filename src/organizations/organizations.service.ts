@@ -119,6 +119,26 @@ export class OrganizationsService {
     await this.audit.record({ action: 'org.deleted', actor, client, target: `org:${orgId}` });
   }
 
+  /**
+   * The organization's name and its members with their address and role, longest-standing first,
+   * for another module's rule (no one's access is checked); undefined when it does not exist.
+   */
+  async membersFor(orgId: string): Promise<{ name: string; members: MemberProfile[] } | undefined> {
+    const name = await this.orgs.organizationName(orgId);
+    if (name === undefined) return undefined;
+    const members = await this.orgs.listMembers(orgId);
+    const users = new Map((await this.users.findByIds(members.map((m) => m.userId))).map((u) => [u.id, u]));
+    return {
+      name,
+      members: members.flatMap((m) => {
+        const user = users.get(m.userId);
+        return user
+          ? [{ userId: m.userId, name: user.name, email: user.email, role: m.role, joinedAt: m.createdAt }]
+          : [];
+      }),
+    };
+  }
+
   /** Every member with their name and address, longest-standing first; for members only. */
   async listMembers(userId: string, orgId: string): Promise<MemberProfile[]> {
     await this.roleOf(orgId, userId);

@@ -11,7 +11,7 @@ import { ipSubject } from '../rate-limit/ip-subject';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { RateLimitName } from '../rate-limit/rate-limits';
 import { VerificationService } from '../verification/verification.service';
-import { escapeHtml, sendPage, TokenCookie } from './page';
+import { escapeHtml, sendPage, TokenCookie } from '../http/page';
 
 /**
  * The pages the mailed links open when APP_URL is the service itself: `/verify-email` and

@@ -221,6 +221,14 @@ export class SessionsRepository {
     );
   }
 
+  /** Revokes the user's live sessions signed in with this method; answers how many. */
+  revokeByMethod(userId: string, authMethod: AuthMethod, now: Date): Promise<number> {
+    return this.sql.count(
+      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND auth_method = $3',
+      [userId, now, authMethod],
+    );
+  }
+
   /** Deletes, in batches, sessions expired at `now`, idle since `idleBefore`, or revoked; answers how many. */
   deleteDead(now: Date, idleBefore: Date): Promise<number> {
     return deleteInBatches(this.sql, 'sessions', 'expires_at <= $1 OR last_active_at <= $2 OR revoked_at IS NOT NULL', [

@@ -316,6 +316,11 @@ export class SessionsService {
     return this.sessions.revoke(userId, sessionId, this.clock.now());
   }
 
+  /** Revokes the user's live sessions signed in with a password (SSO became the only way in); returns how many. */
+  revokePasswordSessions(userId: string): Promise<number> {
+    return this.sessions.revokeByMethod(userId, 'password', this.clock.now());
+  }
+
   /** Revokes every live session of the user, but the one kept; returns how many. */
   async revokeAll(userId: string, keepSessionId?: string): Promise<number> {
     return this.sessions.revokeAll(userId, this.clock.now(), keepSessionId);

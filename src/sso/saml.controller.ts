@@ -12,14 +12,17 @@ import {
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
   ApiOperation,
+  ApiOkResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORM_TYPE } from '../common/body-parsers';
 import { AppConfig } from '../config';
 import { AcceptFormBody, Public, setSessionCookie } from '../http';
 import { SamlAcsGuard, SamlLoginGuard } from './saml.guards';
-import type { CompletedLogin } from './sso-login.service';
-import { SamlPostDto } from './sso.dto';
+import { escapeHtml, sendPage } from '../http/page';
+import type { SamlDryRun, SamlOutcome } from './sso-login.service';
+import { prefersJson } from './prefers-json';
+import { SamlDryRunDto, SamlPostDto } from './sso.dto';
 
 /**
  * The browser's side of a SAML sign-in: the redirect to the IdP and the assertion consumer service
@@ -52,7 +55,10 @@ export class SamlController {
   })
   @ApiFoundResponse({ description: 'to the IdP with an AuthnRequest (HTTP-Redirect); sets the `saml_binding` cookie' })
   @ApiUnauthorizedResponse({ description: '`unauthenticated` (or `session_expired`): stepUp=1 without a live session' })
-  @ApiForbiddenResponse({ description: '`forbidden`: stepUp=1 for a user this provider does not sign in' })
+  @ApiForbiddenResponse({
+    description:
+      '`forbidden`: stepUp=1 for a user this provider does not sign in, or one whose step-up `methods` lack `sso` (a password or two-factor)',
+  })
   @ApiNotFoundResponse({ description: '`not_found`: no such provider' })
   start(): void {}
 
@@ -60,7 +66,8 @@ export class SamlController {
   @ApiOperation({
     summary: 'SAML assertion consumer service',
     description:
-      'Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo.',
+      'Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo. ' +
+      "While the provider's domain is not verified, a valid response is a dry run: 200 with what it asserted (an HTML page, or JSON when Accept prefers application/json), and nothing is created.",
   })
   @HttpCode(HttpStatus.FOUND)
   @AcceptFormBody()
@@ -69,15 +76,44 @@ export class SamlController {
   @ApiConsumes(FORM_TYPE)
   @ApiBody({ type: SamlPostDto })
   @ApiFoundResponse({ description: 'signed in (`sid` cookie set): to `APP_URL` + returnTo, or `APP_URL/`' })
+  @ApiOkResponse({
+    type: SamlDryRunDto,
+    description:
+      "dry run (the provider's domain is not verified): what the sign-in would use; HTML unless Accept prefers JSON",
+  })
   @ApiUnauthorizedResponse({ description: '`saml_invalid`: the response was not accepted (the reason is only logged)' })
   @ApiPayloadTooLargeResponse({ description: '`payload_too_large`: a body over 256 KB' })
   @ApiUnsupportedMediaTypeResponse({ description: '`unsupported_media_type`: anything but a form post' })
-  acs(
-    @Req() request: FastifyRequest & { user?: CompletedLogin },
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): void {
-    const { session, returnTo } = request.user!;
+  acs(@Req() request: FastifyRequest & { user?: SamlOutcome }, @Res() reply: FastifyReply): void {
+    const outcome = request.user!;
+    if ('dryRun' in outcome) return sendDryRun(reply, outcome.dryRun, request.headers.accept);
+    const { session, returnTo } = outcome;
     setSessionCookie(reply, this.config, session.token, session.expiresAt);
-    reply.header('Location', `${this.config.appUrl}${returnTo ?? '/'}`);
+    void reply
+      .status(HttpStatus.FOUND)
+      .header('Location', `${this.config.appUrl}${returnTo ?? '/'}`)
+      .send();
   }
+}
+
+/** The dry run's answer: JSON for a client that prefers it, else a page for the person testing the IdP. */
+function sendDryRun(reply: FastifyReply, dryRun: SamlDryRun, accept: string | undefined): void {
+  if (prefersJson(accept)) {
+    void reply.status(HttpStatus.OK).header('Cache-Control', 'no-store').send(SamlDryRunDto.of(dryRun));
+    return;
+  }
+  const row = (label: string, value: string) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`;
+  sendPage(reply, {
+    title: 'SAML test sign-in',
+    body:
+      '<p>The identity provider answered. This domain is not verified yet, so nobody was signed in and ' +
+      'nothing was created; once it is, this person would sign in as below.</p><dl>' +
+      row('NameID', dryRun.nameId) +
+      row('NameID format', dryRun.nameIdFormat ?? '(none)') +
+      row('Email address', dryRun.email ?? '(none asserted)') +
+      row('Address in the domain', dryRun.emailInDomain ? 'yes' : 'no: this person could not sign in') +
+      row('Groups', dryRun.groups.length > 0 ? dryRun.groups.join(', ') : '(none)') +
+      row('Role in the organization', dryRun.role) +
+      '</dl>',
+  });
 }

@@ -8,6 +8,7 @@ import { AppConfig } from '../config';
 import { bearerOf, parseId, PassportGuard, readCookie, sendRotatedToken, sessionCookieName } from '../http';
 import type { SessionAuth } from '../http';
 import { SessionsService } from '../sessions/sessions.service';
+import { stepUpMethods } from '../step-up/step-up.guard';
 import { SamlRejection } from './saml';
 import { SAML_STRATEGY, type SamlStrategyRequest } from './saml.strategy';
 
@@ -68,7 +69,7 @@ abstract class SamlRouteGuard extends PassportGuard(SAML_STRATEGY) {
 
 /**
  * `GET /auth/saml/:id/login`: sets a fresh binding cookie and lets the strategy redirect to the IdP.
- * With `stepUp=1`, the signed-in user of this provider asks to confirm their identity there.
+ * With `stepUp=1`, the signed-in user of this provider whose step-up methods hold `sso` asks to confirm their identity there.
  */
 @Injectable()
 export class SamlLoginGuard extends SamlRouteGuard {
@@ -83,7 +84,9 @@ export class SamlLoginGuard extends SamlRouteGuard {
       const current = await this.currentSession(request, reply);
       if (!current) throw new DomainError('unauthenticated');
       // Only a user this provider signs in can confirm their identity there.
-      if (current.user.ssoProviderId !== providerId) throw new DomainError('forbidden');
+      if (current.user.ssoProviderId !== providerId || !stepUpMethods(current.user).includes('sso')) {
+        throw new DomainError('forbidden');
+      }
       stepUpSession = { sessionId: current.session.id, userId: current.user.id };
     }
     const bindingToken = randomBytes(32).toString('base64url');

@@ -4,7 +4,7 @@ import type { Profile } from '@node-saml/node-saml';
 import { MultiSamlStrategy, type MultiStrategyConfig, type VerifyWithRequest } from '@node-saml/passport-saml';
 import { DomainError } from '../common/errors';
 import { SamlRejection } from './saml';
-import { CompletedLogin, PreparedExchange, SamlExchange, SsoLoginService } from './sso-login.service';
+import { PreparedExchange, SamlExchange, SamlOutcome, SsoLoginService } from './sso-login.service';
 
 /** The passport name of the strategy; the SAML routes' guards use it. */
 export const SAML_STRATEGY = 'saml';
@@ -29,7 +29,7 @@ function own(error: unknown): Error {
  * login the strategy redirects to the IdP with the AuthnRequest; for the ACS, node-saml validates the
  * Response (signatures, times, audience, InResponseTo against our store) and `validate` signs the
  * person in, provisioning their account just in time (SsoLoginService.complete), so the route's
- * handler finds the CompletedLogin on `request.user`.
+ * handler finds the outcome (a CompletedLogin, or a dry run) on `request.user`.
  *
  * Whatever node-saml refuses becomes a SamlRejection, logged here with its reason; errors of our own
  * steps pass as they are (a DomainError answers as usual, a database failure is not a rejection).
@@ -75,7 +75,7 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, SAML_STRAT
     super.authenticate(req, { ...options, samlFallback: 'login-request' });
   }
 
-  async validate(req: unknown, profile: Profile | null): Promise<CompletedLogin> {
+  async validate(req: unknown, profile: Profile | null): Promise<SamlOutcome> {
     const request = req as SamlStrategyRequest;
     const exchange = exchangeOf(request);
     if (exchange.kind !== 'acs' || !request.samlPrepared)

@@ -30,13 +30,13 @@ export class SsoConfigController {
   @ApiOperation({
     summary: 'Configure SAML sign-on',
     description:
-      'Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. Enforcement waits for the domain to be verified.',
+      'Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. A domain another organization claimed without verifying it can be claimed too. Enforcement waits for the domain to be verified; turned on for a verified domain, it ends the password sessions and API keys of the organization’s members with an address there, but its owners.',
   })
   @RequireStepUp()
   @ApiOkResponse({ type: SamlProviderDto, description: 'The provider, created or replaced (org owners).' })
   @ApiBadRequestResponse({
     description:
-      '`validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public or taken domain',
+      '`validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public domain, or one another organization verified',
   })
   async save(
     @CurrentAuth() auth: AuthContext,
@@ -60,11 +60,15 @@ export class SsoConfigController {
   @Post('verify-domain')
   @ApiOperation({
     summary: 'Verify the SSO domain',
-    description: 'Looks the DNS TXT record up now; once found, the domain is verified and enforcement takes effect.',
+    description:
+      'Looks the DNS TXT record up now; once found, the domain is verified (the first organization to prove it holds it; the other claimants are mailed) and enforcement takes effect: with `enforce: true`, the password sessions and API keys of the members with an address there, but the owners, end.',
   })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SamlProviderDto, description: '`domainVerified: true` once the TXT record is found.' })
-  @ApiBadRequestResponse({ description: '`domain_not_verified` while the record is not found' })
+  @ApiBadRequestResponse({
+    description:
+      '`domain_not_verified` while the record is not found, or when another organization verified the domain first (the message says which)',
+  })
   async verifyDomain(
     @NoBody() _: undefined,
     @CurrentAuth() auth: AuthContext,

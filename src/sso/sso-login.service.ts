@@ -15,6 +15,7 @@ import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { canonicalEmail } from '../common/email-address';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { stepUpMethods } from '../step-up/step-up.guard';
 import { emailDomain } from './domains';
 import { roleForGroups } from './group-roles';
 import { sameOriginPath } from './return-to';
@@ -72,6 +73,25 @@ export interface PreparedExchange {
   samlConfig: SamlConfig;
 }
 
+/**
+ * What a sign-in through a provider whose domain is not verified yet would do, for the person
+ * setting it up: nothing is created, the Response's records are spent all the same.
+ */
+export interface SamlDryRun {
+  providerId: string;
+  nameId: string;
+  nameIdFormat: string | null;
+  /** The address as asserted (null when none was). */
+  email: string | null;
+  /** Whether that is an address of the provider's domain (what a sign-in needs). */
+  emailInDomain: boolean;
+  groups: string[];
+  /** The role the groups map to in the provider's organization. */
+  role: string;
+}
+
+export type SamlOutcome = CompletedLogin | { dryRun: SamlDryRun };
+
 export interface CompletedLogin {
   /** A new session, or for a step-up the current session with its new token. */
   session: IssuedSession;
@@ -126,6 +146,10 @@ export class SsoLoginService {
       throw new Error('a login needs the binding cookie value (at least 16 characters)');
     }
     if (!provider) throw new DomainError('not_found');
+    if (stepUpSession) {
+      const account = await this.users.findById(stepUpSession.userId);
+      if (!account || !this.mayStepUpAt(provider, account)) throw new DomainError('forbidden');
+    }
     const context: SamlRequestContext = {
       bindingHash: hashToken(bindingToken),
       returnTo: sameOriginPath(returnTo),
@@ -157,7 +181,7 @@ export class SsoLoginService {
     exchange: Extract<SamlExchange, { kind: 'acs' }>,
     prepared: PreparedExchange,
     profile: Profile | null | undefined,
-  ): Promise<CompletedLogin> {
+  ): Promise<SamlOutcome> {
     const { provider, store } = prepared;
     const urls = samlUrls(this.config.appUrl, provider.id);
     const assertion = checkValidatedProfile(profile, {
@@ -178,9 +202,12 @@ export class SsoLoginService {
       if (!(await this.sso.recordAssertion(provider.id, assertion.assertionId, until))) {
         throw new SamlRejection(`assertion ${assertion.assertionId} was used already`);
       }
-      return request.stepUpSessionId
-        ? this.stepUp(provider, assertion, request, exchange.client, exchange.currentSession)
-        : this.signIn(provider, assertion, request, exchange.client);
+      if (request.stepUpSessionId) {
+        return this.stepUp(provider, assertion, request, exchange.client, exchange.currentSession);
+      }
+      // Until the organization proves the domain, its IdP could assert anyone's address: it is tested, never trusted.
+      if (!provider.domainVerifiedAt) return { dryRun: this.dryRun(provider, assertion) };
+      return this.signIn(provider, assertion, request, exchange.client);
     });
   }
 
@@ -206,6 +233,29 @@ export class SsoLoginService {
     return { session, returnTo: request.returnTo };
   }
 
+  private dryRun(provider: SamlProvider, assertion: ValidatedAssertion): SamlDryRun {
+    const email = assertion.email ? canonicalEmail(assertion.email) : null;
+    const dryRun = {
+      providerId: provider.id,
+      nameId: assertion.nameId,
+      nameIdFormat: assertion.nameIdFormat,
+      email: assertion.email ?? null,
+      emailInDomain: !!email && emailDomain(email) === provider.domain,
+      groups: this.groupsOf(provider, assertion),
+      role: this.roleOf(provider, assertion),
+    };
+    this.logger.log({ msg: 'SAML dry run (domain not verified)', providerId: provider.id });
+    return dryRun;
+  }
+
+  private groupsOf(provider: SamlProvider, assertion: ValidatedAssertion): string[] {
+    return provider.groupsAttribute ? attributeValues(assertion.attributes, provider.groupsAttribute) : [];
+  }
+
+  private roleOf(provider: SamlProvider, assertion: ValidatedAssertion) {
+    return roleForGroups(this.groupsOf(provider, assertion), provider.groupRoleMap, provider.defaultRole);
+  }
+
   /** The account the assertion names, linked or provisioned on its first sign-in. */
   private async resolveUser(
     provider: SamlProvider,
@@ -216,8 +266,18 @@ export class SsoLoginService {
     if (identity) {
       const user = await this.users.findById(identity.userId);
       if (!user) throw new SamlRejection('the identity names an account that is gone');
-      await this.sso.touchIdentity(provider.id, assertion.nameId);
-      return { user, provisioned: false };
+      if (emailDomain(user.email) === provider.domain) {
+        await this.sso.touchIdentity(provider.id, assertion.nameId);
+        // An account the IdP knows by this very address has it verified (SSO users are).
+        if (!user.emailVerifiedAt && assertion.email && canonicalEmail(assertion.email) === user.email) {
+          await this.users.markEmailVerified(user.id, user.email);
+          return { user: (await this.users.findById(user.id)) ?? user, provisioned: false };
+        }
+        return { user, provisioned: false };
+      }
+      // The account left the domain: the identity vouched for an address it no longer has. It goes,
+      // and the assertion is taken as a first sign-in (its address, if of the domain, is free now).
+      await this.sso.unlinkIdentity(identity, 'address_outside_domain');
     }
 
     if (!assertion.email) throw new SamlRejection('no email address asserted for a first sign-in');
@@ -230,8 +290,6 @@ export class SsoLoginService {
     let user = await this.users.findByEmail(email);
     let provisioned = false;
     if (user) {
-      // Until the organization proves the domain, its IdP could assert anyone's address.
-      if (!provider.domainVerifiedAt) throw new SamlRejection('unverified domain cannot link');
       // Whoever created an unverified account may not be the address's owner (and knows its password).
       if (!user.emailVerifiedAt) throw new SamlRejection('the account with this address never verified it');
     } else {
@@ -240,9 +298,8 @@ export class SsoLoginService {
           email,
           name: assertedName(assertion.attributes),
           passwordHash: null,
-          // Only a verified domain vouches for the address: an IdP of an unproven domain could assert
-          // anyone's, and a verified address takes invitations and links to other providers.
-          emailVerified: provider.domainVerifiedAt !== null,
+          // The domain is verified (an unverified one only answers dry runs): it vouches for the address.
+          emailVerified: true,
           ssoProviderId: provider.id,
         });
       } catch (error) {
@@ -273,8 +330,7 @@ export class SsoLoginService {
     assertion: ValidatedAssertion,
     client: ClientInfo,
   ): Promise<void> {
-    const groups = provider.groupsAttribute ? attributeValues(assertion.attributes, provider.groupsAttribute) : [];
-    const role = roleForGroups(groups, provider.groupRoleMap, provider.defaultRole);
+    const role = this.roleOf(provider, assertion);
     const sync = await this.organizations.syncMembership(provider.orgId, user.id, role);
     if (sync.from === sync.to && !sync.kept) return;
     if (sync.kept) {
@@ -330,6 +386,12 @@ export class SsoLoginService {
     if (!user || (!current && !(await this.sessions.isOwnLiveSession(user.id, sessionId)))) {
       throw new SamlRejection('step-up asserted someone other than the user of the session that asked, or it ended');
     }
+    // The account may have changed since the step-up started (a password set, two-factor turned on,
+    // an address moved out of the domain): it is checked as it is now.
+    const account = await this.users.findById(user.id);
+    if (!account || !this.mayStepUpAt(provider, account)) {
+      throw new SamlRejection('step-up through a provider this account does not confirm with');
+    }
     if (!request.forceAuthn || assertion.authnInstant.getTime() < request.createdAt.getTime()) {
       throw new SamlRejection('step-up with an authentication older than the request');
     }
@@ -343,6 +405,25 @@ export class SsoLoginService {
       details: { method: 'saml', providerId: provider.id },
     });
     return { session: { id, token, expiresAt, idleExpiresAt }, returnTo: request.returnTo };
+  }
+
+  /**
+   * Whether the account confirms its identity at this provider: the account's step-up methods hold
+   * "sso" (no password, no two-factor) for this very provider, whose domain is verified and holds
+   * the account's address.
+   */
+  private mayStepUpAt(provider: SamlProvider, account: User): boolean {
+    const methods = stepUpMethods({
+      hasPassword: account.passwordHash !== null,
+      twoFactorEnabled: account.twoFactorEnabled,
+      ssoProviderId: account.ssoProviderId,
+    });
+    return (
+      methods.includes('sso') &&
+      account.ssoProviderId === provider.id &&
+      provider.domainVerifiedAt !== null &&
+      emailDomain(account.email) === provider.domain
+    );
   }
 
   /** The provider, or null when there is none with this id (or it is not an id at all). */

@@ -16,6 +16,7 @@ import type { SamlProvider } from './sso.entity';
 import { IsEmailAddress } from '../common/email-address';
 import type { DomainVerificationRecord, Discovery } from './sso.service';
 import type { SsoUrls } from './sp-metadata';
+import type { SamlDryRun } from './sso-login.service';
 
 const MAX_PEM = 16_384;
 
@@ -195,4 +196,25 @@ export class SamlPostDto {
     description: 'echoed by the IdP when the AuthnRequest carried one (ignored)',
   })
   RelayState?: string;
+}
+
+/** A test sign-in through a provider whose domain is not verified yet: what it asserted, and what it would give. */
+export class SamlDryRunDto {
+  @ApiProperty({ example: true, description: 'always true: nobody was signed in and nothing was created' })
+  dryRun: true;
+  @ApiProperty({ format: 'uuid' }) providerId: string;
+  @ApiProperty({ example: '00u1abcd2EFGH3ijk4l5' }) nameId: string;
+  @ApiProperty({ type: String, nullable: true, example: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent' })
+  nameIdFormat: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'jane@example.com', description: 'as asserted' })
+  email: string | null;
+  @ApiProperty({ description: "whether that is an address of the provider's domain, as a sign-in needs" })
+  emailInDomain: boolean;
+  @ApiProperty({ type: [String], example: ['staff'] }) groups: string[];
+  @ApiProperty({ enum: ORG_ROLES, description: 'the role the groups map to in the organization' })
+  role: string;
+
+  static of(dryRun: SamlDryRun): SamlDryRunDto {
+    return { dryRun: true, ...dryRun };
+  }
 }

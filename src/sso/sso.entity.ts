@@ -5,6 +5,8 @@ import { UserReference } from '../users/user-reference';
 
 /** An organization's SAML identity provider, and the email domain whose users it signs in. */
 @Entity('saml_providers')
+@Index('saml_providers_verified_domain_idx', ['domain'], { unique: true, where: 'domain_verified_at IS NOT NULL' })
+@Index('saml_providers_domain_idx', ['domain'])
 export class SamlProvider {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -16,8 +18,11 @@ export class SamlProvider {
   @OrganizationReference()
   organization?: unknown;
 
-  /** Lower-case, IDNA ASCII; one provider per domain. */
-  @Column({ type: 'varchar', length: 253, unique: true })
+  /**
+   * Lower-case, IDNA ASCII. Several organizations may claim a domain; only one may have it verified
+   * (the first to prove it), and only that one routes, signs in and enforces.
+   */
+  @Column({ type: 'varchar', length: 253 })
   domain: string;
 
   /** Published by the organization as `auth-verification=<token>` in `_auth-verification.<domain>`. */

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
+import { MailModule } from '../mail/mail.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -11,13 +13,14 @@ import { SamlStrategy } from './saml.strategy';
 import { SsoConfigController } from './sso-config.controller';
 import { SsoLoginService } from './sso-login.service';
 import { SsoController } from './sso.controller';
+import { SsoCredentialRules } from './sso.credential-rules';
 import { SsoReactions } from './sso.reactions';
 import { SsoRepository } from './sso.repository';
 import { SsoService } from './sso.service';
 import { SsoUserData } from './sso.user-data';
 
 @Module({
-  imports: [CommonModule, AuditModule, UsersModule, SessionsModule, OrganizationsModule],
+  imports: [CommonModule, AuditModule, MailModule, UsersModule, SessionsModule, ApiKeysModule, OrganizationsModule],
   controllers: [SsoConfigController, SsoController, SamlController],
   providers: [
     SsoService,
@@ -26,6 +29,7 @@ import { SsoUserData } from './sso.user-data';
     SsoRepository,
     SsoUserData,
     SsoReactions,
+    SsoCredentialRules,
     DnsTxt,
     PurgeSamlRecordsTask,
   ],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainEventMap, OnDomainEvent } from '../common/domain-events';
 import { SsoService } from './sso.service';
 
-/** What the SSO module does when the organizations its providers belong to change. */
+/** What the SSO module does when the organizations its providers belong to, or the accounts it signs in, change. */
 @Injectable()
 export class SsoReactions {
   constructor(private readonly sso: SsoService) {}
@@ -10,5 +10,15 @@ export class SsoReactions {
   @OnDomainEvent('org.deleting')
   async removeProviders({ orgIds }: DomainEventMap['org.deleting']): Promise<void> {
     await this.sso.removeProvidersOfOrgs(orgIds);
+  }
+
+  @OnDomainEvent('user.email_changed')
+  async unlinkOutsideAddress({ userId }: DomainEventMap['user.email_changed']): Promise<void> {
+    await this.sso.unlinkOutsideAddress(userId);
+  }
+
+  @OnDomainEvent('user.password_changed')
+  async unlinkOnReset({ userId, email, reset }: DomainEventMap['user.password_changed']): Promise<void> {
+    if (reset) await this.sso.unlinkAll(userId, 'password_reset', { id: userId, email });
   }
 }

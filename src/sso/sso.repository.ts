@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MoreThan } from 'typeorm';
+import { IsNull, MoreThan, Not } from 'typeorm';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
@@ -31,6 +31,13 @@ export interface IdentityWithDomain {
   lastLoginAt: Date;
 }
 
+/** An identity removed from the account it signed in. */
+export interface UnlinkedIdentity {
+  providerId: string;
+  nameId: string;
+  userId: string;
+}
+
 /** SAML providers, the identities they assert, AuthnRequests in flight and the assertions already used. */
 @Injectable()
 export class SsoRepository {
@@ -52,14 +59,20 @@ export class SsoRepository {
     return this.providers.findOneBy({ orgId });
   }
 
-  findProviderByDomain(domain: string): Promise<SamlProvider | null> {
-    return this.providers.findOneBy({ domain });
+  /** The provider that verified the domain (at most one can). */
+  findVerifiedProviderByDomain(domain: string): Promise<SamlProvider | null> {
+    return this.providers.findOneBy({ domain, domainVerifiedAt: Not(IsNull()) });
+  }
+
+  /** The providers that claim the domain without having verified it. */
+  findUnverifiedClaims(domain: string): Promise<SamlProvider[]> {
+    return this.providers.findBy({ domain, domainVerifiedAt: IsNull() });
   }
 
   /**
    * Creates the organization's provider or replaces its settings, in one statement (two concurrent
    * first saves cannot make two). A new domain gets `newToken` and starts unverified; the same domain
-   * keeps its token and its verification. Answers undefined when another provider holds the domain.
+   * keeps its token and its verification. Answers undefined when another provider verified the domain.
    */
   async saveProvider(
     settings: ProviderSettings,
@@ -103,7 +116,7 @@ export class SsoRepository {
         ],
       );
     } catch (error) {
-      // The organization's own row is the conflict target; the only other unique column is the domain.
+      // The organization's own row is the conflict target; the only other unique key is a verified domain.
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
@@ -114,12 +127,24 @@ export class SsoRepository {
    * Marks the domain verified if the provider still claims it with this token (the check ran
    * outside any transaction); the provider, or undefined when it changed meanwhile.
    */
-  async markDomainVerified(id: string, domain: string, token: string, now: Date): Promise<SamlProvider | undefined> {
-    const count = await this.sql.count(
-      `UPDATE saml_providers SET domain_verified_at = COALESCE(domain_verified_at, $4)
-        WHERE id = $1 AND domain = $2 AND verification_token = $3`,
-      [id, domain, token, now],
-    );
+  async markDomainVerified(
+    id: string,
+    domain: string,
+    token: string,
+    now: Date,
+  ): Promise<SamlProvider | 'verified_elsewhere' | undefined> {
+    let count: number;
+    try {
+      count = await this.sql.count(
+        `UPDATE saml_providers SET domain_verified_at = COALESCE(domain_verified_at, $4)
+          WHERE id = $1 AND domain = $2 AND verification_token = $3`,
+        [id, domain, token, now],
+      );
+    } catch (error) {
+      // Another organization's provider verified the same domain first.
+      if (isUniqueViolation(error, 'saml_providers_verified_domain_idx')) return 'verified_elsewhere';
+      throw error;
+    }
     return count > 0 ? this.providers.findOneByOrFail({ id }) : undefined;
   }
 
@@ -168,6 +193,38 @@ export class SsoRepository {
          FROM sso_identities i JOIN saml_providers p ON p.id = i.provider_id
         WHERE i.user_id = $1 ORDER BY i.created_at, i.provider_id`,
       [userId],
+    );
+  }
+
+  /**
+   * Removes the user's identities at providers of any domain but `keepDomain` (all of them when it
+   * is null); answers the removed ones.
+   */
+  deleteIdentitiesOutside(userId: string, keepDomain: string | null): Promise<UnlinkedIdentity[]> {
+    return this.sql.rows<UnlinkedIdentity>(
+      `DELETE FROM sso_identities i USING saml_providers p
+        WHERE p.id = i.provider_id AND i.user_id = $1 AND ($2::text IS NULL OR p.domain <> $2)
+       RETURNING i.provider_id AS "providerId", i.name_id AS "nameId", i.user_id AS "userId"`,
+      [userId, keepDomain],
+    );
+  }
+
+  /** Removes one identity; false when it was gone already. */
+  async deleteIdentity(providerId: string, nameId: string): Promise<boolean> {
+    return (
+      (await this.sql.count('DELETE FROM sso_identities WHERE provider_id = $1 AND name_id = $2', [
+        providerId,
+        nameId,
+      ])) > 0
+    );
+  }
+
+  /** Removes every identity at these providers; answers the removed ones. */
+  deleteIdentitiesAt(providerIds: string[]): Promise<UnlinkedIdentity[]> {
+    return this.sql.rows<UnlinkedIdentity>(
+      `DELETE FROM sso_identities WHERE provider_id = ANY($1::uuid[])
+       RETURNING provider_id AS "providerId", name_id AS "nameId", user_id AS "userId"`,
+      [providerIds],
     );
   }
 

@@ -9,11 +9,15 @@ import { AppConfig } from '../config';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { ORG_ROLES, OrganizationsService } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
+import { UsersService } from '../users/users.service';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { OutboxService } from '../mail/outbox.service';
 import { DnsTxt } from './dns-txt';
 import { emailDomain, isPublicMailDomain, normaliseDomain } from './domains';
 import { normalizeCertificatePem, parseIdpMetadata, SamlConfigError } from './saml';
 import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
-import { NewSamlRequest, ProviderSettings, SsoRepository } from './sso.repository';
+import { NewSamlRequest, ProviderSettings, SsoRepository, UnlinkedIdentity } from './sso.repository';
 import { spMetadataXml, SsoUrls, ssoUrls } from './sp-metadata';
 
 type Actor = { id: string; email: string };
@@ -49,6 +53,9 @@ export type Discovery = { sso: false } | { sso: true; loginUrl: string };
  */
 export type PasswordPermit = { breakGlass: false } | { breakGlass: true; providerId: string; orgId: string };
 
+/** Why an identity no longer signs its account in. */
+export type UnlinkReason = 'address_changed' | 'password_reset' | 'provider_deleted' | 'address_outside_domain';
+
 const MAX_CERTS = 5;
 const MAX_GROUPS = 200;
 /** The TXT record's name is `_auth-verification.<domain>`, its value `auth-verification=<token>`. */
@@ -72,6 +79,10 @@ export class SsoService {
     private readonly events: DomainEvents,
     private readonly audit: AuditService,
     private readonly dns: DnsTxt,
+    private readonly users: UsersService,
+    private readonly outbox: OutboxService,
+    private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   // ---- configuration (organization owners and admins) ----
@@ -90,11 +101,17 @@ export class SsoService {
   async save(actor: Actor, orgId: string, input: ProviderInput, client: ClientInfo): Promise<SamlProvider> {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
     const settings = this.settingsFrom(orgId, input);
-    const holder = await this.repository.findProviderByDomain(settings.domain);
+    // An unverified claim reserves nothing; a verified one holds the domain.
+    const holder = await this.repository.findVerifiedProviderByDomain(settings.domain);
     if (holder && holder.orgId !== orgId) throw domainTaken();
+    const before = await this.repository.findProviderOfOrg(orgId);
     const saved = await this.repository.saveProvider(settings, randomBytes(24).toString('base64url'), this.clock.now());
     if (!saved) throw domainTaken();
     const { provider, created } = saved;
+    const enforcedBefore = !!before?.enforce && !!before.domainVerifiedAt && before.domain === provider.domain;
+    if (provider.enforce && provider.domainVerifiedAt && !enforcedBefore) {
+      await this.endPasswordAccess(provider, client);
+    }
     await this.audit.record({
       action: 'sso.provider_saved',
       actor,
@@ -121,6 +138,8 @@ export class SsoService {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
     const provider = await this.providerOfOrg(orgId);
     if (provider.domainVerifiedAt) return provider;
+    const holder = await this.repository.findVerifiedProviderByDomain(provider.domain);
+    if (holder) throw verifiedElsewhere();
     const record = this.verificationRecord(provider);
     if (!(await this.recordPublished(record, provider))) throw new DomainError('domain_not_verified');
     return this.txHost.withTransaction(async () => {
@@ -130,8 +149,13 @@ export class SsoService {
         provider.verificationToken,
         this.clock.now(),
       );
+      // Another organization proved the domain while DNS was asked.
+      if (verified === 'verified_elsewhere') throw verifiedElsewhere();
       // The domain changed while DNS was asked: the record proved the old one.
       if (!verified) throw new DomainError('domain_not_verified');
+      await this.mailOtherClaimants(verified);
+      // `enforce: true` saved before the domain was proved takes effect now.
+      if (verified.enforce) await this.endPasswordAccess(verified, client);
       await this.audit.record({
         action: 'sso.domain_verified',
         actor,
@@ -150,6 +174,9 @@ export class SsoService {
   @Transactional()
   async remove(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
+    const provider = await this.repository.findProviderOfOrg(orgId);
+    if (!provider) throw new DomainError('not_found');
+    await this.recordUnlinked(await this.repository.deleteIdentitiesAt([provider.id]), 'provider_deleted', actor);
     const removed = await this.repository.deleteProviderOfOrg(orgId);
     if (!removed) throw new DomainError('not_found');
     await this.events.emit('sso.provider_removed', { providerId: removed.id });
@@ -168,6 +195,10 @@ export class SsoService {
    * (sso.provider_removed), and the removal is audited.
    */
   async removeProvidersOfOrgs(orgIds: string[]): Promise<void> {
+    const providers = await Promise.all(orgIds.map((orgId) => this.repository.findProviderOfOrg(orgId)));
+    const providerIds = providers.flatMap((provider) => (provider ? [provider.id] : []));
+    const system = { id: null, email: null };
+    await this.recordUnlinked(await this.repository.deleteIdentitiesAt(providerIds), 'provider_deleted', system);
     for (const removed of await this.repository.deleteProvidersOfOrgs(orgIds)) {
       await this.events.emit('sso.provider_removed', { providerId: removed.id });
       await this.audit.record({
@@ -228,6 +259,17 @@ export class SsoService {
     throw new DomainError('sso_required', { loginUrl: this.urls(provider.id).loginUrl });
   }
 
+  /**
+   * An account its SSO provider signed in stays at an address of an enforced domain: moving out
+   * would let it set a password and leave the organization's control (403 sso_required).
+   */
+  async assertAddressKept(holder: { email: string; ssoProviderId: string | null }, newEmail: string): Promise<void> {
+    if (!holder.ssoProviderId) return;
+    const provider = await this.verifiedProviderFor(holder.email);
+    if (!provider?.enforce || emailDomain(newEmail) === provider.domain) return;
+    throw new DomainError('sso_required', { loginUrl: this.urls(provider.id).loginUrl });
+  }
+
   /** Audits an owner's password sign-in past enforcement, in the caller's transaction. */
   async recordBreakGlassLogin(
     actor: Actor,
@@ -256,8 +298,7 @@ export class SsoService {
   async verifiedProviderFor(email: string): Promise<SamlProvider | undefined> {
     const domain = emailDomain(email);
     if (!domain) return undefined;
-    const provider = await this.repository.findProviderByDomain(domain);
-    return provider?.domainVerifiedAt ? provider : undefined;
+    return (await this.repository.findVerifiedProviderByDomain(domain)) ?? undefined;
   }
 
   findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
@@ -272,6 +313,32 @@ export class SsoService {
 
   touchIdentity(providerId: string, nameId: string): Promise<void> {
     return this.repository.touchIdentity(providerId, nameId, this.clock.now());
+  }
+
+  /**
+   * The account's address changed: its identities at providers of any other domain stop signing it
+   * in (an identity vouches for an address of its provider's domain, not for whoever holds the
+   * account later).
+   */
+  async unlinkOutsideAddress(userId: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) return;
+    const unlinked = await this.repository.deleteIdentitiesOutside(userId, emailDomain(user.email) ?? null);
+    await this.recordUnlinked(unlinked, 'address_changed', user);
+  }
+
+  /**
+   * The account's password was reset by mail: whoever holds the mailbox holds the account now, and
+   * no identity linked before signs it in any more.
+   */
+  async unlinkAll(userId: string, reason: UnlinkReason, actor: Actor): Promise<void> {
+    await this.recordUnlinked(await this.repository.deleteIdentitiesOutside(userId, null), reason, actor);
+  }
+
+  /** One identity found tied to an account it may no longer sign in, removed. */
+  async unlinkIdentity(identity: UnlinkedIdentity, reason: UnlinkReason): Promise<void> {
+    if (!(await this.repository.deleteIdentity(identity.providerId, identity.nameId))) return;
+    await this.recordUnlinked([identity], reason, { id: null, email: null });
   }
 
   /**
@@ -303,6 +370,58 @@ export class SsoService {
   }
 
   // ---- internals ----
+
+  /**
+   * SSO became the only way in for the domain: the organization's members with an address there,
+   * but its owners (who keep a break-glass password), lose the sessions they signed in with a
+   * password and their API keys, each audited and told by mail.
+   */
+  private async endPasswordAccess(provider: SamlProvider, client: ClientInfo): Promise<void> {
+    const org = await this.organizations.membersFor(provider.orgId);
+    if (!org) return;
+    const loginUrl = this.urls(provider.id).loginUrl;
+    for (const member of org.members) {
+      if (member.role === 'owner' || emailDomain(member.email) !== provider.domain) continue;
+      const user = { id: member.userId, email: member.email };
+      const sessions = await this.sessions.revokePasswordSessions(user.id);
+      const apiKeys = await this.apiKeys.revokeAll(user, 'sso_enforced', client);
+      await this.audit.record({
+        action: 'sso.enforced_sign_out',
+        actor: { id: null, email: null },
+        client,
+        target: `user:${user.id}`,
+        details: { userId: user.id, providerId: provider.id, sessions, apiKeys },
+      });
+      await this.outbox.enqueue(user.email, 'sso-enforced', { orgName: org.name, domain: provider.domain, loginUrl });
+    }
+  }
+
+  /** Tells the owners of the organizations whose claims of the domain can no longer be verified. */
+  private async mailOtherClaimants(verified: SamlProvider): Promise<void> {
+    for (const claim of await this.repository.findUnverifiedClaims(verified.domain)) {
+      const org = await this.organizations.membersFor(claim.orgId);
+      for (const owner of org?.members.filter((member) => member.role === 'owner') ?? []) {
+        await this.outbox.enqueue(owner.email, 'sso-domain-taken', { orgName: org!.name, domain: verified.domain });
+      }
+    }
+  }
+
+  /** Unties the accounts from the providers whose identities went, and audits each identity. */
+  private async recordUnlinked(
+    unlinked: UnlinkedIdentity[],
+    reason: UnlinkReason,
+    actor: { id: string | null; email: string | null },
+  ): Promise<void> {
+    for (const identity of unlinked) {
+      await this.users.untieFromSsoProviders(identity.userId, [identity.providerId]);
+      await this.audit.record({
+        action: 'sso.identity_unlinked',
+        actor,
+        target: `user:${identity.userId}`,
+        details: { userId: identity.userId, providerId: identity.providerId, reason },
+      });
+    }
+  }
 
   private async providerOfOrg(orgId: string): Promise<SamlProvider> {
     const provider = await this.repository.findProviderOfOrg(orgId);
@@ -411,7 +530,15 @@ function configProblem(error: unknown): string {
 }
 
 function domainTaken(): DomainError {
-  return validationFailed([{ field: 'domain', problems: ['is claimed by another provider'] }]);
+  return validationFailed([{ field: 'domain', problems: ['is verified by another organization'] }]);
+}
+
+function verifiedElsewhere(): DomainError {
+  return new DomainError(
+    'domain_not_verified',
+    {},
+    { message: 'Another organization verified this domain first; a domain has one verified provider.' },
+  );
 }
 
 /** Absolute, http or https, no credentials or fragment, within the column's length. */

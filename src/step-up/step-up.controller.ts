@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
@@ -31,11 +38,15 @@ export class StepUpController {
   @ApiOkResponse({ type: ConfirmationDto, description: 'The new token is also in Set-Cookie and X-Session-Token.' })
   @ApiUnauthorizedResponse({
     description:
-      '`invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send both)',
+      '`invalid_credentials` or `invalid_totp`; `totp_required` when two-factor is on and only the password came (send the code, alone or with it)',
   })
   @ApiConflictResponse({
     description:
       '`session_rotated`: a concurrent request with the same token replaced it first; retry with the current token',
+  })
+  @ApiForbiddenResponse({
+    description:
+      "`sso_required` (with `loginUrl`): a password of an SSO-enforced domain's address, but of an owner of its organization, confirms nothing",
   })
   @RateLimited('confirmFailuresPerUser')
   async confirm(

@@ -3,7 +3,7 @@ import { IsString, MaxLength, ValidateIf } from 'class-validator';
 import { SessionDto } from '../sessions/sessions.dto';
 import type { Confirmation } from './step-up.service';
 
-/** The factors the step-up 403 lists in `methods`: the password, and beside it a code when two-factor is on. */
+/** One of the factors the step-up 403 lists in `methods`: the password, or a code (which two-factor accounts need). */
 export class ConfirmDto {
   @ApiPropertyOptional({ example: 'correct horse battery staple' })
   // Absent is optional; null is a wrong type (the service tells the two factors apart by presence).
@@ -14,7 +14,7 @@ export class ConfirmDto {
 
   @ApiPropertyOptional({
     description:
-      'authenticator code, or a recovery code; with two-factor on it goes beside the password (alone for an account without a password)',
+      'authenticator code, or a recovery code; confirms alone, or beside the password (with two-factor on the password alone does not confirm)',
   })
   @ValidateIf((body: ConfirmDto) => body.totpCode !== undefined)
   @IsString()

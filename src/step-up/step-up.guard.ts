@@ -13,16 +13,17 @@ export type StepUpMethod = 'password' | 'totp' | 'sso';
 type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProviderId'>;
 
 /**
- * How this user confirms: POST /auth/confirm with every factor listed but "sso", together (a
- * password and, with two-factor on, an authenticator or recovery code beside it); "sso" (an account
- * without a password) is the other way, signing in again at its SSO provider (ForceAuthn) through
- * ssoUrl.
+ * How this user confirms: POST /auth/confirm with one factor listed but "sso" (with two-factor on,
+ * the authenticator or recovery code, which the password may accompany but not replace); "sso" (an
+ * account its SSO provider signs in, without a password or two-factor) is the other way, signing in
+ * again at that provider (ForceAuthn) through ssoUrl.
  */
 export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
   return [
     ...(user.hasPassword ? ['password' as const] : []),
     ...(user.twoFactorEnabled ? ['totp' as const] : []),
-    ...(!user.hasPassword && user.ssoProviderId ? ['sso' as const] : []),
+    // A two-factor account confirms with its second factor: an IdP does not stand in for it.
+    ...(!user.hasPassword && !user.twoFactorEnabled && user.ssoProviderId ? ['sso' as const] : []),
   ];
 }
 
@@ -47,7 +48,10 @@ export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): Domain
   const ways: string[] = [];
   const confirmWith = methods.filter((m): m is keyof typeof METHOD_WORDS => m !== 'sso');
   if (confirmWith.length > 0 || methods.length === 0) {
-    ways.push(`with POST ${CONFIRM_URL} (${confirmWith.map((m) => METHOD_WORDS[m]).join(' and ')})`);
+    const words = confirmWith.includes('totp')
+      ? `${METHOD_WORDS.totp}${confirmWith.includes('password') ? ', alone or with the password' : ''}`
+      : confirmWith.map((m) => METHOD_WORDS[m]).join(' or ');
+    ways.push(`with POST ${CONFIRM_URL} (${words})`);
   }
   if (methods.includes('sso')) {
     extra.ssoUrl = stepUpSsoUrl(user.ssoProviderId!);

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
+import { CredentialPolicy } from '../common/credential-policy';
 import { describeError } from '../common/describe-error';
 import { DomainError, validationFailed } from '../common/errors';
 import { AppConfig } from '../config';
@@ -41,6 +42,7 @@ export class StepUpService {
     private readonly sessions: SessionsService,
     private readonly limiter: RateLimiter,
     private readonly audit: AuditService,
+    private readonly policy: CredentialPolicy,
   ) {}
 
   async confirm(auth: SessionAuth, input: ConfirmInput, client: ClientInfo): Promise<Confirmation> {
@@ -52,6 +54,8 @@ export class StepUpService {
     if (methods.includes('sso') && !methods.includes(input.password !== undefined ? 'password' : 'totp')) {
       throw stepUpRequired(user, this.config.stepUpWindowMs);
     }
+    // Where SSO is enforced, the password proves nothing any more (owners keep it: break-glass).
+    if (input.password !== undefined) await this.policy.assertPasswordUsable(user);
     // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.
     const attempt = await this.limiter.consume('confirmFailuresPerUser', user.id);
     if (input.password !== undefined) {
@@ -110,22 +114,19 @@ export class StepUpService {
   }
 
   /**
-   * A confirmation carries the factors the user signs in with: a password alone, or with two-factor
-   * on, the password and a code together (a password-only step-up must not be able to turn
-   * two-factor off). An account without a password confirms with its code alone, or at its IdP.
-   * Checked here, after the body's own validation, so a body that is malformed as well hears only
-   * about that; nothing is counted or checked yet.
+   * One factor confirms: the password, or an authenticator or recovery code. With two-factor on the
+   * password alone does not (a password-only step-up must not be able to turn two-factor off): the
+   * code confirms alone or beside it. Checked here, after the body's own validation, so a body that
+   * is malformed as well hears only about that; nothing is counted or checked yet.
    */
   private assertFactorsGiven(user: SessionAuth['user'], input: ConfirmInput): void {
     const password = input.password !== undefined;
     const code = input.totpCode !== undefined;
     if (user.hasPassword && user.twoFactorEnabled) {
-      if (!password) {
-        throw validationFailed([
-          { field: 'password', problems: ['with two-factor on, send password and totpCode together'] },
-        ]);
+      if (!password && !code) {
+        throw validationFailed([{ field: 'totpCode', problems: ['send totpCode, alone or with password'] }]);
       }
-      // As at login: the client asks for the code and sends both again.
+      // As at login: the client asks for the code and sends it.
       if (!code) throw new DomainError('totp_required');
       return;
     }

@@ -227,6 +227,14 @@ export class UsersRepository {
     );
   }
 
+  /** Unties one account from these providers (leaves a tie to any other alone). */
+  async clearSsoProviderOf(id: string, providerIds: string[], now: Date): Promise<void> {
+    await this.sql.count(
+      'UPDATE users SET sso_provider_id = NULL, updated_at = $3 WHERE id = $1 AND sso_provider_id = ANY($2::uuid[])',
+      [id, providerIds, now],
+    );
+  }
+
   /** Answers how many accounts the provider had signed in. */
   clearSsoProvider(providerId: string, now: Date): Promise<number> {
     return this.sql.count('UPDATE users SET sso_provider_id = NULL, updated_at = $2 WHERE sso_provider_id = $1', [

@@ -182,6 +182,11 @@ export class UsersService {
     await this.users.setSsoProvider(id, providerId, this.clock.now());
   }
 
+  /** The account no longer signs in through these providers (its identities there were unlinked). */
+  untieFromSsoProviders(id: string, providerIds: string[]): Promise<void> {
+    return this.users.clearSsoProviderOf(id, providerIds, this.clock.now());
+  }
+
   /** The accounts a removed SSO provider signed in stay, tied to no provider. */
   clearSsoProvider(providerId: string): Promise<number> {
     return this.users.clearSsoProvider(providerId, this.clock.now());

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiForbiddenResponse,
   ApiConflictResponse,
   ApiOkResponse,
   ApiTags,
@@ -71,6 +72,10 @@ export class VerificationController {
   @ApiConflictResponse({
     description:
       '`email_taken`: another account has the address (even unverified, after its own change) or will return to it',
+  })
+  @ApiForbiddenResponse({
+    description:
+      '`sso_required` (with `loginUrl`): an account its SSO provider signed in cannot move out of an enforced domain',
   })
   @RateLimited('emailChangesPerUser', 'verificationMailsPerAddress')
   async changeEmail(

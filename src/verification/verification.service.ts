@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Transactional, TransactionHost } from '../database/transactions';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
+import { CredentialPolicy } from '../common/credential-policy';
 import { Clock } from '../common/clock';
 import { generateToken, hashToken } from '../common/crypto';
 import { DomainEvents } from '../common/domain-events';
@@ -28,6 +29,7 @@ export class VerificationService {
     private readonly limiter: RateLimiter,
     private readonly events: DomainEvents,
     private readonly tokens: VerificationRepository,
+    private readonly policy: CredentialPolicy,
   ) {}
 
   /**
@@ -87,6 +89,7 @@ export class VerificationService {
    */
   async changeEmail(user: UserView, email: string, client: ClientInfo): Promise<UserView> {
     if (normalizeEmail(email) === user.email) throw new DomainError('email_taken');
+    await this.policy.assertAddressChangeAllowed(user, normalizeEmail(email));
     return this.mailingWithin(
       [
         ['emailChangesPerUser', user.id],

@@ -1,7 +1,7 @@
 import type { ClientInfo } from '../../src/common/client-info';
 import type { SessionAuth } from '../../src/http';
 import type { SamlStrategy, SamlStrategyRequest } from '../../src/sso/saml.strategy';
-import type { CompletedLogin, SamlExchange, StartLoginOptions } from '../../src/sso/sso-login.service';
+import type { CompletedLogin, SamlExchange, SamlOutcome, StartLoginOptions } from '../../src/sso/sso-login.service';
 
 type Outcome = { redirect: string } | { user: unknown };
 
@@ -33,7 +33,20 @@ export function samlDriver(strategy: SamlStrategy) {
       if (!('redirect' in outcome)) throw new Error('the login did not redirect');
       return { redirectUrl: outcome.redirect };
     },
-    /** POST /auth/saml/:id/acs: the sign-in the strategy hands the route. */
+    /** POST /auth/saml/:id/acs: what the strategy hands the route, a sign-in or a dry run. */
+    async outcome(
+      providerId: string,
+      samlResponse: string,
+      bindingToken: string | undefined,
+      client: ClientInfo,
+      currentSession?: SessionAuth,
+    ): Promise<SamlOutcome> {
+      const exchange: SamlExchange = { kind: 'acs', providerId, samlResponse, bindingToken, client, currentSession };
+      const outcome = await run(strategy, exchange, { method: 'POST', body: { SAMLResponse: samlResponse } });
+      if (!('user' in outcome)) throw new Error('the ACS redirected');
+      return outcome.user as SamlOutcome;
+    },
+    /** POST /auth/saml/:id/acs: the sign-in the strategy hands the route (a dry run is an error here). */
     async complete(
       providerId: string,
       samlResponse: string,
@@ -41,10 +54,9 @@ export function samlDriver(strategy: SamlStrategy) {
       client: ClientInfo,
       currentSession?: SessionAuth,
     ): Promise<CompletedLogin> {
-      const exchange: SamlExchange = { kind: 'acs', providerId, samlResponse, bindingToken, client, currentSession };
-      const outcome = await run(strategy, exchange, { method: 'POST', body: { SAMLResponse: samlResponse } });
-      if (!('user' in outcome)) throw new Error('the ACS redirected');
-      return outcome.user as CompletedLogin;
+      const outcome = await this.outcome(providerId, samlResponse, bindingToken, client, currentSession);
+      if ('dryRun' in outcome) throw new Error(`a dry run, not a sign-in: ${JSON.stringify(outcome.dryRun)}`);
+      return outcome;
     },
   };
 }

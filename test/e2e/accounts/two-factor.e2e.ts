@@ -177,7 +177,7 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     t.clock.advance(10 * MINUTE);
     const required = await t.http.post('/me/2fa/recovery-codes').set(bearer(user.token)).expect(403);
     expect(required.body.methods).toEqual(['password', 'totp']);
-    expect(required.body.message).toContain('(password and an authenticator or recovery code)');
+    expect(required.body.message).toContain('(an authenticator or recovery code, alone or with the password)');
     const res = await t.http
       .post('/auth/confirm')
       .set(bearer(user.token))
@@ -186,7 +186,28 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     await t.http.post('/me/2fa/recovery-codes').set(bearer(res.body.session.token)).expect(200);
   });
 
-  it('never takes one factor alone as a step-up of a two-factor account, so 2FA cannot be undone with a password', async () => {
+  it('confirms a two-factor account with its authenticator or recovery code alone', async () => {
+    const user = await enrolled();
+    t.clock.advance(10 * MINUTE);
+    const byCode = await t.http
+      .post('/auth/confirm')
+      .set(bearer(user.token))
+      .send({ totpCode: totpCode(user.secret, t.clock) })
+      .expect(200);
+    const codes = await t.http.post('/me/2fa/recovery-codes').set(bearer(byCode.body.session.token)).expect(200);
+    t.clock.advance(10 * MINUTE);
+    const byRecovery = await t.http
+      .post('/auth/confirm')
+      .set(bearer(byCode.body.session.token))
+      .send({ totpCode: codes.body.recoveryCodes[0] })
+      .expect(200);
+    await t.http.delete('/me/2fa/totp').set(bearer(byRecovery.body.session.token)).expect(204);
+    // Neither factor is still a malformed body.
+    const neither = await t.http.post('/auth/confirm').set(bearer(byRecovery.body.session.token)).send({}).expect(400);
+    expect(neither.body.error).toBe('validation_failed');
+  });
+
+  it('never takes the password alone as a step-up of a two-factor account, so 2FA cannot be undone with a password', async () => {
     const user = await enrolled();
     t.clock.advance(10 * MINUTE);
     const passwordOnly = await t.http
@@ -202,12 +223,6 @@ describe('TOTP two-factor authentication and recovery codes', () => {
     ] as const) {
       expect((await t.http[method](path).set(bearer(user.token)).expect(403)).body.error).toBe('step_up_required');
     }
-    const codeOnly = await t.http
-      .post('/auth/confirm')
-      .set(bearer(user.token))
-      .send({ totpCode: totpCode(user.secret, t.clock) })
-      .expect(400);
-    expect(codeOnly.body.error).toBe('validation_failed');
     // A wrong password spends no code: the same recovery code confirms afterwards.
     const [recovery] = user.recoveryCodes;
     expect(

@@ -331,4 +331,87 @@ describe('SAML routes (login and ACS over HTTP)', () => {
       expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: SAML_INVALID });
     });
   });
+
+  describe('dry run before the domain is verified', () => {
+    let beta: Provider;
+
+    beforeAll(async () => {
+      const owner = await signUpVerified(t, undefined, undefined, 'Beta Boss');
+      const idp = new TestIdp('https://idp.beta.test/metadata', 'https://idp.beta.test/sso');
+      const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Beta' }).expect(201)).body.id;
+      owner.token = await confirmPassword(t, owner.token);
+      const saved = await t.http
+        .put(`/orgs/${orgId}/sso/saml`)
+        .set(bearer(owner.token))
+        .send({
+          domain: 'beta.test',
+          idpEntityId: idp.entityId,
+          idpSsoUrl: idp.ssoUrl,
+          idpCert: idp.cert,
+          groupsAttribute: 'groups',
+          groupRoleMap: { '<leads>': 'admin' },
+        })
+        .expect(200);
+      beta = { id: saved.body.id, orgId, idp, acsUrl: saved.body.acsUrl, spEntityId: saved.body.spEntityId };
+    });
+
+    /** A sign-in through Beta's routes, posted with this Accept. */
+    const tryBeta = async (accept: string | undefined, who: Partial<ResponseOptions>) => {
+      const start = await t.http.get(`/auth/saml/${beta.id}/login`).expect(302);
+      const binding = cookieValue(start, 'saml_binding')!;
+      const request = readAuthnRequest(start.headers.location);
+      const response = beta.idp.buildResponse({
+        acsUrl: beta.acsUrl,
+        spEntityId: beta.spEntityId,
+        inResponseTo: request.id,
+        ...who,
+      });
+      const req = t.http
+        .post(`/auth/saml/${beta.id}/acs`)
+        .type('form')
+        .set('Origin', 'https://idp.beta.test')
+        .set('Cookie', `saml_binding=${binding}`);
+      if (accept) req.set('Accept', accept);
+      return req.send({ SAMLResponse: response.base64 });
+    };
+
+    it('answers a page with what was asserted, everything escaped, under the pages’ headers, and signs nobody in', async () => {
+      const who = {
+        nameId: '<script>alert(1)</script>',
+        nameIdFormat: NAMEID_FORMAT.persistent,
+        attributes: { email: 'bea@beta.test', groups: ['<leads>', 'a"b'] },
+      };
+      const res = await tryBeta('text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', who);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(setCookies(res).some((c) => c.startsWith('sid='))).toBe(false);
+      expect(res.text).not.toContain('<script>');
+      expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(res.text).toContain('bea@beta.test');
+      expect(res.text).toContain('&lt;leads&gt;, a&quot;b');
+      expect(res.text).toContain('<dd>admin</dd>');
+      expect(await t.dataSource.query("SELECT 1 FROM users WHERE email = 'bea@beta.test'")).toEqual([]);
+    });
+
+    it('answers JSON when Accept prefers it', async () => {
+      const who = { nameId: 'bea-1', nameIdFormat: NAMEID_FORMAT.persistent, attributes: { email: 'bea@beta.test' } };
+      const res = await tryBeta('application/json', who);
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({
+        dryRun: true,
+        providerId: beta.id,
+        nameId: 'bea-1',
+        nameIdFormat: NAMEID_FORMAT.persistent,
+        email: 'bea@beta.test',
+        emailInDomain: true,
+        groups: [],
+        role: 'member',
+      });
+      expect(setCookies(res).some((c) => c.startsWith('sid='))).toBe(false);
+      expect(await t.dataSource.query('SELECT 1 FROM sso_identities WHERE provider_id = $1', [beta.id])).toEqual([]);
+    });
+  });
 });

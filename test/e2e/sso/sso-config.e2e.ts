@@ -1,3 +1,4 @@
+import { SessionsService } from '../../../src/sessions/sessions.service';
 import { SsoService } from '../../../src/sso/sso.service';
 import { KeyPair, pemBody, selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -33,6 +34,8 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
   let outsider: SignedUp;
   let orgId: string;
   let providerId: string;
+  /** Organizations that claimed the same domain without verifying it. */
+  const rivals: Array<{ user: SignedUp; orgId: string }> = [];
 
   const path = () => `/orgs/${orgId}/sso/saml`;
   const provider = (overrides: Record<string, unknown> = {}) => ({
@@ -45,6 +48,13 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
   /** A fresh step-up for the user (the fake clock moves on by more than the window between tests). */
   const stepUp = async (user: SignedUp) => {
     user.token = await confirmPassword(t, user.token);
+  };
+  /** What the member has before the enforced domain is verified: an API key, and a session from SSO. */
+  let memberKey: string;
+  let memberSsoSession: { id: string; token: string };
+  /** The member's step-up, as a sign-in again at the IdP makes it (their password no longer confirms). */
+  const memberConfirmsThroughSso = async () => {
+    member.token = (await t.app.get(SessionsService).reauthenticate(member.id, memberSsoSession.id)).token;
   };
   const put = (user: SignedUp, body: object) => t.http.put(path()).set(bearer(user.token)).send(body);
   const audit = (action: string) =>
@@ -269,25 +279,18 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
         await refused(provider({ admin: true }), 'admin', /should not exist/);
       });
 
-      it("a domain another organization's provider holds", async () => {
+      it('nothing for a domain another organization claimed without verifying it: both claims stand', async () => {
         const rival = await signUpVerified(t, undefined, undefined, 'Rita Rival');
         const rivalOrg = (await t.http.post('/orgs').set(bearer(rival.token)).send({ name: 'Rival' }).expect(201)).body
           .id;
+        rival.token = await confirmPassword(t, rival.token);
         const res = await t.http
           .put(`/orgs/${rivalOrg}/sso/saml`)
           .set(bearer(rival.token))
           .send(provider({ domain: 'Acme.Test' }))
-          .expect(400);
-        expect(res.body).toMatchObject({
-          error: 'validation_failed',
-          details: [{ field: 'domain', problems: ['is claimed by another provider'] }],
-        });
-        // Another domain is theirs to claim.
-        await t.http
-          .put(`/orgs/${rivalOrg}/sso/saml`)
-          .set(bearer(rival.token))
-          .send(provider({ domain: 'rival.test' }))
           .expect(200);
+        expect(res.body).toMatchObject({ domain: DOMAIN, domainVerified: false });
+        rivals.push({ user: rival, orgId: rivalOrg });
       });
 
       it('and leaves the provider as it was', async () => {
@@ -342,8 +345,15 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
     const verify = (user: SignedUp) => t.http.post(`${path()}/verify-domain`).set(bearer(user.token));
     let record: { name: string; value: string };
 
+    /** What the member has before the enforced domain is verified: an API key, and a session from SSO. */
+
     beforeAll(async () => {
       record = (await t.http.get(path()).set(bearer(owner.token)).expect(200)).body.domainVerificationRecord;
+      await stepUp(member);
+      memberKey = (await createApiKey(t, member.token, 'member key')).key;
+      memberSsoSession = await t.app
+        .get(SessionsService)
+        .issue(member, { ip: '203.0.113.9', userAgent: 'test' }, 'saml', { alertOnNewIp: false });
     });
 
     it('is for owners only', async () => {
@@ -384,6 +394,103 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       expect(await audit('sso.domain_verified')).toEqual([
         { actor_id: owner.id, target: `org:${orgId}`, details: { providerId, domain: DOMAIN } },
       ]);
+    });
+
+    it("ends, on verification of the enforced domain, its non-owner members' password sessions and API keys, audited and mailed", async () => {
+      expect((await t.http.get('/me').set(bearer(member.token)).expect(401)).body.error).toBe('session_expired');
+      expect((await t.http.get('/me').set(bearer(memberKey)).expect(401)).body.error).toBe('unauthenticated');
+      // A session from SSO stays, and so do the owner's and those of addresses of other domains.
+      await t.http.get('/me').set(bearer(memberSsoSession.token)).expect(200);
+      await t.http.get('/me').set(bearer(owner.token)).expect(200);
+      await t.http.get('/me').set(bearer(admin.token)).expect(200);
+      const [row] = await audit('sso.enforced_sign_out');
+      expect(row).toEqual({
+        actor_id: null,
+        target: `user:${member.id}`,
+        details: { userId: member.id, providerId, sessions: expect.any(Number), apiKeys: 1 },
+      });
+      expect(row.details.sessions).toBeGreaterThan(0);
+      expect(await audit('sso.enforced_sign_out')).toHaveLength(1);
+      const [mail] = await t.mail.waitFor((m) => m.to === member.email && m.subject.includes('Sign in through'));
+      expect(mail.text).toContain(`/auth/saml/${providerId}/login`);
+      member.token = memberSsoSession.token;
+    });
+
+    it('refuses a password confirm, a reset link mailed before and POST /me/password of a member with sso_required, not of an owner', async () => {
+      const loginUrl = `http://localhost:3000/auth/saml/${providerId}/login`;
+      const confirm = await t.http.post('/auth/confirm').set(bearer(member.token)).send({ password: PASSWORD });
+      expect({ status: confirm.status, body: confirm.body }).toEqual({
+        status: 403,
+        body: { statusCode: 403, error: 'sso_required', message: expect.any(String), loginUrl },
+      });
+      // The link of the reset asked for while enforcement was off.
+      const [resetMail] = await t.mail.waitFor((m) => m.to === member.email && m.subject.includes('Reset'));
+      const resetToken = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(resetMail.text)![1];
+      const reset = await t.http
+        .post('/auth/password/reset')
+        .send({ token: resetToken, newPassword: 'Fresh-Long-Passphrase-91' })
+        .expect(403);
+      expect(reset.body).toMatchObject({ error: 'sso_required', loginUrl });
+      // Confirmed (through SSO), the member still cannot set a password.
+      await memberConfirmsThroughSso();
+      const change = await t.http
+        .post('/me/password')
+        .set(bearer(member.token))
+        .send({ newPassword: 'Fresh-Long-Passphrase-91' })
+        .expect(403);
+      expect(change.body).toMatchObject({ error: 'sso_required', loginUrl });
+      // An account its SSO provider signed in cannot leave the domain either; within it, it may move.
+      await t.dataSource.query('UPDATE users SET sso_provider_id = $1 WHERE id = $2', [providerId, member.id]);
+      const leave = await t.http
+        .post('/me/email')
+        .set(bearer(member.token))
+        .send({ email: 'bob@personal.test' })
+        .expect(403);
+      expect(leave.body).toMatchObject({ error: 'sso_required', loginUrl });
+      await t.dataSource.query('UPDATE users SET sso_provider_id = NULL WHERE id = $1', [member.id]);
+      // The organization's owner keeps the password (break-glass).
+      await stepUp(owner);
+      const ownerChange = await t.http
+        .post('/me/password')
+        .set(bearer(owner.token))
+        .send({ newPassword: PASSWORD })
+        .expect(200);
+      owner.token = ownerChange.body.session.token;
+    });
+
+    it("holds the domain for the first to verify it: the others' claims are refused at their verify, their owners mailed", async () => {
+      const [rival] = rivals;
+      const mails = await t.mail.waitFor((m) => m.to === rival.user.email && m.subject.includes('SSO domain'));
+      expect(mails[0].text).toContain(`Rival claims the domain ${DOMAIN}`);
+      const rivalRecord = (await t.http.get(`/orgs/${rival.orgId}/sso/saml`).set(bearer(rival.user.token)).expect(200))
+        .body.domainVerificationRecord;
+      // Even with its own record published, the domain is taken.
+      dns.records.set(rivalRecord.name, [record.value, rivalRecord.value]);
+      const refused = await t.http
+        .post(`/orgs/${rival.orgId}/sso/saml/verify-domain`)
+        .set(bearer(rival.user.token))
+        .expect(400);
+      expect(refused.body).toEqual({
+        statusCode: 400,
+        error: 'domain_not_verified',
+        message: expect.stringContaining('Another organization verified this domain first'),
+      });
+      dns.records.set(record.name, [record.value]);
+      // Discovery names only the verified provider.
+      const discovered = await t.http
+        .post('/auth/sso/discover')
+        .send({ email: `x@${DOMAIN}` })
+        .expect(200);
+      expect(discovered.body.loginUrl).toContain(providerId);
+      // A new claim of a verified domain is refused at once.
+      const late = await signUpVerified(t, undefined, undefined, 'Late Larry');
+      const lateOrg = (await t.http.post('/orgs').set(bearer(late.token)).send({ name: 'Late' }).expect(201)).body.id;
+      late.token = await confirmPassword(t, late.token);
+      const claim = await t.http.put(`/orgs/${lateOrg}/sso/saml`).set(bearer(late.token)).send(provider()).expect(400);
+      expect(claim.body).toMatchObject({
+        error: 'validation_failed',
+        details: [{ field: 'domain', problems: ['is verified by another organization'] }],
+      });
     });
 
     it('survives a save of the same domain; a new domain starts over with a new token', async () => {
@@ -509,9 +616,12 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       await stepUp(owner);
       const current = (await t.http.get(path()).set(bearer(owner.token)).expect(200)).body;
       await put(owner, provider({ enforce: false })).expect(200);
-      await logIn(t, member.email);
+      const relogged = await logIn(t, member.email);
       await stepUp(owner);
       const back = await put(owner, provider({ enforce: true })).expect(200);
+      // Turning enforcement on again ends the password session signed in meanwhile.
+      await t.http.get('/me').set(bearer(relogged.token)).expect(401);
+      await t.http.get('/me').set(bearer(member.token)).expect(200);
       expect(back.body).toMatchObject({
         domainVerified: true,
         domainVerificationRecord: current.domainVerificationRecord,
@@ -554,7 +664,7 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
     });
 
     it("are part of the user's export", async () => {
-      await stepUp(member);
+      await memberConfirmsThroughSso();
       const res = await t.http.get('/me/export').set(bearer(member.token)).expect(200);
       expect(res.body.ssoIdentities).toEqual([
         {

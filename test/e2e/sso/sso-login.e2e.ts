@@ -20,6 +20,9 @@ import {
   SignedUp,
   signUpVerified,
   expectReplacedToken,
+  enableTotp,
+  uniqueEmail,
+  verificationToken,
 } from '../../support/users';
 
 /*
@@ -76,6 +79,11 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
   ) => {
     const { request, bindingToken: token } = await begin(provider, start);
     return login.complete(provider.id, respond(provider, request.id, response).base64, token, CLIENT);
+  };
+  /** A whole sign-in that may answer a dry run. */
+  const signInOutcome = async (provider: Provider, response: Partial<ResponseOptions>) => {
+    const { request, bindingToken: token } = await begin(provider);
+    return login.outcome(provider.id, respond(provider, request.id, response).base64, token, CLIENT);
   };
   const rejected = async (promise: Promise<unknown>, reason: RegExp) => {
     const error = await promise.then(
@@ -247,17 +255,35 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       expect(await roleIn(acme.orgId, user.id)).toBe('member');
     });
 
-    it('provisions on a domain not yet verified too (the provider can be tested), with the address unverified', async () => {
-      const { session } = await signIn(beta, person('bob', 'beta.test', { groups: ['founders'] }));
-      const user = await me(session.token);
-      // An unproven domain's IdP does not vouch for the address: it stays unverified until its link is followed.
-      expect(user).toMatchObject({
-        email: 'bob@beta.test',
-        hasPassword: false,
-        ssoProviderId: beta.id,
-        emailVerified: false,
+    it('answers a dry run on a domain not yet verified: what it asserted and the role, and creates nothing', async () => {
+      const bob = person('bob', 'beta.test', { groups: ['founders'] });
+      const { request, bindingToken: token } = await begin(beta);
+      const response = respond(beta, request.id, bob);
+      const outcome = await login.outcome(beta.id, response.base64, token, CLIENT);
+      expect(outcome).toEqual({
+        dryRun: {
+          providerId: beta.id,
+          nameId: bob.nameId,
+          nameIdFormat: NAMEID_FORMAT.persistent,
+          email: 'bob@beta.test',
+          emailInDomain: true,
+          groups: ['founders'],
+          role: 'owner',
+        },
       });
-      expect(await roleIn(beta.orgId, user.id)).toBe('owner');
+      expect(await t.dataSource.query("SELECT 1 FROM users WHERE email = 'bob@beta.test'")).toEqual([]);
+      expect(await t.dataSource.query('SELECT 1 FROM sso_identities WHERE provider_id = $1', [beta.id])).toEqual([]);
+      // The request and the assertion are spent all the same.
+      await rejected(login.outcome(beta.id, response.base64, token, CLIENT), /InResponseTo is not valid/);
+      expect(
+        await t.dataSource.query('SELECT 1 FROM saml_assertions WHERE provider_id = $1 AND assertion_id = $2', [
+          beta.id,
+          response.assertionId,
+        ]),
+      ).toEqual([{ '?column?': 1 }]);
+      // An address outside the domain is shown as such.
+      const stranger = await signInOutcome(beta, person('eve', 'other.test'));
+      expect(stranger).toEqual({ dryRun: expect.objectContaining({ email: 'eve@other.test', emailInDomain: false }) });
     });
 
     it('links an existing account with the address when the domain is verified', async () => {
@@ -276,10 +302,13 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       expect((await me(again.session.token)).id).toBe(carol.id);
     });
 
-    it('refuses to link an existing account while the domain is unverified, or when the account never verified its address', async () => {
+    it('never links an existing account while the domain is unverified (a dry run), nor one that never verified its address', async () => {
       const dave = await signUpVerified(t, 'dave@beta.test');
-      await rejected(signIn(beta, person('dave', 'beta.test')), /^unverified domain cannot link$/);
+      expect(await signInOutcome(beta, person('dave', 'beta.test'))).toEqual({
+        dryRun: expect.objectContaining({ email: 'dave@beta.test', emailInDomain: true }),
+      });
       expect((await me(dave.token)).ssoProviderId).toBeNull();
+      expect(await t.dataSource.query('SELECT 1 FROM sessions WHERE user_id = $1', [dave.id])).toHaveLength(1);
 
       const unverified = await signUp(t, 'umberto@acme.test');
       await rejected(signIn(acme, person('umberto', 'acme.test')), /never verified/);
@@ -359,20 +388,18 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
     });
 
     it('never demotes the last owner, and records that it did not', async () => {
-      const bob = (await t.dataSource.query("SELECT id FROM users WHERE email = 'bob@beta.test'"))[0].id;
-      const bobNameId = (await t.dataSource.query('SELECT name_id FROM sso_identities WHERE user_id = $1', [bob]))[0]
-        .name_id;
-      // Beta's creator leaves; Bob, owner through his groups, is the last owner.
-      await t.http.delete(`/orgs/${beta.orgId}/members/${betaBoss.id}`).set(bearer(betaBoss.token)).expect(204);
-      await signIn(beta, {
-        nameId: bobNameId,
-        nameIdFormat: NAMEID_FORMAT.persistent,
-        attributes: { email: 'bob@beta.test', groups: ['staff'] },
-      });
-      expect(await roleIn(beta.orgId, bob)).toBe('owner');
+      const deltaBoss = await signUpVerified(t, undefined, undefined, 'Delta Boss');
+      const delta = await configure(deltaBoss, 'delta.test', true);
+      const bobAssertion = person('bob', 'delta.test', { groups: ['founders'] });
+      const { session } = await signIn(delta, bobAssertion);
+      const bob = (await me(session.token)).id;
+      // Delta's creator leaves; Bob, owner through his groups, is the last owner.
+      await t.http.delete(`/orgs/${delta.orgId}/members/${deltaBoss.id}`).set(bearer(deltaBoss.token)).expect(204);
+      await signIn(delta, { ...bobAssertion, attributes: { email: 'bob@delta.test', groups: ['staff'] } });
+      expect(await roleIn(delta.orgId, bob)).toBe('owner');
       expect((await audit('sso.role_changed', bob)).map((row: { details: object }) => row.details)).toEqual([
-        { userId: bob, providerId: beta.id, from: null, to: 'owner' },
-        { userId: bob, providerId: beta.id, from: 'owner', to: 'owner', mappedRole: 'member', kept: 'last_owner' },
+        { userId: bob, providerId: delta.id, from: null, to: 'owner' },
+        { userId: bob, providerId: delta.id, from: 'owner', to: 'owner', mappedRole: 'member', kept: 'last_owner' },
       ]);
     });
   });
@@ -567,10 +594,212 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
     });
   });
 
+  describe('an identity signs in only an account whose address is in its verified domain', () => {
+    const persistent = (nameId: string, email?: string) => ({
+      nameId,
+      nameIdFormat: NAMEID_FORMAT.persistent,
+      ...(email ? { attributes: { email } } : {}),
+    });
+    /** A step-up through the provider for the session of `token`; answers the rotated token. */
+    const ssoStepUp = async (provider: Provider, token: string, nameId: string) => {
+      const current = await sessionAuth(token);
+      const { request, bindingToken: binding } = await begin(provider, {
+        stepUpSession: { sessionId: current.session.id, userId: current.user.id },
+      });
+      const response = respond(provider, request.id, persistent(nameId));
+      return (await login.complete(provider.id, response.base64, binding, CLIENT, current)).session.token;
+    };
+    const resetToken = async (email: string) => {
+      const mails = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Reset'));
+      const mail = mails[mails.length - 1];
+      t.mail.messages.splice(t.mail.messages.indexOf(mail), 1);
+      return /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+    };
+    const resetPassword = async (email: string, newPassword = 'Fresh-Long-Passphrase-91') => {
+      await t.http.post('/auth/password/forgot').send({ email }).expect(202);
+      const token = await resetToken(email);
+      await t.http.post('/auth/password/reset').send({ token, newPassword }).expect(200);
+      return newPassword;
+    };
+    const identitiesOf = (userId: string) =>
+      t.dataSource.query('SELECT provider_id, name_id FROM sso_identities WHERE user_id = $1', [userId]);
+    const unlinked = async (userId: string) =>
+      (await audit('sso.identity_unlinked', userId)).map((row: { details: { reason: string } }) => row.details.reason);
+    const stepUpStartStatus = async (provider: Provider, token: string) =>
+      (await t.http.get(`/auth/saml/${provider.id}/login?stepUp=1`).set(bearer(token))).status;
+
+    it("Path A: an address moved to a victim's loses the identity; after the victim's reset the IdP reaches the account no more", async () => {
+      const mallory = person('mallory', 'acme.test');
+      const first = await signIn(acme, mallory);
+      const account = await me(first.session.token);
+      // Allowed: the account has no password and no two-factor, and its provider signed it in.
+      let token = await ssoStepUp(acme, first.session.token, mallory.nameId);
+      // A step-up started now and answered after the address change.
+      const pendingSession = await sessionAuth(token);
+      const pending = await begin(acme, {
+        stepUpSession: { sessionId: pendingSession.session.id, userId: account.id },
+      });
+
+      const victim = `victim-${randomBytes(4).toString('hex')}@personal.test`;
+      await t.http.post('/me/email').set(bearer(token)).send({ email: victim }).expect(200);
+      expect(await identitiesOf(account.id)).toEqual([]);
+      expect((await me(token)).ssoProviderId).toBeNull();
+      expect(await unlinked(account.id)).toEqual(['address_changed']);
+      // The SSO step-up is refused, at the start and at the answer of the one started before.
+      expect(await stepUpStartStatus(acme, token)).toBe(403);
+      const late = respond(acme, pending.request.id, persistent(mallory.nameId));
+      await rejected(
+        login.complete(acme.id, late.base64, pending.bindingToken, CLIENT, await sessionAuth(token)),
+        /someone other|does not confirm/,
+      );
+
+      // The victim finds the address taken, resets the password, verifies it, and works in the account.
+      const password = await resetPassword(victim);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, victim) })
+        .expect(200);
+      const victimLogin = await t.http.post('/auth/login').send({ email: victim, password }).expect(200);
+      token = victimLogin.body.session.token;
+
+      // The same NameID again: a new account for the asserted address of the domain, not the victim's.
+      const again = await signIn(acme, mallory);
+      const attacker = await me(again.session.token);
+      expect(attacker).toMatchObject({ email: mallory.attributes.email, ssoProviderId: acme.id });
+      expect(attacker.id).not.toBe(account.id);
+      expect(await me(token)).toMatchObject({ id: account.id, email: victim, ssoProviderId: null, hasPassword: true });
+      expect(await identitiesOf(account.id)).toEqual([]);
+      // Nor can it step up there (the account has a password now, and no tie to the provider).
+      expect(await stepUpStartStatus(acme, token)).toBe(403);
+    });
+
+    it('Path B: an IdP of an unverified domain asserting a verified address answers a dry run and reaches nothing', async () => {
+      const victim = await signUpVerified(t, `vera-${randomBytes(3).toString('hex')}@beta.test`);
+      const outcome = await signInOutcome(beta, { nameId: victim.email, attributes: { email: victim.email } });
+      expect(outcome).toEqual({ dryRun: expect.objectContaining({ email: victim.email, emailInDomain: true }) });
+      expect(await identitiesOf(victim.id)).toEqual([]);
+      expect(
+        await t.dataSource.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [victim.id]),
+      ).toEqual([{ n: 1 }]);
+      expect((await me(victim.token)).ssoProviderId).toBeNull();
+    });
+
+    it('verifies at its next sign-in, once the domain is verified, an address provisioned unverified before', async () => {
+      const zetaBoss = await signUpVerified(t, undefined, undefined, 'Zeta Boss');
+      const zeta = await configure(zetaBoss, 'zeta.test', false);
+      const zoe = person('zoe', 'zeta.test');
+      // An SSO account whose address is unverified: no password, an identity.
+      const [{ id }] = await t.dataSource.query(
+        `INSERT INTO users (email, name, email_verified_at, sso_provider_id, created_at, updated_at)
+         VALUES ('zoe@zeta.test', 'Zoe', NULL, $1, now(), now()) RETURNING id`,
+        [zeta.id],
+      );
+      await t.dataSource.query(
+        'INSERT INTO sso_identities (provider_id, name_id, user_id, created_at, last_login_at) VALUES ($1, $2, $3, now(), now())',
+        [zeta.id, zoe.nameId, id],
+      );
+      expect(await signInOutcome(zeta, zoe)).toHaveProperty('dryRun');
+      const saved = await t.http.get(`/orgs/${zeta.orgId}/sso/saml`).set(bearer(zetaBoss.token)).expect(200);
+      dns.records.set(saved.body.domainVerificationRecord.name, [saved.body.domainVerificationRecord.value]);
+      await t.http.post(`/orgs/${zeta.orgId}/sso/saml/verify-domain`).set(bearer(zetaBoss.token)).expect(200);
+      const { session } = await signIn(zeta, zoe);
+      expect(await me(session.token)).toMatchObject({ id, emailVerified: true });
+    });
+
+    it('after every change of address, password or membership, the next sign-in does what the rules say', async () => {
+      // An address moved within the domain keeps the identity.
+      const inside = person('ines', 'acme.test');
+      let token = (await signIn(acme, inside)).session.token;
+      const ines = await me(token);
+      token = await ssoStepUp(acme, token, inside.nameId);
+      const moved = `ines-${randomBytes(3).toString('hex')}@acme.test`;
+      await t.http.post('/me/email').set(bearer(token)).send({ email: moved }).expect(200);
+      expect((await me((await signIn(acme, inside)).session.token)).id).toBe(ines.id);
+      expect(await unlinked(ines.id)).toEqual([]);
+
+      // An address moved out of the domain loses it: the next sign-in is a first one.
+      const outside = person('otto', 'acme.test');
+      token = (await signIn(acme, outside)).session.token;
+      const otto = await me(token);
+      token = await ssoStepUp(acme, token, outside.nameId);
+      await t.http
+        .post('/me/email')
+        .set(bearer(token))
+        .send({ email: uniqueEmail('otto') })
+        .expect(200);
+      expect(await unlinked(otto.id)).toEqual(['address_changed']);
+      expect((await me((await signIn(acme, outside)).session.token)).id).not.toBe(otto.id);
+
+      // A reset by mail unlinks it; the account, still of the domain and verified, is linked again at the next sign-in.
+      const rita = await signUpVerified(t, `rita-${randomBytes(3).toString('hex')}@acme.test`);
+      const ritaAtIdp = persistent(`rita-${randomBytes(3).toString('hex')}`, rita.email);
+      expect((await me((await signIn(acme, ritaAtIdp)).session.token)).id).toBe(rita.id);
+      await resetPassword(rita.email);
+      expect(await identitiesOf(rita.id)).toEqual([]);
+      expect(await unlinked(rita.id)).toEqual(['password_reset']);
+      expect((await me((await signIn(acme, ritaAtIdp)).session.token)).id).toBe(rita.id);
+
+      // A password set with POST /me/password keeps the identity, but the SSO step-up is no longer offered.
+      const pia = person('pia', 'acme.test');
+      token = (await signIn(acme, pia)).session.token;
+      const piaId = (await me(token)).id;
+      token = await ssoStepUp(acme, token, pia.nameId);
+      token = (await t.http.post('/me/password').set(bearer(token)).send({ newPassword: 'Fresh-Long-Passphrase-91' }))
+        .body.session.token;
+      expect((await me((await signIn(acme, pia)).session.token)).id).toBe(piaId);
+      expect(await stepUpStartStatus(acme, token)).toBe(403);
+      const pending = await begin(acme, {
+        stepUpSession: { sessionId: (await sessionAuth(token)).session.id, userId: piaId },
+      }).catch((error: unknown) => error);
+      expect(pending).toMatchObject({ code: 'forbidden' });
+
+      // Two-factor turned on: the account confirms with its code, never at the IdP.
+      const tess = person('tess', 'acme.test');
+      token = (await signIn(acme, tess)).session.token;
+      token = await ssoStepUp(acme, token, tess.nameId);
+      // A step-up started before two-factor was turned on is refused when it is answered after.
+      const tessSession = await sessionAuth(token);
+      const started = await begin(acme, {
+        stepUpSession: { sessionId: tessSession.session.id, userId: tessSession.user.id },
+      });
+      await enableTotp(t, token);
+      const answered = respond(acme, started.request.id, persistent(tess.nameId));
+      await rejected(
+        login.complete(acme.id, answered.base64, started.bindingToken, CLIENT, await sessionAuth(token)),
+        /does not confirm with/,
+      );
+      t.clock.advance(2 * MINUTE);
+      const required = await t.http.get('/me/export').set(bearer(token)).expect(403);
+      expect(required.body).toMatchObject({ methods: ['totp'] });
+      expect(required.body).not.toHaveProperty('ssoUrl');
+      expect(await stepUpStartStatus(acme, token)).toBe(403);
+
+      // Removed from the organization: the IdP still vouches for the person, who is a member again.
+      const max = person('max', 'acme.test', { groups: ['leads'] });
+      token = (await signIn(acme, max)).session.token;
+      const maxId = (await me(token)).id;
+      await t.http.delete(`/orgs/${acme.orgId}/members/${maxId}`).set(bearer(boss.token)).expect(204);
+      expect(await roleIn(acme.orgId, maxId)).toBeUndefined();
+      expect((await me((await signIn(acme, max)).session.token)).id).toBe(maxId);
+      expect(await roleIn(acme.orgId, maxId)).toBe('admin');
+
+      // The provider deleted: its identities go, audited, and its sign-in is gone.
+      const etaBoss = await signUpVerified(t, undefined, undefined, 'Eta Boss');
+      const eta = await configure(etaBoss, 'eta.test', true);
+      const erin = person('erin', 'eta.test');
+      const erinId = (await me((await signIn(eta, erin)).session.token)).id;
+      etaBoss.token = await confirmPassword(t, etaBoss.token);
+      await t.http.delete(`/orgs/${eta.orgId}/sso/saml`).set(bearer(etaBoss.token)).expect(204);
+      expect(await identitiesOf(erinId)).toEqual([]);
+      expect(await unlinked(erinId)).toEqual(['provider_deleted']);
+      await expect(begin(eta)).rejects.toMatchObject({ code: 'not_found' });
+    });
+  });
+
   describe('organization deletion', () => {
     it("removes the organization's provider and unties its accounts", async () => {
       const cleo = await signUpVerified(t, undefined, undefined, 'Cleo');
-      const gamma = await configure(cleo, 'gamma.test', false);
+      const gamma = await configure(cleo, 'gamma.test', true);
       const { session } = await signIn(gamma, person('gus', 'gamma.test'));
       const gus = await me(session.token);
       expect(gus.ssoProviderId).toBe(gamma.id);
@@ -583,13 +812,21 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       expect(await t.dataSource.query('SELECT 1 FROM saml_providers WHERE id = $1', [gamma.id])).toEqual([]);
       expect(
         await t.dataSource.query(
-          "SELECT actor_id, target, details FROM audit_log WHERE action = 'sso.provider_deleted'",
+          "SELECT actor_id, target, details FROM audit_log WHERE action = 'sso.provider_deleted' AND target = $1",
+          [`org:${gamma.orgId}`],
         ),
       ).toEqual([
         {
           actor_id: null,
           target: `org:${gamma.orgId}`,
           details: { providerId: gamma.id, domain: 'gamma.test', reason: 'organization_deleted' },
+        },
+      ]);
+      expect(await audit('sso.identity_unlinked', gus.id)).toEqual([
+        {
+          actor_id: null,
+          target: `user:${gus.id}`,
+          details: { userId: gus.id, providerId: gamma.id, reason: 'provider_deleted' },
         },
       ]);
       // Acme's accounts keep theirs.

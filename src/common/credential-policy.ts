@@ -1,0 +1,51 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+
+/** An account as the credential rules look at it. */
+export interface CredentialHolder {
+  id: string;
+  email: string;
+  ssoProviderId: string | null;
+}
+
+/**
+ * Rules a module higher in the feature order sets on credentials that modules below it handle
+ * (a confirmation with the password, an address change), which cannot import it. Each method
+ * throws a DomainError to refuse, and answers to allow.
+ */
+export interface CredentialRules {
+  /** Whether the account may prove itself with its password now (e.g. not under enforced SSO). */
+  assertPasswordUsable(holder: CredentialHolder): Promise<void>;
+  /** Whether the account may move to this (canonical) address. */
+  assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void>;
+}
+
+/** Marks a provider implementing CredentialRules. */
+export const ProvidesCredentialRules = DiscoveryService.createDecorator<void>();
+
+/**
+ * Every CredentialRules of the app, asked in turn: a question with an answer, which a domain event
+ * (a notification its emitter does not wait on for a verdict) is not. The module that owns the rule
+ * registers it; the modules that handle the credential ask here, and neither imports the other.
+ */
+@Injectable()
+export class CredentialPolicy implements OnModuleInit {
+  private rules: CredentialRules[] = [];
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    this.rules = this.discovery
+      .getProviders({ metadataKey: ProvidesCredentialRules.KEY })
+      .filter((wrapper) => wrapper.instance)
+      .map((wrapper) => wrapper.instance as CredentialRules);
+  }
+
+  async assertPasswordUsable(holder: CredentialHolder): Promise<void> {
+    for (const rules of this.rules) await rules.assertPasswordUsable(holder);
+  }
+
+  async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {
+    for (const rules of this.rules) await rules.assertAddressChangeAllowed(holder, newEmail);
+  }
+}

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { CredentialHolder, CredentialRules, ProvidesCredentialRules } from '../common/credential-policy';
+import { SsoService } from './sso.service';
+
+/** Enforced SSO, as the modules below this one (step-up, verification) ask about it. */
+@Injectable()
+@ProvidesCredentialRules()
+export class SsoCredentialRules implements CredentialRules {
+  constructor(private readonly sso: SsoService) {}
+
+  /** sso_required for an address of an enforced domain, but for an owner of its organization (break-glass). */
+  async assertPasswordUsable(holder: CredentialHolder): Promise<void> {
+    await this.sso.assertPasswordAllowed(holder.email, { breakGlassUserId: holder.id });
+  }
+
+  async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {
+    await this.sso.assertAddressKept(holder, newEmail);
+  }
+}
