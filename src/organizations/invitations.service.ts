@@ -107,11 +107,14 @@ export class InvitationsService {
   /** Managers revoke; an invitation to become owner only an owner revokes. */
   @Transactional()
   async revoke(actor: Actor, orgId: string, invitationId: string, client: ClientInfo): Promise<void> {
+    // Under the organization's lock, which an acceptance and a membership change take too: of a
+    // revocation and an acceptance at once, one finds the invitation and the other does not.
+    await this.orgs.lockOrganization(orgId);
     const actorRole = await this.requireManager(orgId, actor.id);
     const invitation = await this.orgs.findInvitation(orgId, invitationId);
     if (!invitation) throw new DomainError('not_found');
     if (invitation.role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
-    await this.orgs.deleteInvitation(orgId, invitationId);
+    if (!(await this.orgs.deleteInvitation(orgId, invitationId))) throw new DomainError('not_found');
     await this.audit.record({
       action: 'org.invitation_revoked',
       actor,
