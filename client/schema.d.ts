@@ -3045,7 +3045,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `too_many_requests` past 20 per user in 1 hour, or 5 per organization in 1 hour, or 10 per account in 1 hour, or 30 per organization in 1 hour */
+            /** @description `too_many_requests` past 20 per user in 1 hour, or 5 per organization and address in 1 hour, or 10 per account in 1 hour, or 30 per organization in 1 hour */
             429: {
                 headers: {
                     /** @description Seconds until the limit’s window ends. */

@@ -55,7 +55,7 @@ export class InvitationsService {
     // Counted before anything is looked up or sent, outside the transaction so a refusal still counts;
     // the organization's allowance last, so one inviter's refused attempts do not spend it.
     await this.limiter.consume('invitationsPerInviter', actor.id);
-    await this.limiter.consume('invitationsPerAddress', `${orgId}:${address}`);
+    await this.limiter.consume('invitationsPerAddress', [address, orgId]);
     await this.limiter.consume('invitationMailsPerAddress', address);
     await this.limiter.consume('invitationsPerOrg', orgId);
     return this.txHost.withTransaction(async () => {

@@ -394,6 +394,18 @@ const redisUrl = process.env.TEST_REDIS_URL;
     expect(await store.hit('k', MINUTE, later)).toEqual({ count: 1, resetAt: new Date(later.getTime() + MINUTE) });
   });
 
+  it('forgets counters by key and by prefix, and no others', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    for (const key of ['a:one', 'pair:acct:x', 'pair:acct:y', 'pair:other:x', 'a:two'])
+      await store.hit(key, MINUTE, now);
+    await store.forget(['a:one']);
+    await store.forgetPrefixes(['pair:acct:']);
+    const left = [];
+    for (const key of ['a:one', 'pair:acct:x', 'pair:acct:y', 'pair:other:x', 'a:two'])
+      if ((await store.peek(key, now)).count > 0) left.push(key);
+    expect(left).toEqual(['pair:other:x', 'a:two']);
+  });
+
   it('is what the app uses when REDIS_URL is set', async () => {
     // The app's counters live under its own prefix in a Redis that outlives the run (and may serve
     // other runs): the requests come, through a trusted proxy, from an address of this run's own.
