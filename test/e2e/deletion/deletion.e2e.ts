@@ -612,6 +612,41 @@ describe('account deletion', () => {
     });
   });
 
+  describe('earlier addresses of a purged user', () => {
+    beforeAll(() => freshHour());
+
+    it('erases what others wrote to an earlier address, unless another account has had it since', async () => {
+      const inviter = await signUpVerified(t, undefined, undefined, 'Ines Inviter');
+      const orgId = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Two Holders' }).expect(201))
+        .body.id;
+      // The leaving account had `kept`, then `gone`, then moved on; someone else took `kept` since.
+      const kept = uniqueEmail('kept');
+      const gone = uniqueEmail('gone');
+      const leaving = await signUpVerified(t, kept);
+      for (const address of [gone, uniqueEmail('last')]) {
+        leaving.token = await confirmPassword(t, leaving.token);
+        await t.http.post('/me/email').set(bearer(leaving.token)).send({ email: address }).expect(200);
+      }
+      const taker = await signUpVerified(t, kept);
+      await invite(t, orgId, inviter, kept, 'member');
+      await invite(t, orgId, inviter, gone, 'member');
+      await scheduleDeletion(t, leaving);
+      t.clock.advance(GRACE + DAY);
+      expect(await runner.run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+
+      const invited = await t.dataSource.query('SELECT email FROM org_invitations WHERE org_id = $1', [orgId]);
+      expect(invited).toEqual([{ email: kept }]);
+      const sent = await t.dataSource.query(
+        `SELECT details->>'email' AS email FROM audit_log WHERE action = 'org.invitation_sent' AND target = $1
+          ORDER BY id`,
+        [`org:${orgId}`],
+      );
+      expect(sent).toEqual([{ email: kept }, { email: null }]);
+      expect(await count(t, 'user_addresses', 'user_id', leaving.id)).toBe(0);
+      expect(await count(t, 'user_addresses', 'user_id', taker.id)).toBe(1);
+    });
+  });
+
   describe('organizations of a purged user', () => {
     let user: SignedUp;
     let earliestMember: SignedUp;
