@@ -107,8 +107,11 @@ export class InvitationsService {
   /** Managers revoke; an invitation to become owner only an owner revokes. */
   @Transactional()
   async revoke(actor: Actor, orgId: string, invitationId: string, client: ClientInfo): Promise<void> {
-    // Under the organization's lock, which an acceptance and a membership change take too: of a
-    // revocation and an acceptance at once, one finds the invitation and the other does not.
+    // Outsiders are answered before any lock is taken.
+    await this.requireManager(orgId, actor.id);
+    // Then again under the organization's lock, which an acceptance and a membership change take
+    // too: of a revocation and an acceptance at once, one finds the invitation and the other does
+    // not, and a manager demoted meanwhile revokes with the role they have now.
     await this.orgs.lockOrganization(orgId);
     const actorRole = await this.requireManager(orgId, actor.id);
     const invitation = await this.orgs.findInvitation(orgId, invitationId);
