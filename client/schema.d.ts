@@ -793,7 +793,10 @@ export interface components {
             deletionScheduledFor: string | null;
         };
         UpdateProfileDto: {
-            /** @example Ada Lovelace */
+            /**
+             * @description plain text: no web address, domain name, line break or control character
+             * @example Ada Lovelace
+             */
             name: string;
         };
         SessionListingDto: {
@@ -830,7 +833,10 @@ export interface components {
              * @example correct horse battery staple
              */
             password: string;
-            /** @example Ada Lovelace */
+            /**
+             * @description plain text: no web address, domain name, line break or control character
+             * @example Ada Lovelace
+             */
             name?: string;
         };
         SessionDto: {
@@ -961,7 +967,10 @@ export interface components {
             email: string;
         };
         CreateOrganizationDto: {
-            /** @example Analytical Engines */
+            /**
+             * @description plain text: no web address, domain name, line break or control character
+             * @example Analytical Engines
+             */
             name: string;
         };
         OrganizationDto: {
@@ -987,7 +996,10 @@ export interface components {
             createdAt: string;
         };
         RenameOrganizationDto: {
-            /** @example Analytical Engines */
+            /**
+             * @description plain text: no web address, domain name, line break or control character
+             * @example Analytical Engines
+             */
             name: string;
         };
         MemberProfileDto: {
@@ -3073,7 +3085,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `too_many_requests` past 20 per user in 1 hour, or 5 per organization in 1 hour, or 10 per account in 1 hour, or 30 per organization in 1 hour */
+            /** @description `too_many_requests` past 20 per user in 1 hour, or 5 per organization and address in 1 hour, or 10 per account in 1 hour, or 30 per organization in 1 hour */
             429: {
                 headers: {
                     /** @description Seconds until the limit’s window ends. */

@@ -10,7 +10,7 @@ import { registerBodyParsers } from './common/body-parsers';
 import { corsFor } from './common/cors';
 import { createLogger, JsonLogger, requestIdOf, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
-import { noSniff } from './http';
+import { docsSecurityHeaders, noSniff, noStoreByDefault } from './http';
 import { createValidationPipe } from './common/validation';
 import { buildOpenApiDocument } from './openapi/document';
 import { AppConfig } from './config';
@@ -81,6 +81,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   fastify.addHook('onRequest', requests.onRequest);
   fastify.addHook('onResponse', requests.onResponse);
   fastify.addHook('onRequest', cors);
+  fastify.addHook('onSend', noStoreByDefault);
   routerErrorHandlers.set(fastify, (error, request, reply) => {
     reply.raw.once('finish', () => requests.onResponse.call(fastify, request, reply, () => undefined));
     noSniff.call(fastify, request, reply, () =>
@@ -97,13 +98,14 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
 
 function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): void {
   // The UI page, its script and the YAML document name their charset, as they did on Express
-  // (Fastify adds it to JSON and plain text only). Only the /docs routes carry the hook.
+  // (Fastify adds it to JSON and plain text only), and carry the UI's CSP. Only the /docs routes
+  // carry these hooks.
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRoute', (route) => {
       if (route.url === '/docs' || route.url.startsWith('/docs/')) {
-        route.onSend = [route.onSend ?? []].flat().concat(withUtf8Charset);
+        route.onSend = [route.onSend ?? []].flat().concat(withUtf8Charset, docsSecurityHeaders);
       }
     });
   const document = buildOpenApiDocument(app, config);

@@ -10,6 +10,9 @@ export type AuditDetails = Record<string, string | number | boolean | null>;
 @Index('audit_log_target_idx', ['target'])
 // GIN (jsonb_path_ops) on details, for erasure's containment lookups: made by its migration, which TypeORM cannot express.
 @Index('audit_log_details_idx', { synchronize: false })
+// address_sha256() of actor_email and of details.email, for erasure by an account's earlier addresses: by the same migration.
+@Index('audit_log_actor_email_sha256_idx', { synchronize: false })
+@Index('audit_log_details_email_sha256_idx', { synchronize: false })
 export class AuditEntry {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

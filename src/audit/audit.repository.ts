@@ -13,13 +13,20 @@ export class AuditRepository {
     await this.sql.repository(AuditEntry).insert(entries);
   }
 
-  /** The rows where the user acted or was acted upon, oldest first. */
-  about(userId: string): Promise<AuditEntry[]> {
+  /**
+   * The rows where the user acted or was acted upon: as target, or named in the details by id or
+   * by `email` (when given), oldest first.
+   */
+  about(userId: string, email: string | null): Promise<AuditEntry[]> {
     return this.sql.rows<AuditEntry>(
       `SELECT id, action, actor_id AS "actorId", actor_email AS "actorEmail", ip, user_agent AS "userAgent",
               target, details, created_at AS "createdAt"
-         FROM audit_log WHERE actor_id = $1 OR target = 'user:' || $1 ORDER BY created_at, id`,
-      [userId],
+         FROM audit_log
+        WHERE actor_id = $1 OR target = 'user:' || $1
+           OR details @> jsonb_build_object('userId', $1::text)
+           OR ($2::text IS NOT NULL AND details @> jsonb_build_object('email', $2::text))
+        ORDER BY created_at, id`,
+      [userId, email],
     );
   }
 
@@ -29,11 +36,27 @@ export class AuditRepository {
    * account's pseudonym; the rest goes. Each lookup has its index, so no row is read twice and the
    * table is never scanned. A row naming two of them is rewritten once per pass, hence the loop.
    */
-  async anonymise(accounts: Array<{ id: string; email: string; pseudonym: string }>): Promise<void> {
+  async anonymise(
+    accounts: Array<{ id: string; email: string; pseudonym: string; addressHashes: Buffer[] }>,
+  ): Promise<void> {
     const values = [accounts.map((a) => a.id), accounts.map((a) => a.email), accounts.map((a) => a.pseudonym)];
     while ((await this.sql.count(ANONYMISE_SQL, values)) > 0);
+    const hashes = accounts.flatMap((a) => a.addressHashes);
+    if (hashes.length > 0) await this.sql.count(FORGET_ADDRESSES_SQL, [hashes]);
   }
 }
+
+/**
+ * Rows others wrote about an address the account had before (an invitation to it, a failed sign-in
+ * with it) keep no such address: found by its hash, through the indexes on address_sha256().
+ */
+const FORGET_ADDRESSES_SQL = `
+  UPDATE audit_log SET
+    actor_email = CASE WHEN address_sha256(actor_email) = ANY($1::bytea[]) THEN NULL ELSE actor_email END,
+    details = CASE WHEN details ? 'email' AND address_sha256(details->>'email') = ANY($1::bytea[])
+                   THEN jsonb_set(details, '{email}', 'null'::jsonb) ELSE details END
+  WHERE (actor_email IS NOT NULL AND address_sha256(actor_email) = ANY($1::bytea[]))
+     OR (details ? 'email' AND address_sha256(details->>'email') = ANY($1::bytea[]))`;
 
 const ANONYMISE_SQL = `
   WITH gone AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS g(id, email, pseudonym))

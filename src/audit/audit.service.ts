@@ -74,12 +74,12 @@ export class AuditService {
   }
 
   /** The rows where the user acted or was acted upon (for the export). */
-  about(userId: string): Promise<AuditEntry[]> {
-    return this.entries.about(userId);
+  about(userId: string, email: string | null): Promise<AuditEntry[]> {
+    return this.entries.about(userId, email);
   }
 
   /** Keeps the rows but replaces whatever names these accounts by their pseudonyms. */
-  anonymise(accounts: Array<{ id: string; email: string; pseudonym: string }>): Promise<void> {
+  anonymise(accounts: Array<{ id: string; email: string; pseudonym: string; addressHashes: Buffer[] }>): Promise<void> {
     return this.entries.anonymise(accounts);
   }
 

@@ -4,6 +4,7 @@ import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
 import { IsEmailAddress } from '../common/email-address';
 import { IsPasswordLength } from '../users/password.service';
+import { IsPlainName } from '../common/display-name';
 
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })
@@ -21,11 +22,16 @@ export class SignupDto {
   @IsPasswordLength()
   password: string;
 
-  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
+  @ApiPropertyOptional({
+    example: 'Ada Lovelace',
+    maxLength: 100,
+    description: 'plain text: no web address, domain name, line break or control character',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @IsPlainName()
   name?: string;
 }
 

@@ -115,7 +115,7 @@ export class SignInService {
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'too_many_requests')) throw error;
       if (!user || !(await this.sessions.hasSignedInFrom(user.id, client.ip))) throw error;
-      return this.limiter.consume('loginFailuresPerKnownAddress', `${user.id} ${ipSubject(client.ip)}`);
+      return this.limiter.consume('loginFailuresPerKnownAddress', [user.id, ipSubject(client.ip)]);
     }
   }
 

@@ -4,9 +4,10 @@ const ALLOWED_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
 const EXPOSED_HEADERS = 'X-Session-Token,X-Request-Id,Retry-After';
 
 /**
- * CORS for APP_URL and CORS_ORIGINS, with credentials, exposing X-Session-Token. A request without
- * an Origin header (not from a browser's cross-origin fetch) only needs the Vary header that keeps
- * caches honest; a foreign origin gets no CORS header at all and goes on as any request. A
+ * CORS for APP_URL and CORS_ORIGINS, with credentials, exposing X-Session-Token. Every answer
+ * carries `Vary: Origin`, since with another Origin (none, a trusted one, a foreign one) the same
+ * request gets other CORS headers and a cache must not hand one to the other; a foreign origin
+ * gets no CORS header at all and goes on as any request. A
  * preflight (any OPTIONS with a trusted Origin) is answered here: 204, the methods, and the
  * request headers it asked for.
  */
@@ -14,17 +15,12 @@ export function corsFor(trustedOrigins: string[]): onRequestHookHandler {
   const allowed = new Set(trustedOrigins);
   return (request, reply, done) => {
     const origin = request.headers.origin;
-    if (origin === undefined) {
-      vary(reply, 'Origin');
-      done();
-      return;
-    }
-    if (!allowed.has(origin)) {
+    vary(reply, 'Origin');
+    if (origin === undefined || !allowed.has(origin)) {
       done();
       return;
     }
     reply.header('Access-Control-Allow-Origin', origin);
-    vary(reply, 'Origin');
     reply.header('Access-Control-Allow-Credentials', 'true');
     if (request.method !== 'OPTIONS') {
       reply.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);

@@ -11,6 +11,23 @@ export interface ErasedAccount {
    * so the trail stays coherent without naming anyone.
    */
   pseudonym: string;
+  /**
+   * SHA-256 of every address the account has had, the current one included, but those another
+   * account has had too (what was written about such an address may be about that account):
+   * what others wrote about an earlier address is found by these. `address_sha256` in SQL.
+   */
+  addressHashes: Buffer[];
+}
+
+/** The account whose data is exported, as it is now. */
+export interface ExportedAccount {
+  id: string;
+  email: string;
+  /**
+   * Whether the account has proved its current address. What others sent to an address (an
+   * invitation, an audit row naming it) is shown only to an account that proved it holds it.
+   */
+  emailVerified: boolean;
 }
 
 /**
@@ -23,7 +40,7 @@ export interface UserDataHandler {
    * Everything this module keeps about the user, as the export's sections (e.g. `{ sessions: [...] }`);
    * absent where it keeps nothing a person could read (hashes, sealed mail).
    */
-  export?(userId: string): Promise<Record<string, unknown>>;
+  export?(userId: string, account: ExportedAccount): Promise<Record<string, unknown>>;
   /** Erases (or anonymises, for shared data) everything this module keeps about these accounts. */
   erase(accounts: ErasedAccount[]): Promise<void>;
 }
@@ -65,9 +82,9 @@ export class UserDataRegistry implements OnModuleInit {
   }
 
   /** Every module's sections, in one document. */
-  async exportAll(userId: string): Promise<Record<string, unknown>> {
+  async exportAll(account: ExportedAccount): Promise<Record<string, unknown>> {
     const document: Record<string, unknown> = {};
-    for (const { handler } of this.handlers) Object.assign(document, await handler.export?.(userId));
+    for (const { handler } of this.handlers) Object.assign(document, await handler.export?.(account.id, account));
     return document;
   }
 

@@ -1,7 +1,10 @@
 export type NodeEnv = 'development' | 'production' | 'test';
 
-/** `true` (trust every hop), a hop count, or a list of trusted proxy addresses/CIDRs. */
-export type TrustProxy = boolean | number | string[];
+/**
+ * `false` (X-Forwarded-For ignored), a hop count (the client is the Nth address from the right), or
+ * the trusted proxies' addresses/CIDRs (the client is the rightmost address that is not one of them).
+ */
+export type TrustProxy = false | number | string[];
 
 /** The key and certificate the SAML service provider signs AuthnRequests with and publishes in its metadata. */
 export interface SamlSpCredentials {

@@ -72,7 +72,9 @@ export class DeletionService {
 
   /** Everything stored about the user, module by module. */
   async export(userId: string): Promise<Record<string, unknown>> {
-    return { exportedAt: this.clock.now(), ...(await this.userData.exportAll(userId)) };
+    const user = await this.users.getById(userId);
+    const account = { id: user.id, email: user.email, emailVerified: user.emailVerifiedAt !== null };
+    return { exportedAt: this.clock.now(), ...(await this.userData.exportAll(account)) };
   }
 
   /**

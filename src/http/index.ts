@@ -1,7 +1,7 @@
 export { CurrentAuth, CurrentSession, OptionalSession } from './auth-context';
 export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
-export { clearSiteCookies, NoStore, noSniff } from './response-headers';
+export { clearSiteCookies, docsSecurityHeaders, NoStore, noSniff, noStoreByDefault } from './response-headers';
 export { PassportGuard, passportResponse } from './passport-guard';
 export { fromTrustedOrigin, requestOrigin } from './request-origin';
 export type { PassportRequest, PassportResponse } from './passport-guard';

@@ -42,6 +42,8 @@ export function sendPage(reply: FastifyReply, page: Page): void {
     .status(page.status ?? 200)
     .header('Content-Type', 'text/html; charset=utf-8')
     .header('Content-Security-Policy', PAGE_CSP)
+    // For browsers that predate frame-ancestors.
+    .header('X-Frame-Options', 'DENY')
     .header('Referrer-Policy', page.referrerPolicy ?? 'no-referrer')
     .header('Cache-Control', 'no-store')
     .header('X-Content-Type-Options', 'nosniff')

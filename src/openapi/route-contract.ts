@@ -124,6 +124,7 @@ const SUBJECTS = {
   userId: 'user',
   userIdAndIp: 'account and client IP',
   org: 'organization',
+  emailAndOrg: 'organization and address',
 } as const;
 
 function describeLimit(name: RateLimitName): string {

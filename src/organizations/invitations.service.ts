@@ -55,7 +55,7 @@ export class InvitationsService {
     // Counted before anything is looked up or sent, outside the transaction so a refusal still counts;
     // the organization's allowance last, so one inviter's refused attempts do not spend it.
     await this.limiter.consume('invitationsPerInviter', actor.id);
-    await this.limiter.consume('invitationsPerAddress', `${orgId}:${address}`);
+    await this.limiter.consume('invitationsPerAddress', [address, orgId]);
     await this.limiter.consume('invitationMailsPerAddress', address);
     await this.limiter.consume('invitationsPerOrg', orgId);
     return this.txHost.withTransaction(async () => {
@@ -107,11 +107,17 @@ export class InvitationsService {
   /** Managers revoke; an invitation to become owner only an owner revokes. */
   @Transactional()
   async revoke(actor: Actor, orgId: string, invitationId: string, client: ClientInfo): Promise<void> {
+    // Outsiders are answered before any lock is taken.
+    await this.requireManager(orgId, actor.id);
+    // Then again under the organization's lock, which an acceptance and a membership change take
+    // too: of a revocation and an acceptance at once, one finds the invitation and the other does
+    // not, and a manager demoted meanwhile revokes with the role they have now.
+    await this.orgs.lockOrganization(orgId);
     const actorRole = await this.requireManager(orgId, actor.id);
     const invitation = await this.orgs.findInvitation(orgId, invitationId);
     if (!invitation) throw new DomainError('not_found');
     if (invitation.role === 'owner' && actorRole !== 'owner') throw new DomainError('insufficient_role');
-    await this.orgs.deleteInvitation(orgId, invitationId);
+    if (!(await this.orgs.deleteInvitation(orgId, invitationId))) throw new DomainError('not_found');
     await this.audit.record({
       action: 'org.invitation_revoked',
       actor,

@@ -6,12 +6,19 @@ import type { SentInvitation } from './invitations.service';
 import type { MemberOrganization, PendingInvitation } from './organizations.repository';
 import type { AuthoredDocument, Member, MemberProfile, OrganizationDetails } from './organizations.service';
 import { IsEmailAddress } from '../common/email-address';
+import { IsPlainName } from '../common/display-name';
 
 export class CreateOrganizationDto {
-  @ApiProperty({ example: 'Analytical Engines', minLength: 1, maxLength: 100 })
+  @ApiProperty({
+    example: 'Analytical Engines',
+    minLength: 1,
+    maxLength: 100,
+    description: 'plain text: no web address, domain name, line break or control character',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @IsPlainName()
   name: string;
 }
 

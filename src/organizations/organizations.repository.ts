@@ -260,9 +260,15 @@ export class OrganizationsRepository {
     return taken > 0;
   }
 
-  /** Invitations sent to these addresses go; those these users sent stay, without their inviter. */
-  async forgetInvitations(userIds: string[], emails: string[]): Promise<void> {
-    await this.sql.count('DELETE FROM org_invitations WHERE email = ANY($1::text[])', [emails]);
+  /**
+   * Invitations sent to these addresses, or to an address whose hash is among `addressHashes`
+   * (one the account had before), go; those these users sent stay, without their inviter.
+   */
+  async forgetInvitations(userIds: string[], emails: string[], addressHashes: Buffer[]): Promise<void> {
+    await this.sql.count(
+      'DELETE FROM org_invitations WHERE email = ANY($1::text[]) OR address_sha256(email) = ANY($2::bytea[])',
+      [emails, addressHashes],
+    );
     await this.sql.count('UPDATE org_invitations SET invited_by = NULL WHERE invited_by = ANY($1::uuid[])', [userIds]);
   }
 

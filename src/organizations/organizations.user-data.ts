@@ -8,7 +8,7 @@ import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 
 /**
- * Memberships go, and invitations to the account's address; invitations it sent stay with their
+ * Memberships go, and invitations to any address the account has had; invitations it sent stay with their
  * organization, without their sender. Documents stay with their organization, authorless
  * ("Deleted user"). An organization losing its last owner passes to the longest-standing admin, else member; one left
  * with nobody is deleted with everything in it.
@@ -29,7 +29,8 @@ export class OrganizationsUserData implements UserDataHandler {
     const [user] = await this.users.findByIds([userId]);
     return {
       organizations: await this.repository.membershipsOf(userId),
-      invitationsReceived: user ? await this.repository.invitationsTo(normalizeEmail(user.email)) : [],
+      // Only for the proven holder of the address: anyone may sign up with an address and not prove it.
+      invitationsReceived: user?.emailVerifiedAt ? await this.repository.invitationsTo(normalizeEmail(user.email)) : [],
       invitationsSent: await this.repository.invitationsBy(userId),
       documents: documents.map(({ id, orgId, title, body, createdAt }) => ({ id, orgId, title, body, createdAt })),
     };
@@ -56,6 +57,7 @@ export class OrganizationsUserData implements UserDataHandler {
     await this.repository.forgetInvitations(
       leaving,
       accounts.map((account) => normalizeEmail(account.email)),
+      accounts.flatMap((account) => account.addressHashes),
     );
     await this.repository.removeMemberships(leaving);
     if (memberships.length > 0) await this.organizations.deleteMemberless(memberships.map((m) => m.orgId));

@@ -123,6 +123,7 @@ export class PagesController {
       .header('Location', path)
       .header('Referrer-Policy', 'no-referrer')
       .header('Cache-Control', 'no-store')
+      .header('X-Frame-Options', 'DENY')
       .send();
     return true;
   }

@@ -57,6 +57,14 @@ export class RateLimitRepository {
     await this.sql.count('DELETE FROM rate_limits WHERE key = ANY($1::text[])', [keys]);
   }
 
+  async deleteKeysStartingWith(prefixes: string[]): Promise<void> {
+    if (prefixes.length === 0) return;
+    await this.sql.count(
+      'DELETE FROM rate_limits WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS p WHERE starts_with(key, p))',
+      [prefixes],
+    );
+  }
+
   /** Deletes the windows ended by `now`, in batches; answers how many went. */
   deleteEnded(now: Date): Promise<number> {
     return deleteInBatches(this.sql, 'rate_limits', 'reset_at <= $1', [now]);

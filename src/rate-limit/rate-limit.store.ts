@@ -16,6 +16,8 @@ export abstract class RateLimitStore {
   abstract undo(key: string, resetAt: Date): Promise<void>;
   /** Drops these counters altogether. */
   abstract forget(keys: string[]): Promise<void>;
+  /** Drops every counter whose key starts with one of these prefixes. */
+  abstract forgetPrefixes(prefixes: string[]): Promise<void>;
 }
 
 export class PostgresRateLimitStore extends RateLimitStore {
@@ -37,6 +39,10 @@ export class PostgresRateLimitStore extends RateLimitStore {
 
   forget(keys: string[]): Promise<void> {
     return this.counters.deleteKeys(keys);
+  }
+
+  forgetPrefixes(prefixes: string[]): Promise<void> {
+    return this.counters.deleteKeysStartingWith(prefixes);
   }
 }
 
@@ -86,5 +92,17 @@ export class RedisRateLimitStore extends RateLimitStore {
 
   async forget(keys: string[]): Promise<void> {
     if (keys.length > 0) await this.redis.del(...keys.map((key) => this.prefix + key));
+  }
+
+  /** Keys are names and base64url hashes, none of which is a glob character. */
+  async forgetPrefixes(prefixes: string[]): Promise<void> {
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}${prefix}*`, 'COUNT', 500);
+        if (keys.length > 0) await this.redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
   }
 }

@@ -11,6 +11,18 @@ export interface CountedAttempt {
   resetAt: Date;
 }
 
+/** What a counter is keyed on: one value, or a pair whose first part is the account's. */
+export type Subject = string | [accountPart: string, otherPart: string];
+
+function digest(subject: string): Buffer {
+  return createHash('sha256').update(subject).digest();
+}
+
+/** A SHA-256 as it appears in a key: its first 22 base64url characters (132 bits). */
+function shorten(hash: Buffer): string {
+  return hash.toString('base64url').slice(0, 22);
+}
+
 @Injectable()
 export class RateLimiter {
   constructor(
@@ -22,7 +34,7 @@ export class RateLimiter {
    * Counts an attempt, then refuses it with too_many_requests once the limit is passed. Counting
    * comes first, so attempts sent together cannot all slip past a check made before any counted.
    */
-  async consume(name: RateLimitName, subject: string): Promise<CountedAttempt> {
+  async consume(name: RateLimitName, subject: Subject): Promise<CountedAttempt> {
     const rule = RATE_LIMITS[name];
     const key = this.key(name, subject);
     const window = await this.store.hit(key, rule.windowMs, this.clock.now());
@@ -34,7 +46,7 @@ export class RateLimiter {
    * Counts one attempt against each limit in turn; when one refuses, the attempts already counted
    * are taken back, so a refusal by one limit spends nothing of the others.
    */
-  async consumeAll(checks: Array<[name: RateLimitName, subject: string]>): Promise<CountedAttempt[]> {
+  async consumeAll(checks: Array<[name: RateLimitName, subject: Subject]>): Promise<CountedAttempt[]> {
     const counted: CountedAttempt[] = [];
     try {
       for (const [name, subject] of checks) counted.push(await this.consume(name, subject));
@@ -46,7 +58,7 @@ export class RateLimiter {
   }
 
   /** Throws too_many_requests when the limit is already reached, without counting. */
-  async assertNotExhausted(name: RateLimitName, subject: string): Promise<void> {
+  async assertNotExhausted(name: RateLimitName, subject: Subject): Promise<void> {
     const window = await this.store.peek(this.key(name, subject), this.clock.now());
     if (window.count >= RATE_LIMITS[name].limit) this.refuse(window);
   }
@@ -63,21 +75,34 @@ export class RateLimiter {
     for (const attempt of attempts) await this.refund(attempt);
   }
 
-  /** Drops every counter keyed on these accounts (their address or their id), e.g. when they are erased. */
-  async forgetAccounts(accounts: Array<{ id: string; email: string }>): Promise<void> {
-    const keys = accounts.flatMap((account) =>
-      (Object.keys(RATE_LIMITS) as RateLimitName[]).flatMap((name) => {
-        const { subject } = RATE_LIMITS[name];
-        if (subject === 'ip' || subject === 'userIdAndIp' || subject === 'org') return [];
-        return [this.key(name, subject === 'email' ? account.email : account.id)];
-      }),
-    );
+  /**
+   * Drops every counter keyed on these accounts: on their id, or on any address they have had
+   * (the current one, and those whose hashes they carry), alone or as the first part of a pair.
+   */
+  async forgetAccounts(accounts: Array<{ id: string; email: string; addressHashes?: Buffer[] }>): Promise<void> {
+    const keys: string[] = [];
+    const prefixes: string[] = [];
+    for (const account of accounts) {
+      const addresses = [digest(account.email), ...(account.addressHashes ?? [])].map(shorten);
+      for (const name of Object.keys(RATE_LIMITS) as RateLimitName[]) {
+        const { name: prefix, subject } = RATE_LIMITS[name];
+        if (subject === 'userId') keys.push(`${prefix}:${shorten(digest(account.id))}`);
+        if (subject === 'email') keys.push(...addresses.map((address) => `${prefix}:${address}`));
+        if (subject === 'userIdAndIp') prefixes.push(`${prefix}:${shorten(digest(account.id))}:`);
+        if (subject === 'emailAndOrg') prefixes.push(...addresses.map((address) => `${prefix}:${address}:`));
+      }
+    }
     await this.store.forget(keys);
+    await this.store.forgetPrefixes(prefixes);
   }
 
-  /** Subjects (addresses, emails) are hashed: the counters hold no personal data. */
-  private key(name: RateLimitName, subject: string): string {
-    return `${RATE_LIMITS[name].name}:${createHash('sha256').update(subject).digest('base64url').slice(0, 22)}`;
+  /**
+   * Subjects (addresses, emails) are hashed: the counters hold no personal data. A pair is hashed
+   * part by part, so the counters of its first part share a prefix.
+   */
+  private key(name: RateLimitName, subject: Subject): string {
+    const parts = typeof subject === 'string' ? [subject] : subject;
+    return [RATE_LIMITS[name].name, ...parts.map((part) => shorten(digest(part)))].join(':');
   }
 
   private refuse(window: RateWindow): never {

@@ -6,10 +6,11 @@ export interface RateRule {
   limit: number;
   windowMs: number;
   /**
-   * What the counter is keyed on; counters keyed on an account are erased with it. `userIdAndIp`
-   * (an account at one address) cannot be found from the account alone: it ends with its window.
+   * What the counter is keyed on; counters keyed on an account (its id, or any address it has had,
+   * alone or paired with something else) are erased with it. A pair is given as `[account part,
+   * other part]`, so the account's counters are found by the key's prefix.
    */
-  subject: 'ip' | 'email' | 'userId' | 'userIdAndIp' | 'org';
+  subject: 'ip' | 'email' | 'userId' | 'userIdAndIp' | 'org' | 'emailAndOrg';
 }
 
 /** API.md's table of limits. Fixed windows; a key's window starts at its first hit. */
@@ -36,7 +37,7 @@ export const RATE_LIMITS = {
   confirmFailuresPerUser: { name: 'confirm-failures-user', limit: 10, windowMs: 15 * MINUTE, subject: 'userId' },
   invitationsPerOrg: { name: 'invite-org', limit: 30, windowMs: HOUR, subject: 'org' },
   invitationsPerInviter: { name: 'invite-user', limit: 20, windowMs: HOUR, subject: 'userId' },
-  invitationsPerAddress: { name: 'invite-org-address', limit: 5, windowMs: HOUR, subject: 'org' },
+  invitationsPerAddress: { name: 'invite-org-address', limit: 5, windowMs: HOUR, subject: 'emailAndOrg' },
   /** Invitations mailed to one address from all organizations together: its inbox is not a target. */
   invitationMailsPerAddress: { name: 'invite-address', limit: 10, windowMs: HOUR, subject: 'email' },
 } as const satisfies Record<string, RateRule>;

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { UserView } from '../http';
 import { User } from './user.entity';
+import { IsPlainName } from '../common/display-name';
 
 export function userView(user: User): UserView {
   const { id, email, name, emailVerifiedAt, twoFactorEnabled, ssoProviderId, createdAt, deletionScheduledFor } = user;
@@ -82,10 +83,16 @@ export class UserDto {
 }
 
 export class UpdateProfileDto {
-  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
+  @ApiProperty({
+    example: 'Ada Lovelace',
+    minLength: 1,
+    maxLength: 100,
+    description: 'plain text: no web address, domain name, line break or control character',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @IsPlainName()
   name: string;
 }
 

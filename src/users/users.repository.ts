@@ -66,6 +66,7 @@ export class UsersRepository {
       if (isUniqueViolation(error)) return null;
       throw error;
     }
+    await this.recordAddress(id, user.email, now);
     return this.users.findOneByOrFail({ id });
   }
 
@@ -115,6 +116,7 @@ export class UsersRepository {
           WHERE id = $1`,
         [id, email, now],
       );
+      await this.recordAddress(id, email, now);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -200,7 +202,37 @@ export class UsersRepository {
   }
 
   async deleteUsers(ids: string[]): Promise<void> {
+    await this.sql.count('DELETE FROM user_addresses WHERE user_id = ANY($1::uuid[])', [ids]);
     await this.sql.count('DELETE FROM users WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  /**
+   * Every address a user is given goes into its history (hashed), so what others wrote about it is
+   * erased with the account even after it moved on. Every write of users.email passes here.
+   */
+  private async recordAddress(id: string, email: string, now: Date): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO user_addresses (user_id, address_hash, created_at) VALUES ($1, address_sha256($2), $3)
+       ON CONFLICT DO NOTHING`,
+      [id, email, now],
+    );
+  }
+
+  /**
+   * The address hashes of these accounts, by account, leaving out those an account outside them has
+   * had as well: rows about such an address may be that account's.
+   */
+  async addressHashesOf(ids: string[]): Promise<Map<string, Buffer[]>> {
+    const rows = await this.sql.rows<{ userId: string; hash: Buffer }>(
+      `SELECT h.user_id AS "userId", h.address_hash AS hash FROM user_addresses h
+        WHERE h.user_id = ANY($1::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM user_addresses o
+                           WHERE o.address_hash = h.address_hash AND o.user_id <> ALL($1::uuid[]))`,
+      [ids],
+    );
+    const byUser = new Map<string, Buffer[]>();
+    for (const { userId, hash } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), hash]);
+    return byUser;
   }
 
   async setTwoFactorEnabled(id: string, enabled: boolean, now: Date): Promise<void> {

@@ -156,7 +156,12 @@ export class UsersService {
    * transaction: each gets a random pseudonym that stands for it in what is kept.
    */
   async erase(accounts: AccountToErase[]): Promise<ErasedAccount[]> {
-    const erased = accounts.map((account) => ({ ...account, pseudonym: randomUUID() }));
+    const hashes = await this.users.addressHashesOf(accounts.map((account) => account.id));
+    const erased = accounts.map((account) => ({
+      ...account,
+      pseudonym: randomUUID(),
+      addressHashes: hashes.get(account.id) ?? [],
+    }));
     await this.userData.eraseAll(erased);
     return erased;
   }

@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { ErasedAccount, UserData, UserDataHandler } from '../common/user-data';
 import { UsersRepository } from './users.repository';
 
-/** The account itself: its profile in the export; its row goes last, once every module has forgotten it. */
-@UserData({ tables: ['users'], order: 100 })
+/**
+ * The account itself: its profile in the export; its row and its address history go last, once
+ * every module has forgotten it (the others find what they keep by those addresses).
+ */
+@UserData({ tables: ['users', 'user_addresses'], order: 100 })
 @Injectable()
 export class UsersUserData implements UserDataHandler {
   constructor(private readonly repository: UsersRepository) {}

@@ -246,6 +246,25 @@ describe('signup, login, logout, password reset, /me', () => {
         'validation_failed',
       );
     });
+
+    it('refuses names that would put a link or a line of their own into mails, at signup and in PATCH /me', async () => {
+      const refusal = (res: { body: { error: string; details: Array<{ field: string }> } }) => [
+        res.body.error,
+        res.body.details?.map((detail) => detail.field),
+      ];
+      // A fresh hour: the signups above used up most of this address's signup limit.
+      t.clock.advance(61 * 60_000);
+      for (const name of ['Ada\nYour account is locked', 'www.evil.example', 'Visit evil.com', 'x'.repeat(101)]) {
+        const signup = await t.http.post('/auth/signup').send({ email: uniqueEmail(), password: PASSWORD, name });
+        expect([name, signup.status, ...refusal(signup)]).toEqual([name, 400, 'validation_failed', ['name']]);
+      }
+      const user = await signUp(t, uniqueEmail(), PASSWORD, 'Grace');
+      for (const name of ['https://evil.example/reset', 'Grace\r\nBcc: someone', 'Grace\u202Egnp.exe']) {
+        const res = await t.http.patch('/me').set(bearer(user.token)).send({ name });
+        expect([name, res.status, ...refusal(res)]).toEqual([name, 400, 'validation_failed', ['name']]);
+      }
+      expect((await t.http.get('/me').set(bearer(user.token))).body.name).toBe('Grace');
+    });
   });
 
   describe('password reset', () => {

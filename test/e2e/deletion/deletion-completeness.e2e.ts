@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UserDataRegistry } from '../../../src/common/user-data';
 import { MailDelivery } from '../../../src/mail';
 import { SsoService } from '../../../src/sso/sso.service';
@@ -71,19 +72,38 @@ describe('deletion completeness', () => {
 
   it('leaves no trace of a purged user in any column of any table', async () => {
     const email = `zyxwvut.qponml.${Date.now().toString(36)}@example.com`;
+    // The address the account had first, before it moved to `email`.
+    const earlier = `onmlkji.earlier.${Date.now().toString(36)}@example.com`;
 
     // Signed up from one address, verified, signed in from another.
     const signup = await t.http
       .post('/auth/signup')
       .set(from(SIGNUP_IP))
-      .send({ email, password: PASSWORD, name: NAME })
+      .send({ email: earlier, password: PASSWORD, name: NAME })
       .expect(201);
     const user = { id: signup.body.user.id as string, token: signup.body.session.token as string };
     await t.http
       .post('/auth/verify-email')
       .set(from(SIGNUP_IP))
+      .send({ token: await verificationToken(t, earlier) })
+      .expect(200);
+
+    // Others write about the earlier address: an invitation to it (pending), a failed sign-in with it.
+    const inviter = await signUpVerified(t, undefined, undefined, 'Ingrid Inviter');
+    const formerOrg = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Before' }).expect(201)).body
+      .id;
+    await invite(t, formerOrg, inviter, earlier, 'member');
+    await t.http.post('/auth/login').set(from(OTHER_IP)).send({ email: earlier, password: 'not it' }).expect(401);
+    // The account moves to its current address.
+    user.token = await confirmPassword(t, user.token);
+    await t.http.post('/me/email').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ email }).expect(200);
+    await t.http
+      .post('/auth/verify-email')
+      .set(from(SIGNUP_IP))
       .send({ token: await verificationToken(t, email) })
       .expect(200);
+    // Afterwards, someone asks for a reset of the earlier address (a counter keyed on it).
+    await t.http.post('/auth/password/forgot').set(from(OTHER_IP)).send({ email: earlier }).expect(202);
     await logIn(t, email, { headers: from(OTHER_IP) });
     await t.mail.waitFor((m) => m.to === email && m.subject.includes('New sign-in'));
 
@@ -149,7 +169,21 @@ describe('deletion completeness', () => {
     });
     expect(await sso.recordAssertion(providerId, '_assertion', new Date(now.getTime() + 600_000))).toBe(true);
 
-    const needles = [user.id, email, NAME, 'zyxwvut', SIGNUP_IP, OTHER_IP];
+    // Rate-limit counters hold the first 22 base64url characters of the SHA-256 of what they count.
+    const counterKey = (subject: string) => createHash('sha256').update(subject).digest('base64url').slice(0, 22);
+    const needles = [
+      user.id,
+      email,
+      earlier,
+      NAME,
+      'zyxwvut',
+      'onmlkji',
+      SIGNUP_IP,
+      OTHER_IP,
+      counterKey(email),
+      counterKey(earlier),
+      counterKey(user.id),
+    ];
 
     // The scan finds them where they were put: it can see what it looks for.
     const before = new Set((await traces(t, needles)).map((trace) => trace.split('.')[0]));
@@ -162,6 +196,7 @@ describe('deletion completeness', () => {
         'org_invitations',
         'org_members',
         'password_reset_tokens',
+        'rate_limits',
         'recovery_codes',
         'sessions',
         'sso_identities',
@@ -191,7 +226,8 @@ describe('deletion completeness', () => {
       orgId,
     ]);
     expect(owner).toEqual({ user_id: member.id });
-  });
+    // Many steps, several argon2 hashes each: more than the default on a busy machine.
+  }, 90_000);
 
   it('has a registered user-data handler claiming every table', async () => {
     const entries = t.app.get(UserDataRegistry).list();

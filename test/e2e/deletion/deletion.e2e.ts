@@ -403,6 +403,60 @@ describe('account deletion', () => {
       expect(dump).not.toContain('$argon2');
     });
 
+    it('shows an unverified address nothing sent to it: no invitation, no audit row about it', async () => {
+      const inviter = await signUpVerified(t, undefined, undefined, 'Ivy Inviter');
+      const orgId = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Secret Plans' }).expect(201))
+        .body.id;
+      const address = uniqueEmail('squatted');
+      await invite(t, orgId, inviter, address, 'admin');
+      // Someone signs up with the invited address and never proves it.
+      const squatter = await signUp(t, address);
+      squatter.token = await confirmPassword(t, squatter.token);
+      const body = (await t.http.get('/me/export').set(bearer(squatter.token)).expect(200)).body;
+      expect(body.profile).toMatchObject({ email: address, emailVerifiedAt: null });
+      expect(body.invitationsReceived).toEqual([]);
+      expect(JSON.stringify(body)).not.toContain(orgId);
+      expect(JSON.stringify(body)).not.toContain('Secret Plans');
+    });
+
+    it('includes what others wrote about the user, and does not call their acts or failed logins the user’s', async () => {
+      const owner = await signUpVerified(t, undefined, undefined, 'Otto Owner');
+      const user = await signUpVerified(t, undefined, undefined, 'Ursula User');
+      const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Watched Org' }).expect(201)).body
+        .id;
+      await addMember(t, orgId, owner, user, 'member');
+      await t.http
+        .patch(`/orgs/${orgId}/members/${user.id}`)
+        .set(bearer(owner.token))
+        .set('User-Agent', 'owner-agent/1.0')
+        .send({ role: 'admin' })
+        .expect(200);
+      // Someone else tries the user's password.
+      await t.http
+        .post('/auth/login')
+        .set('User-Agent', 'guesser-agent/1.0')
+        .send({ email: user.email, password: 'not the password' })
+        .expect(401);
+      user.token = await confirmPassword(t, user.token);
+      const audit: Array<Record<string, unknown>> = (await t.http.get('/me/export').set(bearer(user.token)).expect(200))
+        .body.audit;
+
+      const roleChange = audit.filter((row) => row.action === 'org.role_changed');
+      expect(roleChange).toEqual([
+        expect.objectContaining({
+          byYou: false,
+          target: `org:${orgId}`,
+          details: expect.objectContaining({ userId: user.id, to: 'admin' }),
+        }),
+      ]);
+      // Another person's address and browser are theirs, not the user's data.
+      expect(roleChange[0].ip ?? null).toBeNull();
+      expect(JSON.stringify(audit)).not.toContain('owner-agent');
+      const failed = audit.filter((row) => row.action === 'user.login_failed');
+      expect(failed).toEqual([expect.objectContaining({ byYou: false })]);
+      expect(audit.find((row) => row.action === 'user.signup')).toMatchObject({ byYou: true });
+    });
+
     it('refuses a body with the error body', async () => {
       const user = await signUpVerified(t);
       const res = await t.http.get('/me/export').set(bearer(user.token)).send({ everything: true });
@@ -555,6 +609,41 @@ describe('account deletion', () => {
       const token = res.body.session.token;
       expect((await t.http.get('/orgs').set(bearer(token)).expect(200)).body).toEqual([]);
       expect((await t.http.get('/me/api-keys').set(bearer(token)).expect(200)).body).toEqual([]);
+    });
+  });
+
+  describe('earlier addresses of a purged user', () => {
+    beforeAll(() => freshHour());
+
+    it('erases what others wrote to an earlier address, unless another account has had it since', async () => {
+      const inviter = await signUpVerified(t, undefined, undefined, 'Ines Inviter');
+      const orgId = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Two Holders' }).expect(201))
+        .body.id;
+      // The leaving account had `kept`, then `gone`, then moved on; someone else took `kept` since.
+      const kept = uniqueEmail('kept');
+      const gone = uniqueEmail('gone');
+      const leaving = await signUpVerified(t, kept);
+      for (const address of [gone, uniqueEmail('last')]) {
+        leaving.token = await confirmPassword(t, leaving.token);
+        await t.http.post('/me/email').set(bearer(leaving.token)).send({ email: address }).expect(200);
+      }
+      const taker = await signUpVerified(t, kept);
+      await invite(t, orgId, inviter, kept, 'member');
+      await invite(t, orgId, inviter, gone, 'member');
+      await scheduleDeletion(t, leaving);
+      t.clock.advance(GRACE + DAY);
+      expect(await runner.run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+
+      const invited = await t.dataSource.query('SELECT email FROM org_invitations WHERE org_id = $1', [orgId]);
+      expect(invited).toEqual([{ email: kept }]);
+      const sent = await t.dataSource.query(
+        `SELECT details->>'email' AS email FROM audit_log WHERE action = 'org.invitation_sent' AND target = $1
+          ORDER BY id`,
+        [`org:${orgId}`],
+      );
+      expect(sent).toEqual([{ email: kept }, { email: null }]);
+      expect(await count(t, 'user_addresses', 'user_id', leaving.id)).toBe(0);
+      expect(await count(t, 'user_addresses', 'user_id', taker.id)).toBe(1);
     });
   });
 

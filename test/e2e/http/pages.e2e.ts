@@ -82,6 +82,21 @@ describe('the built-in pages', () => {
     });
     afterAll(() => browser?.close());
 
+    it('renders the API documentation at /docs under its Content-Security-Policy', async () => {
+      const page = await browser.newPage();
+      const refused: string[] = [];
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text())) refused.push(message.text());
+      });
+      const response = (await page.goto(`${appUrl}/docs`))!;
+      expect(response.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+      await page.waitForSelector('.swagger-ui .info .title', { timeout: 15_000 });
+      await page.waitForSelector('.opblock-tag', { timeout: 15_000 });
+      expect(await page.$eval('.swagger-ui .info .title', (h) => h.textContent)).toContain('authd');
+      expect(refused).toEqual([]);
+      await page.close();
+    });
+
     it('verifies the address from the mailed link, leaving no token in the address', async () => {
       const user = await signUp(t);
       const page = await browser.newPage();

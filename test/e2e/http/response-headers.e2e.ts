@@ -68,9 +68,47 @@ describe('Response headers: nosniff everywhere, no-store on secrets, Clear-Site-
     const codes = await t.http.post('/me/2fa/recovery-codes').set(bearer(token)).expect(200);
     const exported = await t.http.get('/me/export').set(bearer(token)).expect(200);
     for (const res of [key, setup, enable, codes, exported]) expect(res.headers['cache-control']).toBe('no-store');
-    // Answers without a secret stay as they were.
-    const me = await t.http.get('/me').set(bearer(token)).expect(200);
-    expect(me.headers['cache-control']).toBeUndefined();
+  });
+
+  it('sends Cache-Control: no-store with every answer that sets no caching of its own', async () => {
+    const user = await signUpVerified(t);
+    const org = await t.http.post('/orgs').set(bearer(user.token)).send({ name: 'Cached Co' }).expect(201);
+    const answers: Array<[string, { headers: Record<string, string> }]> = [
+      ['/me', await t.http.get('/me').set(bearer(user.token)).expect(200)],
+      ['/me/sessions', await t.http.get('/me/sessions').set(bearer(user.token)).expect(200)],
+      ['/orgs', await t.http.get('/orgs').set(bearer(user.token)).expect(200)],
+      ['members', await t.http.get(`/orgs/${org.body.id}/members`).set(bearer(user.token)).expect(200)],
+      ['/me (401)', await t.http.get('/me').expect(401)],
+      ['unknown route', await t.http.get('/no/such/route').expect(404)],
+      ['crash', await t.http.get('/probe/crash').expect(500)],
+      ['/health', await t.http.get('/health').expect(200)],
+      ['/docs/openapi.json', await t.http.get('/docs/openapi.json').expect(200)],
+    ];
+    for (const [what, res] of answers) expect([what, res.headers['cache-control']]).toEqual([what, 'no-store']);
+  });
+
+  it('sends Vary: Origin whatever the Origin, since CORS headers depend on it', async () => {
+    const answers = [
+      await t.http.get('/health').expect(200),
+      await t.http.get('/health').set('Origin', 'https://app.example.com').expect(200),
+      await t.http.get('/health').set('Origin', 'https://evil.example').expect(200),
+      await t.http.get('/me').set('Origin', 'https://evil.example').expect(401),
+    ];
+    for (const res of answers) expect(res.headers.vary).toMatch(/(^|, )Origin(,|$)/);
+  });
+
+  it('frames nothing: /docs has a Content-Security-Policy with frame-ancestors, the pages X-Frame-Options', async () => {
+    const docs = await t.http.get('/docs').expect(200);
+    expect(docs.headers['content-type']).toMatch(/^text\/html/);
+    expect(docs.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(docs.headers['content-security-policy']).not.toContain('unsafe-eval');
+    expect(docs.headers['x-frame-options']).toBe('DENY');
+    const page = await t.http.get('/verify-email').set('Cookie', 'verify_token=abc').expect(400);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const redirect = await t.http.get('/verify-email?token=abc').expect(303);
+    expect(redirect.headers['x-frame-options']).toBe('DENY');
   });
 
   it('sends Clear-Site-Data: "cookies" when the current session signs out, and only then', async () => {

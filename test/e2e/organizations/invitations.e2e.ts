@@ -262,6 +262,35 @@ describe('organization membership by invitation', () => {
     expect(revoked[0].n).toBe(2);
   });
 
+  it('a revocation and an acceptance at once: exactly one wins, and a 204 revocation leaves nobody joined', async () => {
+    // Thirteen signups from one address: a window of the per-IP signup limit of their own.
+    await t.dataSource.query('DELETE FROM rate_limits');
+    const boss = await signUpVerified(t);
+    const org = await newOrg(boss, 'Contested');
+    for (let trial = 0; trial < 12; trial++) {
+      const invitee = await signUpVerified(t);
+      const token = await invite(t, org, boss, invitee.email, 'member');
+      const [{ id }] = await t.dataSource.query('SELECT id FROM org_invitations WHERE org_id = $1 AND email = $2', [
+        org,
+        invitee.email,
+      ]);
+      const [revoked, accepted] = await Promise.all([
+        t.http.delete(`/orgs/${org}/invitations/${id}`).set(bearer(boss.token)),
+        accept(invitee, token),
+      ]);
+      const joined = (await memberRole(invitee.id, org)) !== undefined;
+      const outcome = `revoke ${revoked.status}, accept ${accepted.status}, joined ${joined}`;
+      expect(['revoke 204, accept 400, joined false', 'revoke 404, accept 200, joined true']).toContain(outcome);
+      const audited = await t.dataSource.query(
+        `SELECT action FROM audit_log WHERE target = $1 AND details->>'invitationId' = $2
+           AND action IN ('org.invitation_revoked', 'org.member_added')`,
+        [`org:${org}`, id],
+      );
+      expect(audited).toHaveLength(1);
+    }
+    await t.dataSource.query('DELETE FROM rate_limits');
+  });
+
   it('withdraws the pending invitations an inviter could no longer send once demoted or removed', async () => {
     const boss = await signUpVerified(t);
     const coOwner = await signUpVerified(t);

@@ -189,6 +189,27 @@ describe('organizations, members and documents', () => {
     ]);
   });
 
+  it('refuses organization names with a web address, a domain, a line break or over 100 characters', async () => {
+    for (const name of [
+      'Acme http://evil.example',
+      'acme-support.com',
+      'Acme\nPlease sign in again',
+      'A'.repeat(101),
+    ]) {
+      const res = await as(owner).post('/orgs', { name });
+      expect([name, res.status, res.body.error, res.body.details?.map((d: { field: string }) => d.field)]).toEqual([
+        name,
+        400,
+        'validation_failed',
+        ['name'],
+      ]);
+    }
+    const token = await confirmPassword(t, owner.token);
+    owner.token = token;
+    const rename = await as(owner).patch(`/orgs/${orgId}`, { name: 'www.acme.example' });
+    expect([rename.status, rename.body.error]).toEqual([400, 'validation_failed']);
+  });
+
   it('lets only an owner rename, after a step-up', async () => {
     const org = (await as(owner).post('/orgs', { name: 'Old Name' }).expect(201)).body.id;
     await addMember(t, org, owner, admin, 'admin');

@@ -333,6 +333,29 @@ describe('IP limits over IPv6', () => {
   });
 });
 
+describe('IP limits behind a proxy', () => {
+  // The proxy appends the address it got each request from to whatever X-Forwarded-For the client sent.
+  const signupThroughProxy = (t: TestApp, spoofed: string, client: string) =>
+    t.http
+      .post('/auth/signup')
+      .set('X-Forwarded-For', `${spoofed}, ${client}`)
+      .send({ email: uniqueEmail(), password: PASSWORD });
+
+  it.each([['true'], ['1'], ['127.0.0.1']])(
+    'count the address the proxy saw, not one the client wrote (TRUST_PROXY=%s)',
+    async (trustProxy) => {
+      const t = await startTestApp({ env: { TRUST_PROXY: trustProxy } });
+      try {
+        for (let i = 1; i <= 20; i++) await signupThroughProxy(t, `198.51.100.${i}`, '203.0.113.77').expect(201);
+        expect((await signupThroughProxy(t, '198.51.100.200', '203.0.113.77')).status).toBe(429);
+        await signupThroughProxy(t, '198.51.100.200', '203.0.113.78').expect(201);
+      } finally {
+        await t.close();
+      }
+    },
+  );
+});
+
 /** The Redis store keeps the same windows; these run where a Redis is given (CI sets TEST_REDIS_URL). */
 const redisUrl = process.env.TEST_REDIS_URL;
 (redisUrl ? describe : describe.skip)('rate limits (Redis store)', () => {
@@ -369,6 +392,18 @@ const redisUrl = process.env.TEST_REDIS_URL;
     const later = new Date(now.getTime() + MINUTE);
     expect((await store.peek('k', later)).count).toBe(0);
     expect(await store.hit('k', MINUTE, later)).toEqual({ count: 1, resetAt: new Date(later.getTime() + MINUTE) });
+  });
+
+  it('forgets counters by key and by prefix, and no others', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    for (const key of ['a:one', 'pair:acct:x', 'pair:acct:y', 'pair:other:x', 'a:two'])
+      await store.hit(key, MINUTE, now);
+    await store.forget(['a:one']);
+    await store.forgetPrefixes(['pair:acct:']);
+    const left = [];
+    for (const key of ['a:one', 'pair:acct:x', 'pair:acct:y', 'pair:other:x', 'a:two'])
+      if ((await store.peek(key, now)).count > 0) left.push(key);
+    expect(left).toEqual(['pair:other:x', 'a:two']);
   });
 
   it('is what the app uses when REDIS_URL is set', async () => {

@@ -46,7 +46,7 @@ describe('SAML routes (login and ACS over HTTP)', () => {
 
   const configure = async (owner: SignedUp, domain: string): Promise<Provider> => {
     const idp = new TestIdp(`https://idp.${domain}/metadata`, `https://idp.${domain}/sso`);
-    const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: domain }).expect(201)).body.id;
+    const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Tenant' }).expect(201)).body.id;
     owner.token = await confirmPassword(t, owner.token);
     const saved = await t.http
       .put(`/orgs/${orgId}/sso/saml`)

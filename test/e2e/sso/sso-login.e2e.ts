@@ -110,7 +110,7 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
   /** Creates an organization with a provider through the real routes; verifies its domain when asked. */
   const configure = async (owner: SignedUp, domain: string, verify: boolean): Promise<Provider> => {
     const idp = new TestIdp(`https://idp.${domain}/metadata`, `https://idp.${domain}/sso`);
-    const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: domain }).expect(201)).body.id;
+    const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Tenant' }).expect(201)).body.id;
     owner.token = await confirmPassword(t, owner.token);
     const saved = await t.http
       .put(`/orgs/${orgId}/sso/saml`)
