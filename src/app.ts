@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './common/body-parsers';
+import { fastifyTrustProxy } from './common/client-info';
 import { corsFor } from './common/cors';
 import { createLogger, JsonLogger, requestIdOf, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
@@ -22,7 +23,7 @@ import { AppConfig } from './config';
  */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // A path parameter is as long as the URL allows, as it was on Express: a bad id answers 404.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // app.close() ends keep-alive connections too, rather than waiting for clients to drop them.

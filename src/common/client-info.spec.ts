@@ -25,10 +25,17 @@ describe('the client address behind TRUST_PROXY', () => {
     expect(await clientIp('false', '203.0.113.9', spoofed)).toBe('203.0.113.9');
   });
 
-  it('is the address the one trusted proxy appended with `true`, never what the client wrote', async () => {
+  it('is, with `true`, the first address past the proxy hops: the peer, then every private or loopback one', async () => {
     expect(await clientIp('true', '10.0.0.2', `${spoofed}, 203.0.113.9`)).toBe('203.0.113.9');
     expect(await clientIp('true', '10.0.0.2', '203.0.113.9')).toBe('203.0.113.9');
     expect(await clientIp('true', '10.0.0.2')).toBe('10.0.0.2');
+    // A load balancer and a reverse proxy inside the deployment: both are passed.
+    expect(await clientIp('true', '127.0.0.1', `${spoofed}, 203.0.113.9, 172.16.4.4`)).toBe('203.0.113.9');
+    expect(await clientIp('true', '::1', `${spoofed}, 2001:db8::9, fd00::1`)).toBe('2001:db8::9');
+    // A proxy in front with a public address (a CDN) is the peer and trusted as such.
+    expect(await clientIp('true', '198.51.100.77', `${spoofed}, 203.0.113.9`)).toBe('203.0.113.9');
+    // A client cannot reach further left by writing private addresses of its own: the proxy's entry stops the walk.
+    expect(await clientIp('true', '10.0.0.2', '10.1.1.1, 203.0.113.9')).toBe('203.0.113.9');
   });
 
   it('is the Nth address from the right with a hop count of N', async () => {

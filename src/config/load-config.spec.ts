@@ -146,7 +146,7 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
     expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53', '[::1]:5353', '2001:db8::1']);
     expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });
 
   describe('SAML_SP_PRIVATE_KEY and SAML_SP_CERT', () => {

@@ -195,13 +195,8 @@ function key(name: string, value: string): Buffer {
   return bytes;
 }
 
-/**
- * `true` is one trusted hop, not every hop: a client can write any X-Forwarded-For, and the proxy in
- * front only appends the address it got the request from, so only the rightmost entry is known to
- * be true. Trusting every hop would take the leftmost, which the client chose.
- */
 function trustProxy(name: string, value: string): TrustProxy {
-  if (value === 'true') return 1;
+  if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   const entries = list(value);
