@@ -288,6 +288,9 @@ export class SsoLoginService {
       throw new SamlRejection(`asserted address of ${domain ?? 'no domain'}, not of ${provider.domain}`);
     }
     let user = await this.users.findByEmail(email);
+    // An account that only moved to the address and has not verified it holds nothing: the account
+    // made for the address takes it, and that one goes back to its previous address (UsersService.create).
+    if (user && !user.emailVerifiedAt && user.previousEmail !== null) user = null;
     let provisioned = false;
     if (user) {
       // Whoever created an unverified account may not be the address's owner (and knows its password).

@@ -684,6 +684,20 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       expect((await me(victim.token)).ssoProviderId).toBeNull();
     });
 
+    it('takes an address of its domain that another account only moved to: that account goes back to its verified one', async () => {
+      const squatter = await signUpVerified(t);
+      const taken = `sam-${randomBytes(3).toString('hex')}@acme.test`;
+      const confirmed = await confirmPassword(t, squatter.token);
+      await t.http.post('/me/email').set(bearer(confirmed)).send({ email: taken }).expect(200);
+
+      const sam = { ...person('sam', 'acme.test'), attributes: { email: taken } };
+      const { session } = await signIn(acme, sam);
+      const provisioned = await me(session.token);
+      expect(provisioned).toMatchObject({ email: taken, emailVerified: true, ssoProviderId: acme.id });
+      expect(provisioned.id).not.toBe(squatter.id);
+      expect(await me(confirmed)).toMatchObject({ id: squatter.id, email: squatter.email, emailVerified: true });
+    });
+
     it('verifies at its next sign-in, once the domain is verified, an address provisioned unverified before', async () => {
       const zetaBoss = await signUpVerified(t, undefined, undefined, 'Zeta Boss');
       const zeta = await configure(zetaBoss, 'zeta.test', false);
