@@ -33,6 +33,11 @@ describe('assertedName', () => {
     expect(assertedName(attributes)).toBe('Alice Liddell');
   });
 
+  it('leaves out a name that is a web address or a domain (it goes into mails)', () => {
+    expect(assertedName({ displayName: ['https://evil.example/login'] })).toBeNull();
+    expect(assertedName({ givenName: ['Visit'], surname: ['evil.example'] })).toBeNull();
+  });
+
   it('prefers the display name, and takes a given name or surname alone', () => {
     expect(assertedName({ givenName: ['A'], surname: ['L'], displayName: ['Alice L.'] })).toBe('Alice L.');
     expect(assertedName({ givenName: ['Alice'] })).toBe('Alice');

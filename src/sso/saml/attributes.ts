@@ -1,3 +1,5 @@
+import { plainNameProblem } from '../../common/display-name';
+
 /**
  * Reading people's details out of assertion attributes. IdPs name the same thing differently: LDAP
  * names and OIDs (ADFS, Shibboleth), claim URIs (Entra ID, ADFS), and the names an administrator
@@ -62,7 +64,8 @@ export function assertedName(attributes: Record<string, string[]>, maxLength = 1
     return '';
   };
   const name = first(DISPLAY_NAME) || clean(`${first(GIVEN_NAME)} ${first(SURNAME)}`);
-  return name === '' ? null : cut(name, maxLength);
+  // The name goes into mails: a web address or domain there would be a link someone else chose.
+  return name === '' || plainNameProblem(name) ? null : cut(name, maxLength);
 }
 
 // eslint-disable-next-line no-control-regex
