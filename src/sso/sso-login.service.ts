@@ -307,7 +307,9 @@ export class SsoLoginService {
         });
       } catch (error) {
         if (error instanceof DomainError && error.code === 'email_taken') {
-          throw new SamlRejection('the account was created meanwhile');
+          throw new SamlRejection(
+            'the address is taken: an account was created meanwhile, or it is the way back of a pending email change',
+          );
         }
         throw error;
       }

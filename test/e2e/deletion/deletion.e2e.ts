@@ -16,6 +16,7 @@ import {
   signUp,
   signUpVerified,
   uniqueEmail,
+  verificationToken,
 } from '../../support/users';
 
 const MINUTE = 60_000;
@@ -619,13 +620,20 @@ describe('account deletion', () => {
       const inviter = await signUpVerified(t, undefined, undefined, 'Ines Inviter');
       const orgId = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Two Holders' }).expect(201))
         .body.id;
-      // The leaving account had `kept`, then `gone`, then moved on; someone else took `kept` since.
+      // The leaving account had `kept`, then `gone` (verified, so `kept` is nobody's way back), then
+      // moved on; someone else took `kept` since.
       const kept = uniqueEmail('kept');
       const gone = uniqueEmail('gone');
       const leaving = await signUpVerified(t, kept);
       for (const address of [gone, uniqueEmail('last')]) {
         leaving.token = await confirmPassword(t, leaving.token);
         await t.http.post('/me/email').set(bearer(leaving.token)).send({ email: address }).expect(200);
+        if (address === gone) {
+          await t.http
+            .post('/auth/verify-email')
+            .send({ token: await verificationToken(t, gone) })
+            .expect(200);
+        }
       }
       const taker = await signUpVerified(t, kept);
       await invite(t, orgId, inviter, kept, 'member');

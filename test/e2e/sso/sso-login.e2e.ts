@@ -628,7 +628,7 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
     const stepUpStartStatus = async (provider: Provider, token: string) =>
       (await t.http.get(`/auth/saml/${provider.id}/login?stepUp=1`).set(bearer(token))).status;
 
-    it("Path A: an address moved to a victim's loses the identity; after the victim's reset the IdP reaches the account no more", async () => {
+    it("Path A: an address moved to a victim's loses the identity; the victim's signup takes the address and the IdP never reaches that account", async () => {
       const mallory = person('mallory', 'acme.test');
       const first = await signIn(acme, mallory);
       const account = await me(first.session.token);
@@ -642,6 +642,8 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
 
       const victim = `victim-${randomBytes(4).toString('hex')}@personal.test`;
       await t.http.post('/me/email').set(bearer(token)).send({ email: victim }).expect(200);
+      // The change's link, mailed to the victim's inbox (the victim's signup will make it worthless).
+      const changeLink = await verificationToken(t, victim);
       expect(await identitiesOf(account.id)).toEqual([]);
       expect((await me(token)).ssoProviderId).toBeNull();
       expect(await unlinked(account.id)).toEqual(['address_changed']);
@@ -653,24 +655,37 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
         /someone other|does not confirm/,
       );
 
-      // The victim finds the address taken, resets the password, verifies it, and works in the account.
-      const password = await resetPassword(victim);
+      // The victim's signup takes the address (an unverified change reserves nothing); a reset asked
+      // for it meanwhile reached nobody.
+      await t.http.post('/auth/password/forgot').send({ email: victim }).expect(202);
+      const victimSignup = await t.http
+        .post('/auth/signup')
+        .send({ email: victim, password: 'Fresh-Long-Passphrase-91' })
+        .expect(201);
+      const victimId = victimSignup.body.user.id;
+      expect(victimId).not.toBe(account.id);
       await t.http
         .post('/auth/verify-email')
         .send({ token: await verificationToken(t, victim) })
         .expect(200);
-      const victimLogin = await t.http.post('/auth/login').send({ email: victim, password }).expect(200);
-      token = victimLogin.body.session.token;
+      expect(t.mail.messages.filter((m) => m.to === victim && m.subject.includes('Reset'))).toEqual([]);
+      await t.http.post('/auth/verify-email').send({ token: changeLink }).expect(400);
+      // The changing account is back at its previous, verified address.
+      expect(await me(token)).toMatchObject({ id: account.id, email: mallory.attributes.email, emailVerified: true });
 
-      // The same NameID again: a new account for the asserted address of the domain, not the victim's.
+      // The same NameID again reaches the account of the asserted address of the domain, never the victim's.
       const again = await signIn(acme, mallory);
-      const attacker = await me(again.session.token);
-      expect(attacker).toMatchObject({ email: mallory.attributes.email, ssoProviderId: acme.id });
-      expect(attacker.id).not.toBe(account.id);
-      expect(await me(token)).toMatchObject({ id: account.id, email: victim, ssoProviderId: null, hasPassword: true });
-      expect(await identitiesOf(account.id)).toEqual([]);
-      // Nor can it step up there (the account has a password now, and no tie to the provider).
-      expect(await stepUpStartStatus(acme, token)).toBe(403);
+      expect((await me(again.session.token)).id).toBe(account.id);
+      const victimToken = victimSignup.body.session.token;
+      expect(await me(victimToken)).toMatchObject({
+        id: victimId,
+        email: victim,
+        ssoProviderId: null,
+        hasPassword: true,
+      });
+      expect(await identitiesOf(victimId)).toEqual([]);
+      // Nor can it step up there for the victim.
+      expect(await stepUpStartStatus(acme, victimToken)).toBe(403);
     });
 
     it('Path B: an IdP of an unverified domain asserting a verified address answers a dry run and reaches nothing', async () => {
@@ -736,12 +751,15 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       token = (await signIn(acme, outside)).session.token;
       const otto = await me(token);
       token = await ssoStepUp(acme, token, outside.nameId);
-      await t.http
-        .post('/me/email')
-        .set(bearer(token))
-        .send({ email: uniqueEmail('otto') })
-        .expect(200);
+      const ottoNew = uniqueEmail('otto');
+      await t.http.post('/me/email').set(bearer(token)).send({ email: ottoNew }).expect(200);
       expect(await unlinked(otto.id)).toEqual(['address_changed']);
+      // While the change waits for its link, the domain's address is the account's way back: nobody takes it.
+      await rejected(signIn(acme, outside), /taken/);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, ottoNew) })
+        .expect(200);
       expect((await me((await signIn(acme, outside)).session.token)).id).not.toBe(otto.id);
 
       // A reset by mail unlinks it; the account, still of the domain and verified, is linked again at the next sign-in.
