@@ -192,6 +192,29 @@ describe('SAML routes (login and ACS over HTTP)', () => {
         postAcs(body, [`saml_binding=${binding}`]),
       ]);
       expect(results.map((res) => res.status).sort()).toEqual([302, 401]);
+      const winner = results.find((res) => res.status === 302)!;
+      const loser = results.find((res) => res.status === 401)!;
+      expect(loser.body).toEqual(SAML_INVALID);
+      expect(cookieValue(loser, 'sid')).toBeUndefined();
+      const me = await t.http
+        .get('/me')
+        .set('Cookie', `sid=${cookieValue(winner, 'sid')}`)
+        .expect(200);
+      expect(me.body.email).toMatch(/^race-/);
+    });
+
+    it('a double submit whose first copy is refused (damaged on its way) still signs in with the second', async () => {
+      const { binding, request } = await startLogin();
+      const response = respond(request.id, person('twice'));
+      const damaged = toBase64(response.xml.replace(/twice-[0-9a-f]{8}/, 'twice-damaged'));
+      const first = await postAcs({ SAMLResponse: damaged }, [`saml_binding=${binding}`]);
+      expect({ status: first.status, body: first.body }).toEqual({ status: 401, body: SAML_INVALID });
+      const second = await postAcs({ SAMLResponse: response.base64 }, [`saml_binding=${binding}`]);
+      expect(second.status).toBe(302);
+      await t.http
+        .get('/me')
+        .set('Cookie', `sid=${cookieValue(second, 'sid')}`)
+        .expect(200);
     });
 
     it('refuses a response with a DOCTYPE', async () => {

@@ -441,6 +441,16 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
         ),
       ).toEqual([{ n: 1 }]);
     });
+    it('a double submit whose other copy fails (damaged on its way) does not spoil the one that passes', async () => {
+      const { request, bindingToken: token } = await begin(acme);
+      const response = respond(acme, request.id, person('lou', 'acme.test'));
+      // The same response with its signed NameID changed: node-saml refuses it after reading its InResponseTo.
+      const damaged = Buffer.from(response.xml.replace(/lou-[0-9a-f]{8}/, 'lou-damaged')).toString('base64');
+      await rejected(login.complete(acme.id, damaged, token, CLIENT), /node-saml: Invalid/);
+      const { session } = await login.complete(acme.id, response.base64, token, CLIENT);
+      expect((await me(session.token)).email).toBe('lou@acme.test');
+      await rejected(login.complete(acme.id, response.base64, token, CLIENT), /InResponseTo/);
+    });
   });
 
   describe('step-up through SSO', () => {
