@@ -166,7 +166,7 @@ export class SsoLoginService {
       idpEntityId: provider.idpEntityId,
       now: this.clock.now(),
     });
-    // Outside any transaction: the request row node-saml removed stays removed whatever follows.
+    // Outside any transaction: once taken, the request stays spent whatever follows.
     const request = await store.consume(assertion.inResponseTo);
     if (!request) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
     const { bindingToken } = exchange;
