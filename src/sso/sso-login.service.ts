@@ -330,7 +330,8 @@ export class SsoLoginService {
     if (!user || (!current && !(await this.sessions.isOwnLiveSession(user.id, sessionId)))) {
       throw new SamlRejection('step-up asserted someone other than the user of the session that asked, or it ended');
     }
-    if (!request.forceAuthn || assertion.authnInstant.getTime() < request.createdAt.getTime()) {
+    // AuthnInstant is the IdP's clock, often in whole seconds: the same skew as the assertion's times.
+    if (!request.forceAuthn || assertion.authnInstant.getTime() + SAML_CLOCK_SKEW_MS < request.createdAt.getTime()) {
       throw new SamlRejection('step-up with an authentication older than the request');
     }
     await this.sso.touchIdentity(provider.id, assertion.nameId);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ClientInfo } from '../../../src/common/client-info';
 import type { SessionAuth } from '../../../src/http';
 import { SessionsService } from '../../../src/sessions/sessions.service';
-import { SamlRejection } from '../../../src/sso/saml';
+import { SAML_CLOCK_SKEW_MS, SamlRejection } from '../../../src/sso/saml';
 import { SamlStrategy } from '../../../src/sso/saml.strategy';
 import type { StartLoginOptions } from '../../../src/sso/sso-login.service';
 import { TaskRunner } from '../../../src/tasks';
@@ -505,7 +505,7 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       const stale = respond(acme, request.id, {
         nameId: mia.nameId,
         nameIdFormat: NAMEID_FORMAT.persistent,
-        authnInstant: new Date(row.created_at.getTime() - 30_000),
+        authnInstant: new Date(row.created_at.getTime() - SAML_CLOCK_SKEW_MS - 1000),
       });
       await rejected(login.complete(acme.id, stale.base64, token, CLIENT, current), /older than the request/);
     });
@@ -574,6 +574,26 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
           lastLoginAt: expect.any(String),
         },
       ]);
+    });
+
+    it('allows the clock skew: an AuthnInstant in whole seconds, or from an IdP clock a little behind', async () => {
+      for (const behind of [
+        (created: number) => Math.floor((created - 1) / 1000) * 1000,
+        (created: number) => created - 60_000,
+      ]) {
+        const { request, bindingToken: token, current } = await stepUpStart();
+        const [row] = await t.dataSource.query('SELECT created_at FROM saml_requests WHERE request_id = $1', [
+          request.id,
+        ]);
+        const response = respond(acme, request.id, {
+          nameId: mia.nameId,
+          nameIdFormat: NAMEID_FORMAT.persistent,
+          authnInstant: new Date(behind(row.created_at.getTime())),
+        });
+        const { session } = await login.complete(acme.id, response.base64, token, CLIENT, current);
+        expect(session.id).toBe(current.session.id);
+        mia.token = session.token;
+      }
     });
   });
 
