@@ -315,8 +315,14 @@ export class SsoService {
     try {
       values = await this.dns.lookup(record.name);
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'unknown';
-      this.logger.log({ msg: 'domain verification: no TXT record', providerId: provider.id, name: record.name, code });
+      // Not under `code`: the logger redacts that field everywhere (it names one-time codes elsewhere).
+      const dnsError = (error as { code?: string }).code ?? 'unknown';
+      this.logger.log({
+        msg: 'domain verification: no TXT record',
+        providerId: provider.id,
+        name: record.name,
+        dnsError,
+      });
       return false;
     }
     if (values.some((value) => value.trim() === record.value)) return true;

@@ -50,13 +50,17 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
   const audit = (action: string) =>
     t.dataSource.query('SELECT actor_id, target, details FROM audit_log WHERE action = $1 ORDER BY id', [action]);
 
+  const logs: string[] = [];
+
   beforeAll(async () => {
     dns = await startTxtDnsServer();
     sp = selfSigned({ commonName: 'authd-sp' });
     idp = selfSigned({ commonName: 'acme-idp' });
     idpNext = selfSigned({ commonName: 'acme-idp-next' });
     t = await startTestApp({
+      logs,
       env: {
+        LOG_LEVEL: 'info',
         DNS_SERVERS: `127.0.0.1:${dns.port}`,
         // The clock moves past the step-up window before every test; sessions outlive that.
         SESSION_IDLE_TIMEOUT: '30d',
@@ -373,6 +377,18 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       await notVerified();
       dns.silent.delete(record.name);
       expect((await t.http.get(path()).set(bearer(owner.token)).expect(200)).body.domainVerified).toBe(false);
+    });
+
+    it("logs the resolver's error code of a failed lookup, unredacted", async () => {
+      dns.records.delete(record.name);
+      const before = logs.length;
+      await verify(owner).expect(400);
+      const lines = logs
+        .slice(before)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.msg === 'domain verification: no TXT record');
+      expect(lines).toEqual([expect.objectContaining({ name: record.name, dnsError: 'ENOTFOUND' })]);
+      expect(JSON.stringify(lines)).not.toContain('[redacted]');
     });
 
     it('verifies the domain once the TXT record holds the token', async () => {
