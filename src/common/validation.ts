@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe, type Type } from '@nestjs/common';
 import { DomainError, ValidationDetail, validationFailed } from './errors';
 
 /**
@@ -36,4 +36,37 @@ export function createValidationPipe(): ValidationPipe {
       return validationFailed(flatten(errors));
     },
   });
+}
+
+/** What a body check found, carried out of the pipe instead of answered. */
+class BodyProblems extends Error {
+  constructor(readonly details: ValidationDetail[]) {
+    super('body problems');
+  }
+}
+
+const collectingPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  transform: true,
+  stopAtFirstError: false,
+  exceptionFactory: (errors) => new BodyProblems(flatten(errors)),
+});
+
+/**
+ * The global pipe's checks of a body, for a route whose service has checks of its own to report in
+ * the same answer: the valid body, or the body as sent (its fields untyped) with what was wrong.
+ */
+export async function checkBody<T extends object>(
+  type: Type<T>,
+  body: unknown,
+): Promise<{ value: T; problems: [] } | { value: Partial<Record<keyof T, unknown>>; problems: ValidationDetail[] }> {
+  try {
+    return { value: (await collectingPipe.transform(body, { type: 'body', metatype: type })) as T, problems: [] };
+  } catch (error) {
+    if (!(error instanceof BodyProblems)) throw error;
+    const value = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
+    return { value: value as Partial<Record<keyof T, unknown>>, problems: error.details };
+  }
 }

@@ -17,6 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORM_TYPE } from '../common/body-parsers';
 import { AppConfig } from '../config';
 import { AcceptFormBody, Public, setSessionCookie } from '../http';
+import { asciiOnly } from './return-to';
 import { SamlAcsGuard, SamlLoginGuard } from './saml.guards';
 import type { CompletedLogin } from './sso-login.service';
 import { SamlPostDto } from './sso.dto';
@@ -78,6 +79,7 @@ export class SamlController {
   ): void {
     const { session, returnTo } = request.user!;
     setSessionCookie(reply, this.config, session.token, session.expiresAt);
-    reply.header('Location', `${this.config.appUrl}${returnTo ?? '/'}`);
+    // Stored encoded (sameOriginPath); encoded again for a row written before that rule.
+    reply.header('Location', `${this.config.appUrl}${(returnTo && asciiOnly(returnTo)) ?? '/'}`);
   }
 }

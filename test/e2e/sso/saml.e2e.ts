@@ -157,6 +157,15 @@ describe('SAML routes (login and ACS over HTTP)', () => {
       expect(res.headers.location).toBe(`${APP_URL}/`);
     });
 
+    it('keeps a returnTo with characters beyond Latin-1, percent-encoded in the Location', async () => {
+      const { res } = await signIn(person('euro'), `?returnTo=${encodeURIComponent('/café/€?q=☃#ü')}`);
+      expect({ status: res.status, location: res.headers.location }).toEqual({
+        status: 302,
+        location: `${APP_URL}/caf%C3%A9/%E2%82%AC?q=%E2%98%83#%C3%BC`,
+      });
+      await t.http.get('/me').set('Cookie', `sid=${cookieValue(res, 'sid')}`).expect(200);
+    });
+
     it('refuses a response without the binding cookie, or with another one', async () => {
       for (const cookies of [[], ['saml_binding=' + randomBytes(32).toString('base64url')]]) {
         const { request } = await startLogin();
