@@ -70,6 +70,8 @@ const MAX_BASE64_LENGTH = 256 * 1024;
 /** Column sizes: sso_identities.name_id, saml_assertions.assertion_id, saml_requests.request_id. */
 const MAX_NAME_ID_LENGTH = 1024;
 const MAX_ID_LENGTH = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** Attribute names IdPs use for the mail address (Entra ID/ADFS claim URIs, the LDAP OID, Okta/Google names). */
 const EMAIL_ATTRIBUTES = [
@@ -194,6 +196,8 @@ export function checkValidatedProfile(
   const nameId = text(nameIdElement);
   if (nameId === '') throw new SamlRejection('empty NameID');
   if (nameId.length > MAX_NAME_ID_LENGTH) throw new SamlRejection('NameID too long');
+  // A character reference (`&#x0;`) can sign what no identifier holds, and PostgreSQL stores no NUL.
+  if (CONTROL.test(nameId)) throw new SamlRejection('control character in NameID');
   if (typeof profile.nameID !== 'string' || profile.nameID.trim() !== nameId) {
     throw new SamlRejection('NameID differs between parsers');
   }
@@ -306,7 +310,9 @@ function readAttributes(assertion: Element): Record<string, string[]> {
       const list = values.get(name) ?? [];
       for (const value of childElements(element, NS.assertion, 'AttributeValue')) {
         if (value.getAttributeNS(XSI, 'nil') === 'true') continue;
-        list.push(text(value));
+        const content = text(value);
+        if (content.includes('\u0000')) throw new SamlRejection(`NUL in attribute ${name}`);
+        list.push(content);
       }
       values.set(name, list);
     }

@@ -3,6 +3,7 @@ import { ERRORS } from '../../../src/common/errors';
 import {
   NAMEID_FORMAT,
   readAuthnRequest,
+  resign,
   stripSignatures,
   TestIdp,
   toBase64,
@@ -163,7 +164,10 @@ describe('SAML routes (login and ACS over HTTP)', () => {
         status: 302,
         location: `${APP_URL}/caf%C3%A9/%E2%82%AC?q=%E2%98%83#%C3%BC`,
       });
-      await t.http.get('/me').set('Cookie', `sid=${cookieValue(res, 'sid')}`).expect(200);
+      await t.http
+        .get('/me')
+        .set('Cookie', `sid=${cookieValue(res, 'sid')}`)
+        .expect(200);
     });
 
     it('refuses a response without the binding cookie, or with another one', async () => {
@@ -224,6 +228,22 @@ describe('SAML routes (login and ACS over HTTP)', () => {
         .get('/me')
         .set('Cookie', `sid=${cookieValue(second, 'sid')}`)
         .expect(200);
+    });
+
+    it('refuses a signed NameID, address or name holding a NUL (a character reference)', async () => {
+      for (const where of ['nameId', 'email', 'displayName'] as const) {
+        const { binding, request } = await startLogin();
+        const who = person('nul');
+        const unsigned = respond(request.id, { ...who, signAssertion: false, signResponse: false }).xml;
+        const placeholder = where === 'nameId' ? who.nameId : who.attributes[where];
+        // Signed over the NUL itself; the serialiser writes it raw, and the IdP would send a reference.
+        const xml = resign(unsigned.replace(placeholder, placeholder.replace(/[- ]/, '&#x0;')), {
+          signer: acme.idp.keys,
+        }).replace(/\u0000/g, '&#x0;');
+        expect(xml).toContain('&#x0;');
+        const res = await postAcs({ SAMLResponse: toBase64(xml) }, [`saml_binding=${binding}`]);
+        expect({ where, status: res.status, body: res.body }).toEqual({ where, status: 401, body: SAML_INVALID });
+      }
     });
 
     it('refuses a response with a DOCTYPE', async () => {
