@@ -3474,7 +3474,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`: no such provider */
+            /** @description `not_found`: no such provider, or its domain is not verified yet and the caller is not a signed-in owner of its organization */
             404: {
                 headers: {
                     [name: string]: unknown;

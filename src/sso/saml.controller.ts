@@ -54,7 +54,10 @@ export class SamlController {
   @ApiFoundResponse({ description: 'to the IdP with an AuthnRequest (HTTP-Redirect); sets the `saml_binding` cookie' })
   @ApiUnauthorizedResponse({ description: '`unauthenticated` (or `session_expired`): stepUp=1 without a live session' })
   @ApiForbiddenResponse({ description: '`forbidden`: stepUp=1 for a user this provider does not sign in' })
-  @ApiNotFoundResponse({ description: '`not_found`: no such provider' })
+  @ApiNotFoundResponse({
+    description:
+      '`not_found`: no such provider, or its domain is not verified yet and the caller is not a signed-in owner of its organization',
+  })
   start(): void {}
 
   @Post(':id/acs')

@@ -45,6 +45,8 @@ export interface StartLoginOptions {
    * authenticate them again (ForceAuthn), and the answer re-authenticates this session.
    */
   stepUpSession?: { sessionId: string; userId: string };
+  /** The user of the browser's session, if any: an owner of the provider's organization may test it before its domain is verified. */
+  signedInUserId?: string;
 }
 
 /**
@@ -121,11 +123,18 @@ export class SsoLoginService {
       const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
       return { provider, store, samlConfig: this.samlConfig(provider, store) };
     }
-    const { bindingToken, returnTo, stepUpSession } = exchange.options;
+    const { bindingToken, returnTo, stepUpSession, signedInUserId } = exchange.options;
     if (typeof bindingToken !== 'string' || bindingToken.length < 16) {
       throw new Error('a login needs the binding cookie value (at least 16 characters)');
     }
     if (!provider) throw new DomainError('not_found');
+    // Until the domain is proven, whoever set the provider up may point it anywhere: a redirect there
+    // for anyone else would be an open redirect, or a sign-in into an account of the setter's choosing.
+    // Answered as for an unknown provider, which it is to everyone but its organization's owners.
+    if (!provider.domainVerifiedAt) {
+      const role = signedInUserId ? await this.organizations.roleIn(provider.orgId, signedInUserId) : undefined;
+      if (role !== 'owner') throw new DomainError('not_found');
+    }
     const context: SamlRequestContext = {
       bindingHash: hashToken(bindingToken),
       returnTo: sameOriginPath(returnTo),

@@ -121,6 +121,51 @@ describe('SAML routes (login and ACS over HTTP)', () => {
     });
   });
 
+  describe('GET /auth/saml/:id/login before the domain is verified', () => {
+    let pending: { id: string; orgId: string; idp: TestIdp };
+    let pendingOwner: SignedUp;
+
+    beforeAll(async () => {
+      pendingOwner = await signUpVerified(t, undefined, undefined, 'Pending Owner');
+      const idp = new TestIdp('https://idp.pending.test/metadata', 'https://idp.pending.test/sso');
+      const orgId = (await t.http.post('/orgs').set(bearer(pendingOwner.token)).send({ name: 'P' }).expect(201)).body
+        .id;
+      pendingOwner.token = await confirmPassword(t, pendingOwner.token);
+      const saved = await t.http
+        .put(`/orgs/${orgId}/sso/saml`)
+        .set(bearer(pendingOwner.token))
+        .send({ domain: 'pending.test', idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCert: idp.cert })
+        .expect(200);
+      pending = { id: saved.body.id, orgId, idp };
+    });
+
+    const requestsOf = async (providerId: string) =>
+      (await t.dataSource.query('SELECT count(*)::int AS n FROM saml_requests WHERE provider_id = $1', [providerId]))[0]
+        .n;
+
+    it('redirects nobody but a signed-in owner of the organization: 404 as for an unknown provider', async () => {
+      const stranger = await signUpVerified(t);
+      for (const headers of [{}, bearer(stranger.token), { Cookie: `sid=${stranger.token}` }]) {
+        const res = await t.http.get(`/auth/saml/${pending.id}/login?returnTo=/x`).set(headers);
+        expect({ status: res.status, body: res.body, cookies: setCookies(res) }).toEqual({
+          status: 404,
+          body: { statusCode: 404, error: 'not_found', message: ERRORS.not_found.message },
+          cookies: [],
+        });
+      }
+      expect(await requestsOf(pending.id)).toBe(0);
+    });
+
+    it("lets the organization's owner test it (bearer or cookie session)", async () => {
+      for (const headers of [bearer(pendingOwner.token), { Cookie: `sid=${pendingOwner.token}` }]) {
+        const res = await t.http.get(`/auth/saml/${pending.id}/login`).set(headers).expect(302);
+        expect(res.headers.location.startsWith(`${pending.idp.ssoUrl}?SAMLRequest=`)).toBe(true);
+        expect(cookieValue(res, 'saml_binding')).toBeDefined();
+      }
+      expect(await requestsOf(pending.id)).toBe(2);
+    });
+  });
+
   describe('POST /auth/saml/:id/acs', () => {
     it('signs a new user in: session cookie, 302 to APP_URL + returnTo, JIT account without password', async () => {
       const { res, who } = await signIn();

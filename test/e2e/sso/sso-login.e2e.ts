@@ -40,6 +40,8 @@ interface Provider {
   idp: TestIdp;
   acsUrl: string;
   spEntityId: string;
+  /** Who set it up: an owner, the only one its login starts for until the domain is verified. */
+  ownerId: string;
 }
 
 describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
@@ -58,7 +60,11 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
   /** A login redirect, and the AuthnRequest its redirect carries. */
   const begin = async (provider: Provider, options: Partial<StartLoginOptions> = {}) => {
     const token = options.bindingToken ?? bindingToken();
-    const { redirectUrl } = await login.start(provider.id, { ...options, bindingToken: token });
+    const { redirectUrl } = await login.start(provider.id, {
+      signedInUserId: provider.ownerId,
+      ...options,
+      bindingToken: token,
+    });
     return { redirectUrl, request: readAuthnRequest(redirectUrl), bindingToken: token };
   };
   const respond = (provider: Provider, inResponseTo: string | null, options: Partial<ResponseOptions> = {}) =>
@@ -120,7 +126,15 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       dns.records.set(record.name, [record.value]);
       await t.http.post(`/orgs/${orgId}/sso/saml/verify-domain`).set(bearer(owner.token)).expect(200);
     }
-    return { id: saved.body.id, orgId, domain, idp, acsUrl: saved.body.acsUrl, spEntityId: saved.body.spEntityId };
+    return {
+      id: saved.body.id,
+      orgId,
+      domain,
+      idp,
+      acsUrl: saved.body.acsUrl,
+      spEntityId: saved.body.spEntityId,
+      ownerId: owner.id,
+    };
   };
 
   beforeAll(async () => {
@@ -365,11 +379,16 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
         .name_id;
       // Beta's creator leaves; Bob, owner through his groups, is the last owner.
       await t.http.delete(`/orgs/${beta.orgId}/members/${betaBoss.id}`).set(bearer(betaBoss.token)).expect(204);
-      await signIn(beta, {
-        nameId: bobNameId,
-        nameIdFormat: NAMEID_FORMAT.persistent,
-        attributes: { email: 'bob@beta.test', groups: ['staff'] },
-      });
+      // Bob, the owner now, tests the provider of a domain still unverified.
+      await signIn(
+        beta,
+        {
+          nameId: bobNameId,
+          nameIdFormat: NAMEID_FORMAT.persistent,
+          attributes: { email: 'bob@beta.test', groups: ['staff'] },
+        },
+        { signedInUserId: bob },
+      );
       expect(await roleIn(beta.orgId, bob)).toBe('owner');
       expect((await audit('sso.role_changed', bob)).map((row: { details: object }) => row.details)).toEqual([
         { userId: bob, providerId: beta.id, from: null, to: 'owner' },
