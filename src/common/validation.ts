@@ -15,7 +15,11 @@ function constraintNames(errors: ValidationError[]): string[] {
 function flatten(errors: ValidationError[], prefix = ''): ValidationDetail[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
+    // A required field left out breaks every rule on it ("must be a string", "must be shorter than…");
+    // what the client needs to hear is that it is missing.
+    const problems =
+      error.value === undefined ? [`${error.property} is required`] : Object.values(error.constraints ?? {});
+    const own = error.constraints ? [{ field, problems }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
