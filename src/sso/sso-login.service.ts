@@ -26,7 +26,9 @@ import {
   attributeValues,
   buildSamlConfig,
   checkValidatedProfile,
+  decodeSamlResponse,
   precheckSamlResponse,
+  type PrecheckedSamlResponse,
   samlUrls,
   type ValidatedAssertion,
 } from './saml';
@@ -72,6 +74,8 @@ export interface PreparedExchange {
   provider: SamlProvider;
   store: PostgresSamlRequestStore;
   samlConfig: SamlConfig;
+  /** For the ACS: the posted Response as the precheck parsed it, for the post-check to reuse. */
+  prechecked?: PrecheckedSamlResponse;
 }
 
 export interface CompletedLogin {
@@ -112,17 +116,12 @@ export class SsoLoginService {
    * The provider's node-saml options for this exchange. For a login: the AuthnRequest node-saml
    * builds with them is signed when SAML_SP_PRIVATE_KEY is set, and its id is stored with the hash
    * of the binding token, the sanitised returnTo and, for a step-up, the session it re-authenticates
-   * (not_found for an unknown provider). For the ACS: the Response must first pass
-   * precheckSamlResponse (SamlRejection otherwise, as for an unknown provider).
+   * (not_found for an unknown provider). For the ACS: the Response must first pass prepareAcs's
+   * checks (SamlRejection otherwise, as for an unknown provider).
    */
   async prepare(exchange: SamlExchange): Promise<PreparedExchange> {
+    if (exchange.kind === 'acs') return this.prepareAcs(exchange);
     const provider = await this.findProvider(exchange.providerId);
-    if (exchange.kind === 'acs') {
-      if (!provider) throw new SamlRejection('unknown provider');
-      precheckSamlResponse(exchange.samlResponse);
-      const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
-      return { provider, store, samlConfig: this.samlConfig(provider, store) };
-    }
     const { bindingToken, returnTo, stepUpSession, signedInUserId } = exchange.options;
     if (typeof bindingToken !== 'string' || bindingToken.length < 16) {
       throw new Error('a login needs the binding cookie value (at least 16 characters)');
@@ -156,6 +155,28 @@ export class SsoLoginService {
   }
 
   /**
+   * The ACS's checks before node-saml, cheapest first, so that a post that answers nothing this browser
+   * started costs no parse of its up to 256 KB: the binding cookie present, the body's size and
+   * encoding, the request its Response names in flight and bound to that cookie, then the one parse
+   * of the precheck. None of them spends the request: a copy that fails must not spoil one that passes.
+   */
+  private async prepareAcs(exchange: Extract<SamlExchange, { kind: 'acs' }>): Promise<PreparedExchange> {
+    const { bindingToken } = exchange;
+    if (!bindingToken) throw new SamlRejection('no binding cookie');
+    const decoded = decodeSamlResponse(exchange.samlResponse);
+    const provider = await this.findProvider(exchange.providerId);
+    if (!provider) throw new SamlRejection('unknown provider');
+    const pending = await this.repository.findRequest(provider.id, decoded.inResponseTo, this.clock.now());
+    if (!pending) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
+    if (!timingSafeEqual(hashToken(bindingToken), pending.bindingHash)) {
+      throw new SamlRejection('the binding cookie is not the one of the browser that started the login');
+    }
+    const prechecked = precheckSamlResponse(decoded);
+    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
+    return { provider, store, samlConfig: this.samlConfig(provider, store), prechecked };
+  }
+
+  /**
    * Signs the person in with the profile node-saml validated for an ACS exchange: the identity
    * (provider, NameID) names the user; without one, the asserted address of the provider's own
    * domain links an existing account (verified domains only) or provisions one. Every sign-in
@@ -169,12 +190,11 @@ export class SsoLoginService {
   ): Promise<CompletedLogin> {
     const { provider, store } = prepared;
     const urls = samlUrls(this.config.appUrl, provider.id);
-    const assertion = checkValidatedProfile(profile, {
-      acsUrl: urls.acsUrl,
-      spEntityId: urls.spEntityId,
-      idpEntityId: provider.idpEntityId,
-      now: this.clock.now(),
-    });
+    const assertion = checkValidatedProfile(
+      profile,
+      { acsUrl: urls.acsUrl, spEntityId: urls.spEntityId, idpEntityId: provider.idpEntityId, now: this.clock.now() },
+      prepared.prechecked,
+    );
     // Outside any transaction: once taken, the request stays spent whatever follows.
     const request = await store.consume(assertion.inResponseTo);
     if (!request) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
