@@ -3483,6 +3483,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     SamlController_acs: {
@@ -3548,6 +3559,17 @@ export interface operations {
             /** @description `unsupported_media_type`: anything but a form post */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

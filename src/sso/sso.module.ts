@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
@@ -17,7 +18,7 @@ import { SsoService } from './sso.service';
 import { SsoUserData } from './sso.user-data';
 
 @Module({
-  imports: [CommonModule, AuditModule, UsersModule, SessionsModule, OrganizationsModule],
+  imports: [CommonModule, AuditModule, RateLimitModule, UsersModule, SessionsModule, OrganizationsModule],
   controllers: [SsoConfigController, SsoController, SamlController],
   providers: [
     SsoService,
