@@ -3526,9 +3526,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`: no such provider */
+            /** @description `not_found`: no such provider, or its domain is not verified yet and the caller is not a signed-in owner of its organization */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3609,6 +3620,17 @@ export interface operations {
             /** @description `unsupported_media_type`: anything but a form post */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -38,6 +38,9 @@ export const RATE_LIMITS = {
   invitationsPerOrg: { name: 'invite-org', limit: 30, windowMs: HOUR, subject: 'org' },
   invitationsPerInviter: { name: 'invite-user', limit: 20, windowMs: HOUR, subject: 'userId' },
   invitationsPerAddress: { name: 'invite-org-address', limit: 5, windowMs: HOUR, subject: 'emailAndOrg' },
+  /** Each SAML login start writes an AuthnRequest row and each ACS post may cost a parse of up to 256 KB. */
+  samlLoginPerIp: { name: 'saml-login-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
+  samlAcsPerIp: { name: 'saml-acs-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   /** Invitations mailed to one address from all organizations together: its inbox is not a target. */
   invitationMailsPerAddress: { name: 'invite-address', limit: 10, windowMs: HOUR, subject: 'email' },
 } as const satisfies Record<string, RateRule>;

@@ -27,6 +27,13 @@ describe('sameOriginPath', () => {
     expect(sameOriginPath(value)).toBeNull();
   });
 
+  it('percent-encodes what is not ASCII, so that it fits a Location header', () => {
+    expect(sameOriginPath('/café/€?q=☃#ü')).toBe('/caf%C3%A9/%E2%82%AC?q=%E2%98%83#%C3%BC');
+    expect(sameOriginPath('/😀')).toBe('/%F0%9F%98%80');
+    expect(sameOriginPath('/a\ud800')).toBeNull();
+    expect(sameOriginPath('/' + 'é'.repeat(MAX_RETURN_TO_LENGTH / 6 + 1))).toBeNull();
+  });
+
   it('drops what is not a string', () => {
     expect(sameOriginPath(undefined)).toBeNull();
     expect(sameOriginPath(['/a'])).toBeNull();

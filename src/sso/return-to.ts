@@ -21,5 +21,20 @@ export function sameOriginPath(returnTo: unknown): string | null {
   } catch {
     return null;
   }
-  return resolved.origin === BASE ? returnTo : null;
+  if (resolved.origin !== BASE) return null;
+  const encoded = asciiOnly(returnTo);
+  return encoded !== null && encoded.length <= MAX_RETURN_TO_LENGTH ? encoded : null;
+}
+
+/**
+ * The text with every character outside printable ASCII percent-encoded as UTF-8 (what browsers send
+ * for them), or null when it holds a lone surrogate. A Location header takes Latin-1 at most, and
+ * Node refuses anything beyond: a redirect must carry the encoded form.
+ */
+export function asciiOnly(text: string): string | null {
+  try {
+    return text.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
+  } catch {
+    return null;
+  }
 }

@@ -18,9 +18,12 @@ export interface SamlLoginRequest {
  * `save`, called while node-saml builds the AuthnRequest, writes the whole row: the id, node-saml's
  * IssueInstant as created_at (to the millisecond, so `get` answers it unchanged) and the context the
  * login gave; node-saml ignores what save answers, so an id that is taken already (a random 160-bit
- * id, so a bug, not bad luck) throws, and no AuthnRequest goes out that the ACS could not check. `remove`, called by node-saml once a Response answered the id (valid or not), is one
- * DELETE … RETURNING, so of two posts of one Response only one takes the row. node-saml drops what
- * remove answered; this store keeps the row it took, for the ACS to check (`consume`).
+ * id, so a bug, not bad luck) throws, and no AuthnRequest goes out that the ACS could not check.
+ *
+ * node-saml calls `remove` whenever a Response named the id, valid or not. Spending the request there
+ * would let a copy that fails (a double submit damaged on its way, a tampered replay) spoil the copy
+ * that passes; so `remove` only reads, and the request is spent by `consume`, one DELETE … RETURNING
+ * once the Response passed node-saml and our checks: of two posts of one Response, one takes the row.
  */
 export class PostgresSamlRequestStore implements SamlRequestStore {
   private readonly taken = new Map<string, SamlRequest | null>();
@@ -55,20 +58,19 @@ export class PostgresSamlRequestStore implements SamlRequestStore {
     return request ? request.createdAt.toISOString() : null;
   }
 
+  /** Reads only: see the class comment. */
   async remove(key: string): Promise<string | null> {
-    const request = (await this.repository.consumeRequest(this.providerId, key, this.now())) ?? null;
-    // node-saml may remove an id twice (on success, then in its error path); the first take counts.
-    if (!this.taken.get(key)) this.taken.set(key, request);
-    return request ? request.createdAt.toISOString() : null;
+    return this.get(key);
   }
 
   /**
-   * The request `requestId` as this exchange removed it: the row node-saml's remove() took, else
-   * removed now (node-saml leaves the id in place when the SubjectConfirmationData does not name it).
-   * Undefined when the id is unknown, expired, or another exchange took it first.
+   * Takes the request `requestId` for this exchange: undefined when the id is unknown, expired, or
+   * another exchange took it first. Asked twice, answers what the first take found.
    */
   async consume(requestId: string): Promise<SamlRequest | undefined> {
-    if (!this.taken.has(requestId)) await this.remove(requestId);
+    if (!this.taken.has(requestId)) {
+      this.taken.set(requestId, (await this.repository.consumeRequest(this.providerId, requestId, this.now())) ?? null);
+    }
     return this.taken.get(requestId) ?? undefined;
   }
 }

@@ -18,6 +18,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORM_TYPE } from '../common/body-parsers';
 import { AppConfig } from '../config';
 import { AcceptFormBody, Public, setSessionCookie } from '../http';
+import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
+import { asciiOnly } from './return-to';
 import { SamlAcsGuard, SamlLoginGuard } from './saml.guards';
 import { escapeHtml, sendPage } from '../http/page';
 import type { SamlDryRun, SamlOutcome } from './sso-login.service';
@@ -46,6 +48,8 @@ export class SamlController {
   })
   @HttpCode(HttpStatus.FOUND)
   @UseGuards(SamlLoginGuard)
+  // Below the SAML guard, so that it runs first: a refused request costs no row and no parse.
+  @RateLimitByIp('samlLoginPerIp')
   @ApiParam({ name: 'id', format: 'uuid', description: 'the provider' })
   @ApiQuery({ name: 'returnTo', required: false, description: 'a path on this origin to land on afterwards' })
   @ApiQuery({
@@ -59,7 +63,10 @@ export class SamlController {
     description:
       '`forbidden`: stepUp=1 for a user this provider does not sign in, or one whose step-up `methods` lack `sso` (a password or two-factor)',
   })
-  @ApiNotFoundResponse({ description: '`not_found`: no such provider' })
+  @ApiNotFoundResponse({
+    description:
+      '`not_found`: no such provider, or its domain is not verified yet and the caller is not a signed-in owner of its organization',
+  })
   start(): void {}
 
   @Post(':id/acs')
@@ -72,6 +79,7 @@ export class SamlController {
   @HttpCode(HttpStatus.FOUND)
   @AcceptFormBody()
   @UseGuards(SamlAcsGuard)
+  @RateLimitByIp('samlAcsPerIp')
   @ApiParam({ name: 'id', format: 'uuid', description: 'the provider' })
   @ApiConsumes(FORM_TYPE)
   @ApiBody({ type: SamlPostDto })
@@ -89,9 +97,10 @@ export class SamlController {
     if ('dryRun' in outcome) return sendDryRun(reply, outcome.dryRun, request.headers.accept);
     const { session, returnTo } = outcome;
     setSessionCookie(reply, this.config, session.token, session.expiresAt);
+    // Stored encoded (sameOriginPath); encoded again for a row written before that rule.
     void reply
       .status(HttpStatus.FOUND)
-      .header('Location', `${this.config.appUrl}${returnTo ?? '/'}`)
+      .header('Location', `${this.config.appUrl}${(returnTo && asciiOnly(returnTo)) ?? '/'}`)
       .send();
   }
 }

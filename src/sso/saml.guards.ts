@@ -79,15 +79,20 @@ export class SamlLoginGuard extends SamlRouteGuard {
     const providerId = this.providerIdOf(request);
     const query = (request.query ?? {}) as Record<string, unknown>;
     let stepUpSession: { sessionId: string; userId: string } | undefined;
+    let signedInUserId: string | undefined;
     if (query.stepUp !== undefined) {
       if (query.stepUp !== '1') throw new DomainError('bad_request', {}, { message: 'stepUp must be 1 when given.' });
       const current = await this.currentSession(request, reply);
       if (!current) throw new DomainError('unauthenticated');
+      signedInUserId = current.user.id;
       // Only a user this provider signs in can confirm their identity there.
       if (current.user.ssoProviderId !== providerId || !stepUpMethods(current.user).includes('sso')) {
         throw new DomainError('forbidden');
       }
       stepUpSession = { sessionId: current.session.id, userId: current.user.id };
+    } else {
+      // Only to let an owner test a provider whose domain is not verified yet: a dead session is no one.
+      signedInUserId = (await this.currentSession(request, reply).catch(() => undefined))?.user.id;
     }
     const bindingToken = randomBytes(32).toString('base64url');
     request.samlExchange = {
@@ -97,6 +102,7 @@ export class SamlLoginGuard extends SamlRouteGuard {
         returnTo: typeof query.returnTo === 'string' ? query.returnTo : undefined,
         bindingToken,
         stepUpSession,
+        signedInUserId,
       },
     };
     const cookie = this.bindingCookie(providerId, bindingToken, BINDING_MAX_AGE_SECONDS);

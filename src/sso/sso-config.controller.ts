@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -11,6 +12,7 @@ import {
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
+import { checkBody } from '../common/validation';
 import { AllowApiKey, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { AuthContext } from '../http';
 import { SamlProvider } from './sso.entity';
@@ -38,13 +40,17 @@ export class SsoConfigController {
     description:
       '`validation_failed` naming the field: bad certificate, URL or metadata, unknown role, public domain, or one another organization verified',
   })
+  // The body is checked here, not by the global pipe: its problems and the service's come in one answer.
+  @ApiBody({ type: SaveSamlProviderDto })
   async save(
     @CurrentAuth() auth: AuthContext,
     @IdParam('id') orgId: string,
-    @Body() body: SaveSamlProviderDto,
+    @Body() raw: unknown,
     @Client() client: ClientInfo,
   ): Promise<SamlProviderDto> {
-    return this.dto(await this.sso.save(auth.user, orgId, body, client));
+    const body = await checkBody(SaveSamlProviderDto, raw);
+    if (body.problems.length > 0) this.sso.refuseSettings(orgId, body.value, body.problems);
+    return this.dto(await this.sso.save(auth.user, orgId, body.value as SaveSamlProviderDto, client));
   }
 
   @Get()

@@ -27,7 +27,9 @@ import {
   attributeValues,
   buildSamlConfig,
   checkValidatedProfile,
+  decodeSamlResponse,
   precheckSamlResponse,
+  type PrecheckedSamlResponse,
   samlUrls,
   type ValidatedAssertion,
 } from './saml';
@@ -46,6 +48,8 @@ export interface StartLoginOptions {
    * authenticate them again (ForceAuthn), and the answer re-authenticates this session.
    */
   stepUpSession?: { sessionId: string; userId: string };
+  /** The user of the browser's session, if any: an owner of the provider's organization may test it before its domain is verified. */
+  signedInUserId?: string;
 }
 
 /**
@@ -71,6 +75,8 @@ export interface PreparedExchange {
   provider: SamlProvider;
   store: PostgresSamlRequestStore;
   samlConfig: SamlConfig;
+  /** For the ACS: the posted Response as the precheck parsed it, for the post-check to reuse. */
+  prechecked?: PrecheckedSamlResponse;
 }
 
 /**
@@ -130,22 +136,24 @@ export class SsoLoginService {
    * The provider's node-saml options for this exchange. For a login: the AuthnRequest node-saml
    * builds with them is signed when SAML_SP_PRIVATE_KEY is set, and its id is stored with the hash
    * of the binding token, the sanitised returnTo and, for a step-up, the session it re-authenticates
-   * (not_found for an unknown provider). For the ACS: the Response must first pass
-   * precheckSamlResponse (SamlRejection otherwise, as for an unknown provider).
+   * (not_found for an unknown provider). For the ACS: the Response must first pass prepareAcs's
+   * checks (SamlRejection otherwise, as for an unknown provider).
    */
   async prepare(exchange: SamlExchange): Promise<PreparedExchange> {
+    if (exchange.kind === 'acs') return this.prepareAcs(exchange);
     const provider = await this.findProvider(exchange.providerId);
-    if (exchange.kind === 'acs') {
-      if (!provider) throw new SamlRejection('unknown provider');
-      precheckSamlResponse(exchange.samlResponse);
-      const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
-      return { provider, store, samlConfig: this.samlConfig(provider, store) };
-    }
-    const { bindingToken, returnTo, stepUpSession } = exchange.options;
+    const { bindingToken, returnTo, stepUpSession, signedInUserId } = exchange.options;
     if (typeof bindingToken !== 'string' || bindingToken.length < 16) {
       throw new Error('a login needs the binding cookie value (at least 16 characters)');
     }
     if (!provider) throw new DomainError('not_found');
+    // Until the domain is proven, whoever set the provider up may point it anywhere: a redirect there
+    // for anyone else would be an open redirect, or a sign-in into an account of the setter's choosing.
+    // Answered as for an unknown provider, which it is to everyone but its organization's owners.
+    if (!provider.domainVerifiedAt) {
+      const role = signedInUserId ? await this.organizations.roleIn(provider.orgId, signedInUserId) : undefined;
+      if (role !== 'owner') throw new DomainError('not_found');
+    }
     if (stepUpSession) {
       const account = await this.users.findById(stepUpSession.userId);
       if (!account || !this.mayStepUpAt(provider, account)) throw new DomainError('forbidden');
@@ -171,6 +179,28 @@ export class SsoLoginService {
   }
 
   /**
+   * The ACS's checks before node-saml, cheapest first, so that a post that answers nothing this browser
+   * started costs no parse of its up to 256 KB: the binding cookie present, the body's size and
+   * encoding, the request its Response names in flight and bound to that cookie, then the one parse
+   * of the precheck. None of them spends the request: a copy that fails must not spoil one that passes.
+   */
+  private async prepareAcs(exchange: Extract<SamlExchange, { kind: 'acs' }>): Promise<PreparedExchange> {
+    const { bindingToken } = exchange;
+    if (!bindingToken) throw new SamlRejection('no binding cookie');
+    const decoded = decodeSamlResponse(exchange.samlResponse);
+    const provider = await this.findProvider(exchange.providerId);
+    if (!provider) throw new SamlRejection('unknown provider');
+    const pending = await this.repository.findRequest(provider.id, decoded.inResponseTo, this.clock.now());
+    if (!pending) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
+    if (!timingSafeEqual(hashToken(bindingToken), pending.bindingHash)) {
+      throw new SamlRejection('the binding cookie is not the one of the browser that started the login');
+    }
+    const prechecked = precheckSamlResponse(decoded);
+    const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
+    return { provider, store, samlConfig: this.samlConfig(provider, store), prechecked };
+  }
+
+  /**
    * Signs the person in with the profile node-saml validated for an ACS exchange: the identity
    * (provider, NameID) names the user; without one, the asserted address of the provider's own
    * domain links an existing account (verified domains only) or provisions one. Every sign-in
@@ -184,13 +214,12 @@ export class SsoLoginService {
   ): Promise<SamlOutcome> {
     const { provider, store } = prepared;
     const urls = samlUrls(this.config.appUrl, provider.id);
-    const assertion = checkValidatedProfile(profile, {
-      acsUrl: urls.acsUrl,
-      spEntityId: urls.spEntityId,
-      idpEntityId: provider.idpEntityId,
-      now: this.clock.now(),
-    });
-    // Outside any transaction: the request row node-saml removed stays removed whatever follows.
+    const assertion = checkValidatedProfile(
+      profile,
+      { acsUrl: urls.acsUrl, spEntityId: urls.spEntityId, idpEntityId: provider.idpEntityId, now: this.clock.now() },
+      prepared.prechecked,
+    );
+    // Outside any transaction: once taken, the request stays spent whatever follows.
     const request = await store.consume(assertion.inResponseTo);
     if (!request) throw new SamlRejection('InResponseTo names no request in flight (answered, expired or unknown)');
     const { bindingToken } = exchange;
@@ -397,7 +426,8 @@ export class SsoLoginService {
     if (!account || !this.mayStepUpAt(provider, account)) {
       throw new SamlRejection('step-up through a provider this account does not confirm with');
     }
-    if (!request.forceAuthn || assertion.authnInstant.getTime() < request.createdAt.getTime()) {
+    // AuthnInstant is the IdP's clock, often in whole seconds: the same skew as the assertion's times.
+    if (!request.forceAuthn || assertion.authnInstant.getTime() + SAML_CLOCK_SKEW_MS < request.createdAt.getTime()) {
       throw new SamlRejection('step-up with an authentication older than the request');
     }
     await this.sso.touchIdentity(provider.id, assertion.nameId);

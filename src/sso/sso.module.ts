@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
 import { MailModule } from '../mail/mail.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
@@ -20,7 +21,16 @@ import { SsoService } from './sso.service';
 import { SsoUserData } from './sso.user-data';
 
 @Module({
-  imports: [CommonModule, AuditModule, MailModule, UsersModule, SessionsModule, ApiKeysModule, OrganizationsModule],
+  imports: [
+    CommonModule,
+    AuditModule,
+    MailModule,
+    RateLimitModule,
+    UsersModule,
+    SessionsModule,
+    ApiKeysModule,
+    OrganizationsModule,
+  ],
   controllers: [SsoConfigController, SsoController, SamlController],
   providers: [
     SsoService,

@@ -434,8 +434,14 @@ export class SsoService {
     try {
       values = await this.dns.lookup(record.name);
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'unknown';
-      this.logger.log({ msg: 'domain verification: no TXT record', providerId: provider.id, name: record.name, code });
+      // Not under `code`: the logger redacts that field everywhere (it names one-time codes elsewhere).
+      const dnsError = (error as { code?: string }).code ?? 'unknown';
+      this.logger.log({
+        msg: 'domain verification: no TXT record',
+        providerId: provider.id,
+        name: record.name,
+        dnsError,
+      });
       return false;
     }
     if (values.some((value) => value.trim() === record.value)) return true;
@@ -448,13 +454,35 @@ export class SsoService {
     return false;
   }
 
-  /** The input checked and brought to the stored form; validation_failed naming every bad field. */
-  private settingsFrom(orgId: string, input: ProviderInput): ProviderSettings {
-    const problems: ValidationDetail[] = [];
-    const problem = (field: string, message: string) => problems.push({ field, problems: [message] });
+  /**
+   * The body of PUT with what its DTO found wrong (`bodyProblems`, fields whose type or value the body
+   * checks refused): answers validation_failed naming those and every field the service's own checks
+   * refuse, so that one answer lists them all. Throws always.
+   */
+  refuseSettings(
+    orgId: string,
+    input: Partial<Record<keyof ProviderInput, unknown>>,
+    bodyProblems: ValidationDetail[],
+  ): never {
+    this.settingsFrom(orgId, input as ProviderInput, bodyProblems);
+    throw validationFailed(bodyProblems);
+  }
 
-    const domain = normaliseDomain(input.domain);
-    if (!domain) problem('domain', 'must be a domain name such as example.com');
+  /**
+   * The input checked and brought to the stored form; validation_failed naming every bad field. A
+   * field the body checks refused already (in `bodyProblems`) is not checked again: it may not even
+   * have the type the checks here expect.
+   */
+  private settingsFrom(orgId: string, input: ProviderInput, bodyProblems: ValidationDetail[] = []): ProviderSettings {
+    const problems: ValidationDetail[] = [...bodyProblems];
+    const problem = (field: string, message: string) => problems.push({ field, problems: [message] });
+    const refused = new Set(bodyProblems.map((detail) => detail.field.split(/[.[]/)[0]));
+    const usable = (field: keyof ProviderInput) => !refused.has(field);
+
+    const domain = usable('domain') ? normaliseDomain(input.domain) : null;
+    if (!usable('domain')) {
+      // Reported by the body checks.
+    } else if (!domain) problem('domain', 'must be a domain name such as example.com');
     else if (isPublicMailDomain(domain))
       problem('domain', 'is a public mail domain; claim a domain your organization owns');
 
@@ -464,7 +492,7 @@ export class SsoService {
       const mixed = fieldByField.filter((field) => input[field] !== undefined);
       if (mixed.length > 0) {
         for (const field of mixed) problem(field, 'give either idpMetadataXml or idpEntityId, idpSsoUrl and idpCert');
-      } else {
+      } else if (usable('idpMetadataXml')) {
         try {
           idp = parseIdpMetadata(input.idpMetadataXml);
         } catch (error) {
@@ -475,10 +503,13 @@ export class SsoService {
       for (const field of fieldByField) {
         if (input[field] === undefined) problem(field, 'is required (or give idpMetadataXml)');
       }
-      idp.entityId = input.idpEntityId?.trim();
-      if (input.idpEntityId !== undefined && !idp.entityId) problem('idpEntityId', 'must not be empty');
-      idp.ssoUrl = input.idpSsoUrl;
-      const certs = input.idpCert === undefined ? [] : [input.idpCert].flat();
+      if (usable('idpEntityId') && input.idpEntityId !== undefined) {
+        idp.entityId = input.idpEntityId.trim();
+        if (!idp.entityId) problem('idpEntityId', 'must not be empty');
+        else if (hasControlCharacter(idp.entityId)) problem('idpEntityId', 'must not contain control characters');
+      }
+      if (usable('idpSsoUrl')) idp.ssoUrl = input.idpSsoUrl;
+      const certs = input.idpCert === undefined || !usable('idpCert') ? [] : [input.idpCert].flat();
       certs.forEach((cert, i) => {
         const field = Array.isArray(input.idpCert) ? `idpCert[${i}]` : 'idpCert';
         try {
@@ -487,18 +518,21 @@ export class SsoService {
           problem(field, `is not a usable certificate: ${configProblem(error)}`);
         }
       });
-      if (Array.isArray(input.idpCert) && (certs.length === 0 || certs.length > MAX_CERTS)) {
+      if (usable('idpCert') && Array.isArray(input.idpCert) && (certs.length === 0 || certs.length > MAX_CERTS)) {
         problem('idpCert', `must hold 1 to ${MAX_CERTS} certificates`);
       }
     }
-    if (idp.ssoUrl !== undefined && !isHttpUrl(idp.ssoUrl)) {
-      problem(input.idpMetadataXml !== undefined ? 'idpMetadataXml' : 'idpSsoUrl', 'must be an absolute http(s) URL');
+    if (idp.ssoUrl !== undefined && !isSignOnUrl(idp.ssoUrl)) {
+      problem(
+        input.idpMetadataXml !== undefined ? 'idpMetadataXml' : 'idpSsoUrl',
+        'must be an absolute https URL (http only for a loopback host: localhost, 127.0.0.0/8, ::1)',
+      );
     }
     if (idp.entityId !== undefined && idp.entityId.length > 1024)
       problem('idpEntityId', 'must be at most 1024 characters');
 
     const groupRoleMap: Record<string, OrgRole> = {};
-    const entries = Object.entries(input.groupRoleMap ?? {});
+    const entries = usable('groupRoleMap') ? Object.entries(input.groupRoleMap ?? {}) : [];
     if (entries.length > MAX_GROUPS) problem('groupRoleMap', `must map at most ${MAX_GROUPS} groups`);
     for (const [group, role] of entries) {
       if (group.trim() === '' || group.length > 256) problem('groupRoleMap', 'group names must be 1 to 256 characters');
@@ -541,14 +575,30 @@ function verifiedElsewhere(): DomainError {
   );
 }
 
-/** Absolute, http or https, no credentials or fragment, within the column's length. */
-function isHttpUrl(value: string): boolean {
-  if (value.length > 2048) return false;
+/**
+ * Absolute https, no credentials, fragment or control character, within the column's length. The
+ * login route redirects browsers there, so plain http (a network attacker's to rewrite) is only for
+ * an IdP on the loopback interface, beside the service (tests, development).
+ */
+function isSignOnUrl(value: string): boolean {
+  if (value.length > 2048 || hasControlCharacter(value)) return false;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return false;
   }
-  return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.hash;
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  return secure && !url.username && !url.password && !url.hash;
+}
+
+/** localhost, 127.0.0.0/8 or ::1, as the URL parser spells them (it writes IPv4 in dotted decimal). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** C0 and C1 controls and DEL: no place in an identifier or URL, and PostgreSQL refuses NUL. */
+function hasControlCharacter(value: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f]/.test(value);
 }

@@ -16,6 +16,8 @@ export interface SamlRequestStore {
   /**
    * Removes the key and answers the value it held, or null when it was unknown, already removed or
    * expired. Implement it as one atomic delete: of concurrent callers with one key, one gets the value.
+   * A store that spends its keys elsewhere, only once a response proved good, may leave the key and
+   * answer its value.
    */
   remove(key: string): Promise<string | null>;
 }

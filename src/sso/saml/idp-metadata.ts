@@ -16,6 +16,8 @@ const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 /** Real IdP metadata is a few KB; federation aggregates are not something to paste into one provider. */
 const MAX_LENGTH = 1024 * 1024;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Reads what a SAML provider needs from an IdP's metadata document. Throws SamlConfigError naming the
@@ -48,6 +50,8 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
 
   const entityId = attribute(entity, 'entityID')?.trim();
   if (!entityId) throw new SamlConfigError('has an EntityDescriptor without entityID');
+  // A character reference (`&#x0;`) puts what the text itself could not hold into a value.
+  if (CONTROL.test(entityId)) throw new SamlConfigError('has an entityID with a control character');
 
   const services = childElements(idp, NS.metadata, 'SingleSignOnService');
   const location = (binding: string): string | undefined => {
@@ -59,6 +63,7 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   };
   const ssoUrl = location(BINDING_REDIRECT) ?? location(BINDING_POST);
   if (!ssoUrl) throw new SamlConfigError('has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding');
+  if (CONTROL.test(ssoUrl)) throw new SamlConfigError('has a SingleSignOnService Location with a control character');
 
   const certs: string[] = [];
   for (const descriptor of childElements(idp, NS.metadata, 'KeyDescriptor')) {

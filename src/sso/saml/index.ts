@@ -18,7 +18,9 @@ export {
 } from './saml-options';
 export {
   checkValidatedProfile,
+  decodeSamlResponse,
   precheckSamlResponse,
+  type PrecheckedSamlResponse,
   type SamlExpectations,
   type ValidatedAssertion,
 } from './response-checks';

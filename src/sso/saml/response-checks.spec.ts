@@ -22,6 +22,7 @@ import { InMemorySamlRequestStore, SamlCacheProvider } from './cache-provider';
 import {
   SamlRejection,
   checkValidatedProfile,
+  decodeSamlResponse,
   precheckSamlResponse,
   type SamlExpectations,
   type ValidatedAssertion,
@@ -672,6 +673,70 @@ describe('documents that are not plain SAML', () => {
   it('no profile (a logout answer) is not a login', () => {
     expect(() => checkValidatedProfile(null, { acsUrl: '', spEntityId: '', idpEntityId: '', now: new Date() })).toThrow(
       new SamlRejection('no profile (not a login response)'),
+    );
+  });
+});
+
+describe('decodeSamlResponse (the checks before any parse)', () => {
+  const P = 'urn:oasis:names:tc:SAML:2.0:protocol';
+  const reason = (value: unknown): string => {
+    try {
+      decodeSamlResponse(value);
+    } catch (error) {
+      return (error as SamlRejection).reason;
+    }
+    return 'accepted';
+  };
+
+  it.each([
+    ['double quotes', `<samlp:Response xmlns:samlp="${P}" ID="_r" InResponseTo="_req1"/>`],
+    [
+      'single quotes and a declaration',
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Response xmlns="${P}" InResponseTo='_req1'>`,
+    ],
+    ['a byte order mark', `\ufeff<samlp:Response xmlns:samlp="${P}"\n  InResponseTo = "_req1">`],
+  ])('reads InResponseTo off the Response start tag: %s', (_name, xml) => {
+    expect(decodeSamlResponse(toBase64(xml))).toEqual({ xml, inResponseTo: '_req1' });
+  });
+
+  it.each([
+    ['nothing', undefined, 'SAMLResponse missing'],
+    ['not base64', 'not base64!', 'SAMLResponse is not base64'],
+    ['too large', 'A'.repeat(256 * 1024 + 4), 'SAMLResponse too large'],
+    [
+      'no InResponseTo',
+      toBase64(`<samlp:Response xmlns:samlp="${P}" ID="_r"/>`),
+      'no InResponseTo on the Response start tag',
+    ],
+    ['on another element', toBase64(`<x InResponseTo="_req1"/>`), 'no InResponseTo on the Response start tag'],
+    [
+      'after a comment',
+      toBase64(`<!-- --><samlp:Response xmlns:samlp="${P}" InResponseTo="_req1"/>`),
+      'no InResponseTo on the Response start tag',
+    ],
+    [
+      'a control character',
+      toBase64(`<samlp:Response InResponseTo="_req\u00001"/>`),
+      'no InResponseTo on the Response start tag',
+    ],
+    [
+      'too long',
+      toBase64(`<samlp:Response InResponseTo="_${'a'.repeat(300)}"/>`),
+      'no InResponseTo on the Response start tag',
+    ],
+    [
+      'a start tag beyond 8 KB',
+      toBase64(`<samlp:Response ${'a="b" '.repeat(1500)}InResponseTo="_req1"/>`),
+      'no InResponseTo on the Response start tag',
+    ],
+  ])('refuses %s', (_name, value, expected) => {
+    expect(reason(value)).toBe(expected);
+  });
+
+  it('lets the precheck refuse a Response of more than 4,000 tags before parsing it', () => {
+    const xml = `<samlp:Response xmlns:samlp="${P}" InResponseTo="_req1">${'<x/>'.repeat(4000)}</samlp:Response>`;
+    expect(() => precheckSamlResponse(decodeSamlResponse(toBase64(xml)))).toThrow(
+      new SamlRejection('more than 4000 tags'),
     );
   });
 });

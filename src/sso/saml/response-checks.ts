@@ -1,7 +1,7 @@
 import type { Profile } from '@node-saml/node-saml';
 import { SamlRejection } from './errors';
 import { SAML_CLOCK_SKEW_MS } from './saml-options';
-import { NS, attribute, childElements, descendantElements, hasDtd, parseXml, text } from './xml';
+import { NS, attribute, childElements, hasDtd, parseXml, text } from './xml';
 
 export { SamlRejection } from './errors';
 
@@ -64,12 +64,20 @@ const NAMEID_TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const NAMEID_ENTITY = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 const COMMENT_NODE = 8;
+const ELEMENT_NODE = 1;
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 /** The ACS accepts at most 256 KB of form body; the base64 value cannot be longer. */
 const MAX_BASE64_LENGTH = 256 * 1024;
+/**
+ * Tags a Response may hold: a signed assertion is under a hundred, each attribute value two more, so
+ * this leaves room for well over a thousand groups while bounding what one post makes the parser build.
+ */
+const MAX_MARKUP = 4_000;
 /** Column sizes: sso_identities.name_id, saml_assertions.assertion_id, saml_requests.request_id. */
 const MAX_NAME_ID_LENGTH = 1024;
 const MAX_ID_LENGTH = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** Attribute names IdPs use for the mail address (Entra ID/ADFS claim URIs, the LDAP OID, Okta/Google names). */
 const EMAIL_ATTRIBUTES = [
@@ -81,37 +89,62 @@ const EMAIL_ATTRIBUTES = [
   'user.email',
 ];
 
+/** The posted SAMLResponse decoded, with what the cheap checks read off it before any parse. */
+export interface DecodedSamlResponse {
+  xml: string;
+  /** The Response element's InResponseTo, read from its start tag without parsing the document. */
+  inResponseTo: string;
+}
+
+/** The decoded Response, parsed once: what precheckSamlResponse found acceptable. */
+export interface PrecheckedSamlResponse {
+  xml: string;
+  doc: Document;
+}
+
+/**
+ * The checks that cost next to nothing, before the one parse: a string within the form's size, base64,
+ * and a Response whose start tag, within the first few KB, names the request it answers. The caller
+ * then looks that request up (and the browser's binding to it), so that a post answering nothing in
+ * flight for this browser is refused without building a DOM of its 256 KB.
+ */
+export function decodeSamlResponse(samlResponse: unknown): DecodedSamlResponse {
+  const xml = decodeBase64(samlResponse);
+  const inResponseTo = peekInResponseTo(xml);
+  if (inResponseTo === undefined) throw new SamlRejection('no InResponseTo on the Response start tag');
+  return { xml, inResponseTo };
+}
+
 /**
  * Checks on the POSTed SAMLResponse before node-saml sees it, for what node-saml accepts but we do not:
  * a DOCTYPE, signature/digest/transform algorithms outside the allow-lists (node-saml takes rsa-sha1 and
  * sha1), a top-level Status other than Success (node-saml ignores Status when an assertion is present),
  * any shape but one Assertion directly under the Response with unique IDs (signature-wrapping payloads
- * hide a second assertion elsewhere), and comments inside the Assertion. Answers the decoded XML.
+ * hide a second assertion elsewhere), and comments inside the Assertion. One parse and one walk of the
+ * document; answers both, for checkValidatedProfile to reuse.
  */
-export function precheckSamlResponse(samlResponse: unknown): string {
-  if (typeof samlResponse !== 'string' || samlResponse.length === 0) throw new SamlRejection('SAMLResponse missing');
-  if (samlResponse.length > MAX_BASE64_LENGTH) throw new SamlRejection('SAMLResponse too large');
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) throw new SamlRejection('SAMLResponse is not base64');
-  const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+export function precheckSamlResponse(samlResponse: unknown | DecodedSamlResponse): PrecheckedSamlResponse {
+  const xml = isDecoded(samlResponse) ? samlResponse.xml : decodeBase64(samlResponse);
   if (hasDtd(xml)) throw new SamlRejection('DOCTYPE or ENTITY declaration');
+  // The parse costs by the node far more than by the byte: 256 KB of empty elements hold the loop
+  // for a few hundred milliseconds. Counted before parsing, in one pass over the text.
+  if (markupCount(xml) > MAX_MARKUP) throw new SamlRejection(`more than ${MAX_MARKUP} tags`);
   const parsed = parseXml(xml);
   if ('error' in parsed) throw new SamlRejection(`malformed XML: ${parsed.error}`);
   const doc = parsed.doc;
   const root = doc.documentElement;
   if (root.namespaceURI !== NS.protocol || root.localName !== 'Response') throw new SamlRejection('not a Response');
 
-  for (const method of descendantElements(doc, NS.dsig, 'SignatureMethod')) {
-    const algorithm = attribute(method, 'Algorithm') ?? '';
-    if (!ALLOWED_SIGNATURE_ALGORITHMS.has(algorithm)) throw new SamlRejection(`signature algorithm ${algorithm}`);
-  }
-  for (const method of descendantElements(doc, NS.dsig, 'DigestMethod')) {
-    const algorithm = attribute(method, 'Algorithm') ?? '';
-    if (!ALLOWED_DIGEST_ALGORITHMS.has(algorithm)) throw new SamlRejection(`digest algorithm ${algorithm}`);
-  }
-  for (const name of ['CanonicalizationMethod', 'Transform']) {
-    for (const method of descendantElements(doc, NS.dsig, name)) {
+  const found = walkResponse(root);
+  for (const [label, methods, allowed] of [
+    ['signature algorithm', found.signatureMethods, ALLOWED_SIGNATURE_ALGORITHMS],
+    ['digest algorithm', found.digestMethods, ALLOWED_DIGEST_ALGORITHMS],
+    ['CanonicalizationMethod', found.canonicalizationMethods, ALLOWED_TRANSFORMS],
+    ['Transform', found.transforms, ALLOWED_TRANSFORMS],
+  ] as const) {
+    for (const method of methods) {
       const algorithm = attribute(method, 'Algorithm') ?? '';
-      if (!ALLOWED_TRANSFORMS.has(algorithm)) throw new SamlRejection(`${name} ${algorithm}`);
+      if (!allowed.has(algorithm)) throw new SamlRejection(`${label} ${algorithm}`);
     }
   }
 
@@ -121,39 +154,121 @@ export function precheckSamlResponse(samlResponse: unknown): string {
   const status = attribute(code[0], 'Value');
   if (status !== STATUS_SUCCESS) throw new SamlRejection(`Status ${status}`);
 
-  if (descendantElements(doc, NS.assertion, 'EncryptedAssertion').length > 0) {
-    throw new SamlRejection('encrypted assertions are not supported');
-  }
-  const assertions = descendantElements(doc, NS.assertion, 'Assertion');
+  if (found.encryptedAssertions > 0) throw new SamlRejection('encrypted assertions are not supported');
+  const assertions = found.assertions;
   if (assertions.length !== 1) throw new SamlRejection(`${assertions.length} Assertion elements`);
   if (assertions[0].parentNode !== root) throw new SamlRejection('Assertion is not a child of the Response');
   // Canonicalisation drops comments, so one inside a signed NameID (`alice@acme.test<!---->.evil.test`)
   // leaves the signature valid while a reader of the first text node sees someone else. IdPs never
   // put comments in assertions; refusing them makes that class of confusion impossible here.
-  if (containsComment(assertions[0])) throw new SamlRejection('comment inside the Assertion');
+  if (found.commentInAssertion) throw new SamlRejection('comment inside the Assertion');
+  if (found.duplicateId !== undefined) throw new SamlRejection(`duplicate ID ${found.duplicateId}`);
+  return { xml, doc };
+}
 
+/** How many `<` the text holds: tags, comments, processing instructions (text escapes its own). */
+function markupCount(xml: string): number {
+  let count = 0;
+  for (let at = xml.indexOf('<'); at !== -1; at = xml.indexOf('<', at + 1)) count++;
+  return count;
+}
+
+function isDecoded(value: unknown): value is DecodedSamlResponse {
+  return typeof value === 'object' && value !== null && typeof (value as DecodedSamlResponse).xml === 'string';
+}
+
+function decodeBase64(samlResponse: unknown): string {
+  if (typeof samlResponse !== 'string' || samlResponse.length === 0) throw new SamlRejection('SAMLResponse missing');
+  if (samlResponse.length > MAX_BASE64_LENGTH) throw new SamlRejection('SAMLResponse too large');
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) throw new SamlRejection('SAMLResponse is not base64');
+  return Buffer.from(samlResponse, 'base64').toString('utf8');
+}
+
+/** An optional BOM and XML declaration, then the Response start tag: every quantifier bounded, so linear. */
+const RESPONSE_START =
+  /^\uFEFF?\s{0,64}(?:<\?xml[^>]{0,256}\?>\s{0,64})?<(?:[A-Za-z_][\w.-]{0,63}:)?Response(\s[^>]{0,8192})?>/;
+// eslint-disable-next-line no-control-regex
+const IN_RESPONSE_TO = /\sInResponseTo\s{0,8}=\s{0,8}(?:"([^"<&\u0000-\u001f]{1,256})"|'([^'<&\u0000-\u001f]{1,256})')/;
+
+/**
+ * InResponseTo as the Response's start tag spells it, or undefined. Only a filter: the parse and
+ * node-saml read the document properly later, and the signed SubjectConfirmationData must agree.
+ */
+function peekInResponseTo(xml: string): string | undefined {
+  const start = RESPONSE_START.exec(xml.slice(0, 9 * 1024));
+  const match = start?.[1] === undefined ? null : IN_RESPONSE_TO.exec(start[1]);
+  return match ? (match[1] ?? match[2]) : undefined;
+}
+
+interface ResponseWalk {
+  signatureMethods: Element[];
+  digestMethods: Element[];
+  canonicalizationMethods: Element[];
+  transforms: Element[];
+  assertions: Element[];
+  encryptedAssertions: number;
+  commentInAssertion: boolean;
+  duplicateId?: string;
+}
+
+/** Everything the precheck needs, in one pass over the tree (a stack, not recursion: depth is the sender's). */
+function walkResponse(root: Element): ResponseWalk {
+  const found: ResponseWalk = {
+    signatureMethods: [],
+    digestMethods: [],
+    canonicalizationMethods: [],
+    transforms: [],
+    assertions: [],
+    encryptedAssertions: 0,
+    commentInAssertion: false,
+  };
   const ids = new Set<string>();
-  for (const element of Array.from(doc.getElementsByTagName('*') as unknown as ArrayLike<Element>)) {
+  const stack: Array<[Node, boolean]> = [[root, false]];
+  while (stack.length > 0) {
+    const [node, inAssertion] = stack.pop()!;
+    if (node.nodeType === COMMENT_NODE) {
+      if (inAssertion) found.commentInAssertion = true;
+      continue;
+    }
+    if (node.nodeType !== ELEMENT_NODE) continue;
+    const element = node as Element;
+    let isAssertion = false;
+    if (element.namespaceURI === NS.dsig) {
+      if (element.localName === 'SignatureMethod') found.signatureMethods.push(element);
+      else if (element.localName === 'DigestMethod') found.digestMethods.push(element);
+      else if (element.localName === 'CanonicalizationMethod') found.canonicalizationMethods.push(element);
+      else if (element.localName === 'Transform') found.transforms.push(element);
+    } else if (element.namespaceURI === NS.assertion) {
+      if (element.localName === 'Assertion') {
+        found.assertions.push(element);
+        isAssertion = true;
+      } else if (element.localName === 'EncryptedAssertion') found.encryptedAssertions++;
+    }
     for (const name of ['ID', 'Id', 'id']) {
       const id = attribute(element, name);
       if (id === null) continue;
-      if (ids.has(id)) throw new SamlRejection(`duplicate ID ${id}`);
+      if (ids.has(id)) found.duplicateId ??= id;
       ids.add(id);
     }
+    // Children pushed last to first, so that they come off the stack in document order.
+    const children = element.childNodes;
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], inAssertion || isAssertion]);
   }
-  return xml;
+  return found;
 }
 
 /**
  * Checks on what node-saml validated, for what it does not check itself (its signature, Conditions
  * time, Audience and InResponseTo checks are relied upon, and the time and audience ones repeated).
  * The assertion facts come only from `profile.getAssertionXml()`, the signed and canonicalised bytes.
- * The Response element's Destination and Issuer come from the raw response: they are covered by the
- * Response signature when there is one, and checked anyway when there is none.
+ * The Response element's Destination and Issuer come from the raw response (the document the precheck
+ * parsed, when given): they are covered by the Response signature when there is one, and checked anyway
+ * when there is none.
  */
 export function checkValidatedProfile(
   profile: Profile | null | undefined,
   expected: SamlExpectations,
+  prechecked?: PrecheckedSamlResponse,
 ): ValidatedAssertion {
   if (!profile) throw new SamlRejection('no profile (not a login response)');
   const skew = expected.clockSkewMs ?? SAML_CLOCK_SKEW_MS;
@@ -162,7 +277,9 @@ export function checkValidatedProfile(
   const responseXml = profile.getSamlResponseXml?.();
   const assertionXml = profile.getAssertionXml?.();
   if (!responseXml || !assertionXml) throw new SamlRejection('profile without XML');
-  const response = parseStrict(responseXml, 'Response');
+  // The precheck parsed these very bytes already; only the signed assertion is parsed here.
+  const response =
+    prechecked?.xml === responseXml ? prechecked.doc.documentElement : parseStrict(responseXml, 'Response');
   const assertion = parseStrict(assertionXml, 'Assertion');
   if (response.namespaceURI !== NS.protocol) throw new SamlRejection('Response namespace');
   if (assertion.namespaceURI !== NS.assertion) throw new SamlRejection('Assertion namespace');
@@ -194,6 +311,8 @@ export function checkValidatedProfile(
   const nameId = text(nameIdElement);
   if (nameId === '') throw new SamlRejection('empty NameID');
   if (nameId.length > MAX_NAME_ID_LENGTH) throw new SamlRejection('NameID too long');
+  // A character reference (`&#x0;`) can sign what no identifier holds, and PostgreSQL stores no NUL.
+  if (CONTROL.test(nameId)) throw new SamlRejection('control character in NameID');
   if (typeof profile.nameID !== 'string' || profile.nameID.trim() !== nameId) {
     throw new SamlRejection('NameID differs between parsers');
   }
@@ -261,13 +380,6 @@ export function checkValidatedProfile(
   return result;
 }
 
-function containsComment(node: Node): boolean {
-  for (let child = node.firstChild; child !== null; child = child.nextSibling) {
-    if (child.nodeType === COMMENT_NODE || containsComment(child)) return true;
-  }
-  return false;
-}
-
 function parseStrict(xml: string, localName: string): Element {
   if (hasDtd(xml)) throw new SamlRejection('DOCTYPE or ENTITY declaration');
   const parsed = parseXml(xml);
@@ -306,7 +418,9 @@ function readAttributes(assertion: Element): Record<string, string[]> {
       const list = values.get(name) ?? [];
       for (const value of childElements(element, NS.assertion, 'AttributeValue')) {
         if (value.getAttributeNS(XSI, 'nil') === 'true') continue;
-        list.push(text(value));
+        const content = text(value);
+        if (content.includes('\u0000')) throw new SamlRejection(`NUL in attribute ${name}`);
+        list.push(content);
       }
       values.set(name, list);
     }

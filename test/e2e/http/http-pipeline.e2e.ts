@@ -52,6 +52,32 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     expect(proto.body).toMatchObject({ error: 'validation_failed', details: [{ field: '__proto__' }] });
   });
 
+  it('says a missing required field is required, not that it is too long or of the wrong type', async () => {
+    const bodies: Array<[string, object, string[]]> = [
+      ['/auth/login', {}, ['email', 'password']],
+      ['/auth/signup', {}, ['email', 'password']],
+      ['/auth/signup', { password: 'Correct-Horse-Battery-42' }, ['email']],
+      ['/auth/password/forgot', {}, ['email']],
+      ['/auth/password/reset', {}, ['token', 'newPassword']],
+      ['/auth/password/reset', { token: 'x' }, ['newPassword']],
+      ['/auth/verify-email', {}, ['token']],
+    ];
+    for (const [path, body, fields] of bodies) {
+      const res = await t.http.post(path).send(body);
+      expect({ path, body, status: res.status, details: res.body.details }).toEqual({
+        path,
+        body,
+        status: 400,
+        details: fields.map((field) => ({ field, problems: [`${field} is required`] })),
+      });
+    }
+    // A field sent with the wrong value still says what is wrong with it.
+    const wrong = await t.http.post('/auth/login').send({ email: 42, password: 'x' }).expect(400);
+    expect(wrong.body.details).toEqual([
+      { field: 'email', problems: expect.arrayContaining(['email must be a string']) },
+    ]);
+  });
+
   it('lists every invalid field in details', async () => {
     const res = await t.http
       .post('/probe/echo')

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { startTestApp, TestApp } from '../../support/test-app';
+import { readAuthnRequest, resign, TestIdp, toBase64 } from '../../support/saml-idp';
 import { bearer, confirmPassword, signUpVerified } from '../../support/users';
 
 /**
@@ -288,4 +289,211 @@ describe('Fuzzing every route that takes a body', () => {
     expect(cases.length).toBeGreaterThanOrEqual(2500);
     expect(failures.slice(0, 10)).toEqual([]);
   });
+
+  it('answers hostile SAML logins, ACS posts and metadata requests, and the pages, without a 5xx', async () => {
+    const owner = await signUpVerified(t);
+    const ownerToken = await confirmPassword(t, owner.token);
+    const orgId = (await t.http.post('/orgs').set(bearer(ownerToken)).send({ name: 'Fuzz SSO' }).expect(201)).body.id;
+    const idp = new TestIdp('https://idp.fuzz.test/metadata', 'https://idp.fuzz.test/sso');
+    const provider = (
+      await t.http
+        .put(`/orgs/${orgId}/sso/saml`)
+        .set(bearer(ownerToken))
+        .send({ domain: 'fuzz.test', idpMetadataXml: idp.metadataXml() })
+        .expect(200)
+    ).body;
+    // Logins in flight, each with the cookie of the browser that started it.
+    const g = new Generator(SEED + 1);
+    const logins: Array<{ binding: string; requestId: string }> = [];
+    for (let i = 0; i < 24; i++) {
+      const returnTo = g.pick(['/', '/caf\u00e9', '/\u20ac/\u2603?q=\ud83d\ude00', `/${g.string().slice(0, 200)}`]);
+      const res = await t.http
+        .get(`/auth/saml/${provider.id}/login?returnTo=${percentEncoded(returnTo)}`)
+        .set(bearer(ownerToken))
+        .set('X-Forwarded-For', `10.9.0.${i}`)
+        .expect(302);
+      const binding = /saml_binding=([^;]+)/.exec(String(res.headers['set-cookie']))![1];
+      logins.push({ binding, requestId: readAuthnRequest(res.headers.location).id });
+    }
+
+    /** A Response the IdP really signed, for one of the logins, then bent: the parse and node-saml must refuse it cleanly. */
+    const samlResponse = (requestId: string): string => {
+      const plain = `fuzz-${g.int(1e9)}@fuzz.test`;
+      const unsigned = idp.buildResponse({
+        acsUrl: provider.acsUrl,
+        spEntityId: provider.spEntityId,
+        inResponseTo: requestId,
+        nameId: g.chance(0.6) ? plain : g.string().slice(0, 300),
+        attributes: g.chance(0.6)
+          ? { email: plain }
+          : { email: g.string().slice(0, 300), displayName: g.string().slice(0, 300) },
+        signAssertion: false,
+        signResponse: false,
+      }).xml;
+      // What the IdP signs: as built, or with characters only a reference can carry (NUL, a lone surrogate).
+      const signedBend = g.pick<(xml: string) => string>([
+        (xml) => xml,
+        (xml) => xml,
+        (xml) => xml.replace(/fuzz-(\d+)/g, (_, n) => `fuzz-${n}&#x${g.pick(['0', '1', 'D800', 'FFFE', '7F'])};`),
+        (xml) => xml.replace(/<saml:AttributeValue>/, `<saml:AttributeValue>&#x${g.pick(['0', 'B', '1F'])};`),
+      ]);
+      const signed = resign(signedBend(unsigned), { signer: idp.keys }).split('\u0000').join('&#x0;');
+      const bend = g.pick<(xml: string) => string>([
+        (xml) => xml,
+        (xml) => xml,
+        (xml) => xml,
+        (xml) => xml.replace(/fuzz-\d+/, '&#x0;'),
+        (xml) => xml.replace('</saml:NameID>', '&#xD800;</saml:NameID>'),
+        (xml) => xml.replace('<saml:Subject>', '<!-- -->' + '<saml:Subject>'),
+        (xml) => xml.slice(0, g.int(xml.length)),
+        (xml) => xml.replace('<samlp:Status>', '<samlp:Status>' + '<a>'.repeat(3000) + '</a>'.repeat(3000)),
+        (xml) =>
+          xml.replace(
+            '<samlp:Status>',
+            `<samlp:Extensions>${'<x/>'.repeat(g.int(6000))}</samlp:Extensions><samlp:Status>`,
+          ),
+        (xml) => xml.replace(/ID="[^"]+"/, `ID="${g.string().replace(/["<&]/g, '').slice(0, 300)}"`),
+        (xml) =>
+          xml.replace(
+            /IssueInstant="[^"]+"/g,
+            `IssueInstant="${g.pick(['', '9999-99-99T99:99:99Z', '2020-01-01T00:00:00Z'])}"`,
+          ),
+        (xml) => `<?xml version="1.0" encoding="${g.pick(['UTF-16', 'latin1', 'x'])}"?>` + xml,
+        (xml) => xml.replace('samlp:Response', g.pick(['samlp:LogoutResponse', 'samlp:Response\u0000', 'Response'])),
+        (xml) => xml + g.string(),
+      ]);
+      return toBase64(bend(signed));
+    };
+
+    const cases: Case[] = [];
+    const forwarded = () => ({ 'x-forwarded-for': `10.${g.int(256)}.${g.int(256)}.${g.int(256)}` });
+    const query = (name: string) => `${name}=${percentEncoded(g.string().slice(0, 3000))}`;
+    const providerId = () =>
+      g.chance(0.8) ? provider.id : g.pick([randomUUID(), 'x', '%ED%A0%80', '%00', 'a'.repeat(300), orgId]);
+    for (let i = 0; i < CASES_PER_ROUTE; i++) {
+      // GET /auth/saml/:id/login: returnTo and stepUp of any kind, signed in as the owner or not.
+      const loginHeaders: Record<string, string> = forwarded();
+      if (g.chance(0.5)) loginHeaders.authorization = `Bearer ${ownerToken}`;
+      else if (g.chance(0.3)) loginHeaders.cookie = `sid=${g.string().replace(/[;\s]/g, '').slice(0, 100)}`;
+      const params = [
+        query('returnTo'),
+        ...(g.chance(0.3) ? [query('stepUp')] : []),
+        ...(g.chance(0.2) ? [query('returnTo')] : []),
+      ];
+      cases.push({
+        method: 'GET',
+        url: `/auth/saml/${providerId()}/login?${params.join('&')}`,
+        headers: loginHeaders,
+        payload: Buffer.alloc(0),
+        label: `#${cases.length} login`,
+      });
+      // GET /auth/saml/:id/metadata.
+      cases.push({
+        method: 'GET',
+        url: `/auth/saml/${providerId()}/metadata${g.chance(0.3) ? `?${query('x')}` : ''}`,
+        headers: forwarded(),
+        payload: Buffer.alloc(0),
+        label: `#${cases.length} metadata`,
+      });
+      // POST /auth/saml/:id/acs: bent signed responses for logins in flight, with their cookie or another.
+      const login = g.pick(logins);
+      const acsHeaders: Record<string, string> = {
+        ...forwarded(),
+        'content-type': 'application/x-www-form-urlencoded',
+      };
+      if (g.chance(0.8))
+        acsHeaders.cookie = `saml_binding=${g.chance(0.9) ? login.binding : g.string().replace(/[;\s]/g, '').slice(0, 80)}`;
+      const value = g.chance(0.8)
+        ? samlResponse(g.chance(0.9) ? login.requestId : g.string().slice(0, 300))
+        : g.string();
+      const fields = [
+        `SAMLResponse=${percentEncoded(value)}`,
+        ...(g.chance(0.2) ? [`RelayState=${percentEncoded(g.string())}`] : []),
+      ];
+      cases.push({
+        method: 'POST',
+        url: `/auth/saml/${providerId()}/acs`,
+        headers: acsHeaders,
+        payload: Buffer.from(fields.join('&')),
+        label: `#${cases.length} acs`,
+      });
+      // The pages: the link's GET, the page with its cookie, and the reset form's post.
+      const page = g.pick(['/verify-email', '/reset-password']);
+      const cookieName = page === '/verify-email' ? 'verify_token' : 'reset_token';
+      const pageHeaders: Record<string, string> = forwarded();
+      if (g.chance(0.6)) pageHeaders.cookie = `${cookieName}=${percentEncoded(g.string().slice(0, 600))}`;
+      cases.push({
+        method: g.chance(0.1) ? 'HEAD' : 'GET',
+        url: `${page}${g.chance(0.7) ? `?${query('token')}` : ''}`,
+        headers: pageHeaders,
+        payload: Buffer.alloc(0),
+        label: `#${cases.length} GET ${page}`,
+      });
+      const formHeaders: Record<string, string> = {
+        ...forwarded(),
+        'content-type': g.pick(['application/x-www-form-urlencoded', 'application/json', 'text/plain']),
+        origin: g.chance(0.8)
+          ? 'http://localhost:3000'
+          : g
+              .string()
+              .slice(0, 100)
+              .replace(/[^\x20-\x7e]/g, ''),
+      };
+      if (g.chance(0.7)) formHeaders.cookie = `reset_token=${percentEncoded(g.string().slice(0, 600))}`;
+      const password = g.string();
+      const form = [
+        `newPassword=${percentEncoded(password)}`,
+        `confirmPassword=${percentEncoded(g.chance(0.6) ? password : g.string())}`,
+        ...(g.chance(0.2) ? [`${percentEncoded(g.key([]))}=${percentEncoded(g.string())}`] : []),
+      ];
+      cases.push({
+        method: 'POST',
+        url: '/reset-password',
+        headers: formHeaders,
+        payload: Buffer.from(g.chance(0.9) ? form.join('&') : g.body(['newPassword', 'confirmPassword'])),
+        label: `#${cases.length} POST /reset-password`,
+      });
+    }
+
+    const failures: string[] = [];
+    let signedIn = 0;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < cases.length) {
+          const c = cases[next++];
+          const answer = t.app.inject({
+            method: c.method as 'GET',
+            url: c.url,
+            headers: c.headers,
+            payload: c.payload,
+          });
+          let timer: NodeJS.Timeout | undefined;
+          const silence = new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => resolve(undefined), 10_000);
+          });
+          const res = await Promise.race([answer, silence]);
+          clearTimeout(timer);
+          if (!res) {
+            failures.push(`seed ${SEED + 1} case ${c.label} ${c.url.slice(0, 120)}: no answer within 10 s`);
+            continue;
+          }
+          if (c.label.endsWith(' acs') && res.statusCode === 302) signedIn++;
+          // The pages answer HTML; the API routes the JSON error body.
+          const html = String(res.headers['content-type'] ?? '').startsWith('text/html');
+          const problem =
+            res.statusCode >= 500
+              ? `answered ${res.statusCode}: ${res.body.slice(0, 200)}`
+              : html || c.method === 'HEAD'
+                ? undefined
+                : problemWith(res.statusCode, res.body);
+          if (problem) failures.push(`seed ${SEED + 1} case ${c.label} ${c.url.slice(0, 120)}: ${problem}`);
+        }
+      }),
+    );
+    expect(cases.length).toBeGreaterThanOrEqual(800);
+    expect(failures.slice(0, 10)).toEqual([]);
+    // Some responses were good: the redirect after a sign-in was reached too.
+    expect(signedIn).toBeGreaterThan(0);
+  }, 120_000);
 });

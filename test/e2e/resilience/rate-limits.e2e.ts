@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { RateLimitStore, RedisRateLimitStore } from '../../../src/rate-limit/rate-limit.store';
 import { MailDelivery } from '../../../src/mail';
@@ -205,6 +205,21 @@ describe('rate limits (PostgreSQL store)', () => {
     const body = { token: 'not-a-token', newPassword: 'A-brand-new-Passphrase-7' };
     for (let i = 0; i < 30; i++) await t.http.post('/auth/password/reset').send(body).expect(400);
     expect429(await t.http.post('/auth/password/reset').send(body), 15 * 60);
+  });
+
+  it('SAML login and ACS: 60 per IP per minute each, counted before any other work', async () => {
+    const provider = randomUUID();
+    const login = () => t.http.get(`/auth/saml/${provider}/login`);
+    const acs = () => t.http.post(`/auth/saml/${provider}/acs`).type('form').send({ SAMLResponse: 'PHg+' });
+    for (let i = 0; i < 60; i++) await login().expect(404);
+    expect429(await login(), 60);
+    // Its own counter: the ACS still answers, and another address still signs in.
+    for (let i = 0; i < 60; i++) await acs().expect(401);
+    expect429(await acs(), 60);
+    await t.http.get(`/auth/saml/${provider}/login`).set(from('203.0.113.9')).expect(404);
+    t.clock.advance(MINUTE);
+    await login().expect(404);
+    await acs().expect(401);
   });
 
   it('POST /me/email: 5 changes per user per hour; a refused change (email_taken) spends nothing', async () => {

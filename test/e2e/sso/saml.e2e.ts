@@ -3,6 +3,7 @@ import { ERRORS } from '../../../src/common/errors';
 import {
   NAMEID_FORMAT,
   readAuthnRequest,
+  resign,
   stripSignatures,
   TestIdp,
   toBase64,
@@ -120,6 +121,51 @@ describe('SAML routes (login and ACS over HTTP)', () => {
     });
   });
 
+  describe('GET /auth/saml/:id/login before the domain is verified', () => {
+    let pending: { id: string; orgId: string; idp: TestIdp };
+    let pendingOwner: SignedUp;
+
+    beforeAll(async () => {
+      pendingOwner = await signUpVerified(t, undefined, undefined, 'Pending Owner');
+      const idp = new TestIdp('https://idp.pending.test/metadata', 'https://idp.pending.test/sso');
+      const orgId = (await t.http.post('/orgs').set(bearer(pendingOwner.token)).send({ name: 'P' }).expect(201)).body
+        .id;
+      pendingOwner.token = await confirmPassword(t, pendingOwner.token);
+      const saved = await t.http
+        .put(`/orgs/${orgId}/sso/saml`)
+        .set(bearer(pendingOwner.token))
+        .send({ domain: 'pending.test', idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCert: idp.cert })
+        .expect(200);
+      pending = { id: saved.body.id, orgId, idp };
+    });
+
+    const requestsOf = async (providerId: string) =>
+      (await t.dataSource.query('SELECT count(*)::int AS n FROM saml_requests WHERE provider_id = $1', [providerId]))[0]
+        .n;
+
+    it('redirects nobody but a signed-in owner of the organization: 404 as for an unknown provider', async () => {
+      const stranger = await signUpVerified(t);
+      for (const headers of [{}, bearer(stranger.token), { Cookie: `sid=${stranger.token}` }]) {
+        const res = await t.http.get(`/auth/saml/${pending.id}/login?returnTo=/x`).set(headers);
+        expect({ status: res.status, body: res.body, cookies: setCookies(res) }).toEqual({
+          status: 404,
+          body: { statusCode: 404, error: 'not_found', message: ERRORS.not_found.message },
+          cookies: [],
+        });
+      }
+      expect(await requestsOf(pending.id)).toBe(0);
+    });
+
+    it("lets the organization's owner test it (bearer or cookie session)", async () => {
+      for (const headers of [bearer(pendingOwner.token), { Cookie: `sid=${pendingOwner.token}` }]) {
+        const res = await t.http.get(`/auth/saml/${pending.id}/login`).set(headers).expect(302);
+        expect(res.headers.location.startsWith(`${pending.idp.ssoUrl}?SAMLRequest=`)).toBe(true);
+        expect(cookieValue(res, 'saml_binding')).toBeDefined();
+      }
+      expect(await requestsOf(pending.id)).toBe(2);
+    });
+  });
+
   describe('POST /auth/saml/:id/acs', () => {
     it('signs a new user in: session cookie, 302 to APP_URL + returnTo, JIT account without password', async () => {
       const { res, who } = await signIn();
@@ -157,6 +203,18 @@ describe('SAML routes (login and ACS over HTTP)', () => {
       expect(res.headers.location).toBe(`${APP_URL}/`);
     });
 
+    it('keeps a returnTo with characters beyond Latin-1, percent-encoded in the Location', async () => {
+      const { res } = await signIn(person('euro'), `?returnTo=${encodeURIComponent('/café/€?q=☃#ü')}`);
+      expect({ status: res.status, location: res.headers.location }).toEqual({
+        status: 302,
+        location: `${APP_URL}/caf%C3%A9/%E2%82%AC?q=%E2%98%83#%C3%BC`,
+      });
+      await t.http
+        .get('/me')
+        .set('Cookie', `sid=${cookieValue(res, 'sid')}`)
+        .expect(200);
+    });
+
     it('refuses a response without the binding cookie, or with another one', async () => {
       for (const cookies of [[], ['saml_binding=' + randomBytes(32).toString('base64url')]]) {
         const { request } = await startLogin();
@@ -192,6 +250,47 @@ describe('SAML routes (login and ACS over HTTP)', () => {
         postAcs(body, [`saml_binding=${binding}`]),
       ]);
       expect(results.map((res) => res.status).sort()).toEqual([302, 401]);
+      const winner = results.find((res) => res.status === 302)!;
+      const loser = results.find((res) => res.status === 401)!;
+      expect(loser.body).toEqual(SAML_INVALID);
+      expect(cookieValue(loser, 'sid')).toBeUndefined();
+      const me = await t.http
+        .get('/me')
+        .set('Cookie', `sid=${cookieValue(winner, 'sid')}`)
+        .expect(200);
+      expect(me.body.email).toMatch(/^race-/);
+    });
+
+    it('a double submit whose first copy is refused (damaged on its way) still signs in with the second', async () => {
+      const { binding, request } = await startLogin();
+      const response = respond(request.id, person('twice'));
+      const damaged = toBase64(response.xml.replace(/twice-[0-9a-f]{8}/, 'twice-damaged'));
+      const first = await postAcs({ SAMLResponse: damaged }, [`saml_binding=${binding}`]);
+      expect({ status: first.status, body: first.body }).toEqual({ status: 401, body: SAML_INVALID });
+      const second = await postAcs({ SAMLResponse: response.base64 }, [`saml_binding=${binding}`]);
+      expect(second.status).toBe(302);
+      await t.http
+        .get('/me')
+        .set('Cookie', `sid=${cookieValue(second, 'sid')}`)
+        .expect(200);
+    });
+
+    it('refuses a signed NameID, address or name holding a NUL (a character reference)', async () => {
+      for (const where of ['nameId', 'email', 'displayName'] as const) {
+        const { binding, request } = await startLogin();
+        const who = person('nul');
+        const unsigned = respond(request.id, { ...who, signAssertion: false, signResponse: false }).xml;
+        const placeholder = where === 'nameId' ? who.nameId : who.attributes[where];
+        // Signed over the NUL itself; the serialiser writes it raw, and the IdP would send a reference.
+        const xml = resign(unsigned.replace(placeholder, placeholder.replace(/[- ]/, '&#x0;')), {
+          signer: acme.idp.keys,
+        })
+          .split('\u0000')
+          .join('&#x0;');
+        expect(xml).toContain('&#x0;');
+        const res = await postAcs({ SAMLResponse: toBase64(xml) }, [`saml_binding=${binding}`]);
+        expect({ where, status: res.status, body: res.body }).toEqual({ where, status: 401, body: SAML_INVALID });
+      }
     });
 
     it('refuses a response with a DOCTYPE', async () => {
@@ -334,9 +433,12 @@ describe('SAML routes (login and ACS over HTTP)', () => {
 
   describe('dry run before the domain is verified', () => {
     let beta: Provider;
+    /** Its owner: the one person its login route redirects while the domain is unverified. */
+    let betaOwner: SignedUp;
 
     beforeAll(async () => {
       const owner = await signUpVerified(t, undefined, undefined, 'Beta Boss');
+      betaOwner = owner;
       const idp = new TestIdp('https://idp.beta.test/metadata', 'https://idp.beta.test/sso');
       const orgId = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Beta' }).expect(201)).body.id;
       owner.token = await confirmPassword(t, owner.token);
@@ -357,7 +459,7 @@ describe('SAML routes (login and ACS over HTTP)', () => {
 
     /** A sign-in through Beta's routes, posted with this Accept. */
     const tryBeta = async (accept: string | undefined, who: Partial<ResponseOptions>) => {
-      const start = await t.http.get(`/auth/saml/${beta.id}/login`).expect(302);
+      const start = await t.http.get(`/auth/saml/${beta.id}/login`).set(bearer(betaOwner.token)).expect(302);
       const binding = cookieValue(start, 'saml_binding')!;
       const request = readAuthnRequest(start.headers.location);
       const response = beta.idp.buildResponse({

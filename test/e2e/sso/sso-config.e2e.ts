@@ -60,14 +60,20 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
   const audit = (action: string) =>
     t.dataSource.query('SELECT actor_id, target, details FROM audit_log WHERE action = $1 ORDER BY id', [action]);
 
+  const logs: string[] = [];
+
   beforeAll(async () => {
     dns = await startTxtDnsServer();
     sp = selfSigned({ commonName: 'authd-sp' });
     idp = selfSigned({ commonName: 'acme-idp' });
     idpNext = selfSigned({ commonName: 'acme-idp-next' });
     t = await startTestApp({
+      logs,
       env: {
+        LOG_LEVEL: 'info',
         DNS_SERVERS: `127.0.0.1:${dns.port}`,
+        // A reset link asked for before enforcement is still live when it is tried, tests later.
+        PASSWORD_RESET_TOKEN_TTL: '24h',
         // The clock moves past the step-up window before every test; sessions outlive that.
         SESSION_IDLE_TIMEOUT: '30d',
         SESSION_ABSOLUTE_TIMEOUT: '365d',
@@ -262,6 +268,87 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
         await refused(provider({ idpMetadataXml: '<x/>' }), 'idpEntityId', /either/);
       });
 
+      it('metadata with a NUL or another control character in its entity id or sign-on URL', async () => {
+        const metadata = (entityId: string, location: string) =>
+          `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">` +
+          `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+          `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>` +
+          `<ds:X509Certificate>${pemBody(idp.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+          `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${location}"/>` +
+          `</md:IDPSSODescriptor></md:EntityDescriptor>`;
+        for (const [entityId, location] of [
+          ['https://idp.acme.test/&#x0;meta', IDP_SSO],
+          ['https://idp.acme.test/&#x1b;meta', IDP_SSO],
+          [IDP_ENTITY, 'https://idp.acme.test/&#x0;sso'],
+        ]) {
+          await refused({ domain: DOMAIN, idpMetadataXml: metadata(entityId, location) }, 'idpMetadataXml');
+        }
+        await refused(provider({ idpEntityId: 'https://idp.acme.test/\u0000meta' }), 'idpEntityId');
+        await refused(provider({ idpSsoUrl: 'https://idp.acme.test/\u0000sso' }), 'idpSsoUrl');
+      });
+
+      it('a sign-on URL that is not https, but for a loopback IdP', async () => {
+        await refused(provider({ idpSsoUrl: 'http://idp.acme.test/sso' }), 'idpSsoUrl', /https/);
+        await refused(provider({ idpSsoUrl: 'http://10.0.0.7/sso' }), 'idpSsoUrl', /https/);
+        await refused(provider({ idpSsoUrl: 'http://localhost.evil.test/sso' }), 'idpSsoUrl', /https/);
+        const viaMetadata = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${IDP_ENTITY}">
+          <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+            <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
+              <ds:X509Certificate>${pemBody(idp.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+            <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="http://idp.acme.test/redirect"/>
+          </md:IDPSSODescriptor>
+        </md:EntityDescriptor>`;
+        await refused({ domain: DOMAIN, idpMetadataXml: viaMetadata }, 'idpMetadataXml', /https/);
+        for (const loopback of [
+          'http://127.0.0.1:8080/sso',
+          'http://127.8.9.10/sso',
+          'http://[::1]:9/sso',
+          'http://localhost/sso',
+        ]) {
+          await stepUp(owner);
+          const res = await put(owner, provider({ idpSsoUrl: loopback })).expect(200);
+          expect(res.body.idpSsoUrl).toBe(loopback);
+        }
+        // Back to the provider the tests after these expect.
+        await stepUp(owner);
+        await put(owner, {
+          domain: DOMAIN,
+          idpEntityId: 'https://idp.acme.test/meta',
+          idpSsoUrl: 'https://idp.acme.test/redirect',
+          idpCert: idp.cert,
+          enforce: true,
+        }).expect(200);
+      });
+
+      it('every bad field at once, those the body checks and those the service checks alike', async () => {
+        await stepUp(owner);
+        const res = await put(
+          owner,
+          provider({
+            domain: 'gmail.com',
+            idpSsoUrl: 'ftp://idp.acme.test/sso',
+            idpCert: 'not a certificate',
+            defaultRole: 'king',
+            enforce: 'yes',
+            requireSignedResponse: 'no',
+            groupRoleMap: { staff: 'king' },
+          }),
+        ).expect(400);
+        expect(res.body.error).toBe('validation_failed');
+        const fields = (res.body.details as Array<{ field: string }>).map((d) => d.field).sort();
+        expect(fields).toEqual(
+          [
+            'defaultRole',
+            'domain',
+            'enforce',
+            'groupRoleMap.staff',
+            'idpCert',
+            'idpSsoUrl',
+            'requireSignedResponse',
+          ].sort(),
+        );
+      });
+
       it('an unknown role', async () => {
         await refused(provider({ defaultRole: 'king' }), 'defaultRole');
         await refused(provider({ groupRoleMap: { staff: 'member', royals: 'king' } }), 'groupRoleMap.royals', /owner/);
@@ -383,6 +470,18 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       await notVerified();
       dns.silent.delete(record.name);
       expect((await t.http.get(path()).set(bearer(owner.token)).expect(200)).body.domainVerified).toBe(false);
+    });
+
+    it("logs the resolver's error code of a failed lookup, unredacted", async () => {
+      dns.records.delete(record.name);
+      const before = logs.length;
+      await verify(owner).expect(400);
+      const lines = logs
+        .slice(before)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.msg === 'domain verification: no TXT record');
+      expect(lines).toEqual([expect.objectContaining({ name: record.name, dnsError: 'ENOTFOUND' })]);
+      expect(JSON.stringify(lines)).not.toContain('[redacted]');
     });
 
     it('verifies the domain once the TXT record holds the token', async () => {
