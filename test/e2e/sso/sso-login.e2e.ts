@@ -686,7 +686,7 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       const first = await signIn(acme, mallory);
       const account = await me(first.session.token);
       // Allowed: the account has no password and no two-factor, and its provider signed it in.
-      let token = await ssoStepUp(acme, first.session.token, mallory.nameId);
+      const token = await ssoStepUp(acme, first.session.token, mallory.nameId);
       // A step-up started now and answered after the address change.
       const pendingSession = await sessionAuth(token);
       const pending = await begin(acme, {
