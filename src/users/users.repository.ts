@@ -129,13 +129,7 @@ export class UsersRepository {
    * verified again; undefined when no account holds it that way.
    */
   releasePendingAddress(email: string, now: Date): Promise<RevertedAccount | undefined> {
-    return this.sql.one<RevertedAccount>(
-      `UPDATE users SET email = previous_email, email_verified_at = $2, updated_at = $2,
-                        previous_email = NULL, email_changed_at = NULL
-        WHERE email = $1 AND previous_email IS NOT NULL
-        RETURNING id, email`,
-      [email, now],
-    );
+    return this.returnToPreviousAddress('email', email, now);
   }
 
   /** Locks up to `limit` accounts with an email change pending since before `before`, skipping rows another run holds. */
@@ -149,12 +143,16 @@ export class UsersRepository {
 
   /** Sends one (locked) account back to its previous address, verified again; undefined without a pending change. */
   revertEmailChange(id: string, now: Date): Promise<RevertedAccount | undefined> {
+    return this.returnToPreviousAddress('id', id, now);
+  }
+
+  private returnToPreviousAddress(by: 'id' | 'email', value: string, now: Date): Promise<RevertedAccount | undefined> {
     return this.sql.one<RevertedAccount>(
       `UPDATE users SET email = previous_email, email_verified_at = $2, updated_at = $2,
                         previous_email = NULL, email_changed_at = NULL
-        WHERE id = $1 AND previous_email IS NOT NULL
+        WHERE ${by === 'id' ? 'id' : 'email'} = $1 AND previous_email IS NOT NULL
         RETURNING id, email`,
-      [id, now],
+      [value, now],
     );
   }
 
