@@ -103,13 +103,15 @@ export class UsersRepository {
   /**
    * The address, unverified; false when another account has it, or keeps it as its way back. A
    * verified address left becomes the way back; one left unverified does not (the way back stays
-   * the last verified address), and returning to the way back itself ends the pending change.
+   * the last verified address), and returning to the way back itself ends the pending change with
+   * the address verified again (it was held for this account all along).
    */
   async setUnverifiedEmail(id: string, email: string, now: Date): Promise<boolean> {
     if (await this.isReservedByPendingChange(email, id)) return false;
     try {
       await this.sql.count(
-        `UPDATE users SET email = $2::varchar, email_verified_at = NULL, updated_at = $3,
+        `UPDATE users SET email = $2::varchar, updated_at = $3,
+                email_verified_at = CASE WHEN previous_email = $2::varchar THEN $3::timestamptz END,
                 previous_email = CASE WHEN email_verified_at IS NOT NULL THEN email
                                       WHEN previous_email = $2::varchar THEN NULL ELSE previous_email END,
                 email_changed_at = CASE WHEN email_verified_at IS NOT NULL OR previous_email <> $2::varchar THEN $3::timestamptz END

@@ -116,7 +116,9 @@ export class VerificationService {
   private async moveToAddress(user: UserView, email: string, client: ClientInfo): Promise<UserView> {
     const previous = user.email;
     const updated = await this.users.changeEmail(user.id, email);
-    await this.issue(updated);
+    // Back at the verified address a pending change left, which was kept for it: nothing to prove.
+    if (updated.emailVerifiedAt) await this.tokens.deleteForUser(user.id);
+    else await this.issue(updated);
     await this.events.emit('user.email_changed', { userId: user.id });
     await this.outbox.enqueue(previous, 'email-changed', { maskedEmail: maskEmail(updated.email) });
     await this.audit.record({

@@ -338,6 +338,23 @@ describe('email verification', () => {
       });
     });
 
+    it('moving back to the way back before verifying the change restores it as it was: verified, no link', async () => {
+      const user = await signUpVerified(t);
+      const elsewhere = uniqueEmail('elsewhere');
+      await t.http.post('/me/email').set(bearer(user.token)).send({ email: elsewhere }).expect(200);
+      const link = await verificationToken(t, elsewhere);
+      const token = await confirmPassword(t, user.token);
+      const back = await t.http.post('/me/email').set(bearer(token)).send({ email: user.email }).expect(200);
+      expect(back.body).toMatchObject({ email: user.email, emailVerified: true });
+      expect((await t.http.get('/me').set(bearer(token)).expect(200)).body.emailVerified).toBe(true);
+      // The abandoned address's link verifies nothing, and none was mailed for the address it came back to.
+      await verify(link).expect(400);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(t.mail.messages.filter((m) => m.to === user.email && m.subject.includes('Verify'))).toEqual([]);
+      // Nothing is pending any more: the address it left is free.
+      await signUp(t, elsewhere);
+    });
+
     it('a change verified in time takes the address for good', async () => {
       const user = await signUpVerified(t);
       const email = uniqueEmail('kept');
