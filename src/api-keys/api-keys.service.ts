@@ -61,7 +61,7 @@ export class ApiKeysService {
   async revokeAll(
     user: Pick<UserView, 'id' | 'email'>,
     reason: 'password_reset' | 'password_changed' | 'sso_enforced',
-    client: ClientInfo,
+    client?: ClientInfo,
   ): Promise<number> {
     const revoked = await this.keys.deleteAllOf(user.id);
     if (revoked > 0) {

@@ -37,6 +37,11 @@ export interface DomainEventMap {
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
   /**
+   * The user is an owner of the organization no more (demoted, by anyone or themselves, or removed):
+   * what only owners may keep (a break-glass password under enforced SSO) goes.
+   */
+  'org.owner_stepped_down': { userId: string; orgId: string; client?: ClientInfo };
+  /**
    * These organizations are about to be deleted with everything in them (no member left, or an owner deleted it):
    * what other modules keep per organization goes first, in the same transaction.
    */

@@ -164,6 +164,9 @@ export class OrganizationsService {
     if (userId !== actor.id && role !== current) {
       await this.events.emit('org.member_role_changed', { userId, orgId });
     }
+    if (current === 'owner' && role !== 'owner') {
+      await this.events.emit('org.owner_stepped_down', { userId, orgId, client });
+    }
     await this.invitations.withdrawSentBy(actor, orgId, userId, role, client);
     await this.audit.record({
       action: 'org.role_changed',
@@ -195,6 +198,7 @@ export class OrganizationsService {
     }
     await this.orgs.setRole(orgId, userId, role);
     await this.events.emit('org.member_role_changed', { userId, orgId });
+    if (current === 'owner') await this.events.emit('org.owner_stepped_down', { userId, orgId });
     await this.invitations.withdrawSentBy({ id: null, email: null }, orgId, userId, role);
     return { from: current, to: role };
   }
@@ -211,6 +215,7 @@ export class OrganizationsService {
     }
     if (current === 'owner') await this.assertAnotherOwner(orgId);
     await this.orgs.removeMember(orgId, userId);
+    if (current === 'owner') await this.events.emit('org.owner_stepped_down', { userId, orgId, client });
     await this.invitations.withdrawSentBy(actor, orgId, userId, null, client);
     await this.audit.record({
       action: 'org.member_removed',

@@ -21,4 +21,9 @@ export class SsoReactions {
   async unlinkOnReset({ userId, email, reset }: DomainEventMap['user.password_changed']): Promise<void> {
     if (reset) await this.sso.unlinkAll(userId, 'password_reset', { id: userId, email });
   }
+
+  @OnDomainEvent('org.owner_stepped_down')
+  async endBreakGlass({ userId, orgId, client }: DomainEventMap['org.owner_stepped_down']): Promise<void> {
+    await this.sso.ownerSteppedDown(userId, orgId, client);
+  }
 }

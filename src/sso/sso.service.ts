@@ -372,28 +372,52 @@ export class SsoService {
   // ---- internals ----
 
   /**
-   * SSO became the only way in for the domain: the organization's members with an address there,
-   * but its owners (who keep a break-glass password), lose the sessions they signed in with a
-   * password and their API keys, each audited and told by mail.
+   * SSO became the only way in for the domain: every account with an address there, but the
+   * organization's owners (who keep a break-glass password), loses the sessions it signed in with a
+   * password and its API keys, each audited and told by mail. Accounts that are not members yet are
+   * included: they could otherwise join the organization later with what they hold.
    */
   private async endPasswordAccess(provider: SamlProvider, client: ClientInfo): Promise<void> {
     const org = await this.organizations.membersFor(provider.orgId);
     if (!org) return;
-    const loginUrl = this.urls(provider.id).loginUrl;
-    for (const member of org.members) {
-      if (member.role === 'owner' || emailDomain(member.email) !== provider.domain) continue;
-      const user = { id: member.userId, email: member.email };
-      const sessions = await this.sessions.revokePasswordSessions(user.id);
-      const apiKeys = await this.apiKeys.revokeAll(user, 'sso_enforced', client);
-      await this.audit.record({
-        action: 'sso.enforced_sign_out',
-        actor: { id: null, email: null },
-        client,
-        target: `user:${user.id}`,
-        details: { userId: user.id, providerId: provider.id, sessions, apiKeys },
-      });
-      await this.outbox.enqueue(user.email, 'sso-enforced', { orgName: org.name, domain: provider.domain, loginUrl });
+    const owners = new Set(org.members.filter((m) => m.role === 'owner').map((m) => m.userId));
+    for (const account of await this.users.findByEmailDomain(provider.domain)) {
+      if (!owners.has(account.id)) await this.cutPasswordAccess(provider, org.name, account, client);
     }
+  }
+
+  /**
+   * An owner who steps down (or is removed) in an organization whose verified domain is enforced
+   * loses the break-glass: what they hold from passwords goes, as it went for the others.
+   */
+  async ownerSteppedDown(userId: string, orgId: string, client?: ClientInfo): Promise<void> {
+    const provider = await this.repository.findProviderOfOrg(orgId);
+    if (!provider?.enforce || !provider.domainVerifiedAt) return;
+    const [account] = await this.users.findByIds([userId]);
+    if (!account || emailDomain(account.email) !== provider.domain) return;
+    if ((await this.organizations.roleIn(orgId, userId)) === 'owner') return;
+    const name = (await this.organizations.membersFor(orgId))?.name ?? '';
+    await this.cutPasswordAccess(provider, name, account, client);
+  }
+
+  private async cutPasswordAccess(
+    provider: SamlProvider,
+    orgName: string,
+    user: { id: string; email: string },
+    client?: ClientInfo,
+  ): Promise<void> {
+    const sessions = await this.sessions.revokePasswordSessions(user.id);
+    const apiKeys = await this.apiKeys.revokeAll(user, 'sso_enforced', client);
+    if (sessions === 0 && apiKeys === 0) return;
+    await this.audit.record({
+      action: 'sso.enforced_sign_out',
+      actor: { id: null, email: null },
+      client,
+      target: `user:${user.id}`,
+      details: { userId: user.id, providerId: provider.id, sessions, apiKeys },
+    });
+    const loginUrl = this.urls(provider.id).loginUrl;
+    await this.outbox.enqueue(user.email, 'sso-enforced', { orgName, domain: provider.domain, loginUrl });
   }
 
   /** Tells the owners of the organizations whose claims of the domain can no longer be verified. */

@@ -78,6 +78,11 @@ export class UsersRepository {
     return this.users.findOneBy({ email });
   }
 
+  /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */
+  findByEmailDomain(domain: string): Promise<Array<Pick<User, 'id' | 'email'>>> {
+    return this.sql.rows(`SELECT id, email FROM users WHERE right(email, char_length($1) + 1) = '@' || $1`, [domain]);
+  }
+
   findByIds(ids: string[]): Promise<User[]> {
     return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
   }

@@ -81,6 +81,11 @@ export class UsersService {
     return user;
   }
 
+  /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */
+  findByEmailDomain(domain: string): Promise<Array<Pick<User, 'id' | 'email'>>> {
+    return this.users.findByEmailDomain(domain);
+  }
+
   /** Users by id, for modules that show who did something; missing ids are left out. */
   findByIds(ids: string[]): Promise<User[]> {
     return this.users.findByIds(ids);

@@ -814,4 +814,51 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       expect((await t.http.delete(path()).set(bearer(owner.token)).expect(404)).body.error).toBe('not_found');
     });
   });
+
+  describe('enforcement beyond the members of the day', () => {
+    const ENFORCED = 'enforced.test';
+
+    it("ends the password access of the domain's accounts that are not members yet, and of an owner who steps down", async () => {
+      const first = await signUpVerified(t, `first@${ENFORCED}`, undefined, 'First Owner');
+      const second = await signUpVerified(t, `second@${ENFORCED}`, undefined, 'Second Owner');
+      const joiner = await signUpVerified(t, `joiner@${ENFORCED}`, undefined, 'Later Joiner');
+      const elsewhere = await signUpVerified(t, undefined, undefined, 'Other Domain');
+      const enforcedOrg = (await t.http.post('/orgs').set(bearer(first.token)).send({ name: 'Enforcing' }).expect(201))
+        .body.id;
+      await addMember(t, enforcedOrg, first, second, 'owner');
+      joiner.token = await confirmPassword(t, joiner.token);
+      const joinerKey = (await createApiKey(t, joiner.token, 'joiner key')).key;
+
+      first.token = await confirmPassword(t, first.token);
+      const saved = await t.http
+        .put(`/orgs/${enforcedOrg}/sso/saml`)
+        .set(bearer(first.token))
+        .send({ domain: ENFORCED, idpEntityId: IDP_ENTITY, idpSsoUrl: IDP_SSO, idpCert: idp.cert, enforce: true })
+        .expect(200);
+      dns.records.set(saved.body.domainVerificationRecord.name, [saved.body.domainVerificationRecord.value]);
+      await t.http.post(`/orgs/${enforcedOrg}/sso/saml/verify-domain`).set(bearer(first.token)).expect(200);
+
+      // Not a member: its password session and key end all the same, so it cannot join with them.
+      expect((await t.http.get('/me').set(bearer(joiner.token)).expect(401)).body.error).toBe('session_expired');
+      await t.http.get('/me').set(bearer(joinerKey)).expect(401);
+      await t.mail.waitFor((m) => m.to === joiner.email && m.subject.includes('Sign in through'));
+      // Owners keep theirs (break-glass), and an address of another domain is none of its business.
+      await t.http.get('/me').set(bearer(second.token)).expect(200);
+      await t.http.get('/me').set(bearer(elsewhere.token)).expect(200);
+
+      // An owner demoted loses the break-glass: its password sessions end then.
+      first.token = await confirmPassword(t, first.token);
+      await t.http
+        .patch(`/orgs/${enforcedOrg}/members/${second.id}`)
+        .set(bearer(first.token))
+        .send({ role: 'admin' })
+        .expect(200);
+      expect((await t.http.get('/me').set(bearer(second.token)).expect(401)).body.error).toBe('session_expired');
+      const rows = await t.dataSource.query(
+        `SELECT target FROM audit_log WHERE action = 'sso.enforced_sign_out' AND target = ANY($1::text[]) ORDER BY id`,
+        [[`user:${joiner.id}`, `user:${second.id}`, `user:${first.id}`, `user:${elsewhere.id}`]],
+      );
+      expect(rows).toEqual([{ target: `user:${joiner.id}` }, { target: `user:${second.id}` }]);
+    });
+  });
 });
