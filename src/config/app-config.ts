@@ -1,10 +1,6 @@
 export type NodeEnv = 'development' | 'production' | 'test';
 
 /**
- * `false` (X-Forwarded-For ignored), a hop count (the client is the Nth address from the right), or
- * the trusted proxies' addresses/CIDRs (the client is the rightmost address that is not one of them).
- */
-/**
  * Which X-Forwarded-For hops are the deployment's own proxies: none, a count from the right, these
  * addresses/CIDRs, or (`true`) every proxy hop: the connecting peer and each further hop on a
  * loopback, private or link-local address.
