@@ -1,3 +1,4 @@
+import { SsoIdentitiesOfVerifiedDomains1796900000000 } from '../../../migrations/1796900000000-SsoIdentitiesOfVerifiedDomains';
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClientInfo } from '../../../src/common/client-info';
 import type { SessionAuth } from '../../../src/http';
@@ -739,6 +740,44 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       expect(await identitiesOf(victimId)).toEqual([]);
       // Nor can it step up there for the victim.
       expect(await stepUpStartStatus(acme, victimToken)).toBe(403);
+    });
+
+    it('a migration removes the identities made before the rule that break it, with their SSO sessions', async () => {
+      const sessions = t.app.get(SessionsService);
+      const seed = async (email: string, provider: Provider) => {
+        const [{ id }] = await t.dataSource.query(
+          `INSERT INTO users (email, name, email_verified_at, ever_verified, sso_provider_id, created_at, updated_at)
+           VALUES ($1, 'Seeded', now(), true, $2, now(), now()) RETURNING id`,
+          [email, provider.id],
+        );
+        await t.dataSource.query(
+          'INSERT INTO sso_identities (provider_id, name_id, user_id, created_at, last_login_at) VALUES ($1, $2, $3, now(), now())',
+          [provider.id, `seeded-${randomBytes(4).toString('hex')}`, id],
+        );
+        const user = { id, email, name: 'Seeded' } as never;
+        return { id, session: await sessions.issue(user, CLIENT, 'saml', { alertOnNewIp: false }) };
+      };
+      const tag = randomBytes(3).toString('hex');
+      const atUnverified = await seed(`u-${tag}@beta.test`, beta);
+      const leftDomain = await seed(`l-${tag}@elsewhere.test`, acme);
+      const kept = await seed(`k-${tag}@acme.test`, acme);
+
+      const runner = t.dataSource.createQueryRunner();
+      try {
+        await new SsoIdentitiesOfVerifiedDomains1796900000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      for (const gone of [atUnverified, leftDomain]) {
+        expect(await identitiesOf(gone.id)).toEqual([]);
+        expect((await t.http.get('/me').set(bearer(gone.session.token)).expect(401)).body.reason).toBe('revoked');
+      }
+      expect(await identitiesOf(kept.id)).toHaveLength(1);
+      expect((await me(kept.session.token)).ssoProviderId).toBe(acme.id);
+      const ties = await t.dataSource.query('SELECT id, sso_provider_id FROM users WHERE id = ANY($1::uuid[])', [
+        [atUnverified.id, leftDomain.id],
+      ]);
+      expect(ties.map((row: { sso_provider_id: string | null }) => row.sso_provider_id)).toEqual([null, null]);
     });
 
     it('Path B: an IdP of an unverified domain asserting a verified address answers a dry run and reaches nothing', async () => {
