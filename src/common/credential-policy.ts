@@ -16,6 +16,8 @@ export interface CredentialHolder {
 export interface CredentialRules {
   /** Whether the account may prove itself with its password now (e.g. not under enforced SSO). */
   assertPasswordUsable(holder: CredentialHolder): Promise<void>;
+  /** The SSO connection that takes the password's place for this account (enforced on its address), if any. */
+  enforcedSsoProvider(holder: CredentialHolder): Promise<string | null>;
   /** Whether the account may move to this (canonical) address. */
   assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void>;
 }
@@ -43,6 +45,14 @@ export class CredentialPolicy implements OnModuleInit {
 
   async assertPasswordUsable(holder: CredentialHolder): Promise<void> {
     for (const rules of this.rules) await rules.assertPasswordUsable(holder);
+  }
+
+  async enforcedSsoProvider(holder: CredentialHolder): Promise<string | null> {
+    for (const rules of this.rules) {
+      const providerId = await rules.enforcedSsoProvider(holder);
+      if (providerId) return providerId;
+    }
+    return null;
   }
 
   async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {

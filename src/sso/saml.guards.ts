@@ -8,7 +8,6 @@ import { AppConfig } from '../config';
 import { bearerOf, parseId, PassportGuard, readCookie, sendRotatedToken, sessionCookieName } from '../http';
 import type { SessionAuth } from '../http';
 import { SessionsService } from '../sessions/sessions.service';
-import { stepUpMethods } from '../step-up/step-up.guard';
 import { SamlRejection } from './saml';
 import { SAML_STRATEGY, type SamlStrategyRequest } from './saml.strategy';
 
@@ -85,10 +84,7 @@ export class SamlLoginGuard extends SamlRouteGuard {
       const current = await this.currentSession(request, reply);
       if (!current) throw new DomainError('unauthenticated');
       signedInUserId = current.user.id;
-      // Only a user this provider signs in can confirm their identity there.
-      if (current.user.ssoProviderId !== providerId || !stepUpMethods(current.user).includes('sso')) {
-        throw new DomainError('forbidden');
-      }
+      // Whether this user confirms at this provider is SsoLoginService.prepare's to say (forbidden otherwise).
       stepUpSession = { sessionId: current.session.id, userId: current.user.id };
     } else {
       // Only to let an owner test a provider whose domain is not verified yet: a dead session is no one.

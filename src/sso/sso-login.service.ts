@@ -15,7 +15,7 @@ import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { canonicalEmail } from '../common/email-address';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { stepUpMethods } from '../step-up/step-up.guard';
+import { ssoStepUpProvider, stepUpMethods } from '../step-up/step-up.guard';
 import { emailDomain } from './domains';
 import { roleForGroups } from './group-roles';
 import { sameOriginPath } from './return-to';
@@ -156,7 +156,7 @@ export class SsoLoginService {
     }
     if (stepUpSession) {
       const account = await this.users.findById(stepUpSession.userId);
-      if (!account || !this.mayStepUpAt(provider, account)) throw new DomainError('forbidden');
+      if (!account || !(await this.mayStepUpAt(provider, account))) throw new DomainError('forbidden');
     }
     const context: SamlRequestContext = {
       bindingHash: hashToken(bindingToken),
@@ -423,7 +423,7 @@ export class SsoLoginService {
     // The account may have changed since the step-up started (a password set, two-factor turned on,
     // an address moved out of the domain): it is checked as it is now.
     const account = await this.users.findById(user.id);
-    if (!account || !this.mayStepUpAt(provider, account)) {
+    if (!account || !(await this.mayStepUpAt(provider, account))) {
       throw new SamlRejection('step-up through a provider this account does not confirm with');
     }
     // AuthnInstant is the IdP's clock, often in whole seconds: the same skew as the assertion's times.
@@ -444,18 +444,19 @@ export class SsoLoginService {
 
   /**
    * Whether the account confirms its identity at this provider: the account's step-up methods hold
-   * "sso" (no password, no two-factor) for this very provider, whose domain is verified and holds
-   * the account's address.
+   * "sso" (no usable password, no two-factor) for this very provider, whose domain is verified and
+   * holds the account's address.
    */
-  private mayStepUpAt(provider: SamlProvider, account: User): boolean {
-    const methods = stepUpMethods({
+  private async mayStepUpAt(provider: SamlProvider, account: User): Promise<boolean> {
+    const user = {
       hasPassword: account.passwordHash !== null,
       twoFactorEnabled: account.twoFactorEnabled,
       ssoProviderId: account.ssoProviderId,
-    });
+      enforcedSsoProviderId: await this.sso.enforcedProviderFor(account),
+    };
     return (
-      methods.includes('sso') &&
-      account.ssoProviderId === provider.id &&
+      stepUpMethods(user).includes('sso') &&
+      ssoStepUpProvider(user) === provider.id &&
       provider.domainVerifiedAt !== null &&
       emailDomain(account.email) === provider.domain
     );

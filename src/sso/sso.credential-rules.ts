@@ -13,6 +13,10 @@ export class SsoCredentialRules implements CredentialRules {
     await this.sso.assertPasswordAllowed(holder.email, { breakGlassUserId: holder.id });
   }
 
+  enforcedSsoProvider(holder: CredentialHolder): Promise<string | null> {
+    return this.sso.enforcedProviderFor(holder);
+  }
+
   async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {
     await this.sso.assertAddressKept(holder, newEmail);
   }

@@ -259,6 +259,13 @@ export class SsoService {
     throw new DomainError('sso_required', { loginUrl: this.urls(provider.id).loginUrl });
   }
 
+  /** The provider enforced on the account's address, unless the account owns its organization (break-glass). */
+  async enforcedProviderFor(holder: { id: string; email: string }): Promise<string | null> {
+    const provider = await this.verifiedProviderFor(holder.email);
+    if (!provider?.enforce) return null;
+    return (await this.organizations.roleIn(provider.orgId, holder.id)) === 'owner' ? null : provider.id;
+  }
+
   /**
    * An account its SSO provider signed in stays at an address of an enforced domain: moving out
    * would let it set a password and leave the organization's control (403 sso_required).

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Clock } from '../common/clock';
+import { CredentialPolicy } from '../common/credential-policy';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { AuthenticatedRequest, REQUIRES_STEP_UP, routeHas } from '../http';
@@ -10,21 +11,31 @@ export const CONFIRM_URL = '/auth/confirm';
 
 export type StepUpMethod = 'password' | 'totp' | 'sso';
 
-type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProviderId'>;
+type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProviderId'> & {
+  /** The SSO connection enforced on the account's address (not for its organization's owners), if any. */
+  enforcedSsoProviderId?: string | null;
+};
 
 /**
  * How this user confirms: POST /auth/confirm with one factor listed but "sso" (with two-factor on,
- * the authenticator or recovery code, which the password may accompany but not replace); "sso" (an
- * account its SSO provider signs in, without a password or two-factor) is the other way, signing in
- * again at that provider (ForceAuthn) through ssoUrl.
+ * the authenticator or recovery code, which the password may accompany but not replace); "sso" is
+ * the other way, signing in again at an SSO provider (ForceAuthn) through ssoUrl, for an account
+ * without a usable password (none, or one its enforced domain no longer accepts) and without
+ * two-factor.
  */
 export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
+  const passwordUsable = user.hasPassword && !user.enforcedSsoProviderId;
   return [
-    ...(user.hasPassword ? ['password' as const] : []),
+    ...(passwordUsable ? ['password' as const] : []),
     ...(user.twoFactorEnabled ? ['totp' as const] : []),
     // A two-factor account confirms with its second factor: an IdP does not stand in for it.
-    ...(!user.hasPassword && !user.twoFactorEnabled && user.ssoProviderId ? ['sso' as const] : []),
+    ...(!passwordUsable && !user.twoFactorEnabled && ssoStepUpProvider(user) ? ['sso' as const] : []),
   ];
+}
+
+/** The provider an SSO step-up goes through: the enforced one, else the one that signs in an account without a password. */
+export function ssoStepUpProvider(user: StepUpUser): string | null {
+  return user.enforcedSsoProviderId ?? (user.hasPassword ? null : user.ssoProviderId);
 }
 
 /** Where a user confirms through their SSO provider (a step-up login that asks the IdP for ForceAuthn). */
@@ -54,7 +65,7 @@ export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): Domain
     ways.push(`with POST ${CONFIRM_URL} (${words})`);
   }
   if (methods.includes('sso')) {
-    extra.ssoUrl = stepUpSsoUrl(user.ssoProviderId!);
+    extra.ssoUrl = stepUpSsoUrl(ssoStepUpProvider(user)!);
     ways.push('by signing in again through your organization at ssoUrl');
   }
   return new DomainError('step_up_required', extra, {
@@ -79,15 +90,18 @@ export class StepUpGuard implements CanActivate {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly reflector: Reflector,
+    private readonly policy: CredentialPolicy,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!routeHas(this.reflector, REQUIRES_STEP_UP, context)) return true;
     const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
     if (!auth) throw new DomainError('unauthenticated');
     if (auth.kind !== 'session') throw new DomainError('api_key_not_allowed');
     const age = this.clock.now().getTime() - auth.session.reauthenticatedAt.getTime();
     if (age <= this.config.stepUpWindowMs) return true;
-    throw stepUpRequired(auth.user, this.config.stepUpWindowMs);
+    // Only on the way to a 403: where SSO is enforced, the answer offers the IdP, not the password.
+    const enforcedSsoProviderId = await this.policy.enforcedSsoProvider(auth.user);
+    throw stepUpRequired({ ...auth.user, enforcedSsoProviderId }, this.config.stepUpWindowMs);
   }
 }

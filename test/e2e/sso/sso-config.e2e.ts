@@ -515,6 +515,22 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       member.token = memberSsoSession.token;
     });
 
+    it('offers an enforced member the SSO step-up in place of the password it can no longer use', async () => {
+      const required = await t.http.get('/me/export').set(bearer(memberSsoSession.token)).expect(403);
+      expect(required.body).toMatchObject({
+        error: 'step_up_required',
+        methods: ['sso'],
+        ssoUrl: `/auth/saml/${providerId}/login?stepUp=1`,
+      });
+      const start = await t.http.get(required.body.ssoUrl).set(bearer(memberSsoSession.token)).expect(302);
+      expect(start.headers.location).toMatch(/^https:\/\/idp\.acme\.test\//);
+      // The records test below counts the requests it makes itself.
+      await t.dataSource.query('DELETE FROM saml_requests WHERE step_up_session_id = $1', [memberSsoSession.id]);
+      // An owner keeps the password (break-glass), so that is what it is offered.
+      const owners = await t.http.get('/me/export').set(bearer(owner.token)).expect(403);
+      expect(owners.body.methods).toEqual(['password']);
+    });
+
     it('refuses a password confirm, a reset link mailed before and POST /me/password of a member with sso_required, not of an owner', async () => {
       const loginUrl = `http://localhost:3000/auth/saml/${providerId}/login`;
       const confirm = await t.http.post('/auth/confirm').set(bearer(member.token)).send({ password: PASSWORD });
