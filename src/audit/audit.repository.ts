@@ -15,18 +15,18 @@ export class AuditRepository {
 
   /**
    * The rows where the user acted or was acted upon: as target, or named in the details by id or
-   * by `email` (when given), oldest first.
+   * by `address.email` (when given) from `address.since` on, oldest first.
    */
-  about(userId: string, email: string | null): Promise<AuditEntry[]> {
+  about(userId: string, address: { email: string; since: Date } | null): Promise<AuditEntry[]> {
     return this.sql.rows<AuditEntry>(
       `SELECT id, action, actor_id AS "actorId", actor_email AS "actorEmail", ip, user_agent AS "userAgent",
               target, details, created_at AS "createdAt"
          FROM audit_log
         WHERE actor_id = $1 OR target = 'user:' || $1
            OR details @> jsonb_build_object('userId', $1::text)
-           OR ($2::text IS NOT NULL AND details @> jsonb_build_object('email', $2::text))
+           OR ($2::text IS NOT NULL AND details @> jsonb_build_object('email', $2::text) AND created_at >= $3)
         ORDER BY created_at, id`,
-      [userId, email],
+      [userId, address?.email ?? null, address?.since ?? null],
     );
   }
 

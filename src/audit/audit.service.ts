@@ -74,8 +74,8 @@ export class AuditService {
   }
 
   /** The rows where the user acted or was acted upon (for the export). */
-  about(userId: string, email: string | null): Promise<AuditEntry[]> {
-    return this.entries.about(userId, email);
+  about(userId: string, address: { email: string; since: Date } | null): Promise<AuditEntry[]> {
+    return this.entries.about(userId, address);
   }
 
   /** Keeps the rows but replaces whatever names these accounts by their pseudonyms. */

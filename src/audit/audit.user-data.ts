@@ -13,12 +13,13 @@ export class AuditUserData implements UserDataHandler {
 
   /**
    * The rows where the user acted, and those others wrote about them (as target, or named in the
-   * details, by id or, once proved, by address). `byYou` is false for rows another account wrote and
+   * details, by id or, once proved, by address while the account held it). `byYou` is false for rows another account wrote and
    * for failed sign-ins, which name the account but may have been anyone; another account's IP and
    * user agent are that person's, not the user's, and are left out.
    */
   async export(userId: string, account: ExportedAccount): Promise<Record<string, unknown>> {
-    const rows = await this.audit.about(userId, account.emailVerified ? account.email : null);
+    const { email, emailVerified, emailHeldSince: since } = account;
+    const rows = await this.audit.about(userId, emailVerified && since ? { email, since } : null);
     return {
       audit: rows.map(({ action, actorId, ip, userAgent, target, details, createdAt }) => {
         const theirs = actorId === userId;

@@ -28,6 +28,11 @@ export interface ExportedAccount {
    * invitation, an audit row naming it) is shown only to an account that proved it holds it.
    */
   emailVerified: boolean;
+  /**
+   * Since when the account holds its current address (null when not known): what was sent to the
+   * address before was sent to whoever held it then, and is not shown.
+   */
+  emailHeldSince: Date | null;
 }
 
 /**

@@ -73,7 +73,12 @@ export class DeletionService {
   /** Everything stored about the user, module by module. */
   async export(userId: string): Promise<Record<string, unknown>> {
     const user = await this.users.getById(userId);
-    const account = { id: user.id, email: user.email, emailVerified: user.emailVerifiedAt !== null };
+    const account = {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.emailVerifiedAt !== null,
+      emailHeldSince: await this.users.addressHeldSince(user),
+    };
     return { exportedAt: this.clock.now(), ...(await this.userData.exportAll(account)) };
   }
 

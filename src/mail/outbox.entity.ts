@@ -16,7 +16,7 @@ export class OutboxMail {
   @Column({ type: 'bytea', nullable: true })
   payload: Buffer | null;
 
-  /** Cipher.tag of the address, so the mail queued for an erased account can be found; NULL once delivered. */
+  /** Cipher.tag of the address's SHA-256, so the mail queued for an erased account can be found; NULL once delivered. */
   @Column({ name: 'recipient_tag', type: 'bytea', nullable: true })
   recipientTag: Buffer | null;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
@@ -35,12 +36,26 @@ export class OutboxService {
     });
   }
 
-  /** Mail queued for these addresses and not yet delivered is dropped (their account is being erased). */
-  forgetUnsentTo(addresses: string[]): Promise<void> {
-    return this.outbox.deleteUnsentTo(addresses.map((address) => this.recipientTag(address)));
+  /**
+   * Mail queued for these addresses, or for an address whose SHA-256 is among `addressHashes` (as
+   * `address_sha256` has it), and not yet delivered is dropped (their account is being erased).
+   */
+  forgetUnsentTo(addresses: string[], addressHashes: Buffer[] = []): Promise<void> {
+    return this.outbox.deleteUnsentTo([
+      ...addresses.map((address) => this.recipientTag(address)),
+      ...addressHashes.map((hash) => this.tagOfHash(hash)),
+    ]);
   }
 
+  /**
+   * Keyed over the address's SHA-256 rather than the address, so that mail to an address the account
+   * had before, known only by that hash, is found too.
+   */
   private recipientTag(address: string): Buffer {
-    return this.cipher.tag(address.toLowerCase(), 'mail-recipient');
+    return this.tagOfHash(createHash('sha256').update(address.toLowerCase(), 'utf8').digest());
+  }
+
+  private tagOfHash(hash: Buffer): Buffer {
+    return this.cipher.tag(hash.toString('hex'), 'mail-recipient');
   }
 }

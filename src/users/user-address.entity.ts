@@ -19,6 +19,19 @@ export class UserAddress {
   @JoinColumn({ name: 'user_id' })
   user?: User;
 
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
+  /**
+   * When the account last came to this address: what others sent to it before was sent to whoever
+   * held it then. A return to the verified address a pending change left keeps it (no one else could
+   * take it meanwhile).
+   */
+  @Column({ name: 'held_since', type: 'timestamptz' })
+  heldSince: Date;
+
+  /**
+   * When the account first proved the address (or had it back as its verified one). Only a proved
+   * address keeps what was written about it from another account's erasure: moving to an address
+   * proves nothing, and anyone may do it.
+   */
+  @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
+  verifiedAt: Date | null;
 }

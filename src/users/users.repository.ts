@@ -67,6 +67,7 @@ export class UsersRepository {
       throw error;
     }
     await this.recordAddress(id, user.email, now);
+    if (emailVerified) await this.recordVerified(id, user.email, now);
     return this.users.findOneByOrFail({ id });
   }
 
@@ -102,6 +103,7 @@ export class UsersRepository {
         WHERE id = $1 AND email = $2`,
       [id, email, now],
     );
+    if (count > 0) await this.recordVerified(id, email, now);
     return count > 0;
   }
 
@@ -114,16 +116,19 @@ export class UsersRepository {
   async setUnverifiedEmail(id: string, email: string, now: Date): Promise<boolean> {
     if (await this.isReservedByPendingChange(email, id)) return false;
     try {
-      await this.sql.count(
+      const updated = await this.sql.one<{ returned: boolean }>(
         `UPDATE users SET email = $2::varchar, updated_at = $3,
                 email_verified_at = CASE WHEN previous_email = $2::varchar THEN $3::timestamptz END,
                 previous_email = CASE WHEN email_verified_at IS NOT NULL THEN email
                                       WHEN previous_email = $2::varchar THEN NULL ELSE previous_email END,
                 email_changed_at = CASE WHEN email_verified_at IS NOT NULL OR previous_email <> $2::varchar THEN $3::timestamptz END
-          WHERE id = $1`,
+          WHERE id = $1
+        RETURNING email_verified_at IS NOT NULL AS returned`,
         [id, email, now],
       );
-      await this.recordAddress(id, email, now);
+      // Back at its way back, the account held the address all along: its record stays as it was.
+      if (updated?.returned) await this.recordVerified(id, email, now);
+      else await this.recordAddress(id, email, now);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -153,14 +158,20 @@ export class UsersRepository {
     return this.returnToPreviousAddress('id', id, now);
   }
 
-  private returnToPreviousAddress(by: 'id' | 'email', value: string, now: Date): Promise<RevertedAccount | undefined> {
-    return this.sql.one<RevertedAccount>(
+  private async returnToPreviousAddress(
+    by: 'id' | 'email',
+    value: string,
+    now: Date,
+  ): Promise<RevertedAccount | undefined> {
+    const account = await this.sql.one<RevertedAccount>(
       `UPDATE users SET email = previous_email, email_verified_at = $2, updated_at = $2,
                         previous_email = NULL, email_changed_at = NULL
         WHERE ${by === 'id' ? 'id' : 'email'} = $1 AND previous_email IS NOT NULL
         RETURNING id, email`,
       [value, now],
     );
+    if (account) await this.recordVerified(account.id, account.email, now);
+    return account;
   }
 
   /** Locks up to `limit` never-verified accounts created before `before`, skipping rows another run holds. */
@@ -213,26 +224,51 @@ export class UsersRepository {
 
   /**
    * Every address a user is given goes into its history (hashed), so what others wrote about it is
-   * erased with the account even after it moved on. Every write of users.email passes here.
+   * erased with the account even after it moved on, and held from now on. Every move of users.email
+   * to an address passes here; the return to the verified address a pending change left does not,
+   * as no one else could hold that address meanwhile.
    */
   private async recordAddress(id: string, email: string, now: Date): Promise<void> {
     await this.sql.count(
-      `INSERT INTO user_addresses (user_id, address_hash, created_at) VALUES ($1, address_sha256($2), $3)
-       ON CONFLICT DO NOTHING`,
+      `INSERT INTO user_addresses (user_id, address_hash, held_since) VALUES ($1, address_sha256($2), $3)
+       ON CONFLICT (user_id, address_hash) DO UPDATE SET held_since = EXCLUDED.held_since`,
+      [id, email, now],
+    );
+  }
+
+  /** The account proved the address, or has it back as its verified one. */
+  private async recordVerified(id: string, email: string, now: Date): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO user_addresses (user_id, address_hash, held_since, verified_at) VALUES ($1, address_sha256($2), $3, $3)
+       ON CONFLICT (user_id, address_hash) DO UPDATE SET verified_at = COALESCE(user_addresses.verified_at, EXCLUDED.verified_at)`,
       [id, email, now],
     );
   }
 
   /**
+   * Since when the account holds this address (its current one), or null when it has no record of
+   * it: what was written about the address before belongs to whoever held it then.
+   */
+  async addressHeldSince(id: string, email: string): Promise<Date | null> {
+    const row = await this.sql.one<{ heldSince: Date }>(
+      `SELECT held_since AS "heldSince" FROM user_addresses WHERE user_id = $1 AND address_hash = address_sha256($2)`,
+      [id, email],
+    );
+    return row?.heldSince ?? null;
+  }
+
+  /**
    * The address hashes of these accounts, by account, leaving out those an account outside them has
-   * had as well: rows about such an address may be that account's.
+   * proved as well: rows about such an address may be that account's. An address another account
+   * merely moved to (anyone can) leaves nothing behind.
    */
   async addressHashesOf(ids: string[]): Promise<Map<string, Buffer[]>> {
     const rows = await this.sql.rows<{ userId: string; hash: Buffer }>(
       `SELECT h.user_id AS "userId", h.address_hash AS hash FROM user_addresses h
         WHERE h.user_id = ANY($1::uuid[])
           AND NOT EXISTS (SELECT 1 FROM user_addresses o
-                           WHERE o.address_hash = h.address_hash AND o.user_id <> ALL($1::uuid[]))`,
+                           WHERE o.address_hash = h.address_hash AND o.user_id <> ALL($1::uuid[])
+                             AND o.verified_at IS NOT NULL)`,
       [ids],
     );
     const byUser = new Map<string, Buffer[]>();

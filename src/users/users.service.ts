@@ -86,6 +86,11 @@ export class UsersService {
     return this.users.findByEmailDomain(domain);
   }
 
+  /** Since when the account holds its current address; null when that is not known. */
+  addressHeldSince(user: Pick<User, 'id' | 'email'>): Promise<Date | null> {
+    return this.users.addressHeldSince(user.id, user.email);
+  }
+
   /** Users by id, for modules that show who did something; missing ids are left out. */
   findByIds(ids: string[]): Promise<User[]> {
     return this.users.findByIds(ids);

@@ -458,6 +458,37 @@ describe('account deletion', () => {
       expect(audit.find((row) => row.action === 'user.signup')).toMatchObject({ byYou: true });
     });
 
+    it('shows nothing sent to the address before the account held it', async () => {
+      const inviter = await signUpVerified(t, undefined, undefined, 'Ivo Inviter');
+      const orgId = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Earlier Plans' }).expect(201))
+        .body.id;
+      const address = uniqueEmail('passed-on');
+      const before = await signUpVerified(t, address);
+      await invite(t, orgId, inviter, address, 'admin');
+      before.token = await confirmPassword(t, before.token);
+      const next = uniqueEmail('next');
+      await t.http.post('/me/email').set(bearer(before.token)).send({ email: next }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, next) })
+        .expect(200);
+      t.clock.advance(MINUTE);
+      // The address, free again, goes to someone else, who proves it and is invited at it.
+      const holder = await signUpVerified(t, address);
+      const laterOrg = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Later Plans' }).expect(201))
+        .body.id;
+      await invite(t, laterOrg, inviter, address, 'member');
+      holder.token = await confirmPassword(t, holder.token);
+      const audit: Array<Record<string, unknown>> = (
+        await t.http.get('/me/export').set(bearer(holder.token)).expect(200)
+      ).body.audit;
+      expect(audit.filter((row) => row.action === 'org.invitation_sent').map((row) => row.target)).toEqual([
+        `org:${laterOrg}`,
+      ]);
+      expect(JSON.stringify(audit)).not.toContain(orgId);
+      expect(JSON.stringify(audit)).not.toContain(before.id);
+    });
+
     it('refuses a body with the error body', async () => {
       const user = await signUpVerified(t);
       const res = await t.http.get('/me/export').set(bearer(user.token)).send({ everything: true });
@@ -652,6 +683,68 @@ describe('account deletion', () => {
       expect(sent).toEqual([{ email: kept }, { email: null }]);
       expect(await count(t, 'user_addresses', 'user_id', leaving.id)).toBe(0);
       expect(await count(t, 'user_addresses', 'user_id', taker.id)).toBe(1);
+    });
+
+    it('erases what others wrote to an earlier address that another account only moved to, never proving it', async () => {
+      const inviter = await signUpVerified(t, undefined, undefined, 'Ines Inviter');
+      const orgId = (await t.http.post('/orgs').set(bearer(inviter.token)).send({ name: 'Passers-by' }).expect(201))
+        .body.id;
+      const gone = uniqueEmail('gone');
+      const leaving = await signUpVerified(t, gone);
+      await invite(t, orgId, inviter, gone, 'member');
+      leaving.token = await confirmPassword(t, leaving.token);
+      const last = uniqueEmail('last');
+      await t.http.post('/me/email').set(bearer(leaving.token)).send({ email: last }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, last) })
+        .expect(200);
+      // Someone else moves to `gone` for a moment, proving nothing, and moves back.
+      const passerBy = await signUpVerified(t);
+      passerBy.token = await confirmPassword(t, passerBy.token);
+      await t.http.post('/me/email').set(bearer(passerBy.token)).send({ email: gone }).expect(200);
+      passerBy.token = await confirmPassword(t, passerBy.token);
+      await t.http.post('/me/email').set(bearer(passerBy.token)).send({ email: passerBy.email }).expect(200);
+      await scheduleDeletion(t, leaving);
+      t.clock.advance(GRACE + DAY);
+      expect(await runner.run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+
+      expect(await t.dataSource.query('SELECT email FROM org_invitations WHERE org_id = $1', [orgId])).toEqual([]);
+      const sent = await t.dataSource.query(
+        `SELECT details->>'email' AS email FROM audit_log WHERE action = 'org.invitation_sent' AND target = $1`,
+        [`org:${orgId}`],
+      );
+      expect(sent).toEqual([{ email: null }]);
+    });
+
+    it('drops the mail still waiting for an earlier address', async () => {
+      const gone = uniqueEmail('gone');
+      const leaving = await signUpVerified(t, gone);
+      const [{ last }] = await t.dataSource.query('SELECT coalesce(max(id), 0) AS last FROM mail_outbox');
+      const waiting = async () =>
+        (
+          await t.dataSource.query(
+            `SELECT id FROM mail_outbox WHERE id > $1 AND sent_at IS NULL AND template = 'email-changed'`,
+            [last],
+          )
+        ).length;
+      // The mailbox of `gone` turns mail away for now: the notice that the address changed waits.
+      t.mail.rejectRecipients.set(gone, 450);
+      try {
+        leaving.token = await confirmPassword(t, leaving.token);
+        await t.http
+          .post('/me/email')
+          .set(bearer(leaving.token))
+          .send({ email: uniqueEmail('last') })
+          .expect(200);
+        expect(await waiting()).toBe(1);
+        await scheduleDeletion(t, leaving);
+        t.clock.advance(GRACE + DAY);
+        expect(await runner.run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+        expect(await waiting()).toBe(0);
+      } finally {
+        t.mail.rejectRecipients.delete(gone);
+      }
     });
   });
 
