@@ -917,6 +917,22 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       expect(await identitiesOf(erinId)).toEqual([]);
       expect(await unlinked(erinId)).toEqual(['provider_deleted']);
       await expect(begin(eta)).rejects.toMatchObject({ code: 'not_found' });
+
+      // The account deleted: its identity goes with it, and the same person at the IdP starts afresh.
+      const dora = person('dora', 'acme.test');
+      token = (await signIn(acme, dora)).session.token;
+      const doraId = (await me(token)).id;
+      token = await ssoStepUp(acme, token, dora.nameId);
+      await t.http.delete('/me').set(bearer(token)).expect(202);
+      await t.dataSource.query('UPDATE users SET deletion_scheduled_for = $2 WHERE id = $1', [
+        doraId,
+        new Date(t.clock.now().getTime() - MINUTE),
+      ]);
+      expect(await t.app.get(TaskRunner).run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+      expect(await identitiesOf(doraId)).toEqual([]);
+      const again = await me((await signIn(acme, dora)).session.token);
+      expect(again.id).not.toBe(doraId);
+      expect(again).toMatchObject({ email: dora.attributes.email, emailVerified: true, ssoProviderId: acme.id });
     });
   });
 
