@@ -119,6 +119,11 @@ export class OrganizationsService {
     await this.audit.record({ action: 'org.deleted', actor, client, target: `org:${orgId}` });
   }
 
+  /** The organization's name, or undefined when there is no such organization. */
+  nameOf(orgId: string): Promise<string | undefined> {
+    return this.orgs.organizationName(orgId);
+  }
+
   /**
    * The organization's name and its members with their address and role, longest-standing first,
    * for another module's rule (no one's access is checked); undefined when it does not exist.

@@ -400,11 +400,10 @@ export class SsoService {
   async ownerSteppedDown(userId: string, orgId: string, client?: ClientInfo): Promise<void> {
     const provider = await this.repository.findProviderOfOrg(orgId);
     if (!provider?.enforce || !provider.domainVerifiedAt) return;
-    const [account] = await this.users.findByIds([userId]);
+    const account = await this.users.findById(userId);
     if (!account || emailDomain(account.email) !== provider.domain) return;
     if ((await this.organizations.roleIn(orgId, userId)) === 'owner') return;
-    const name = (await this.organizations.membersFor(orgId))?.name ?? '';
-    await this.cutPasswordAccess(provider, name, account, client);
+    await this.cutPasswordAccess(provider, (await this.organizations.nameOf(orgId)) ?? '', account, client);
   }
 
   private async cutPasswordAccess(
