@@ -12,7 +12,7 @@ import type { SessionAuth } from '../http';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
-import { SsoService } from '../sso/sso.service';
+import { SsoEnforcementService } from '../sso/sso-enforcement.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail } from '../users/user.dto';
 import { User } from '../users/user.entity';
@@ -38,7 +38,7 @@ export class PasswordFlowsService {
     private readonly limiter: RateLimiter,
     private readonly events: DomainEvents,
     private readonly background: BackgroundWork,
-    private readonly sso: SsoService,
+    private readonly sso: SsoEnforcementService,
   ) {}
 
   /** A reset link mailed to an address the user has left must not work. */

@@ -7,7 +7,7 @@ import type { SessionAuth, UserView } from '../http';
 import { ipSubject } from '../rate-limit/ip-subject';
 import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
-import { PasswordPermit, SsoService } from '../sso/sso.service';
+import { PasswordPermit, SsoEnforcementService } from '../sso/sso-enforcement.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, userView } from '../users/user.dto';
@@ -33,7 +33,7 @@ export class SignInService {
     private readonly limiter: RateLimiter,
     private readonly twoFactor: TwoFactorService,
     private readonly verification: VerificationService,
-    private readonly sso: SsoService,
+    private readonly sso: SsoEnforcementService,
   ) {}
 
   /** An address of an SSO-enforced domain signs up through its identity provider (403 sso_required). */

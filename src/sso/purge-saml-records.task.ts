@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { ScheduledTask, Task, TaskResult } from '../tasks';
-import { SsoService } from './sso.service';
+import { SsoRepository } from './sso.repository';
 
 /**
  * Deletes AuthnRequests past their ten minutes (logins abandoned at the IdP are never answered, so
@@ -13,9 +14,12 @@ export class PurgeSamlRecordsTask implements ScheduledTask {
   readonly schedule = '0 25 * * * *';
   readonly description = 'deletes expired SAML AuthnRequests and assertion ids';
 
-  constructor(private readonly sso: SsoService) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly repository: SsoRepository,
+  ) {}
 
   async run(): Promise<TaskResult> {
-    return this.sso.purgeExpired();
+    return this.repository.deleteExpired(this.clock.now());
   }
 }

@@ -13,7 +13,8 @@ export interface SamlLoginRequest {
 
 /**
  * node-saml's request-id cache on saml_requests, for one provider and one exchange (a login redirect
- * or an ACS post), so that provider A's ids never pass at B's ACS.
+ * or an ACS post), so that provider A's ids never pass at B's ACS; and, for an ACS post, the record
+ * of the assertion ids already used at the provider.
  *
  * `save`, called while node-saml builds the AuthnRequest, writes the whole row: the id, node-saml's
  * IssueInstant as created_at (to the millisecond, so `get` answers it unchanged) and the context the
@@ -72,5 +73,10 @@ export class PostgresSamlRequestStore implements SamlRequestStore {
       this.taken.set(requestId, (await this.repository.consumeRequest(this.providerId, requestId, this.now())) ?? null);
     }
     return this.taken.get(requestId) ?? undefined;
+  }
+
+  /** True the first time the provider's assertion id is seen (kept until `expiresAt`), false for a replay. */
+  recordAssertion(assertionId: string, expiresAt: Date): Promise<boolean> {
+    return this.repository.recordAssertion(this.providerId, assertionId, expiresAt);
   }
 }

@@ -17,7 +17,9 @@ import { AllowApiKey, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail 
 import type { AuthContext } from '../http';
 import { SamlProvider } from './sso.entity';
 import { SamlProviderDto, SaveSamlProviderDto } from './sso.dto';
-import { SsoService } from './sso.service';
+import { refuseSettings } from './provider-settings';
+import { SsoDomainsService, verificationRecord } from './sso-domains.service';
+import { SsoProvidersService } from './sso-providers.service';
 
 @ApiTags('sso')
 @ApiNotFoundResponse({ description: '`not_found`: no such organization (or not a member), or no provider' })
@@ -26,7 +28,10 @@ import { SsoService } from './sso.service';
 @RequireVerifiedEmail()
 @Controller('orgs/:id/sso/saml')
 export class SsoConfigController {
-  constructor(private readonly sso: SsoService) {}
+  constructor(
+    private readonly providers: SsoProvidersService,
+    private readonly domains: SsoDomainsService,
+  ) {}
 
   @Put()
   @ApiOperation({
@@ -49,8 +54,8 @@ export class SsoConfigController {
     @Client() client: ClientInfo,
   ): Promise<SamlProviderDto> {
     const body = await checkBody(SaveSamlProviderDto, raw);
-    if (body.problems.length > 0) this.sso.refuseSettings(orgId, body.value, body.problems);
-    return this.dto(await this.sso.save(auth.user, orgId, body.value as SaveSamlProviderDto, client));
+    if (body.problems.length > 0) refuseSettings(orgId, body.value, body.problems);
+    return this.dto(await this.providers.save(auth.user, orgId, body.value as SaveSamlProviderDto, client));
   }
 
   @Get()
@@ -60,7 +65,7 @@ export class SsoConfigController {
   })
   @ApiOkResponse({ type: SamlProviderDto, description: 'For org owners and admins.' })
   async get(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<SamlProviderDto> {
-    return this.dto(await this.sso.getForOrg(auth.user, orgId));
+    return this.dto(await this.providers.getForOrg(auth.user, orgId));
   }
 
   @Post('verify-domain')
@@ -81,7 +86,7 @@ export class SsoConfigController {
     @IdParam('id') orgId: string,
     @Client() client: ClientInfo,
   ): Promise<SamlProviderDto> {
-    return this.dto(await this.sso.verifyDomain(auth.user, orgId, client));
+    return this.dto(await this.domains.verifyDomain(auth.user, orgId, client));
   }
 
   @Delete()
@@ -98,10 +103,10 @@ export class SsoConfigController {
     @IdParam('id') orgId: string,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    await this.sso.remove(auth.user, orgId, client);
+    await this.providers.remove(auth.user, orgId, client);
   }
 
   private dto(provider: SamlProvider): SamlProviderDto {
-    return SamlProviderDto.of(provider, this.sso.urls(provider.id), this.sso.verificationRecord(provider));
+    return SamlProviderDto.of(provider, this.providers.urls(provider.id), verificationRecord(provider));
   }
 }

@@ -34,9 +34,10 @@ import {
   type ValidatedAssertion,
 } from './saml';
 import { PostgresSamlRequestStore, type SamlRequestContext } from './saml-request-store';
+import { SsoEnforcementService } from './sso-enforcement.service';
+import { SsoIdentitiesService } from './sso-identities.service';
 import type { SamlProvider, SamlRequest } from './sso.entity';
 import { SsoRepository } from './sso.repository';
-import { SsoService } from './sso.service';
 
 export interface StartLoginOptions {
   /** Where to send the browser after the sign-in; kept only when it is a path on our own origin. */
@@ -124,7 +125,8 @@ export class SsoLoginService {
     private readonly txHost: TransactionHost,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly sso: SsoService,
+    private readonly identities: SsoIdentitiesService,
+    private readonly enforcement: SsoEnforcementService,
     private readonly repository: SsoRepository,
     private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
@@ -228,7 +230,7 @@ export class SsoLoginService {
     }
     return this.txHost.withTransaction(async () => {
       const until = new Date(assertion.notOnOrAfter.getTime() + SAML_CLOCK_SKEW_MS);
-      if (!(await this.sso.recordAssertion(provider.id, assertion.assertionId, until))) {
+      if (!(await store.recordAssertion(assertion.assertionId, until))) {
         throw new SamlRejection(`assertion ${assertion.assertionId} was used already`);
       }
       if (request.stepUpSessionId) {
@@ -291,12 +293,12 @@ export class SsoLoginService {
     assertion: ValidatedAssertion,
     client: ClientInfo,
   ): Promise<{ user: User; provisioned: boolean }> {
-    const identity = await this.sso.findIdentity(provider.id, assertion.nameId);
+    const identity = await this.identities.find(provider.id, assertion.nameId);
     if (identity) {
       const user = await this.users.findById(identity.userId);
       if (!user) throw new SamlRejection('the identity names an account that is gone');
       if (emailDomain(user.email) === provider.domain) {
-        await this.sso.touchIdentity(provider.id, assertion.nameId);
+        await this.identities.touch(provider.id, assertion.nameId);
         // An account the IdP knows by this very address has it verified (SSO users are).
         if (!user.emailVerifiedAt && assertion.email && canonicalEmail(assertion.email) === user.email) {
           await this.users.markEmailVerified(user.id, user.email);
@@ -306,7 +308,7 @@ export class SsoLoginService {
       }
       // The account left the domain: the identity vouched for an address it no longer has. It goes,
       // and the assertion is taken as a first sign-in (its address, if of the domain, is free now).
-      await this.sso.unlinkIdentity(identity, 'address_outside_domain');
+      await this.identities.unlink(identity, 'address_outside_domain');
     }
 
     if (!assertion.email) throw new SamlRejection('no email address asserted for a first sign-in');
@@ -351,7 +353,7 @@ export class SsoLoginService {
         details: { userId: user.id, providerId: provider.id },
       });
     }
-    if (!(await this.sso.linkIdentity(provider.id, assertion.nameId, user.id))) {
+    if (!(await this.identities.link(provider.id, assertion.nameId, user.id))) {
       throw new SamlRejection('the identity was linked meanwhile');
     }
     return { user, provisioned };
@@ -411,7 +413,7 @@ export class SsoLoginService {
     if (current && current.session.id !== sessionId) {
       throw new SamlRejection('step-up answered outside the session that asked for it');
     }
-    const identity = await this.sso.findIdentity(provider.id, assertion.nameId);
+    const identity = await this.identities.find(provider.id, assertion.nameId);
     if (!identity || (current && identity.userId !== current.user.id)) {
       throw new SamlRejection('step-up asserted someone other than the signed-in user');
     }
@@ -430,7 +432,7 @@ export class SsoLoginService {
     if (!request.forceAuthn || assertion.authnInstant.getTime() + SAML_CLOCK_SKEW_MS < request.createdAt.getTime()) {
       throw new SamlRejection('step-up with an authentication older than the request');
     }
-    await this.sso.touchIdentity(provider.id, assertion.nameId);
+    await this.identities.touch(provider.id, assertion.nameId);
     const { id, token, expiresAt, idleExpiresAt } = await this.sessions.reauthenticate(user.id, sessionId);
     await this.audit.record({
       action: 'user.step_up',
@@ -452,7 +454,7 @@ export class SsoLoginService {
       hasPassword: account.passwordHash !== null,
       twoFactorEnabled: account.twoFactorEnabled,
       ssoProviderId: account.ssoProviderId,
-      enforcedSsoProviderId: await this.sso.enforcedProviderFor(account),
+      enforcedSsoProviderId: await this.enforcement.enforcedProviderFor(account),
     };
     return (
       stepUpMethods(user).includes('sso') &&
@@ -465,7 +467,7 @@ export class SsoLoginService {
   /** The provider, or null when there is none with this id (or it is not an id at all). */
   private async findProvider(id: string): Promise<SamlProvider | null> {
     try {
-      return await this.sso.findProvider(parseId(id));
+      return await this.repository.findProvider(parseId(id));
     } catch (error) {
       if (error instanceof DomainError && error.code === 'not_found') return null;
       throw error;

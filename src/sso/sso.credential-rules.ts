@@ -1,23 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { CredentialHolder, CredentialRules, ProvidesCredentialRules } from '../common/credential-policy';
-import { SsoService } from './sso.service';
+import { SsoEnforcementService } from './sso-enforcement.service';
 
 /** Enforced SSO, as the modules below this one (step-up, verification) ask about it. */
 @Injectable()
 @ProvidesCredentialRules()
 export class SsoCredentialRules implements CredentialRules {
-  constructor(private readonly sso: SsoService) {}
+  constructor(private readonly enforcement: SsoEnforcementService) {}
 
   /** sso_required for an address of an enforced domain, but for an owner of its organization (break-glass). */
   async assertPasswordUsable(holder: CredentialHolder): Promise<void> {
-    await this.sso.assertPasswordAllowed(holder.email, { breakGlassUserId: holder.id });
+    await this.enforcement.assertPasswordAllowed(holder.email, { breakGlassUserId: holder.id });
   }
 
   enforcedSsoProvider(holder: CredentialHolder): Promise<string | null> {
-    return this.sso.enforcedProviderFor(holder);
+    return this.enforcement.enforcedProviderFor(holder);
   }
 
   async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {
-    await this.sso.assertAddressKept(holder, newEmail);
+    await this.enforcement.assertAddressKept(holder, newEmail);
   }
 }

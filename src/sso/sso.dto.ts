@@ -14,7 +14,8 @@ import { ORG_ROLES } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
 import type { SamlProvider } from './sso.entity';
 import { IsEmailAddress } from '../common/email-address';
-import type { DomainVerificationRecord, Discovery } from './sso.service';
+import type { DomainVerificationRecord } from './sso-domains.service';
+import type { Discovery } from './sso-enforcement.service';
 import type { SsoUrls } from './sp-metadata';
 import type { SamlDryRun } from './sso-login.service';
 

@@ -12,12 +12,15 @@ import { PurgeSamlRecordsTask } from './purge-saml-records.task';
 import { SamlController } from './saml.controller';
 import { SamlStrategy } from './saml.strategy';
 import { SsoConfigController } from './sso-config.controller';
+import { SsoDomainsService } from './sso-domains.service';
+import { SsoEnforcementService } from './sso-enforcement.service';
+import { SsoIdentitiesService } from './sso-identities.service';
 import { SsoLoginService } from './sso-login.service';
+import { SsoProvidersService } from './sso-providers.service';
 import { SsoController } from './sso.controller';
 import { SsoCredentialRules } from './sso.credential-rules';
 import { SsoReactions } from './sso.reactions';
 import { SsoRepository } from './sso.repository';
-import { SsoService } from './sso.service';
 import { SsoUserData } from './sso.user-data';
 
 @Module({
@@ -33,7 +36,10 @@ import { SsoUserData } from './sso.user-data';
   ],
   controllers: [SsoConfigController, SsoController, SamlController],
   providers: [
-    SsoService,
+    SsoProvidersService,
+    SsoDomainsService,
+    SsoEnforcementService,
+    SsoIdentitiesService,
     SsoLoginService,
     SamlStrategy,
     SsoRepository,
@@ -43,6 +49,6 @@ import { SsoUserData } from './sso.user-data';
     DnsTxt,
     PurgeSamlRecordsTask,
   ],
-  exports: [SsoService],
+  exports: [SsoEnforcementService],
 })
 export class SsoModule {}

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { UserDataRegistry } from '../../../src/common/user-data';
 import { MailDelivery } from '../../../src/mail';
-import { SsoService } from '../../../src/sso/sso.service';
+import { PostgresSamlRequestStore } from '../../../src/sso/saml-request-store';
+import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
+import { SsoRepository } from '../../../src/sso/sso.repository';
 import { TaskRunner } from '../../../src/tasks';
 import { selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -154,20 +156,20 @@ describe('deletion completeness', () => {
         })
         .expect(200)
     ).body.id;
-    const sso = t.app.get(SsoService);
-    expect(await sso.linkIdentity(providerId, email, user.id)).toBe(true);
+    expect(await t.app.get(SsoIdentitiesService).link(providerId, email, user.id)).toBe(true);
+    // The stores a login redirect and an ACS post use.
     const now = t.clock.now();
-    await sso.storeRequest({
-      providerId,
-      requestId: '_request',
-      bindingHash: Buffer.alloc(32, 9),
-      returnTo: null,
-      forceAuthn: false,
-      stepUpSessionId: null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + 600_000),
-    });
-    expect(await sso.recordAssertion(providerId, '_assertion', new Date(now.getTime() + 600_000))).toBe(true);
+    const expiresAt = new Date(now.getTime() + 600_000);
+    const repository = t.app.get(SsoRepository);
+    const clock = () => t.clock.now();
+    const context = { bindingHash: Buffer.alloc(32, 9), returnTo: null, forceAuthn: false, stepUpSessionId: null };
+    await new PostgresSamlRequestStore(repository, providerId, clock, { context }).save(
+      '_request',
+      now.toISOString(),
+      expiresAt,
+    );
+    const acs = new PostgresSamlRequestStore(repository, providerId, clock);
+    expect(await acs.recordAssertion('_assertion', expiresAt)).toBe(true);
 
     // Rate-limit counters hold the first 22 base64url characters of the SHA-256 of what they count.
     const counterKey = (subject: string) => createHash('sha256').update(subject).digest('base64url').slice(0, 22);

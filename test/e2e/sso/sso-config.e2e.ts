@@ -1,5 +1,8 @@
 import { SessionsService } from '../../../src/sessions/sessions.service';
-import { SsoService } from '../../../src/sso/sso.service';
+import { PostgresSamlRequestStore } from '../../../src/sso/saml-request-store';
+import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
+import { SsoRepository } from '../../../src/sso/sso.repository';
+import { TaskRunner } from '../../../src/tasks';
 import { KeyPair, pemBody, selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
@@ -747,35 +750,46 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
 
   describe('records kept for the SAML exchange', () => {
     it('identities, requests consumed once, assertion ids that refuse a replay, and their purge', async () => {
-      const sso = t.app.get(SsoService);
-      expect(await sso.linkIdentity(providerId, 'bob-name-id', member.id)).toBe(true);
-      expect(await sso.linkIdentity(providerId, 'bob-name-id', owner.id)).toBe(false);
-      expect(await sso.findIdentity(providerId, 'bob-name-id')).toMatchObject({ userId: member.id });
+      const identities = t.app.get(SsoIdentitiesService);
+      expect(await identities.link(providerId, 'bob-name-id', member.id)).toBe(true);
+      expect(await identities.link(providerId, 'bob-name-id', owner.id)).toBe(false);
+      expect(await identities.find(providerId, 'bob-name-id')).toMatchObject({ userId: member.id });
 
+      // The stores a login redirect and an ACS post use, each made for its one exchange.
       const now = t.clock.now();
-      const request = {
-        providerId,
-        requestId: '_req1',
+      const clock = () => t.clock.now();
+      const repository = t.app.get(SsoRepository);
+      const context = {
         bindingHash: Buffer.alloc(32, 1),
         returnTo: '/after',
         forceAuthn: false,
         stepUpSessionId: null,
+      };
+      const login = new PostgresSamlRequestStore(repository, providerId, clock, { context });
+      const acs = () => new PostgresSamlRequestStore(repository, providerId, clock);
+      const request = {
+        providerId,
+        requestId: '_req1',
+        ...context,
         createdAt: now,
         expiresAt: new Date(now.getTime() + 10 * MINUTE),
       };
-      await sso.storeRequest(request);
-      await sso.storeRequest({ ...request, requestId: '_req2' });
-      expect(await sso.findRequest(providerId, '_req1')).toMatchObject({ returnTo: '/after' });
-      expect(await sso.consumeRequest(providerId, '_req1')).toEqual(request);
-      expect(await sso.consumeRequest(providerId, '_req1')).toBeUndefined();
+      await login.save('_req1', now.toISOString(), request.expiresAt);
+      await login.save('_req2', now.toISOString(), request.expiresAt);
+      expect(await acs().get('_req1')).toBe(now.toISOString());
+      expect(await acs().consume('_req1')).toEqual(request);
+      expect(await acs().consume('_req1')).toBeUndefined();
 
       const until = new Date(now.getTime() + 5 * MINUTE);
-      expect(await sso.recordAssertion(providerId, '_assertion1', until)).toBe(true);
-      expect(await sso.recordAssertion(providerId, '_assertion1', until)).toBe(false);
+      expect(await acs().recordAssertion('_assertion1', until)).toBe(true);
+      expect(await acs().recordAssertion('_assertion1', until)).toBe(false);
 
       t.clock.advance(11 * MINUTE);
-      expect(await sso.findRequest(providerId, '_req2')).toBeUndefined();
-      expect(await sso.purgeExpired()).toEqual({ requests: 1, assertions: 1 });
+      expect(await acs().get('_req2')).toBeNull();
+      expect(await t.app.get(TaskRunner).run('purge-saml-records')).toMatchObject({
+        status: 'done',
+        result: { requests: 1, assertions: 1 },
+      });
     });
 
     it("are part of the user's export", async () => {
