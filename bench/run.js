@@ -114,7 +114,7 @@ async function main() {
   let embedded;
   let embeddedRoot;
   if (!baseUrl) {
-    const { startEmbeddedPostgres } = require(join(ROOT, 'dist/src/database/embedded-postgres'));
+    const { startEmbeddedPostgres } = require(join(ROOT, 'dist/src/dev/embedded-postgres'));
     embeddedRoot = mkdtempSync(join(tmpdir(), 'authd-bench-'));
     chmodSync(embeddedRoot, 0o755); // reachable by the postgres user when run as root
     const directory = join(embeddedRoot, 'postgres');

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { createLogger, JsonLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
-import { createDataSource, openDatabase, runMigrations } from './database';
+import { createDataSource, runMigrations } from './database';
+import { openDatabase } from './dev/open-database';
 import { MailDelivery } from './mail';
 import { TaskRunner, UnknownTaskError } from './tasks';
 

@@ -5,7 +5,8 @@ import { describeError } from './common/describe-error';
 import { BackgroundWork } from './common/background-work';
 import { createLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
-import { openDatabase, runMigrations } from './database';
+import { runMigrations } from './database';
+import { openDatabase } from './dev/open-database';
 import { OutboxRelay } from './mail';
 
 /** `npm start`: validate config, open the database (embedded unless DATABASE_URL), migrate, serve. */

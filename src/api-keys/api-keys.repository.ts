@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database';
 import type { UserView } from '../http';
-import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user.dto';
+import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user-view-join';
 import { ApiKey } from './api-key.entity';
 
 export type NewApiKey = Pick<ApiKey, 'userId' | 'name' | 'prefix' | 'keyHash' | 'createdAt'>;

@@ -15,7 +15,7 @@ import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { SsoEnforcementService } from '../sso/sso-enforcement.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail } from '../users/user.dto';
-import { User } from '../users/user.entity';
+import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
 import { AuthRepository } from './auth.repository';
 
@@ -101,7 +101,7 @@ export class PasswordFlowsService {
     if (user) this.background.run('password reset link', () => this.sendResetLink(user, client));
   }
 
-  private async sendResetLink(user: User, client: ClientInfo): Promise<void> {
+  private async sendResetLink(user: UserRecord, client: ClientInfo): Promise<void> {
     const token = generateToken();
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {

@@ -11,7 +11,7 @@ import { PasswordPermit, SsoEnforcementService } from '../sso/sso-enforcement.se
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { PasswordService } from '../users/password.service';
 import { normalizeEmail, userView } from '../users/user.dto';
-import type { User } from '../users/user.entity';
+import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
 import { VerificationService } from '../verification/verification.service';
 import { LoginDto, SignupDto } from './auth.dto';
@@ -59,7 +59,7 @@ export class SignInService {
    */
   async login(input: LoginDto, client: ClientInfo): Promise<Authenticated> {
     const email = normalizeEmail(input.email);
-    const user = await this.users.findByEmail(email);
+    const { user, checkPassword } = await this.users.findForPasswordSignIn(email);
     // Every attempt counts until it succeeds; a success is taken back (failures only are limited).
     const attempt = await this.countAttempt(email, user, client);
     let permit: PasswordPermit;
@@ -72,15 +72,10 @@ export class SignInService {
       await this.limiter.refund(attempt);
       throw error;
     }
-    const valid = user?.passwordHash
-      ? await this.passwords.verify(user.passwordHash, input.password)
-      : await this.passwords.verifyNothing(input.password);
+    const valid = await checkPassword(input.password);
     if (!user || !valid) {
       await this.loginFailed(email, user?.id ?? null, user ? 'wrong_password' : 'unknown_email', client);
       throw new DomainError('invalid_credentials');
-    }
-    if (valid === 'legacy' && user.passwordHash) {
-      await this.users.upgradePasswordHash(user.id, user.passwordHash, await this.passwords.hash(input.password));
     }
     if (user.twoFactorEnabled) {
       // The password was right; the second factor decides. A wrong code counts as a failure.
@@ -109,7 +104,7 @@ export class SignInService {
    * out at will. Each of those addresses then has a failure limit of its own, so someone sharing one
    * gets no more guesses than that.
    */
-  private async countAttempt(email: string, user: User | null, client: ClientInfo): Promise<CountedAttempt> {
+  private async countAttempt(email: string, user: UserRecord | null, client: ClientInfo): Promise<CountedAttempt> {
     try {
       return await this.limiter.consume('loginFailuresPerAccount', email);
     } catch (error) {

@@ -10,7 +10,7 @@ import { TransactionHost } from '../database/transactions';
 import type { SessionAuth } from '../http';
 import { OutboxService } from '../mail';
 import { SessionsService } from '../sessions/sessions.service';
-import { User } from '../users/user.entity';
+import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
 import { CANCEL_URL } from './pending-deletion.guard';
 
@@ -60,7 +60,7 @@ export class DeletionService {
   }
 
   /** Cancels a scheduled deletion: the account and its API keys are back as they were. */
-  cancel(auth: SessionAuth, client: ClientInfo): Promise<User> {
+  cancel(auth: SessionAuth, client: ClientInfo): Promise<UserRecord> {
     const { user } = auth;
     return this.txHost.withTransaction(async () => {
       if (!(await this.users.cancelDeletion(user.id))) throw new DomainError('deletion_not_scheduled');
@@ -112,7 +112,7 @@ export class DeletionService {
     }
   }
 
-  private async purge(account: Pick<User, 'id' | 'email' | 'name'>): Promise<void> {
+  private async purge(account: Pick<UserRecord, 'id' | 'email' | 'name'>): Promise<void> {
     const [erased] = await this.users.erase([account]);
     const now = this.clock.now();
     // Queued after the erasure, which drops mail still waiting for the address.

@@ -4,7 +4,7 @@ import { isForeignKeyViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
 import type { UserView } from '../http';
-import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user.dto';
+import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user-view-join';
 import { AuthMethod, Session } from './session.entity';
 
 export interface NewSession {

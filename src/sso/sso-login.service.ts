@@ -13,7 +13,7 @@ import type { SessionAuth } from '../http';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { canonicalEmail } from '../common/email-address';
-import type { User } from '../users/user.entity';
+import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
 import { ssoStepUpProvider, stepUpMethods } from '../step-up/step-up.guard';
 import { emailDomain } from './domains';
@@ -292,7 +292,7 @@ export class SsoLoginService {
     provider: SamlProvider,
     assertion: ValidatedAssertion,
     client: ClientInfo,
-  ): Promise<{ user: User; provisioned: boolean }> {
+  ): Promise<{ user: UserRecord; provisioned: boolean }> {
     const identity = await this.identities.find(provider.id, assertion.nameId);
     if (identity) {
       const user = await this.users.findById(identity.userId);
@@ -362,7 +362,7 @@ export class SsoLoginService {
   /** The membership in the provider's organization, with the role the asserted groups give. */
   private async syncRole(
     provider: SamlProvider,
-    user: User,
+    user: UserRecord,
     assertion: ValidatedAssertion,
     client: ClientInfo,
   ): Promise<void> {
@@ -449,9 +449,9 @@ export class SsoLoginService {
    * "sso" (no usable password, no two-factor) for this very provider, whose domain is verified and
    * holds the account's address.
    */
-  private async mayStepUpAt(provider: SamlProvider, account: User): Promise<boolean> {
+  private async mayStepUpAt(provider: SamlProvider, account: UserRecord): Promise<boolean> {
     const user = {
-      hasPassword: account.passwordHash !== null,
+      hasPassword: account.hasPassword,
       twoFactorEnabled: account.twoFactorEnabled,
       ssoProviderId: account.ssoProviderId,
       enforcedSsoProviderId: await this.enforcement.enforcedProviderFor(account),

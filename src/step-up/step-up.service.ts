@@ -9,7 +9,6 @@ import { AppConfig } from '../config';
 import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
 import { IssuedSession, SessionsService } from '../sessions/sessions.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
-import { PasswordService } from '../users/password.service';
 import { UsersService } from '../users/users.service';
 import type { SessionAuth } from '../http';
 import { stepUpMethods, stepUpRequired } from './step-up.guard';
@@ -37,7 +36,6 @@ export class StepUpService {
     private readonly config: AppConfig,
     private readonly txHost: TransactionHost,
     private readonly users: UsersService,
-    private readonly passwords: PasswordService,
     private readonly twoFactor: TwoFactorService,
     private readonly sessions: SessionsService,
     private readonly limiter: RateLimiter,
@@ -59,13 +57,8 @@ export class StepUpService {
     // Counted before checking, taken back on success: parallel guesses cannot outrun the limit.
     const attempt = await this.limiter.consume('confirmFailuresPerUser', user.id);
     if (input.password !== undefined) {
-      const { passwordHash } = await this.users.getById(user.id);
-      const valid = passwordHash
-        ? await this.passwords.verify(passwordHash, input.password)
-        : await this.passwords.verifyNothing(input.password);
-      if (!valid) await this.fail(auth, 'invalid_credentials', client);
-      if (valid === 'legacy' && passwordHash) {
-        await this.users.upgradePasswordHash(user.id, passwordHash, await this.passwords.hash(input.password));
+      if (!(await this.users.checkPassword(user.id, input.password))) {
+        await this.fail(auth, 'invalid_credentials', client);
       }
     }
     if (input.totpCode !== undefined && !user.twoFactorEnabled) await this.fail(auth, 'invalid_totp', client);

@@ -7,8 +7,10 @@ import { Clock } from '../common/clock';
 import { DomainEventMap, DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { ErasedAccount, UserDataRegistry } from '../common/user-data';
+import { PasswordService } from './password.service';
 import { normalizeEmail } from './user.dto';
-import { User } from './user.entity';
+import type { User } from './user.entity';
+import { UserRecord, userRecord } from './user-record';
 import { AccountToErase, RevertedAccount, UsersRepository } from './users.repository';
 
 export interface NewUser {
@@ -21,7 +23,21 @@ export interface NewUser {
   ssoProviderId?: string | null;
 }
 
-/** The only writer of the users table. */
+/**
+ * An account found for a password sign-in. The check runs against the hash read with the account,
+ * which stays in this module.
+ */
+export interface PasswordSignIn {
+  user: UserRecord | null;
+  /**
+   * Whether the password is the account's; false, in about the same time, when there is no account
+   * or no password. A right password kept in a hash made before passwords were normalised is hashed
+   * again (see PasswordService.verify).
+   */
+  checkPassword(password: string): Promise<boolean>;
+}
+
+/** The only writer of the users table, and the only reader of its password hashes. */
 @Injectable()
 export class UsersService {
   constructor(
@@ -31,6 +47,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly userData: UserDataRegistry,
     private readonly events: DomainEvents,
+    private readonly passwords: PasswordService,
   ) {}
 
   /**
@@ -39,7 +56,7 @@ export class UsersService {
    * verified reserves nothing: that account goes back to its previous address, and the new one is
    * created (in the caller's transaction).
    */
-  async create(input: NewUser): Promise<User> {
+  async create(input: NewUser): Promise<UserRecord> {
     const email = normalizeEmail(input.email);
     const now = this.clock.now();
     await this.users.lockAddresses([email]);
@@ -56,25 +73,54 @@ export class UsersService {
     );
     if (!user) throw new DomainError('email_taken');
     if (displaced) await this.emitReverted(displaced, email, 'address_registered');
-    return user;
+    return userRecord(user);
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findById(id);
+  async findById(id: string): Promise<UserRecord | null> {
+    const user = await this.users.findById(id);
+    return user && userRecord(user);
   }
 
-  findByEmail(email: string): Promise<User | null> {
-    return this.users.findByEmail(normalizeEmail(email));
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    return user && userRecord(user);
   }
 
-  async getById(id: string): Promise<User> {
+  /** The account at this address, for a password sign-in: see PasswordSignIn. */
+  async findForPasswordSignIn(email: string): Promise<PasswordSignIn> {
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    return { user: user && userRecord(user), checkPassword: (password) => this.checkPasswordOf(user, password) };
+  }
+
+  /**
+   * Whether the password is this account's (not_found when the account is gone), hashed again
+   * when it was kept in a hash made before passwords were normalised.
+   */
+  async checkPassword(id: string, password: string): Promise<boolean> {
+    const user = await this.users.findById(id);
+    if (!user) throw new DomainError('not_found');
+    return this.checkPasswordOf(user, password);
+  }
+
+  private async checkPasswordOf(user: User | null, password: string): Promise<boolean> {
+    const hash = user?.passwordHash;
+    if (!user || !hash) return this.passwords.verifyNothing(password);
+    const check = await this.passwords.verify(hash, password);
+    // Only while the account still holds this hash: a password changed meanwhile is never written back.
+    if (check === 'legacy') {
+      await this.users.replacePasswordHash(user.id, hash, await this.passwords.hash(password), this.clock.now());
+    }
+    return check !== false;
+  }
+
+  async getById(id: string): Promise<UserRecord> {
     const user = await this.findById(id);
     if (!user) throw new DomainError('not_found');
     return user;
   }
 
   @Transactional()
-  async updateProfile(id: string, name: string, client: ClientInfo): Promise<User> {
+  async updateProfile(id: string, name: string, client: ClientInfo): Promise<UserRecord> {
     await this.users.setName(id, name, this.clock.now());
     const user = await this.getById(id);
     await this.audit.record({ action: 'user.profile_updated', actor: user, client, target: `user:${id}` });
@@ -82,18 +128,18 @@ export class UsersService {
   }
 
   /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */
-  findByEmailDomain(domain: string): Promise<Array<Pick<User, 'id' | 'email'>>> {
+  findByEmailDomain(domain: string): Promise<Array<Pick<UserRecord, 'id' | 'email'>>> {
     return this.users.findByEmailDomain(domain);
   }
 
   /** Since when the account holds its current address; null when that is not known. */
-  addressHeldSince(user: Pick<User, 'id' | 'email'>): Promise<Date | null> {
+  addressHeldSince(user: Pick<UserRecord, 'id' | 'email'>): Promise<Date | null> {
     return this.users.addressHeldSince(user.id, user.email);
   }
 
   /** Users by id, for modules that show who did something; missing ids are left out. */
-  findByIds(ids: string[]): Promise<User[]> {
-    return this.users.findByIds(ids);
+  async findByIds(ids: string[]): Promise<UserRecord[]> {
+    return (await this.users.findByIds(ids)).map(userRecord);
   }
 
   /** Marks the address verified if it is still the user's address; false when it has changed since. */
@@ -106,7 +152,7 @@ export class UsersService {
    * it, even unverified (only a signup or a verification takes an address from a pending change), or
    * keeps it as the way back of its own pending change.
    */
-  async changeEmail(id: string, email: string): Promise<User> {
+  async changeEmail(id: string, email: string): Promise<UserRecord> {
     const next = normalizeEmail(email);
     await this.users.lockAddresses([(await this.getById(id)).email, next]);
     if (!(await this.users.setUnverifiedEmail(id, next, this.clock.now()))) {
@@ -182,14 +228,6 @@ export class UsersService {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
-  }
-
-  /**
-   * Replaces a hash made before passwords were NFC-normalised with one of the NFC form, only while
-   * the account still holds `previousHash`: a password changed meanwhile is never written back.
-   */
-  async upgradePasswordHash(id: string, previousHash: string, passwordHash: string): Promise<void> {
-    await this.users.replacePasswordHash(id, previousHash, passwordHash, this.clock.now());
   }
 
   /** Ties the account to the SSO provider it signs in with (the one that signed it in last). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { runMigrations } from '../../src/database/open-database';
+import { runMigrations } from '../../src/database/run-migrations';
 
 export interface TestDatabase {
   url: string;

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDataSource } from '../../../src/database';
-import { runMigrations } from '../../../src/database/open-database';
+import { runMigrations } from '../../../src/database/run-migrations';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 
 describe('migrations', () => {

@@ -1,0 +1,40 @@
+import type { User } from './user.entity';
+
+/**
+ * An account as other modules get it from UsersService: its columns but the password hash, of
+ * which they learn only whether there is one. Checking a password is UsersService's work.
+ */
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string | null;
+  hasPassword: boolean;
+  emailVerifiedAt: Date | null;
+  everVerified: boolean;
+  previousEmail: string | null;
+  emailChangedAt: Date | null;
+  twoFactorEnabled: boolean;
+  ssoProviderId: string | null;
+  deletionScheduledFor: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Column by column, so that a column added to the table stays in this module until named here. */
+export function userRecord(user: User): UserRecord {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    hasPassword: user.passwordHash !== null,
+    emailVerifiedAt: user.emailVerifiedAt,
+    everVerified: user.everVerified,
+    previousEmail: user.previousEmail,
+    emailChangedAt: user.emailChangedAt,
+    twoFactorEnabled: user.twoFactorEnabled,
+    ssoProviderId: user.ssoProviderId,
+    deletionScheduledFor: user.deletionScheduledFor,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}
