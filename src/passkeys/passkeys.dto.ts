@@ -5,7 +5,11 @@ import type { CeremonyOptions, PasskeySummary } from './passkeys.service';
 const NAME_RULES = { minLength: 1, maxLength: 100 } as const;
 
 export class RegisterPasskeyDto {
-  @ApiProperty({ format: 'uuid', description: 'from POST /me/passkeys/options' })
+  @ApiProperty({
+    format: 'uuid',
+    example: '5b7c2f0e-8d1a-4e3b-9c6f-2a4d8e1f7b90',
+    description: 'from POST /me/passkeys/options',
+  })
   @IsUUID()
   challengeId: string;
 
