@@ -19,6 +19,7 @@ const FEATURES = [
   'organizations',
   'verification',
   'two-factor',
+  'passkeys',
   'api-keys',
   'sessions',
   'users',

@@ -9,6 +9,7 @@ import { DeletionModule } from './deletion/deletion.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail';
 import { PagesModule } from './pages/pages.module';
+import { PasskeysModule } from './passkeys/passkeys.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -38,6 +39,7 @@ export class AppModule {
         TwoFactorModule,
         StepUpModule,
         ApiKeysModule,
+        PasskeysModule,
         VerificationModule,
         OrganizationsModule,
         SsoModule,

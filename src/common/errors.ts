@@ -24,6 +24,10 @@ export const ERRORS = {
   },
   invalid_totp: { status: 401, message: 'The authenticator or recovery code is wrong or already used.' },
   session_expired: { status: 401, message: 'The session has ended; sign in again.' },
+  passkey_invalid: {
+    status: 401,
+    message: 'The passkey could not be verified; start again with new options.',
+  },
   saml_invalid: { status: 401, message: 'The single sign-on response could not be accepted; sign in again.' },
   email_not_verified: { status: 403, message: 'Verify your email address first; we can send the link again.' },
   csrf_rejected: { status: 403, message: 'The request did not come from a trusted origin.' },
@@ -71,7 +75,10 @@ export type ErrorExtra = Record<string, unknown>;
 export interface DomainErrorOptions {
   /** A sentence more precise than the code's usual one. */
   message?: string;
-  /** Where API.md gives one code two statuses (invalid_totp: 401 at login, 400 when enabling). */
+  /**
+   * Where API.md gives one code two statuses (invalid_totp and passkey_invalid: 401 when signing in
+   * or confirming, 400 when enrolling).
+   */
   status?: number;
 }
 

@@ -15,6 +15,13 @@ export interface SamlSpCredentials {
   cert: string;
 }
 
+/** The passkeys' relying party: its id (a domain, never an IP) and the origins whose ceremonies count. */
+export interface WebAuthnSettings {
+  rpId: string;
+  /** APP_URL's origin first, then WEBAUTHN_ORIGINS. */
+  origins: string[];
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** argon2id's cost for new password hashes (memory in KiB); a stored hash carries its own. */
@@ -61,6 +68,7 @@ export interface AppConfigValues {
   dnsServers: string[];
   /** Unset: AuthnRequests go unsigned and the metadata publishes no key. */
   samlSp: SamlSpCredentials | undefined;
+  webauthn: WebAuthnSettings;
   logLevel: LogLevel;
   passwordHashing: PasswordHashing;
 }
@@ -91,6 +99,7 @@ export class AppConfig implements AppConfigValues {
   readonly tasksEnabled: boolean;
   readonly dnsServers: string[];
   readonly samlSp: SamlSpCredentials | undefined;
+  readonly webauthn: WebAuthnSettings;
   readonly logLevel: LogLevel;
   readonly passwordHashing: PasswordHashing;
 

@@ -1,5 +1,13 @@
 export { AppConfig } from './app-config';
-export type { AppConfigValues, LogLevel, NodeEnv, PasswordHashing, SamlSpCredentials, TrustProxy } from './app-config';
+export type {
+  AppConfigValues,
+  LogLevel,
+  NodeEnv,
+  PasswordHashing,
+  SamlSpCredentials,
+  TrustProxy,
+  WebAuthnSettings,
+} from './app-config';
 export { ConfigModule } from './config.module';
 export { ConfigError, loadConfig } from './load-config';
 export type { Env } from './load-config';

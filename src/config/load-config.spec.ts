@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       tasksEnabled: true,
       dnsServers: [],
       samlSp: undefined,
+      webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
       passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
     });
     expect(config.secureCookies).toBe(false);
@@ -104,6 +105,12 @@ describe('loadConfig', () => {
     ['MAIL_FROM', 'not an address'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
+    ['WEBAUTHN_RP_ID', '192.0.2.1'],
+    ['WEBAUTHN_RP_ID', '[::1]'],
+    ['WEBAUTHN_RP_ID', 'https://example.com'],
+    ['WEBAUTHN_RP_ID', 'example.com:443'],
+    ['WEBAUTHN_ORIGINS', 'https://example.com/path'],
+    ['WEBAUTHN_ORIGINS', 'https://elsewhere.test'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const message = refusal({ ...base, [name]: value });
     expect(message).toContain(name);
@@ -147,6 +154,45 @@ describe('loadConfig', () => {
     expect(config.dnsServers).toEqual(['1.1.1.1', '8.8.8.8:53', '[::1]:5353', '2001:db8::1']);
     expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  describe('WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS', () => {
+    it("take APP_URL's host and origin, plus the extra origins within the RP id", () => {
+      const config = loadConfig({
+        ...base,
+        APP_URL: 'https://auth.example.com/base',
+        WEBAUTHN_RP_ID: 'Example.com',
+        WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com:8443',
+      });
+      expect(config.webauthn).toEqual({
+        rpId: 'example.com',
+        origins: ['https://auth.example.com', 'https://app.example.com', 'https://example.com:8443'],
+      });
+      expect(loadConfig({ ...base, APP_URL: 'https://auth.example.com' }).webauthn).toEqual({
+        rpId: 'auth.example.com',
+        origins: ['https://auth.example.com'],
+      });
+    });
+
+    it('read a loopback APP_URL as localhost outside production, and refuse an IP otherwise', () => {
+      expect(loadConfig({ ...base, APP_URL: 'http://127.0.0.1:4800' }).webauthn).toEqual({
+        rpId: 'localhost',
+        origins: ['http://127.0.0.1:4800', 'http://localhost:4800'],
+      });
+      const lan = refusal({ ...base, APP_URL: 'http://192.0.2.7:3000' });
+      expect(lan).toContain('WEBAUTHN_RP_ID');
+      expect(lan).toContain('192.0.2.7');
+      expect(lan).not.toContain('\n');
+      const production = refusal({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/auth',
+        ENCRYPTION_KEY: KEY,
+        APP_URL: 'http://127.0.0.1:3000',
+      });
+      expect(production).toContain('WEBAUTHN_RP_ID');
+      const named = loadConfig({ ...base, APP_URL: 'http://192.0.2.7:3000', WEBAUTHN_RP_ID: 'intranet.test' });
+      expect(named.webauthn.rpId).toBe('intranet.test');
+    });
   });
 
   describe('SAML_SP_PRIVATE_KEY and SAML_SP_CERT', () => {

@@ -2,7 +2,15 @@ import { createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AppConfig, LogLevel, NodeEnv, PRODUCTION_PASSWORD_HASHING, SamlSpCredentials, TrustProxy } from './app-config';
+import {
+  AppConfig,
+  LogLevel,
+  NodeEnv,
+  PRODUCTION_PASSWORD_HASHING,
+  SamlSpCredentials,
+  TrustProxy,
+  WebAuthnSettings,
+} from './app-config';
 import { parseDuration } from './duration';
 
 export type Env = Record<string, string | undefined>;
@@ -91,6 +99,7 @@ export function loadConfig(env: Env): AppConfig {
     tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
     dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
     samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),
+    webauthn: webauthn(appUrl, read('WEBAUTHN_RP_ID'), read('WEBAUTHN_ORIGINS'), isProduction),
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
     // Not an environment variable: every deployment hashes at the baseline. Tests lower it in code.
     passwordHashing: PRODUCTION_PASSWORD_HASHING,
@@ -259,6 +268,58 @@ function samlSp(keyText: string | undefined, certText: string | undefined): Saml
     throw new ConfigError('SAML_SP_CERT', 'is not the certificate of SAML_SP_PRIVATE_KEY');
   }
   return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert: cert.toString() };
+}
+
+/**
+ * The relying party id is a domain: browsers refuse an IP address as one. Unset, it is APP_URL's
+ * host; outside production a loopback address there stands for `localhost` (its twin origin is
+ * accepted, and trusted by the cookie rules too), so a development APP_URL of 127.0.0.1 still
+ * starts. An origin outside the RP id's domain could never complete a ceremony: refused at start.
+ */
+function webauthn(
+  appUrl: string,
+  rpIdText: string | undefined,
+  originsText: string | undefined,
+  isProduction: boolean,
+): WebAuthnSettings {
+  const app = new URL(appUrl);
+  const appHost = app.hostname.replace(/^\[|\]$/g, '');
+  let rpId: string;
+  if (rpIdText !== undefined) {
+    rpId = rpIdText.toLowerCase();
+    if (isIP(rpId.replace(/^\[|\]$/g, '')) !== 0) {
+      throw new ConfigError('WEBAUTHN_RP_ID', `must be a domain name, not an IP address, got "${rpIdText}"`);
+    }
+    if (!/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId)) {
+      throw new ConfigError('WEBAUTHN_RP_ID', `must be a domain name without scheme, port or path, got "${rpIdText}"`);
+    }
+  } else if (isIP(appHost) === 0) {
+    rpId = appHost;
+  } else if (!isProduction && (appHost === '127.0.0.1' || appHost === '::1')) {
+    rpId = 'localhost';
+  } else {
+    throw new ConfigError(
+      'WEBAUTHN_RP_ID',
+      `is required: APP_URL's host ${appHost} is an IP address, which cannot be a passkey relying party`,
+    );
+  }
+  const within = (origin: string) => {
+    const host = new URL(origin).hostname;
+    return host === rpId || host.endsWith(`.${rpId}`);
+  };
+  const extra = list(originsText).map((value) => origin('WEBAUTHN_ORIGINS', value, false));
+  for (const value of extra) {
+    if (!within(value)) {
+      throw new ConfigError('WEBAUTHN_ORIGINS', `must be origins within the RP id ${rpId}, got "${value}"`);
+    }
+  }
+  const origins = [app.origin, ...extra];
+  if (rpId === 'localhost' && !within(app.origin)) {
+    const twin = new URL(app.origin);
+    twin.hostname = 'localhost';
+    origins.push(twin.origin);
+  }
+  return { rpId, origins: [...new Set(origins)] };
 }
 
 function developmentKey(dataDir: string): Buffer {

@@ -12,6 +12,8 @@ export interface MailContexts {
   'new-sign-in': { ip: string; device: string; time: string; sessionsUrl: string };
   'two-factor-enabled': { at: string };
   'two-factor-disabled': { at: string };
+  'passkey-added': { name: string; at: string };
+  'passkey-removed': { name: string; at: string };
   'deletion-scheduled': { deletionDate: string; cancelUrl: string };
   'deletion-cancelled': { cancelledAt: string };
   'account-deleted': { deletedAt: string };
@@ -32,6 +34,8 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'new-sign-in': 'New sign-in to your account',
   'two-factor-enabled': 'Two-factor authentication is on',
   'two-factor-disabled': 'Two-factor authentication was turned off',
+  'passkey-added': 'Passkey added to your account',
+  'passkey-removed': 'Passkey removed from your account',
   'deletion-scheduled': 'Your account is scheduled for deletion',
   'deletion-cancelled': 'Your account deletion was cancelled',
   'account-deleted': 'Your account was deleted',

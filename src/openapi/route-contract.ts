@@ -3,7 +3,14 @@ import { INestApplication, Type } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject, OperationObject, PathItemObject, ResponseObject } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors';
-import { ALLOWS_API_KEY, IS_PUBLIC, OPEN_DURING_DELETION, OPEN_TO_UNVERIFIED, REQUIRES_STEP_UP } from '../http';
+import {
+  ALLOWS_API_KEY,
+  IS_PUBLIC,
+  OPEN_DURING_DELETION,
+  OPEN_TO_UNVERIFIED,
+  REQUIRES_STEP_UP,
+  TOLERATES_DEAD_SESSION,
+} from '../http';
 import { rateLimitsOf } from '../rate-limit/rate-limit.guard';
 import { RATE_LIMITS, RateLimitName } from '../rate-limit/rate-limits';
 import { codesNamedIn, ERROR_REF, errorExamples } from './error-schema';
@@ -18,6 +25,8 @@ export const SECURITY = {
 /** What the route metadata (src/http/route-access.ts, rate limits) says about one handler. */
 export interface RouteAccess {
   public: boolean;
+  /** @ToleratesDeadSession(): reached without a live session too, so never a 401. */
+  sessionOptional: boolean;
   allowsApiKey: boolean;
   openToUnverified: boolean;
   openDuringDeletion: boolean;
@@ -56,6 +65,7 @@ export function routeHandlers(app: INestApplication): RouteHandler[] {
           handler,
           access: {
             public: has(IS_PUBLIC),
+            sessionOptional: has(TOLERATES_DEAD_SESSION),
             allowsApiKey: has(ALLOWS_API_KEY),
             openToUnverified: has(OPEN_TO_UNVERIFIED),
             openDuringDeletion: has(OPEN_DURING_DELETION),
@@ -91,8 +101,10 @@ export function genericErrors(access: RouteAccess, method: string, operation: Op
     add(400, 'invalid_json');
   }
   if (!access.public) {
-    add(401, 'unauthenticated', '`unauthenticated`: no or unknown credentials');
-    add(401, 'session_expired', '`session_expired` (with `reason`)');
+    if (!access.sessionOptional) {
+      add(401, 'unauthenticated', '`unauthenticated`: no or unknown credentials');
+      add(401, 'session_expired', '`session_expired` (with `reason`)');
+    }
     if (UNSAFE.has(method)) add(403, 'csrf_rejected', '`csrf_rejected`: a cookie request from an untrusted origin');
     if (!access.allowsApiKey || access.requiresStepUp) {
       add(403, 'api_key_not_allowed', '`api_key_not_allowed`: this route needs a signed-in session');
@@ -181,6 +193,8 @@ export function completeOperations(document: OpenAPIObject, handlers: RouteHandl
 function securityOf(access: RouteAccess): Array<Record<string, string[]>> {
   if (access.public) return [];
   return [
+    // OpenAPI's empty requirement: the credentials are optional.
+    ...(access.sessionOptional ? [{}] : []),
     { [SECURITY.sessionCookie]: [] },
     { [SECURITY.sessionToken]: [] },
     ...(access.allowsApiKey ? [{ [SECURITY.apiKey]: [] }] : []),

@@ -8,6 +8,7 @@ export const OPENAPI_TAGS = {
   me: 'The signed-in user: profile, password, account deletion and data export.',
   sessions: 'The signed-in user’s live sessions: list them, sign one out, or sign out everywhere else.',
   'two-factor': 'TOTP two-factor authentication and its recovery codes.',
+  passkeys: 'Passkeys (WebAuthn): register, name and remove them, and the options of a passkey sign-in or step-up.',
   'api-keys': 'Personal API keys (`Authorization: Bearer ak_…`) for the routes that accept them.',
   organizations: 'Organizations, their members and roles, and the documents they share.',
   sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',

@@ -41,6 +41,8 @@ export const RATE_LIMITS = {
   /** Each SAML login start writes an AuthnRequest row and each ACS post may cost a parse of up to 256 KB. */
   samlLoginPerIp: { name: 'saml-login-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   samlAcsPerIp: { name: 'saml-acs-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
+  /** Each passkey options request, signed in or not, stores a challenge. */
+  passkeyOptionsPerIp: { name: 'passkey-options-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   /** Invitations mailed to one address from all organizations together: its inbox is not a target. */
   invitationMailsPerAddress: { name: 'invite-address', limit: 10, windowMs: HOUR, subject: 'email' },
 } as const satisfies Record<string, RateRule>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserDataRegistry } from '../../../src/common/user-data';
 import { MailDelivery } from '../../../src/mail';
+import { PasskeysRepository } from '../../../src/passkeys/passkeys.repository';
 import { PostgresSamlRequestStore } from '../../../src/sso/saml-request-store';
 import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
 import { SsoRepository } from '../../../src/sso/sso.repository';
@@ -125,6 +126,21 @@ describe('deletion completeness', () => {
     const { recoveryCodes } = await enableTotp(t, user.token);
     await t.http.patch('/me').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: NAME }).expect(200);
 
+    // A passkey, stored as a registration stores it (the ceremony itself needs a browser: the
+    // passkeys spec), and a step-up challenge of their session.
+    await t.app.get(PasskeysRepository).insert({
+      userId: user.id,
+      credentialId: 'zyxwvut-credential',
+      publicKey: Buffer.from('zyxwvut public key'),
+      counter: 0,
+      transports: ['internal'],
+      backedUp: true,
+      deviceType: 'multiDevice',
+      name: `${NAME}'s phone`,
+      createdAt: t.clock.now(),
+    });
+    await t.http.post('/auth/passkey/options').set(bearer(user.token)).expect(200);
+
     // An organization they own with another member, and a document they wrote.
     const member = await signUpVerified(t, undefined, undefined, 'Mark Member');
     const orgId = (
@@ -197,6 +213,7 @@ describe('deletion completeness', () => {
         'known_ips',
         'org_invitations',
         'org_members',
+        'passkeys',
         'password_reset_tokens',
         'rate_limits',
         'recovery_codes',

@@ -167,6 +167,14 @@ describe('the OpenAPI document', () => {
     ]) {
       expect([path, find(method, path).security]).toEqual([path, session]);
     }
+    // Open to anyone, a session when one comes says whose passkeys to offer: optional credentials.
+    for (const [method, path] of [
+      ['post', '/auth/passkey/options'],
+      ['post', '/auth/logout'],
+    ]) {
+      expect([path, find(method, path).security]).toEqual([path, [{}, ...session]]);
+      expect([path, codes(find(method, path), 401)]).toEqual([path, []]);
+    }
   });
 
   it('has one Error schema whose codes are every code the service answers with', () => {
@@ -205,7 +213,7 @@ describe('the OpenAPI document', () => {
       const expected: Array<[number, string]> = [];
       if (operation.requestBody) expected.push([400, 'validation_failed']);
       if (!marks!.public) {
-        expected.push([401, 'unauthenticated'], [401, 'session_expired']);
+        if (!marks!.sessionOptional) expected.push([401, 'unauthenticated'], [401, 'session_expired']);
         if (method !== 'get') expected.push([403, 'csrf_rejected']);
         if (marks!.requiresStepUp) expected.push([403, 'step_up_required']);
         if (!marks!.openToUnverified) expected.push([403, 'email_not_verified']);
@@ -216,10 +224,13 @@ describe('the OpenAPI document', () => {
       for (const [status, code] of expected) {
         expect([route, status, codes(operation, status)]).toEqual([route, status, expect.arrayContaining([code])]);
       }
-      // Every code a response names is answered with that status (invalid_totp is also a 400 when enabling).
+      // Every code a response names is answered with that status (invalid_totp and passkey_invalid are
+      // also 400s when enrolling).
       for (const status of Object.keys(responses(operation)).map(Number)) {
         for (const code of codes(operation, status)) {
-          const statuses = code === 'invalid_totp' ? [400, 401] : [ERRORS[code as keyof typeof ERRORS].status];
+          const statuses = ['invalid_totp', 'passkey_invalid'].includes(code)
+            ? [400, 401]
+            : [ERRORS[code as keyof typeof ERRORS].status];
           expect([route, code, statuses]).toEqual([route, code, expect.arrayContaining([status])]);
         }
       }

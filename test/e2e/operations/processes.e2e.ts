@@ -152,6 +152,7 @@ describe('the built service', () => {
         'purge-expired-sessions',
         'purge-rate-limits',
         'purge-saml-records',
+        'purge-webauthn-challenges',
       ];
       expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual(names);
       expect(lines).toContainEqual(expect.stringMatching(/^deliver-mail +\*\/30 \* \* \* \* \* +retries outbox mail/));
