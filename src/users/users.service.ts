@@ -185,6 +185,16 @@ export class UsersService {
   }
 
   /**
+   * The account has no password from now on (in the caller's transaction): whoever set it loses
+   * that way in, e.g. to an account the holder of its never-verified address takes over.
+   */
+  async clearPassword(id: string): Promise<void> {
+    // The column is nullable and the repository's writer stores what it is given; only its
+    // parameter's type speaks of a hash.
+    await this.users.setPasswordHash(id, null as unknown as string, this.clock.now());
+  }
+
+  /**
    * Replaces a hash made before passwords were NFC-normalised with one of the NFC form, only while
    * the account still holds `previousHash`: a password changed meanwhile is never written back.
    */

@@ -9,3 +9,4 @@ import './accounts/two-factor.e2e';
 import './accounts/step-up.e2e';
 import './accounts/api-keys.e2e';
 import './accounts/client-journey.e2e';
+import './accounts/email-sign-in.e2e';
