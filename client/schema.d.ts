@@ -296,6 +296,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/email/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a sign-in link and code
+         * @description Mails the address a link (`${APP_URL}/sign-in/email?token=…`) and a 6-digit code, both single use for 15 minutes; a new request replaces the previous one. The answer is the same, in about the same time, whether or not the address has an account: an unknown address gets a link that creates one (verified, without a password).
+         */
+        post: operations["EmailSignInController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with the mailed link or code
+         * @description With `{token}` from the link or `{email, code}` from the mail, plus `totpCode` when the account has two-factor on. Sets the session cookie and answers the token; the address counts as verified. An address without an account gets one (`created: true`); an account that never verified its address is taken over by the mailbox holder: its password, sessions and API keys end.
+         */
+        post: operations["EmailSignInController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/confirm/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a confirmation code (step-up)
+         * @description For accounts without a password, an authenticator or a passkey: mails a 6-digit code, single use for 10 minutes, that confirms this session only (POST /auth/confirm with `emailCode`). A new request replaces the previous code.
+         */
+        post: operations["EmailSignInController_sendConfirmationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/api-keys": {
         parameters: {
             query?: never;
@@ -809,7 +869,7 @@ export interface components {
             /** @example Chrome on macOS */
             deviceName: string;
             /** @enum {string} */
-            authMethod: "password" | "saml";
+            authMethod: "password" | "saml" | "email";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -923,6 +983,47 @@ export interface components {
             stepUpExpiresAt: string;
             /** @description the rotated session: the old token no longer works */
             session: components["schemas"]["SessionDto"];
+        };
+        StartEmailSignInDto: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description a path on APP_URL where the built-in sign-in page goes afterwards (default `/`)
+             * @example /settings
+             */
+            returnTo?: string;
+        };
+        VerifyEmailSignInDto: {
+            /**
+             * @description the token from the mailed link (or send `email` and `code`)
+             * @example bm90LWEtcmVhbC10b2tlbi1qdXN0LWFuLWV4YW1wbGU
+             */
+            token?: string;
+            /**
+             * Format: email
+             * @description with `code`
+             * @example ada@example.com
+             */
+            email?: string;
+            /**
+             * @description the 6-digit code from the mail, with `email`
+             * @example 042137
+             */
+            code?: string;
+            /**
+             * @description authenticator code, or a recovery code
+             * @example 123456
+             */
+            totpCode?: string;
+        };
+        EmailSignInResultDto: {
+            user: components["schemas"]["UserDto"];
+            session: components["schemas"]["SessionDto"];
+            /** @description the address had no account: this sign-in created it (verified, no password) */
+            created: boolean;
         };
         ApiKeyDto: {
             /** Format: uuid */
@@ -1318,7 +1419,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -2106,6 +2207,175 @@ export interface operations {
                 };
             };
             /** @description `too_many_requests` past 10 per user in 15 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EmailSignInController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartEmailSignInDto"];
+            };
+        };
+        responses: {
+            /** @description Always, for any address: the mail is on its way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`, e.g. a `returnTo` that is not a path on this origin; `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 20 per client IP in 1 hour, or 5 per account in 1 hour */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EmailSignInController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailSignInDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSignInResultDto"];
+                };
+            };
+            /** @description `validation_failed`: neither `token` nor `email` and `code`; `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_token` (unknown, expired, used or replaced; five wrong codes or authenticator codes end it), `totp_required` (nothing is spent) or `invalid_totp` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 30 per client IP in 15 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EmailSignInController_sendConfirmationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code is on its way to the account’s address. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): under enforced SSO the identity provider confirms; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `email_code_unavailable`: the account has a password, an authenticator or a passkey; confirm with it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 5 per user in 1 hour */
             429: {
                 headers: {
                     /** @description Seconds until the limit’s window ends. */
