@@ -23,31 +23,37 @@ export class StartEmailSignInDto {
   returnTo?: string;
 }
 
-/** `{token}` from the link, or `{email, code}` from the mail; `totpCode` when the account has two-factor on. */
+/**
+ * `{token}` from the link, or `{email, code}` from the mail; `totpCode` when the account has two-factor
+ * on. Whatever is sent is checked (a null is no string), and without a token the address and the code
+ * are required.
+ */
 export class VerifyEmailSignInDto {
   @ApiPropertyOptional({
     example: 'bm90LWEtcmVhbC10b2tlbi1qdXN0LWFuLWV4YW1wbGU',
     description: 'the token from the mailed link (or send `email` and `code`)',
   })
-  @ValidateIf((body: VerifyEmailSignInDto) => body.email === undefined && body.code === undefined)
+  @ValidateIf(
+    (body: VerifyEmailSignInDto) => body.token !== undefined || (body.email === undefined && body.code === undefined),
+  )
   @IsString()
   @MaxLength(256)
   token?: string;
 
   @ApiPropertyOptional({ example: 'ada@example.com', format: 'email', description: 'with `code`' })
-  @ValidateIf((body: VerifyEmailSignInDto) => body.token === undefined)
+  @ValidateIf((body: VerifyEmailSignInDto) => body.token === undefined || body.email !== undefined)
   @IsString()
   @MaxLength(320)
   email?: string;
 
   @ApiPropertyOptional({ example: '042137', description: 'the 6-digit code from the mail, with `email`' })
-  @ValidateIf((body: VerifyEmailSignInDto) => body.token === undefined)
+  @ValidateIf((body: VerifyEmailSignInDto) => body.token === undefined || body.code !== undefined)
   @IsString()
   @MaxLength(32)
   code?: string;
 
   @ApiPropertyOptional({ example: '123456', description: 'authenticator code, or a recovery code' })
-  @IsOptional()
+  @ValidateIf((body: VerifyEmailSignInDto) => body.totpCode !== undefined)
   @IsString()
   @MaxLength(64)
   totpCode?: string;

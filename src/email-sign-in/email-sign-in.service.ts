@@ -170,7 +170,7 @@ export class EmailSignInService {
   private async checkSecondFactor(row: SignInCodeRow, totpCode: string | undefined, now: Date): Promise<string | null> {
     const holder = await this.users.findByEmail(row.email);
     if (!holder || !signsIntoHolder(holder) || !holder.twoFactorEnabled) return null;
-    if (totpCode === undefined || totpCode === '') throw new DomainError('totp_required');
+    if (!totpCode) throw new DomainError('totp_required');
     if (!(await this.twoFactor.verify(holder.id, totpCode))) {
       await this.repository.countFailure(row.id, now, MAX_CODE_ATTEMPTS);
       throw new DomainError('invalid_totp');

@@ -316,6 +316,15 @@ describe('email sign-in', () => {
     it('answers 400 validation_failed without a token or an address and code', async () => {
       expect((await verify({}).expect(400)).body.error).toBe('validation_failed');
       expect((await verify({ email: uniqueEmail() }).expect(400)).body.error).toBe('validation_failed');
+      for (const body of [
+        { token: null, email: uniqueEmail(), code: '123456' },
+        { token: 'abc', email: null },
+        { token: 'abc', code: 7 },
+        { email: uniqueEmail(), code: null },
+        { token: 'abc', totpCode: null },
+      ]) {
+        expect((await verify(body).expect(400)).body.error).toBe('validation_failed');
+      }
     });
 
     it('limits tries per IP (30 per 15 minutes)', async () => {
