@@ -18,6 +18,7 @@ const FEATURES = [
   'step-up',
   'organizations',
   'verification',
+  'email-sign-in',
   'two-factor',
   'passkeys',
   'api-keys',

@@ -296,6 +296,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/email/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a sign-in link and code
+         * @description Mails the address a link (`${APP_URL}/sign-in/email?token=…`) and a 6-digit code, both single use for 15 minutes; a new request replaces the previous one. The answer is the same, in about the same time, whether or not the address has an account: an unknown address gets a link that creates one (verified, without a password).
+         */
+        post: operations["EmailSignInController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with the mailed link or code
+         * @description With `{token}` from the link or `{email, code}` from the mail, plus `totpCode` when the account has two-factor on. Sets the session cookie and answers the token; the address counts as verified. An address without an account gets one (`created: true`); an account that never verified its address is taken over by the mailbox holder: its password, sessions and API keys end.
+         */
+        post: operations["EmailSignInController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/confirm/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a confirmation code (step-up)
+         * @description For accounts without a password, an authenticator or a passkey: mails a 6-digit code, single use for 10 minutes, that confirms this session only (POST /auth/confirm with `emailCode`). A new request replaces the previous code.
+         */
+        post: operations["EmailSignInController_sendConfirmationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/api-keys": {
         parameters: {
             query?: never;
@@ -335,94 +395,6 @@ export interface paths {
          * @description The key stops working at once; 404 for a key that is not the caller’s.
          */
         delete: operations["ApiKeysController_revoke"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/passkeys/options": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start registering a passkey
-         * @description Needs a verified email and a recent step-up. Answers creation options for `navigator.credentials.create()`: a discoverable credential with user verification, no attestation, the caller’s passkeys excluded. The challenge is single use and lasts 5 minutes.
-         */
-        post: operations["PasskeysController_options"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/passkeys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List my passkeys
-         * @description Name, dates and whether each is synced; never a key.
-         */
-        get: operations["PasskeysController_list"];
-        put?: never;
-        /**
-         * Register a passkey
-         * @description Needs a verified email and a recent step-up. Verifies the browser’s answer to a challenge from POST /me/passkeys/options and stores the passkey; a mail tells the account.
-         */
-        post: operations["PasskeysController_register"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/passkeys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Remove a passkey
-         * @description Needs a recent step-up. The passkey stops signing in at once; a mail tells the account.
-         */
-        delete: operations["PasskeysController_remove"];
-        options?: never;
-        head?: never;
-        /**
-         * Rename a passkey
-         * @description 404 for a passkey that is not the caller’s.
-         */
-        patch: operations["PasskeysController_rename"];
-        trace?: never;
-    };
-    "/auth/passkey/options": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start a passkey sign-in or step-up
-         * @description Public. Without a session: request options for a discoverable sign-in (empty `allowCredentials`), answered at POST /auth/passkey/login. With a live session: a step-up of that session, `allowCredentials` its user’s passkeys, answered at POST /auth/confirm as `{passkey: {challengeId, response}}`. The challenge is single use and lasts 5 minutes.
-         */
-        post: operations["PasskeyOptionsController_options"];
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -897,7 +869,7 @@ export interface components {
             /** @example Chrome on macOS */
             deviceName: string;
             /** @enum {string} */
-            authMethod: "password" | "saml";
+            authMethod: "password" | "saml" | "email";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1012,6 +984,47 @@ export interface components {
             /** @description the rotated session: the old token no longer works */
             session: components["schemas"]["SessionDto"];
         };
+        StartEmailSignInDto: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description a path on APP_URL where the built-in sign-in page goes afterwards (default `/`)
+             * @example /settings
+             */
+            returnTo?: string;
+        };
+        VerifyEmailSignInDto: {
+            /**
+             * @description the token from the mailed link (or send `email` and `code`)
+             * @example bm90LWEtcmVhbC10b2tlbi1qdXN0LWFuLWV4YW1wbGU
+             */
+            token?: string;
+            /**
+             * Format: email
+             * @description with `code`
+             * @example ada@example.com
+             */
+            email?: string;
+            /**
+             * @description the 6-digit code from the mail, with `email`
+             * @example 042137
+             */
+            code?: string;
+            /**
+             * @description authenticator code, or a recovery code
+             * @example 123456
+             */
+            totpCode?: string;
+        };
+        EmailSignInResultDto: {
+            user: components["schemas"]["UserDto"];
+            session: components["schemas"]["SessionDto"];
+            /** @description the address had no account: this sign-in created it (verified, no password) */
+            created: boolean;
+        };
         ApiKeyDto: {
             /** Format: uuid */
             id: string;
@@ -1036,64 +1049,6 @@ export interface components {
             key: string;
             /** Format: date-time */
             createdAt: string;
-        };
-        PasskeyOptionsDto: {
-            /**
-             * Format: uuid
-             * @description send it back with the browser’s answer; single use, 5 minutes
-             */
-            challengeId: string;
-            /** @description PublicKeyCredentialCreationOptionsJSON (registration) or PublicKeyCredentialRequestOptionsJSON (sign-in, step-up): binary fields base64url */
-            options: {
-                [key: string]: unknown;
-            };
-        };
-        RegisterPasskeyDto: {
-            /**
-             * Format: uuid
-             * @description from POST /me/passkeys/options
-             * @example 5b7c2f0e-8d1a-4e3b-9c6f-2a4d8e1f7b90
-             */
-            challengeId: string;
-            /**
-             * @description the RegistrationResponseJSON of `navigator.credentials.create()` (binary fields base64url)
-             * @example {
-             *       "id": "hN3p…",
-             *       "rawId": "hN3p…",
-             *       "type": "public-key",
-             *       "response": {
-             *         "clientDataJSON": "eyJ0…",
-             *         "attestationObject": "o2Nm…",
-             *         "transports": [
-             *           "internal"
-             *         ]
-             *       },
-             *       "clientExtensionResults": {}
-             *     }
-             */
-            response: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description defaults to the browser and platform, e.g. "Passkey on Chrome on macOS"
-             * @example Work laptop
-             */
-            name?: string;
-        };
-        PasskeyDto: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-            /** @description synced to the platform’s cloud, so it survives the loss of this device */
-            backedUp: boolean;
-        };
-        RenamePasskeyDto: {
-            /** @example Phone */
-            name: string;
         };
         VerifyEmailDto: {
             /**
@@ -1464,7 +1419,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -1841,6 +1796,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
             403: {
@@ -2255,6 +2219,175 @@ export interface operations {
             };
         };
     };
+    EmailSignInController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartEmailSignInDto"];
+            };
+        };
+        responses: {
+            /** @description Always, for any address: the mail is on its way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`, e.g. a `returnTo` that is not a path on this origin; `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 20 per client IP in 1 hour, or 5 per account in 1 hour */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EmailSignInController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailSignInDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSignInResultDto"];
+                };
+            };
+            /** @description `validation_failed`: neither `token` nor `email` and `code`; `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_token` (unknown, expired, used or replaced; five wrong codes or authenticator codes end it), `totp_required` (nothing is spent) or `invalid_totp` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 30 per client IP in 15 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EmailSignInController_sendConfirmationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code is on its way to the account’s address. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): under enforced SSO the identity provider confirms; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `email_code_unavailable`: the account has a password, an authenticator or a passkey; confirm with it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 5 per user in 1 hour */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ApiKeysController_list: {
         parameters: {
             query?: never;
@@ -2380,276 +2513,6 @@ export interface operations {
             /** @description no such key among the caller’s; `not_found` */
             404: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    PasskeysController_options: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PasskeyOptionsDto"];
-                };
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    PasskeysController_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PasskeyDto"][];
-                };
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    PasskeysController_register: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RegisterPasskeyDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PasskeyDto"];
-                };
-            };
-            /** @description `passkey_invalid`: the answer does not verify (wrong challenge, origin or RP id, no user verification), the challenge is used, expired or not this user’s, or the passkey is already registered; `validation_failed` (with `details` naming every failing field); `invalid_json` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    PasskeysController_remove: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description no such passkey among the caller’s; `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    PasskeysController_rename: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RenamePasskeyDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PasskeyDto"];
-                };
-            };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description no such passkey among the caller’s; `not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    PasskeyOptionsController_options: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PasskeyOptionsDto"];
-                };
-            };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit’s window ends. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

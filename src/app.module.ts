@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
 import { DeletionModule } from './deletion/deletion.module';
+import { EmailSignInModule } from './email-sign-in/email-sign-in.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail';
 import { PagesModule } from './pages/pages.module';
@@ -38,6 +39,7 @@ export class AppModule {
         AuthModule,
         TwoFactorModule,
         StepUpModule,
+        EmailSignInModule,
         ApiKeysModule,
         PasskeysModule,
         VerificationModule,

@@ -47,6 +47,15 @@ export class CredentialPolicy implements OnModuleInit {
     for (const rules of this.rules) await rules.assertPasswordUsable(holder);
   }
 
+  /**
+   * sso_required for an address of an enforced domain, whoever asks: for a way in that is not a
+   * password (a mailed link or code), which no owner's break-glass lets past. Asked as a holder
+   * without an account (an empty id), of whom no organization role can be found.
+   */
+  async assertAddressNotEnforced(email: string): Promise<void> {
+    await this.assertPasswordUsable({ id: '', email, ssoProviderId: null });
+  }
+
   async enforcedSsoProvider(holder: CredentialHolder): Promise<string | null> {
     for (const rules of this.rules) {
       const providerId = await rules.enforcedSsoProvider(holder);

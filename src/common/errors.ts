@@ -53,6 +53,11 @@ export const ERRORS = {
   already_member: { status: 409, message: 'This user is already a member of the organization.' },
   totp_already_enabled: { status: 409, message: 'Two-factor authentication is already on; turn it off first.' },
   totp_not_enabled: { status: 409, message: 'Two-factor authentication is not on.' },
+  email_code_unavailable: {
+    status: 409,
+    message:
+      'Confirm with your password, authenticator or passkey: an emailed code is only for accounts that have none of them.',
+  },
   deletion_not_scheduled: { status: 409, message: 'This account is not scheduled for deletion.' },
   last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
   session_rotated: {
@@ -76,8 +81,9 @@ export interface DomainErrorOptions {
   /** A sentence more precise than the code's usual one. */
   message?: string;
   /**
-   * Where API.md gives one code two statuses (invalid_totp and passkey_invalid: 401 when signing in
-   * or confirming, 400 when enrolling).
+   * Where the contract gives one code two statuses (invalid_totp and passkey_invalid: 401 when
+   * signing in or confirming, 400 when enrolling; invalid_token: 400 for a link that does something,
+   * 401 for one that signs in).
    */
   status?: number;
 }

@@ -21,6 +21,8 @@ export interface MailContexts {
   'org-invitation': { orgName: string; inviterName: string; role: string; acceptUrl: string; expiresInDays: number };
   'sso-domain-taken': { orgName: string; domain: string };
   'sso-enforced': { orgName: string; domain: string; loginUrl: string };
+  'email-sign-in': { signInUrl: string; code: string; expiresInMinutes: number; newAccount: boolean };
+  'email-confirmation-code': { code: string; expiresInMinutes: number };
 }
 
 export type MailTemplate = keyof MailContexts;
@@ -43,6 +45,8 @@ const SUBJECTS: { [T in MailTemplate]: string } = {
   'org-invitation': 'You are invited to join an organization',
   'sso-domain-taken': 'Another organization verified your SSO domain',
   'sso-enforced': 'Sign in through your organization from now on',
+  'email-sign-in': 'Sign in with your email address',
+  'email-confirmation-code': 'Confirm it is you: your code',
 };
 
 export interface RenderedMail {

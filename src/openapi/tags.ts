@@ -6,6 +6,8 @@ export const OPENAPI_TAGS = {
   auth: 'Sign-up, login, logout, password recovery and step-up confirmation (POST /auth/confirm).',
   verification: 'Email verification: the mailed link, sending it again, and changing the address.',
   me: 'The signed-in user: profile, password, account deletion and data export.',
+  'email-sign-in':
+    'Signing in with a link or code mailed to the address, and the mailed code that confirms a passwordless session (step-up).',
   sessions: 'The signed-in user’s live sessions: list them, sign one out, or sign out everywhere else.',
   'two-factor': 'TOTP two-factor authentication and its recovery codes.',
   passkeys: 'Passkeys (WebAuthn): register, name and remove them, and the options of a passkey sign-in or step-up.',

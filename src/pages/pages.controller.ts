@@ -6,7 +6,8 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { AcceptFormBody, fromTrustedOrigin, Public, readCookie } from '../http';
+import { EmailSignInService } from '../email-sign-in/email-sign-in.service';
+import { AcceptFormBody, fromTrustedOrigin, Public, readCookie, setSessionCookie } from '../http';
 import { ipSubject } from '../rate-limit/ip-subject';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { RateLimitName } from '../rate-limit/rate-limits';
@@ -14,10 +15,11 @@ import { VerificationService } from '../verification/verification.service';
 import { escapeHtml, sendPage, TokenCookie } from '../http/page';
 
 /**
- * The pages the mailed links open when APP_URL is the service itself: `/verify-email` and
- * `/reset-password`. HTML without JavaScript; the rules stay in VerificationService and
- * PasswordFlowsService, which the JSON routes use too. A product with its own frontend points
- * APP_URL there and calls POST /auth/verify-email and POST /auth/password/reset instead.
+ * The pages the mailed links open when APP_URL is the service itself: `/verify-email`,
+ * `/reset-password` and `/sign-in/email`. HTML without JavaScript; the rules stay in
+ * VerificationService, PasswordFlowsService and EmailSignInService, which the JSON routes use too.
+ * A product with its own frontend points APP_URL there and calls POST /auth/verify-email, POST
+ * /auth/password/reset and POST /auth/email/verify instead.
  */
 @ApiExcludeController()
 @Public()
@@ -26,17 +28,20 @@ export class PagesController {
   private readonly base: string;
   private readonly verifyCookie: TokenCookie;
   private readonly resetCookie: TokenCookie;
+  private readonly signInCookie: TokenCookie;
   private readonly trustedOrigins: Set<string>;
 
   constructor(
-    config: AppConfig,
+    private readonly config: AppConfig,
     private readonly verification: VerificationService,
     private readonly passwords: PasswordFlowsService,
+    private readonly emailSignIn: EmailSignInService,
     private readonly limiter: RateLimiter,
   ) {
     this.base = new URL(config.appUrl).pathname.replace(/\/+$/, '');
     this.verifyCookie = new TokenCookie('verify_token', `${this.base}/verify-email`, config.secureCookies);
     this.resetCookie = new TokenCookie('reset_token', `${this.base}/reset-password`, config.secureCookies);
+    this.signInCookie = new TokenCookie('sign_in_token', `${this.base}/sign-in/email`, config.secureCookies);
     this.trustedOrigins = new Set(config.trustedOrigins);
   }
 
@@ -114,6 +119,59 @@ export class PagesController {
     });
   }
 
+  /** Shows one button; only its POST spends the link (mail scanners and prefetchers follow links). */
+  @Get('sign-in/email')
+  signInForm(@Query('token') token: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    if (this.tokenToCookie(token, this.signInCookie, `${this.base}/sign-in/email`, reply)) return;
+    if (!readCookie(request, this.signInCookie.name)) return sendPage(reply, missingLink('Sign in', 'sign-in'));
+    sendPage(reply, this.signInPage());
+  }
+
+  /**
+   * Signs in (the session cookie set) and goes on to APP_URL + the returnTo asked for at the start.
+   * With two-factor on, answers a page asking for the code, which posts here again with it.
+   */
+  @Post('sign-in/email')
+  @AcceptFormBody()
+  async signInWithEmail(
+    @Body() body: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    if (!fromTrustedOrigin(request.headers, this.trustedOrigins)) {
+      return sendPage(reply, {
+        status: HttpStatus.FORBIDDEN,
+        title: 'Sign in',
+        body: '<p role="alert">This form can only be sent from its own page.</p>',
+      });
+    }
+    const stored = readCookie(request, this.signInCookie.name);
+    if (!stored) return sendPage(reply, missingLink('Sign in', 'sign-in'));
+    const totpCode = typeof body?.totpCode === 'string' && body.totpCode !== '' ? body.totpCode : undefined;
+    let signedIn;
+    try {
+      await this.limit('emailSignInVerifyPerIp', client);
+      signedIn = await this.emailSignIn.verify({ token: stored, totpCode }, client);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'totp_required') return sendPage(reply, this.signInPage(true));
+      if (error instanceof DomainError && error.code === 'invalid_totp') {
+        return sendPage(reply, this.signInPage(true, error.message, error.status));
+      }
+      // Only a dead link is forgotten: after a refusal that may pass (too many requests), the button works again.
+      if (error instanceof DomainError && error.code === 'invalid_token') this.signInCookie.clear(reply);
+      return sendPage(reply, failure('Sign in', error, 'Ask for a new sign-in link.'));
+    }
+    this.signInCookie.clear(reply);
+    setSessionCookie(reply, this.config, signedIn.session.token, signedIn.session.expiresAt);
+    void reply
+      .status(HttpStatus.SEE_OTHER)
+      .header('Location', `${this.config.appUrl}${signedIn.returnTo ?? '/'}`)
+      .header('Referrer-Policy', 'no-referrer')
+      .header('X-Frame-Options', 'DENY')
+      .send();
+  }
+
   /** A link's GET: the token moves into the cookie and the browser goes to the bare path (303). */
   private tokenToCookie(token: unknown, cookie: TokenCookie, path: string, reply: FastifyReply): boolean {
     if (typeof token !== 'string' || token === '') return false;
@@ -143,6 +201,25 @@ export class PagesController {
         `<input id="confirmPassword" name="confirmPassword" type="password" autocomplete="new-password" minlength="8" maxlength="128" required>` +
         `<button type="submit">Change password</button></form>` +
         `<p>8 to 128 characters, not a common or easily guessed one. Every session of the account is signed out.</p>`,
+    };
+  }
+
+  /** The sign-in button, or (two-factor on) the field for the authenticator code and the button. */
+  private signInPage(askTotp = false, error?: string, status = 200) {
+    const alert = error ? `<p role="alert" id="problem">${escapeHtml(error)}</p>` : '';
+    const described = error ? ' aria-describedby="problem"' : '';
+    const totp = askTotp
+      ? `<label for="totpCode">Authenticator code</label>` +
+        `<input id="totpCode" name="totpCode" inputmode="numeric" autocomplete="one-time-code" maxlength="64" required${described}>` +
+        `<p>Two-factor authentication is on: enter the code from your authenticator app, or a recovery code.</p>`
+      : '<p>Continue to sign in with the address this link was mailed to.</p>';
+    return {
+      status,
+      title: 'Sign in',
+      referrerPolicy: 'same-origin' as const,
+      body:
+        `${alert}<form method="post" action="${escapeHtml(`${this.base}/sign-in/email`)}">` +
+        `${totp}<button type="submit">Sign in</button></form>`,
     };
   }
 

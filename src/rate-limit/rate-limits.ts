@@ -45,6 +45,12 @@ export const RATE_LIMITS = {
   passkeyOptionsPerIp: { name: 'passkey-options-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   /** Invitations mailed to one address from all organizations together: its inbox is not a target. */
   invitationMailsPerAddress: { name: 'invite-address', limit: 10, windowMs: HOUR, subject: 'email' },
+  /** Sign-in mails to one address, whoever asks: its inbox is not a target. */
+  emailSignInPerAddress: { name: 'email-sign-in-address', limit: 5, windowMs: HOUR, subject: 'email' },
+  emailSignInPerIp: { name: 'email-sign-in-ip', limit: 20, windowMs: HOUR, subject: 'ip' },
+  /** Links and codes tried from one address: a code has a million values, and each row five tries. */
+  emailSignInVerifyPerIp: { name: 'email-sign-in-verify-ip', limit: 30, windowMs: 15 * MINUTE, subject: 'ip' },
+  emailConfirmCodesPerUser: { name: 'email-confirm-user', limit: 5, windowMs: HOUR, subject: 'userId' },
 } as const satisfies Record<string, RateRule>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { AuthMethod } from './session.entity';
 import type { IssuedSession, SessionListing } from './sessions.service';
 
 /** The Session object that login, signup and every rotation answer. */
@@ -25,7 +26,7 @@ export class SessionListingDto {
   @ApiProperty() ip: string;
   @ApiProperty() userAgent: string;
   @ApiProperty({ example: 'Chrome on macOS' }) deviceName: string;
-  @ApiProperty({ enum: ['password', 'saml'] }) authMethod: 'password' | 'saml';
+  @ApiProperty({ enum: ['password', 'saml', 'email'] }) authMethod: AuthMethod;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;

@@ -19,7 +19,7 @@ import { FORM_TYPE } from '../common/body-parsers';
 import { AppConfig } from '../config';
 import { AcceptFormBody, Public, setSessionCookie } from '../http';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
-import { asciiOnly } from './return-to';
+import { asciiOnly } from '../http/return-to';
 import { SamlAcsGuard, SamlLoginGuard } from './saml.guards';
 import { escapeHtml, sendPage } from '../http/page';
 import type { SamlDryRun, SamlOutcome } from './sso-login.service';

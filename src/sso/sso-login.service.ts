@@ -18,7 +18,7 @@ import { UsersService } from '../users/users.service';
 import { ssoStepUpProvider, stepUpMethods } from '../step-up/step-up.guard';
 import { emailDomain } from './domains';
 import { roleForGroups } from './group-roles';
-import { sameOriginPath } from './return-to';
+import { sameOriginPath } from '../http/return-to';
 import {
   SAML_CLOCK_SKEW_MS,
   SamlCacheProvider,

@@ -280,7 +280,7 @@ export class UsersRepository {
     await this.users.update({ id }, { twoFactorEnabled: enabled, updatedAt: now });
   }
 
-  async setPasswordHash(id: string, passwordHash: string, now: Date): Promise<void> {
+  async setPasswordHash(id: string, passwordHash: string | null, now: Date): Promise<void> {
     await this.users.update({ id }, { passwordHash, updatedAt: now });
   }
 

@@ -230,6 +230,14 @@ export class UsersService {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
   }
 
+  /**
+   * The account has no password from now on (in the caller's transaction): whoever set it loses
+   * that way in, e.g. to an account the holder of its never-verified address takes over.
+   */
+  async clearPassword(id: string): Promise<void> {
+    await this.users.setPasswordHash(id, null, this.clock.now());
+  }
+
   /** Ties the account to the SSO provider it signs in with (the one that signed it in last). */
   async tieToSsoProvider(id: string, providerId: string): Promise<void> {
     await this.users.setSsoProvider(id, providerId, this.clock.now());

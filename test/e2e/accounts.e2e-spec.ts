@@ -10,3 +10,4 @@ import './accounts/step-up.e2e';
 import './accounts/api-keys.e2e';
 import './accounts/passkeys.e2e';
 import './accounts/client-journey.e2e';
+import './accounts/email-sign-in.e2e';

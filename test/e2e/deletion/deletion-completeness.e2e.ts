@@ -187,6 +187,11 @@ describe('deletion completeness', () => {
     const acs = new PostgresSamlRequestStore(repository, providerId, clock);
     expect(await acs.recordAssertion('_assertion', expiresAt)).toBe(true);
 
+    // Sign-in links mailed to its address, and to the one it had before (which no account holds now)
+    // at someone else's asking: what that someone sent from stays theirs.
+    await t.http.post('/auth/email/start').set(from(OTHER_IP)).send({ email }).expect(202);
+    await t.http.post('/auth/email/start').set(from('192.0.2.55')).send({ email: earlier }).expect(202);
+
     // Rate-limit counters hold the first 22 base64url characters of the SHA-256 of what they count.
     const counterKey = (subject: string) => createHash('sha256').update(subject).digest('base64url').slice(0, 22);
     const needles = [
@@ -210,6 +215,7 @@ describe('deletion completeness', () => {
         'api_keys',
         'audit_log',
         'documents',
+        'email_sign_in_codes',
         'known_ips',
         'org_invitations',
         'org_members',

@@ -114,7 +114,7 @@ describe('the OpenAPI document', () => {
     const served = servedRoutes(tree)
       .filter((route) => !/^\w+ \/docs\b/.test(route))
       // Pages for the browser that follows a mail's link (src/pages), not part of the JSON API.
-      .filter((route) => !/^\w+ \/(verify-email|reset-password)$/.test(route))
+      .filter((route) => !/^\w+ \/(verify-email|reset-password|sign-in\/email)$/.test(route))
       .map((route) => route.toLowerCase());
     expect(served.length).toBeGreaterThan(30);
     // The router matches case-insensitively, so its tree keeps paths in lower case.
@@ -225,10 +225,10 @@ describe('the OpenAPI document', () => {
         expect([route, status, codes(operation, status)]).toEqual([route, status, expect.arrayContaining([code])]);
       }
       // Every code a response names is answered with that status (invalid_totp and passkey_invalid are
-      // also 400s when enrolling).
+      // also 400s when enrolling; invalid_token a 401 for a link that signs in).
       for (const status of Object.keys(responses(operation)).map(Number)) {
         for (const code of codes(operation, status)) {
-          const statuses = ['invalid_totp', 'passkey_invalid'].includes(code)
+          const statuses = ['invalid_totp', 'passkey_invalid', 'invalid_token'].includes(code)
             ? [400, 401]
             : [ERRORS[code as keyof typeof ERRORS].status];
           expect([route, code, statuses]).toEqual([route, code, expect.arrayContaining([status])]);

@@ -3,7 +3,8 @@ import { createServer, AddressInfo } from 'node:net';
 import type { Browser, HTTPResponse } from 'puppeteer-core';
 import { launch } from 'puppeteer-core';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { bearer, logIn, signUp } from '../../support/users';
+import { totpCode } from '../../support/totp';
+import { bearer, confirmPassword, enableTotp, logIn, signUp, uniqueEmail } from '../../support/users';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(existsSync);
 if (!CHROMIUM) {
@@ -75,6 +76,63 @@ describe('the built-in pages', () => {
     await t.http.post('/auth/password/reset').send({ token: 'abc', newPassword: 'Another-Long-Pass-77' }).expect(400);
   });
 
+  /** Signs up and verifies through the mailed link (whose address is this app's APP_URL). */
+  async function verifiedUser() {
+    const user = await signUp(t);
+    const link = await mailedLink(user.email, 'Verify', '/verify-email');
+    await t.http
+      .post('/auth/verify-email')
+      .send({ token: new URL(link).searchParams.get('token') })
+      .expect(200);
+    return user;
+  }
+
+  const start = (email: string, returnTo?: string) =>
+    t.http.post('/auth/email/start').send({ email, ...(returnTo !== undefined ? { returnTo } : {}) });
+
+  describe('/sign-in/email', () => {
+    const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+
+    it('keeps the link unspent through GET and HEAD: the token moves to a cookie, the page shows one button', async () => {
+      const email = uniqueEmail('page');
+      await start(email).expect(202);
+      const token = tokenOf(await mailedLink(email, 'Sign in', '/sign-in/email'));
+      const moved = await t.http.get(`/sign-in/email?token=${token}`).expect(303);
+      expect(moved.headers.location).toBe('/sign-in/email');
+      expect(moved.headers['set-cookie'][0]).toBe(
+        `sign_in_token=${token}; Path=/sign-in/email; Max-Age=600; HttpOnly; SameSite=Lax`,
+      );
+      const cookie = `sign_in_token=${token}`;
+      for (let i = 0; i < 2; i++) {
+        const page = await t.http.get('/sign-in/email').set('Cookie', cookie).expect(200);
+        expect(page.headers['content-security-policy']).toContain("form-action 'self'");
+        expect(page.headers['cache-control']).toBe('no-store');
+        expect(page.headers['x-frame-options']).toBe('DENY');
+        expect(page.text).toContain('<form method="post" action="/sign-in/email"><p>');
+        expect(page.text.match(/<button/g)).toHaveLength(1);
+        expect(page.text).toContain('<button type="submit">Sign in</button>');
+        await t.http.head('/sign-in/email').set('Cookie', cookie).expect(200);
+      }
+      await t.http.get('/sign-in/email').expect(400);
+      // Refused from another origin, and unspent by the refusal.
+      await t.http
+        .post('/sign-in/email')
+        .type('form')
+        .set('Origin', 'https://evil.example')
+        .set('Cookie', cookie)
+        .send({})
+        .expect(403);
+      const signedIn = await t.http.post('/auth/email/verify').send({ token }).expect(200);
+      expect(signedIn.body).toMatchObject({ created: true, user: { email } });
+    });
+
+    it('refuses a returnTo off this origin at the start', async () => {
+      for (const returnTo of [`https://evil.example/`, '//evil.example/x', '/\\evil.example']) {
+        expect((await start(uniqueEmail(), returnTo).expect(400)).body.error).toBe('validation_failed');
+      }
+    });
+  });
+
   inBrowser('in Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
@@ -107,6 +165,42 @@ describe('the built-in pages', () => {
       expect(await page.$eval('[role=status]', (p) => p.textContent)).toContain(user.email);
       const me = await t.http.get('/me').set(bearer(user.token)).expect(200);
       expect(me.body.emailVerified).toBe(true);
+      await page.close();
+    });
+
+    it('signs in with the button of the mailed link and lands on APP_URL + returnTo', async () => {
+      const user = await verifiedUser();
+      await start(user.email, '/welcome?tab=1').expect(202);
+      const page = await browser.newPage();
+      await page.goto(await mailedLink(user.email, 'Sign in', '/sign-in/email'));
+      expect(page.url()).toBe(`${appUrl}/sign-in/email`);
+      expect(await page.$eval('h1', (h) => h.textContent)).toBe('Sign in');
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      expect(page.url()).toBe(`${appUrl}/welcome?tab=1`);
+      const sid = (await page.cookies(appUrl)).find((c) => c.name === 'sid')!;
+      expect(sid.httpOnly).toBe(true);
+      const me = await t.http.get('/me').set('Cookie', `sid=${sid.value}`).expect(200);
+      expect(me.body.id).toBe(user.id);
+      await page.close();
+    });
+
+    it('asks a two-factor account for its code on the page, then signs in', async () => {
+      const user = await verifiedUser();
+      const { secret } = await enableTotp(t, await confirmPassword(t, user.token));
+      t.clock.advance(60_000);
+      await start(user.email).expect(202);
+      const page = await browser.newPage();
+      await page.goto(await mailedLink(user.email, 'Sign in', '/sign-in/email'));
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      expect(page.url()).toBe(`${appUrl}/sign-in/email`);
+      await page.type('#totpCode', '000000');
+      let answer = (await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]))[0]!;
+      expect(answer.status()).toBe(401);
+      expect(await page.$eval('[role=alert]', (p) => p.textContent)).toContain('authenticator');
+      await page.type('#totpCode', totpCode(secret, t.clock));
+      answer = (await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]))[0]!;
+      expect(page.url()).toBe(`${appUrl}/`);
+      expect((await page.cookies(appUrl)).some((c) => c.name === 'sid')).toBe(true);
       await page.close();
     });
 

@@ -148,6 +148,7 @@ describe('the built service', () => {
         'cleanup-unverified-accounts',
         'deliver-mail',
         'purge-deleted-accounts',
+        'purge-email-sign-in-codes',
         'purge-expired-invitations',
         'purge-expired-sessions',
         'purge-rate-limits',

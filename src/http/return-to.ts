@@ -1,4 +1,4 @@
-/** Longest returnTo kept (the saml_requests.return_to column). */
+/** Longest returnTo kept (the return_to columns of saml_requests and email_sign_in_codes). */
 export const MAX_RETURN_TO_LENGTH = 2048;
 
 const BASE = 'http://return-to.invalid';
@@ -6,7 +6,7 @@ const BASE = 'http://return-to.invalid';
 /**
  * `returnTo` when it is a path on our own origin, else null: it must start with one '/', hold no
  * backslash (browsers read `/\evil.test` as `//evil.test`), no whitespace or control character, and
- * resolve against our origin to our origin. The ACS redirects to APP_URL + this path, so anything
+ * resolve against our origin to our origin. The ACS (and the email sign-in page) redirect to APP_URL + this path, so anything
  * else could send the freshly signed-in browser elsewhere (an open redirect).
  */
 export function sameOriginPath(returnTo: unknown): string | null {

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { CommonModule } from '../common/common.module';
+import { MailModule } from '../mail/mail.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { TwoFactorModule } from '../two-factor/two-factor.module';
+import { UsersModule } from '../users/users.module';
+import { CodeHasher } from './email-codes';
+import { EmailConfirmationService } from './email-confirmation.service';
+import { EmailSignInController } from './email-sign-in.controller';
+import { EmailSignInRepository } from './email-sign-in.repository';
+import { EmailSignInService } from './email-sign-in.service';
+import { EmailSignInUserData } from './email-sign-in.user-data';
+import { PurgeEmailSignInCodesTask } from './purge-email-sign-in-codes.task';
+
+/** Signing in with a link or code mailed to the address, and step-up by a mailed code. */
+@Module({
+  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule, SessionsModule, TwoFactorModule],
+  controllers: [EmailSignInController],
+  providers: [
+    EmailSignInRepository,
+    CodeHasher,
+    EmailSignInService,
+    EmailConfirmationService,
+    EmailSignInUserData,
+    PurgeEmailSignInCodesTask,
+  ],
+  exports: [EmailSignInService, EmailConfirmationService],
+})
+export class EmailSignInModule {}
