@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient, QueryResult } from 'pg';
-import { describeError } from '../common/describe-error';
 import { AppConfig } from '../config';
 import { poolConfig } from './pool';
 
@@ -17,6 +16,7 @@ export class Sql implements OnApplicationShutdown {
   private readonly pool: Pool;
   /** The connection of the transaction the caller runs in; TransactionHost opens and ends it. */
   private readonly ambient = new AsyncLocalStorage<HeldConnection>();
+  private ending = false;
 
   constructor(config: AppConfig) {
     if (!config.databaseUrl) throw new Error('the database URL must be resolved before the app starts');
@@ -27,10 +27,15 @@ export class Sql implements OnApplicationShutdown {
       }),
     );
     // An idle connection that breaks (the server restarts, a backend is terminated) is dropped by
-    // the pool; unheard, its error would end the process.
-    this.pool.on('error', (error) =>
-      this.logger.warn({ error: describeError(error), msg: 'an idle database connection broke' }),
-    );
+    // the pool; unheard, its error would end the process. What it says names no row and no secret.
+    // Once the pool is ending, the server going away (an embedded one stops next) is no news.
+    this.pool.on('error', (error: Error & { code?: string }) => {
+      if (this.ending) return;
+      this.logger.warn({
+        error: { type: error.name, errorCode: error.code, message: error.message },
+        msg: 'an idle database connection broke',
+      });
+    });
   }
 
   async rows<Row>(text: string, values: unknown[] = []): Promise<Row[]> {
@@ -77,11 +82,13 @@ export class Sql implements OnApplicationShutdown {
   }
 
   /**
-   * An enabled store stays in Node's list of async-context stores, and every promise created in
-   * the process then pays to propagate it: a closed app (a test's, a CLI task's) takes it out.
+   * Ends the pool (main.ts closes the app once requests, background work and the mail relay are
+   * done). An enabled store stays in Node's list of async-context stores, and every promise created
+   * in the process then pays to propagate it: a closed app (a test's, a CLI task's) takes it out.
    */
   async onApplicationShutdown(): Promise<void> {
     this.ambient.disable();
+    this.ending = true;
     await this.pool.end();
   }
 
@@ -93,7 +100,15 @@ export class Sql implements OnApplicationShutdown {
 
 /** One connection taken from the pool, until released. */
 export class HeldConnection {
-  constructor(private readonly client: PoolClient) {}
+  /** What broke the connection while it was held; it is then closed, not pooled. */
+  private failure: Error | undefined;
+  // The pool listens on idle connections only: one that breaks while held (between two statements
+  // of a transaction) would otherwise raise an error nobody hears, and end the process.
+  private readonly onError = (error: Error) => void (this.failure ??= error);
+
+  constructor(private readonly client: PoolClient) {
+    client.on('error', this.onError);
+  }
 
   query(text: string, values: unknown[] = []): Promise<QueryResult> {
     return this.client.query(text, values);
@@ -104,12 +119,13 @@ export class HeldConnection {
   }
 
   /**
-   * Back to the pool. With the error that left it in doubt (a failed ROLLBACK, an unlock that did
-   * not happen), the connection is closed instead, and PostgreSQL ends whatever it still held.
+   * Back to the pool. A connection that broke, or that the holder says is in doubt (a failed
+   * ROLLBACK, an unlock that did not happen), is closed instead, and PostgreSQL ends whatever it
+   * still held.
    */
-  release(broken?: unknown): void {
-    this.client.release(
-      broken === undefined ? undefined : broken instanceof Error ? broken : new Error(String(broken)),
-    );
+  release(inDoubt?: unknown): void {
+    this.client.off('error', this.onError);
+    const reason = inDoubt === undefined || inDoubt instanceof Error ? inDoubt : new Error(String(inDoubt));
+    this.client.release(this.failure ?? reason);
   }
 }
