@@ -18,6 +18,10 @@ const RESOLVE_SQL = `
     FROM api_keys k JOIN users u ON u.id = k.user_id
    WHERE k.key_hash = $1`;
 
+/** Every column of a key row, under the entity's field names. */
+const KEY_COLUMNS = `id, user_id AS "userId", name, prefix, key_hash AS "keyHash", created_at AS "createdAt",
+  last_used_at AS "lastUsedAt"`;
+
 interface ResolvedRow extends UserViewRow {
   key_id: string;
   last_used_at: Date | null;
@@ -30,13 +34,19 @@ export class ApiKeysRepository {
 
   /** Answers the new key's id. */
   async insert(key: NewApiKey): Promise<string> {
-    const { identifiers } = await this.sql.repository(ApiKey).insert(key);
-    return identifiers[0].id as string;
+    const row = await this.sql.one<{ id: string }>(
+      `INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [key.userId, key.name, key.prefix, key.keyHash, key.createdAt],
+    );
+    return row!.id;
   }
 
   /** The user's keys, newest first. */
   listByUser(userId: string): Promise<ApiKey[]> {
-    return this.sql.repository(ApiKey).find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+    return this.sql.rows<ApiKey>(
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id ASC`,
+      [userId],
+    );
   }
 
   /** Deletes the key if it is the user's; false when it is missing or someone else's. */

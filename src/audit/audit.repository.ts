@@ -10,7 +10,21 @@ export class AuditRepository {
   constructor(private readonly sql: Sql) {}
 
   async append(entries: NewAuditEntry[]): Promise<void> {
-    await this.sql.repository(AuditEntry).insert(entries);
+    await this.sql.count(
+      `INSERT INTO audit_log (action, actor_id, actor_email, ip, user_agent, target, details, created_at)
+       SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+                            $7::jsonb[], $8::timestamptz[])`,
+      [
+        entries.map((e) => e.action),
+        entries.map((e) => e.actorId),
+        entries.map((e) => e.actorEmail),
+        entries.map((e) => e.ip),
+        entries.map((e) => e.userAgent),
+        entries.map((e) => e.target),
+        entries.map((e) => (e.details === null ? null : JSON.stringify(e.details))),
+        entries.map((e) => e.createdAt),
+      ],
+    );
   }
 
   /**

@@ -1,15 +1,17 @@
-import { QueryFailedError } from 'typeorm';
+import { DatabaseError } from 'pg';
 
 /** PostgreSQL's foreign_key_violation: the row referred to is gone (e.g. an account erased meanwhile). */
 export function isForeignKeyViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503';
+  return error instanceof DatabaseError && error.code === '23503';
 }
 
 /** PostgreSQL's unique_violation, optionally on one named constraint. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
+  return (
+    error instanceof DatabaseError &&
+    error.code === '23505' &&
+    (constraint === undefined || error.constraint === constraint)
+  );
 }
 
 /**
@@ -18,31 +20,23 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
  * to a bug or a bad query. Such requests answer 503 service_unavailable with Retry-After; the same
  * request is expected to succeed later.
  *
- * Errors arrive raw from pg (the pool, prepared lookups) or wrapped by TypeORM (QueryFailedError's
- * `driverError`); both are looked at.
+ * Errors arrive from pg as they are: a DatabaseError for what the server answers, an Error with a
+ * socket's code or one of pg's messages for a connection that broke or could not be had.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; depth++) {
-    const { code, message, driverError, severity } = current as {
-      code?: unknown;
-      message?: unknown;
-      driverError?: unknown;
-      severity?: unknown;
-    };
-    if (
-      typeof code === 'string' &&
-      (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code))
-    ) {
-      return true;
-    }
-    // PostgreSQL reports FATAL only when it ends a session or refuses to start one: whatever the
-    // SQLSTATE (55000 for a database that allows no connections, 28000 for a missing pg_hba entry,
-    // 3D000 for a missing database), there is no connection to serve the request with.
-    if (severity === 'FATAL') return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
-    current = driverError;
+  if (!error || typeof error !== 'object') return false;
+  const { code, message, severity } = error as { code?: unknown; message?: unknown; severity?: unknown };
+  if (
+    typeof code === 'string' &&
+    (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code))
+  ) {
+    return true;
   }
-  return false;
+  // PostgreSQL reports FATAL only when it ends a session or refuses to start one: whatever the
+  // SQLSTATE (55000 for a database that allows no connections, 28000 for a missing pg_hba entry,
+  // 3D000 for a missing database), there is no connection to serve the request with.
+  if (severity === 'FATAL') return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /** PostgreSQL SQLSTATEs (class 08, connection exceptions, is matched by prefix). */

@@ -4,17 +4,10 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 const ROOT = join(__dirname, '..');
 
 /**
- * Limits PostgreSQL enforces on every pooled connection (pg's client settings, sent at connect): a
- * statement running or waiting for a lock longer is cancelled, and the request answers 503 instead
- * of hanging. The serving app sets them; migrations and `npm run task` run without (0: no limit).
+ * TypeORM's view of the database, for the schema alone: the entities define it and the migrations
+ * (run by the CLI and at startup) build it. Requests reach PostgreSQL through Sql, not through this.
  */
-export interface DatabaseTimeouts {
-  statementTimeoutMs: number;
-  lockTimeoutMs: number;
-}
-
-/** One definition of the database for the app, the CLI and the tests. */
-export function dataSourceOptions(url: string, poolSize = 20, timeouts?: DatabaseTimeouts): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 2): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -29,15 +22,7 @@ export function dataSourceOptions(url: string, poolSize = 20, timeouts?: Databas
     installExtensions: false,
     logging: false,
     poolSize,
-    extra: {
-      connectionTimeoutMillis: 5000,
-      ...(timeouts && {
-        statement_timeout: timeouts.statementTimeoutMs,
-        lock_timeout: timeouts.lockTimeoutMs,
-        // A transaction left open by a stuck request must not hold its locks for longer either.
-        idle_in_transaction_session_timeout: timeouts.statementTimeoutMs,
-      }),
-    },
+    extra: { connectionTimeoutMillis: 5000 },
   };
 }
 

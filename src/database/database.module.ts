@@ -1,26 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config';
-import { dataSourceOptions } from './data-source';
 import { Sql } from './sql';
 import { TransactionHost } from './transactions';
 
-/** The DataSource, propagating transactions, and Sql, the one way repositories reach it. */
+/** Sql, the one way repositories reach PostgreSQL, on its pool; and the transactions it propagates. */
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => {
-        if (!config.databaseUrl) throw new Error('the database URL must be resolved before the app starts');
-        return dataSourceOptions(config.databaseUrl, undefined, {
-          statementTimeoutMs: config.databaseStatementTimeoutMs,
-          lockTimeoutMs: config.databaseLockTimeoutMs,
-        });
-      },
-    }),
-  ],
-  providers: [TransactionHost, Sql],
-  exports: [TransactionHost, Sql],
+  providers: [Sql, TransactionHost],
+  exports: [Sql, TransactionHost],
 })
 export class DatabaseModule {}

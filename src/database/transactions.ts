@@ -1,42 +1,39 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { Sql } from './sql';
 
 /**
- * Transactions that propagate without threading an EntityManager through every signature: inside
- * withTransaction (or a method marked @Transactional()), `tx` is that transaction's manager, so
- * every repository taken from it joins. Outside, `tx` is the plain manager. The store is opened
- * only where a transaction starts; ordinary requests pay nothing for it (no middleware, no
- * interceptor on the hot path).
+ * Transactions that propagate without threading a connection through every signature: inside
+ * withTransaction (or a method marked @Transactional()), every Sql call runs on that transaction's
+ * connection, so every repository joins. Outside, calls take any connection of the pool. The store
+ * is opened only where a transaction starts; ordinary requests pay nothing for it (no middleware,
+ * no interceptor on the hot path).
  */
 @Injectable()
-export class TransactionHost implements OnApplicationShutdown {
-  private readonly store = new AsyncLocalStorage<EntityManager>();
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  get tx(): EntityManager {
-    return this.store.getStore() ?? this.dataSource.manager;
-  }
+export class TransactionHost {
+  constructor(private readonly sql: Sql) {}
 
   /** Runs `work` outside any transaction the caller is in (work that outlives the caller's). */
   detached<T>(work: () => T): T {
-    return this.store.exit(work);
+    return this.sql.outside(work);
   }
 
   /** Runs `work` in the current transaction, or in a new one that commits when it resolves. */
-  withTransaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.store.getStore()) return work();
-    return this.dataSource.transaction((manager) => this.store.run(manager, work));
-  }
-
-  /**
-   * An enabled store stays in Node's list of async-context stores, and every promise created in
-   * the process then pays to propagate it: a closed app (a test's, a CLI task's) takes it out.
-   */
-  onApplicationShutdown(): void {
-    this.store.disable();
+  async withTransaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.sql.inTransaction) return work();
+    const connection = await this.sql.hold();
+    let broken: unknown;
+    try {
+      await connection.query('BEGIN');
+      const result = await this.sql.within(connection, work);
+      await connection.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A connection that cannot even roll back is in doubt: closed rather than pooled.
+      await connection.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+      throw error;
+    } finally {
+      connection.release(broken);
+    }
   }
 }
 

@@ -29,7 +29,10 @@ export class OutboxRepository {
    * commits, so the relay wakes for committed mail and never for rolled-back work.
    */
   async enqueue(mail: NewOutboxMail): Promise<void> {
-    await this.sql.repository(OutboxMail).insert(mail);
+    await this.sql.count(
+      `INSERT INTO mail_outbox (template, payload, recipient_tag, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5)`,
+      [mail.template, mail.payload, mail.recipientTag, mail.createdAt, mail.nextAttemptAt],
+    );
     await this.sql.rows('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
   }
 

@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
 import { hashToken } from '../common/crypto';
-import { Document, Invitation, Membership, Organization } from './organization.entity';
+import { Document, Invitation, Membership } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 
 /** An organization as one of its members sees it. */
@@ -24,19 +24,21 @@ export type PendingInvitation = Pick<Invitation, 'id' | 'email' | 'role' | 'invi
 
 export type NewDocument = Pick<Document, 'orgId' | 'authorId' | 'title' | 'body' | 'createdAt'>;
 
+/** Every column of a document row, under the entity's field names. */
+const DOCUMENT_COLUMNS = `id, org_id AS "orgId", author_id AS "authorId", title, body, created_at AS "createdAt"`;
+
 /** Organizations, their memberships and their documents. */
 @Injectable()
 export class OrganizationsRepository {
   constructor(private readonly sql: Sql) {}
 
-  private get members() {
-    return this.sql.repository(Membership);
-  }
-
   /** Answers the new organization's id. */
   async createOrganization(name: string, createdAt: Date): Promise<string> {
-    const { identifiers } = await this.sql.repository(Organization).insert({ name, createdAt });
-    return identifiers[0].id as string;
+    const row = await this.sql.one<{ id: string }>(
+      'INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id',
+      [name, createdAt],
+    );
+    return row!.id;
   }
 
   /** The organizations the user belongs to, oldest first, with the user's role in each. */
@@ -58,13 +60,22 @@ export class OrganizationsRepository {
 
   /** The user's role in the organization; undefined when they are not a member. */
   async roleOf(orgId: string, userId: string): Promise<OrgRole | undefined> {
-    return (await this.members.findOneBy({ orgId, userId }))?.role;
+    const row = await this.sql.one<{ role: OrgRole }>(
+      'SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2',
+      [orgId, userId],
+    );
+    return row?.role;
   }
 
   /** False when the user is a member already. */
   async addMember(membership: NewMembership): Promise<boolean> {
     try {
-      await this.members.insert(membership);
+      await this.sql.count('INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)', [
+        membership.orgId,
+        membership.userId,
+        membership.role,
+        membership.createdAt,
+      ]);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -73,26 +84,36 @@ export class OrganizationsRepository {
   }
 
   async setRole(orgId: string, userId: string, role: OrgRole): Promise<void> {
-    await this.members.update({ orgId, userId }, { role });
+    await this.sql.count('UPDATE org_members SET role = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, role]);
   }
 
   async removeMember(orgId: string, userId: string): Promise<void> {
-    await this.members.delete({ orgId, userId });
+    await this.sql.count('DELETE FROM org_members WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
   }
 
-  countOwners(orgId: string): Promise<number> {
-    return this.members.countBy({ orgId, role: 'owner' });
+  async countOwners(orgId: string): Promise<number> {
+    const row = await this.sql.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM org_members WHERE org_id = $1 AND role = 'owner'`,
+      [orgId],
+    );
+    return row!.n;
   }
 
   /** Answers the new document's id. */
   async createDocument(document: NewDocument): Promise<string> {
-    const { identifiers } = await this.sql.repository(Document).insert(document);
-    return identifiers[0].id as string;
+    const row = await this.sql.one<{ id: string }>(
+      `INSERT INTO documents (org_id, author_id, title, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [document.orgId, document.authorId, document.title, document.body, document.createdAt],
+    );
+    return row!.id;
   }
 
   /** The organization's documents, newest first. */
   listDocuments(orgId: string): Promise<Document[]> {
-    return this.sql.repository(Document).find({ where: { orgId }, order: { createdAt: 'DESC', id: 'ASC' } });
+    return this.sql.rows<Document>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE org_id = $1 ORDER BY created_at DESC, id ASC`,
+      [orgId],
+    );
   }
 
   /** The memberships of these users, their organizations locked (in id order) until the transaction ends. */
@@ -160,7 +181,10 @@ export class OrganizationsRepository {
 
   /** The documents the user wrote, for the export. */
   documentsBy(userId: string): Promise<Document[]> {
-    return this.sql.repository(Document).find({ where: { authorId: userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.sql.rows<Document>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE author_id = $1 ORDER BY created_at ASC, id ASC`,
+      [userId],
+    );
   }
 
   /** The organization as the member sees it; undefined when they are not a member (or it does not exist). */
@@ -177,11 +201,11 @@ export class OrganizationsRepository {
 
   /** The memberships of the organization, longest-standing first. */
   listMembers(orgId: string): Promise<Array<Pick<Membership, 'userId' | 'role' | 'createdAt'>>> {
-    return this.members.find({
-      select: { userId: true, role: true, createdAt: true },
-      where: { orgId },
-      order: { createdAt: 'ASC', userId: 'ASC' },
-    });
+    return this.sql.rows(
+      `SELECT user_id AS "userId", role, created_at AS "createdAt" FROM org_members
+        WHERE org_id = $1 ORDER BY created_at ASC, user_id ASC`,
+      [orgId],
+    );
   }
 
   async organizationName(orgId: string): Promise<string | undefined> {
@@ -189,7 +213,7 @@ export class OrganizationsRepository {
   }
 
   async renameOrganization(orgId: string, name: string): Promise<void> {
-    await this.sql.repository(Organization).update({ id: orgId }, { name });
+    await this.sql.count('UPDATE organizations SET name = $2 WHERE id = $1', [orgId, name]);
   }
 
   /**

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, MoreThan } from 'typeorm';
 import { isForeignKeyViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
@@ -44,6 +43,13 @@ const RESOLVE_PREVIOUS_SQL = `
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.previous_token_hash = $1`;
 
+/** Every column of a session row, under the entity's field names. */
+const SESSION_COLUMNS = `id, user_id AS "userId", token_hash AS "tokenHash", previous_token_hash AS "previousTokenHash",
+  rotated_at AS "rotatedAt", previous_token_grace AS "previousTokenGrace", auth_method AS "authMethod", ip,
+  user_agent AS "userAgent", device_name AS "deviceName", created_at AS "createdAt", last_active_at AS "lastActiveAt",
+  expires_at AS "expiresAt", reauthenticated_at AS "reauthenticatedAt", revoked_at AS "revokedAt",
+  rotation_required AS "rotationRequired"`;
+
 interface ResolvedRow extends UserViewRow {
   id: string;
   created_at: Date;
@@ -67,12 +73,22 @@ export class SessionsRepository {
    */
   async insert(session: NewSession): Promise<string | undefined> {
     try {
-      const { identifiers } = await this.sql.repository(Session).insert({
-        ...session,
-        lastActiveAt: session.createdAt,
-        reauthenticatedAt: session.createdAt,
-      });
-      return identifiers[0].id as string;
+      const row = await this.sql.one<{ id: string }>(
+        `INSERT INTO sessions (user_id, token_hash, auth_method, ip, user_agent, device_name, created_at,
+                               last_active_at, reauthenticated_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8) RETURNING id`,
+        [
+          session.userId,
+          session.tokenHash,
+          session.authMethod,
+          session.ip,
+          session.userAgent,
+          session.deviceName,
+          session.createdAt,
+          session.expiresAt,
+        ],
+      );
+      return row!.id;
     } catch (error) {
       if (isForeignKeyViolation(error)) return undefined;
       throw error;
@@ -161,10 +177,12 @@ export class SessionsRepository {
 
   /** The user's unrevoked sessions that expire after `now` and were active after `activeAfter`, most recently active first. */
   listLive(userId: string, now: Date, activeAfter: Date): Promise<Session[]> {
-    return this.sql.repository(Session).find({
-      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(now), lastActiveAt: MoreThan(activeAfter) },
-      order: { lastActiveAt: 'DESC', createdAt: 'DESC' },
-    });
+    return this.sql.rows<Session>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_active_at > $3
+        ORDER BY last_active_at DESC, created_at DESC`,
+      [userId, now, activeAfter],
+    );
   }
 
   /** Whether the session is the user's, unrevoked and not expired at `now`; another user's id is simply absent. */

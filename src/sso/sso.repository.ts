@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, MoreThan, Not } from 'typeorm';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
@@ -22,6 +21,13 @@ export type ProviderSettings = Pick<
 
 export type NewSamlRequest = Omit<SamlRequest, 'provider'>;
 
+/** Every column of a provider row, under the entity's field names. */
+const PROVIDER_COLUMNS = `id, org_id AS "orgId", domain, verification_token AS "verificationToken",
+  domain_verified_at AS "domainVerifiedAt", idp_entity_id AS "idpEntityId", idp_sso_url AS "idpSsoUrl",
+  idp_certs AS "idpCerts", groups_attribute AS "groupsAttribute", group_role_map AS "groupRoleMap",
+  default_role AS "defaultRole", enforce, require_signed_response AS "requireSignedResponse", created_at AS "createdAt",
+  updated_at AS "updatedAt"`;
+
 /** A user's identity at a provider, with the provider's domain (for the export). */
 export interface IdentityWithDomain {
   providerId: string;
@@ -43,30 +49,35 @@ export interface UnlinkedIdentity {
 export class SsoRepository {
   constructor(private readonly sql: Sql) {}
 
-  private get providers() {
-    return this.sql.repository(SamlProvider);
+  async findProvider(id: string): Promise<SamlProvider | null> {
+    return (
+      (await this.sql.one<SamlProvider>(`SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE id = $1`, [id])) ?? null
+    );
   }
 
-  private get identities() {
-    return this.sql.repository(SsoIdentity);
-  }
-
-  findProvider(id: string): Promise<SamlProvider | null> {
-    return this.providers.findOneBy({ id });
-  }
-
-  findProviderOfOrg(orgId: string): Promise<SamlProvider | null> {
-    return this.providers.findOneBy({ orgId });
+  async findProviderOfOrg(orgId: string): Promise<SamlProvider | null> {
+    return (
+      (await this.sql.one<SamlProvider>(`SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE org_id = $1`, [orgId])) ??
+      null
+    );
   }
 
   /** The provider that verified the domain (at most one can). */
-  findVerifiedProviderByDomain(domain: string): Promise<SamlProvider | null> {
-    return this.providers.findOneBy({ domain, domainVerifiedAt: Not(IsNull()) });
+  async findVerifiedProviderByDomain(domain: string): Promise<SamlProvider | null> {
+    return (
+      (await this.sql.one<SamlProvider>(
+        `SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE domain = $1 AND domain_verified_at IS NOT NULL`,
+        [domain],
+      )) ?? null
+    );
   }
 
   /** The providers that claim the domain without having verified it. */
   findUnverifiedClaims(domain: string): Promise<SamlProvider[]> {
-    return this.providers.findBy({ domain, domainVerifiedAt: IsNull() });
+    return this.sql.rows<SamlProvider>(
+      `SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE domain = $1 AND domain_verified_at IS NULL`,
+      [domain],
+    );
   }
 
   /**
@@ -120,7 +131,7 @@ export class SsoRepository {
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
-    return { provider: await this.providers.findOneByOrFail({ id: row!.id }), created: row!.created };
+    return { provider: (await this.findProvider(row!.id))!, created: row!.created };
   }
 
   /**
@@ -145,7 +156,7 @@ export class SsoRepository {
       if (isUniqueViolation(error, 'saml_providers_verified_domain_idx')) return 'verified_elsewhere';
       throw error;
     }
-    return count > 0 ? this.providers.findOneByOrFail({ id }) : undefined;
+    return count > 0 ? (await this.findProvider(id))! : undefined;
   }
 
   /** The organization's provider, removed; undefined when it had none. */
@@ -164,8 +175,15 @@ export class SsoRepository {
     );
   }
 
-  findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
-    return this.identities.findOneBy({ providerId, nameId });
+  async findIdentity(providerId: string, nameId: string): Promise<SsoIdentity | null> {
+    return (
+      (await this.sql.one<SsoIdentity>(
+        `SELECT provider_id AS "providerId", name_id AS "nameId", user_id AS "userId", created_at AS "createdAt",
+                last_login_at AS "lastLoginAt"
+           FROM sso_identities WHERE provider_id = $1 AND name_id = $2`,
+        [providerId, nameId],
+      )) ?? null
+    );
   }
 
   /** False when the provider already knows this NameID (as anyone). */
@@ -254,9 +272,12 @@ export class SsoRepository {
 
   /** The request, still valid at `now`; not consumed. */
   async findRequest(providerId: string, requestId: string, now: Date): Promise<SamlRequest | undefined> {
-    return (
-      (await this.sql.repository(SamlRequest).findOneBy({ providerId, requestId, expiresAt: MoreThan(now) })) ??
-      undefined
+    return this.sql.one<SamlRequest>(
+      `SELECT provider_id AS "providerId", request_id AS "requestId", binding_hash AS "bindingHash",
+              return_to AS "returnTo", force_authn AS "forceAuthn", step_up_session_id AS "stepUpSessionId",
+              created_at AS "createdAt", expires_at AS "expiresAt"
+         FROM saml_requests WHERE provider_id = $1 AND request_id = $2 AND expires_at > $3`,
+      [providerId, requestId, now],
     );
   }
 

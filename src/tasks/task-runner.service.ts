@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql';
 import { ScheduledTask, Task, TaskResult } from './task';
 
 export type TaskOutcome =
@@ -26,7 +25,7 @@ export class TaskRunner implements OnModuleInit {
 
   constructor(
     private readonly discovery: DiscoveryService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
   ) {}
 
   onModuleInit(): void {
@@ -45,10 +44,16 @@ export class TaskRunner implements OnModuleInit {
     const task = this.tasks.get(name);
     if (!task) throw new UnknownTaskError(name, [...this.tasks.keys()]);
     const lockKey = `authd:task:${name}`;
-    const connection = this.dataSource.createQueryRunner();
+    const connection = await this.sql.hold();
+    // Closed rather than pooled unless the lock is known released (or was never taken).
+    let inDoubt: unknown = new Error(`the lock on ${lockKey} may still be held`);
     try {
-      const [{ locked }] = await connection.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
+      const [{ locked }] = await connection.rows<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+        [lockKey],
+      );
       if (!locked) {
+        inDoubt = undefined;
         this.logger.log({ task: name, msg: 'skipped: another instance is running it' });
         return { task: name, status: 'skipped', reason: 'another instance is running it' };
       }
@@ -63,10 +68,11 @@ export class TaskRunner implements OnModuleInit {
         else this.logger.debug(line);
         return { task: name, status: 'done', durationMs, result };
       } finally {
-        await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+        await connection.rows('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+        inDoubt = undefined;
       }
     } finally {
-      await connection.release();
+      connection.release(inDoubt);
     }
   }
 }

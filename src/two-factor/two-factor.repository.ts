@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
-import { RecoveryCode, TotpFactor } from './two-factor.entity';
+import { TotpFactor } from './two-factor.entity';
 
 /**
  * The totp_factors and recovery_codes tables. Secrets arrive sealed and codes hashed. The writes
@@ -11,16 +11,15 @@ import { RecoveryCode, TotpFactor } from './two-factor.entity';
 export class TwoFactorRepository {
   constructor(private readonly sql: Sql) {}
 
-  private get factors() {
-    return this.sql.repository(TotpFactor);
-  }
-
-  private get recoveryCodes() {
-    return this.sql.repository(RecoveryCode);
-  }
-
-  findFactor(userId: string): Promise<TotpFactor | null> {
-    return this.factors.findOneBy({ userId });
+  async findFactor(userId: string): Promise<TotpFactor | null> {
+    return (
+      (await this.sql.one<TotpFactor>(
+        `SELECT user_id AS "userId", secret, enabled_at AS "enabledAt", last_used_step AS "lastUsedStep",
+                created_at AS "createdAt"
+           FROM totp_factors WHERE user_id = $1`,
+        [userId],
+      )) ?? null
+    );
   }
 
   /** Stores a pending secret, replacing a pending one but never an enabled one; false when one is enabled. */
@@ -67,18 +66,20 @@ export class TwoFactorRepository {
 
   /** False when the user had no factor, pending or enabled. */
   async deleteFactor(userId: string): Promise<boolean> {
-    const { affected } = await this.factors.delete({ userId });
-    return Boolean(affected);
+    return (await this.sql.count('DELETE FROM totp_factors WHERE user_id = $1', [userId])) > 0;
   }
 
   async deleteRecoveryCodes(userId: string): Promise<void> {
-    await this.recoveryCodes.delete({ userId });
+    await this.sql.count('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
   }
 
   /** The user's recovery codes become exactly these; the old ones die. */
   async replaceRecoveryCodes(userId: string, codeHashes: Buffer[], now: Date): Promise<void> {
     await this.deleteRecoveryCodes(userId);
-    await this.recoveryCodes.insert(codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: now })));
+    await this.sql.count(
+      'INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT $1::uuid, unnest($2::bytea[]), $3::timestamptz',
+      [userId, codeHashes, now],
+    );
   }
 
   /** How many of the user's recovery codes are still unused. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database/sql';
 import { User } from './user.entity';
@@ -20,14 +19,16 @@ export type AccountToErase = Pick<User, 'id' | 'email' | 'name'>;
 /** An account sent back from an unverified address to the verified one it had before: where it is now. */
 export type RevertedAccount = Pick<User, 'id' | 'email'>;
 
+/** Every column of a user row, under the entity's field names. */
+const USER_COLUMNS = `id, email, name, password_hash AS "passwordHash", email_verified_at AS "emailVerifiedAt",
+  ever_verified AS "everVerified", previous_email AS "previousEmail", email_changed_at AS "emailChangedAt",
+  two_factor_enabled AS "twoFactorEnabled", sso_provider_id AS "ssoProviderId",
+  deletion_scheduled_for AS "deletionScheduledFor", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 /** The users table. Emails come normalised; a taken address is answered, never thrown. */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly sql: Sql) {}
-
-  private get users() {
-    return this.sql.repository(User);
-  }
 
   /**
    * Serialises, until the transaction ends, every change that gives these addresses to an account or
@@ -52,31 +53,30 @@ export class UsersRepository {
   /** The new user, or null when another account has the address. */
   async insert({ emailVerified, ...user }: UserRow, now: Date): Promise<User | null> {
     if (await this.isReservedByPendingChange(user.email)) return null;
-    let id: string;
+    let created: User;
     try {
-      const { identifiers } = await this.users.insert({
-        ...user,
-        emailVerifiedAt: emailVerified ? now : null,
-        everVerified: emailVerified,
-        createdAt: now,
-        updatedAt: now,
-      });
-      id = identifiers[0].id as string;
+      created = (await this.sql.one<User>(
+        `INSERT INTO users (email, name, password_hash, sso_provider_id, email_verified_at, ever_verified,
+                            created_at, updated_at)
+         VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN $6::timestamptz END, $5, $6, $6)
+         RETURNING ${USER_COLUMNS}`,
+        [user.email, user.name, user.passwordHash, user.ssoProviderId, emailVerified, now],
+      ))!;
     } catch (error) {
       if (isUniqueViolation(error)) return null;
       throw error;
     }
-    await this.recordAddress(id, user.email, now);
-    if (emailVerified) await this.recordVerified(id, user.email, now);
-    return this.users.findOneByOrFail({ id });
+    await this.recordAddress(created.id, user.email, now);
+    if (emailVerified) await this.recordVerified(created.id, user.email, now);
+    return created;
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  async findById(id: string): Promise<User | null> {
+    return (await this.sql.one<User>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id])) ?? null;
   }
 
-  findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ email });
+  async findByEmail(email: string): Promise<User | null> {
+    return (await this.sql.one<User>(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [email])) ?? null;
   }
 
   /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */
@@ -85,11 +85,13 @@ export class UsersRepository {
   }
 
   findByIds(ids: string[]): Promise<User[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
+    return ids.length === 0
+      ? Promise.resolve([])
+      : this.sql.rows<User>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   async setName(id: string, name: string, now: Date): Promise<void> {
-    await this.users.update({ id }, { name, updatedAt: now });
+    await this.sql.count('UPDATE users SET name = $2, updated_at = $3 WHERE id = $1', [id, name, now]);
   }
 
   /**
@@ -277,11 +279,11 @@ export class UsersRepository {
   }
 
   async setTwoFactorEnabled(id: string, enabled: boolean, now: Date): Promise<void> {
-    await this.users.update({ id }, { twoFactorEnabled: enabled, updatedAt: now });
+    await this.sql.count('UPDATE users SET two_factor_enabled = $2, updated_at = $3 WHERE id = $1', [id, enabled, now]);
   }
 
   async setPasswordHash(id: string, passwordHash: string | null, now: Date): Promise<void> {
-    await this.users.update({ id }, { passwordHash, updatedAt: now });
+    await this.sql.count('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [id, passwordHash, now]);
   }
 
   async replacePasswordHash(id: string, previousHash: string, passwordHash: string, now: Date): Promise<void> {

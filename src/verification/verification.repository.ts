@@ -17,16 +17,15 @@ export type SpentVerificationToken = Pick<VerificationToken, 'userId' | 'email'>
 export class VerificationRepository {
   constructor(private readonly sql: Sql) {}
 
-  private get tokens() {
-    return this.sql.repository(VerificationToken);
-  }
-
   async deleteForUser(userId: string): Promise<void> {
-    await this.tokens.delete({ userId });
+    await this.sql.count('DELETE FROM verification_tokens WHERE user_id = $1', [userId]);
   }
 
   async insert(token: NewVerificationToken): Promise<void> {
-    await this.tokens.insert(token);
+    await this.sql.count(
+      `INSERT INTO verification_tokens (user_id, email, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [token.userId, token.email, token.tokenHash, token.createdAt, token.expiresAt],
+    );
   }
 
   /** Spends the token in one statement; invalid_token when it is unknown, expired or used. */

@@ -7,3 +7,4 @@ import './operations/processes.e2e';
 import './operations/tasks.e2e';
 import './operations/migrations.e2e';
 import './operations/mail-outbox.e2e';
+import './operations/transactions.e2e';

@@ -43,6 +43,10 @@ export interface TestApp {
   mail: SmtpCapture;
   config: AppConfig;
   database: TestDatabase;
+  /**
+   * The spec's own connections to the app's database, to look at or change rows behind the app's
+   * back (and to run a migration on a query runner); the app itself reaches it through Sql.
+   */
   dataSource: DataSource;
   close(): Promise<void>;
 }
@@ -83,6 +87,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await app.get(OutboxRelay).start();
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: database.url,
+    applicationName: 'authd-test',
+    poolSize: 4,
+    logging: false,
+  }).initialize();
   return {
     app,
     http: request(app.getHttpServer()),
@@ -90,10 +101,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     mail,
     config,
     database,
-    dataSource: app.get(DataSource),
+    dataSource,
     close: async () => {
       await app.get(BackgroundWork).drain();
       await app.close();
+      await dataSource.destroy();
       await mail.down();
       if (!options.database) await database.drop();
     },
