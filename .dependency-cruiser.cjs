@@ -16,6 +16,7 @@ const FEATURES = [
   'deletion',
   'sso',
   'step-up',
+  'sign-in',
   'organizations',
   'verification',
   'email-sign-in',

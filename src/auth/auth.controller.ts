@@ -21,6 +21,7 @@ import { UserDto } from '../users/user.dto';
 import { SessionDto } from '../sessions/sessions.dto';
 import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
 import { PasswordFlowsService } from './password-flows.service';
+import { PasswordLogin } from './password-login';
 import { Authenticated, SignInService } from './sign-in.service';
 import {
   AllowPendingDeletion,
@@ -39,6 +40,7 @@ import type { SessionAuth } from '../http';
 export class AuthController {
   constructor(
     private readonly signIn: SignInService,
+    private readonly passwordLogin: PasswordLogin,
     private readonly passwords: PasswordFlowsService,
     private readonly config: AppConfig,
   ) {}
@@ -85,7 +87,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AuthResultDto> {
-    return this.answer(await this.signIn.login(body, client), res);
+    return this.answer(await this.passwordLogin.login(body, client), res);
   }
 
   @Post('logout')

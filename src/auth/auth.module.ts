@@ -13,6 +13,8 @@ import { AuthController } from './auth.controller';
 import { AuthRepository } from './auth.repository';
 import { PasswordFlowsService } from './password-flows.service';
 import { SignInService } from './sign-in.service';
+import { PasswordLogin } from './password-login';
+import { SignInModule } from '../sign-in/sign-in.module';
 import { PasswordController } from './password.controller';
 import { SessionAuthGuard } from './session-auth.guard';
 import { CommonModule } from '../common/common.module';
@@ -33,12 +35,14 @@ import { AuthUserData } from './auth.user-data';
     ApiKeysModule,
     VerificationModule,
     SsoModule,
+    SignInModule,
   ],
   controllers: [AuthController, PasswordController],
   providers: [
     AuthRepository,
     AuthUserData,
     SignInService,
+    PasswordLogin,
     PasswordFlowsService,
     // In this order: who is asking, whether their account is pending deletion, whether their email must
     // be verified, whether the route needs a step-up.

@@ -13,6 +13,7 @@ import { deviceName } from './device-name';
 import type { AuthMethod } from './session.entity';
 import { ResolvedSession, SessionsRepository } from './sessions.repository';
 
+export type { AuthMethod };
 /** What a login or signup answers about the session it opened. */
 export interface IssuedSession {
   id: string;

@@ -37,6 +37,7 @@ import { PostgresSamlRequestStore, type SamlRequestContext } from './saml-reques
 import { SsoEnforcementService } from './sso-enforcement.service';
 import { SsoIdentitiesService } from './sso-identities.service';
 import type { SamlProvider, SamlRequest } from './sso.entity';
+import { SignInCompleter } from '../sign-in/sign-in-completer';
 import { SsoRepository } from './sso.repository';
 
 export interface StartLoginOptions {
@@ -131,6 +132,7 @@ export class SsoLoginService {
     private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
     private readonly sessions: SessionsService,
+    private readonly completer: SignInCompleter,
     private readonly audit: AuditService,
   ) {}
 
@@ -253,12 +255,12 @@ export class SsoLoginService {
     // Before the session is issued: a role change marks the user's sessions for rotation.
     await this.syncRole(provider, user, assertion, client);
     // As for a password login, a sign-in from a new address mails the user; not on the account's first.
-    const session = await this.sessions.issue(user, client, 'saml', { alertOnNewIp: !provisioned });
-    await this.audit.record({
-      action: 'sso.login',
-      actor: user,
+    const session = await this.completer.signIn(user, {
+      method: 'saml',
+      amr: ['sso'],
       client,
-      target: `session:${session.id}`,
+      alertOnNewIp: !provisioned,
+      action: 'sso.login',
       details: { userId: user.id, providerId: provider.id, provisioned },
     });
     return { session, returnTo: request.returnTo };
@@ -433,15 +435,12 @@ export class SsoLoginService {
       throw new SamlRejection('step-up with an authentication older than the request');
     }
     await this.identities.touch(provider.id, assertion.nameId);
-    const { id, token, expiresAt, idleExpiresAt } = await this.sessions.reauthenticate(user.id, sessionId);
-    await this.audit.record({
-      action: 'user.step_up',
-      actor: user,
+    const { session } = await this.completer.confirm(user, sessionId, {
+      amr: ['sso'],
       client,
-      target: `session:${sessionId}`,
       details: { method: 'saml', providerId: provider.id },
     });
-    return { session: { id, token, expiresAt, idleExpiresAt }, returnTo: request.returnTo };
+    return { session, returnTo: request.returnTo };
   }
 
   /**

@@ -6,6 +6,7 @@ import { MailModule } from '../mail/mail.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SignInModule } from '../sign-in/sign-in.module';
 import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
 import { PurgeSamlRecordsTask } from './purge-saml-records.task';
@@ -31,6 +32,7 @@ import { SsoUserData } from './sso.user-data';
     RateLimitModule,
     UsersModule,
     SessionsModule,
+    SignInModule,
     ApiKeysModule,
     OrganizationsModule,
   ],

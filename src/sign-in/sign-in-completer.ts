@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction, AuditEvent, AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
+import { AppConfig } from '../config';
+import { TransactionHost } from '../database/transactions';
+import type { UserView } from '../http';
+import { AuthMethod, IssuedSession, SessionsService } from '../sessions/sessions.service';
+import type { Amr } from './proof';
+
+type Account = Pick<UserView, 'id' | 'email'>;
+
+export interface CompletedSignIn {
+  /** How the session's owner will see it signed in (the sessions listing's `authMethod`). */
+  method: AuthMethod;
+  amr: Amr[];
+  client: ClientInfo;
+  /** Mail the user when the address is new for them; not on an account's first session. */
+  alertOnNewIp: boolean;
+  action?: AuditAction;
+  /** What the audit row is about: the new session, unless said otherwise. */
+  target?: string;
+  details?: AuditEvent['details'];
+}
+
+export interface Confirmation {
+  reauthenticatedAt: Date;
+  stepUpExpiresAt: Date;
+  session: IssuedSession;
+}
+
+export interface CompletedConfirmation {
+  amr: Amr[];
+  client: ClientInfo;
+  /**
+   * The session's token as presented: of concurrent confirmations with one token, only one replaces
+   * it (the others answer 409 session_rotated). Absent when the confirmation comes back from a
+   * browser round trip (an IdP) rather than on the session's own request.
+   */
+  presentedTokenHash?: Buffer;
+  /**
+   * A check run after the token is replaced, in the same transaction: a one-time code is checked
+   * only by the confirmation that won the token, and spent only if that commits.
+   */
+  thenCheck?: () => Promise<unknown>;
+  details?: AuditEvent['details'];
+}
+
+/**
+ * How every sign-in method ends, whatever it checked: the session issued (or the current one
+ * confirmed, with a new token), the audit row and the new-address mail, in one transaction.
+ */
+@Injectable()
+export class SignInCompleter {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly txHost: TransactionHost,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** `then` runs in the same transaction, after the session is issued (e.g. a break-glass audit row). */
+  signIn(
+    user: Account,
+    completed: CompletedSignIn,
+    then?: (session: IssuedSession) => Promise<unknown>,
+  ): Promise<IssuedSession> {
+    const { method, client, alertOnNewIp, action = 'user.login', details } = completed;
+    return this.txHost.withTransaction(async () => {
+      const session = await this.sessions.issue(user, client, method, { alertOnNewIp });
+      const target = completed.target ?? `session:${session.id}`;
+      await this.audit.record({ action, actor: user, client, target, details });
+      await then?.(session);
+      return session;
+    });
+  }
+
+  confirm(user: Account, sessionId: string, completed: CompletedConfirmation): Promise<Confirmation> {
+    return this.txHost.withTransaction(async () => {
+      const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(
+        user.id,
+        sessionId,
+        completed.presentedTokenHash,
+      );
+      await completed.thenCheck?.();
+      await this.audit.record({
+        action: 'user.step_up',
+        actor: user,
+        client: completed.client,
+        target: `session:${sessionId}`,
+        details: completed.details,
+      });
+      return {
+        reauthenticatedAt,
+        stepUpExpiresAt: new Date(reauthenticatedAt.getTime() + this.config.stepUpWindowMs),
+        session,
+      };
+    });
+  }
+}
