@@ -22,6 +22,8 @@ import { SessionDto } from '../sessions/sessions.dto';
 import { AuthResultDto, ForgotPasswordDto, LoginDto, ResetPasswordDto, SignupDto } from './auth.dto';
 import { PasswordFlowsService } from './password-flows.service';
 import { PasswordLogin } from './password-login';
+import { PasskeyLogin } from './passkey-login';
+import { PasskeyAssertionDto } from '../passkeys/passkeys.dto';
 import { Authenticated, SignInService } from './sign-in.service';
 import {
   AllowPendingDeletion,
@@ -41,6 +43,7 @@ export class AuthController {
   constructor(
     private readonly signIn: SignInService,
     private readonly passwordLogin: PasswordLogin,
+    private readonly passkeys: PasskeyLogin,
     private readonly passwords: PasswordFlowsService,
     private readonly config: AppConfig,
   ) {}
@@ -88,6 +91,29 @@ export class AuthController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AuthResultDto> {
     return this.answer(await this.passwordLogin.login(body, client), res);
+  }
+
+  @Public()
+  @Post('passkey/login')
+  @ApiOperation({
+    summary: 'Sign in with a passkey',
+    description:
+      'With the answer of `navigator.credentials.get()` to the options of POST /auth/passkey/options (no email typed: the passkey names its account). A passkey is two factors: no authenticator code is asked. Sets the session cookie and answers the token; the session lists as `authMethod: "passkey"`.',
+  })
+  @HttpCode(HttpStatus.OK)
+  @RateLimited('passkeyLoginFailuresPerIp')
+  @ApiOkResponse({ type: AuthResultDto })
+  @ApiUnauthorizedResponse({
+    description:
+      '`passkey_invalid`: an unknown credential, a bad signature, another origin or relying party, a used or expired challenge, or a signature counter gone backwards',
+  })
+  @ApiForbiddenResponse({ description: '`sso_required` (with `loginUrl`): the account is of an SSO-enforced domain' })
+  async passkeyLogin(
+    @Body() body: PasskeyAssertionDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<AuthResultDto> {
+    return this.answer(await this.passkeys.login(body, client), res);
   }
 
   @Post('logout')

@@ -14,6 +14,7 @@ import { AuthRepository } from './auth.repository';
 import { PasswordFlowsService } from './password-flows.service';
 import { SignInService } from './sign-in.service';
 import { PasswordLogin } from './password-login';
+import { PasskeyLogin } from './passkey-login';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { PasswordController } from './password.controller';
 import { SessionAuthGuard } from './session-auth.guard';
@@ -43,6 +44,7 @@ import { AuthUserData } from './auth.user-data';
     AuthUserData,
     SignInService,
     PasswordLogin,
+    PasskeyLogin,
     PasswordFlowsService,
     // In this order: who is asking, whether their account is pending deletion, whether their email must
     // be verified, whether the route needs a step-up.

@@ -6,6 +6,7 @@ export interface UserView {
   emailVerifiedAt: Date | null;
   twoFactorEnabled: boolean;
   hasPassword: boolean;
+  hasPasskey: boolean;
   ssoProviderId: string | null;
   createdAt: Date;
   deletionScheduledFor: Date | null;

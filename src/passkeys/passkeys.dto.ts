@@ -85,3 +85,18 @@ export class PasskeyOptionsDto {
     return { challengeId: ceremony.challengeId, options: ceremony.options };
   }
 }
+
+/** A passkey's answer to a sign-in or step-up challenge (POST /auth/passkey/options). */
+export class PasskeyAssertionDto {
+  @ApiProperty({ format: 'uuid', description: 'the `challengeId` of the options this answers' })
+  @IsUUID()
+  challengeId: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'the browser’s AuthenticationResponseJSON (navigator.credentials.get, as JSON)',
+  })
+  @IsObject()
+  response: Record<string, unknown>;
+}

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
 import { MailModule } from '../mail';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { UsersModule } from '../users/users.module';
 import { PasskeyOptionsController } from './passkey-options.controller';
 import { PasskeysController } from './passkeys.controller';
 import { PasskeysRepository } from './passkeys.repository';
@@ -11,7 +12,7 @@ import { PasskeysUserData } from './passkeys.user-data';
 import { PurgeWebAuthnChallengesTask } from './purge-webauthn-challenges.task';
 
 @Module({
-  imports: [CommonModule, AuditModule, MailModule, RateLimitModule],
+  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
   controllers: [PasskeysController, PasskeyOptionsController],
   providers: [PasskeysService, PasskeysRepository, PasskeysUserData, PurgeWebAuthnChallengesTask],
   exports: [PasskeysService],

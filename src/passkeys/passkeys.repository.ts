@@ -109,6 +109,14 @@ export class PasskeysRepository {
     );
   }
 
+  /**
+   * Serialises, until the transaction ends, the changes to one user's passkeys, so that the count
+   * read after a change is the one the transaction leaves.
+   */
+  async lockUser(userId: string): Promise<void> {
+    await this.sql.rows(`SELECT pg_advisory_xact_lock(hashtextextended('passkeys.user:' || $1, 0))`, [userId]);
+  }
+
   async countByUser(userId: string): Promise<number> {
     const row = await this.sql.one<{ count: number }>(
       'SELECT count(*)::int AS count FROM passkeys WHERE user_id = $1',

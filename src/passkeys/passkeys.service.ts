@@ -22,6 +22,7 @@ import { Transactional, TransactionHost } from '../database/transactions';
 import type { SessionAuth, UserView } from '../http';
 import { OutboxService } from '../mail';
 import { deviceName } from '../sessions/device-name';
+import { UsersService } from '../users/users.service';
 import {
   CHALLENGE_TTL_MS,
   challengeMatches,
@@ -78,6 +79,7 @@ export class PasskeysService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly users: UsersService,
   ) {}
 
   /** Creation options for a new passkey of the signed-in user; their passkeys are excluded. */
@@ -156,6 +158,7 @@ export class PasskeysService {
     const { credential, credentialBackedUp, credentialDeviceType } = verified.registrationInfo;
     const now = this.clock.now();
     const name = registration.name?.trim() || `Passkey on ${deviceName(client.userAgent)}`.slice(0, 100);
+    await this.passkeys.lockUser(user.id);
     const passkey = await this.passkeys.insert({
       userId: user.id,
       credentialId: credential.id,
@@ -169,6 +172,7 @@ export class PasskeysService {
     });
     // The same authenticator registered twice (excludeCredentials should have stopped it).
     if (!passkey) throw invalid();
+    await this.users.setHasPasskey(user.id, true);
     await this.audit.record({
       action: 'passkey.added',
       actor: user,
@@ -196,8 +200,10 @@ export class PasskeysService {
 
   @Transactional()
   async remove(user: UserView, id: string, client: ClientInfo): Promise<void> {
+    await this.passkeys.lockUser(user.id);
     const passkey = await this.passkeys.deleteOwned(user.id, id);
     if (!passkey) throw new DomainError('not_found');
+    await this.users.setHasPasskey(user.id, (await this.passkeys.countByUser(user.id)) > 0);
     await this.audit.record({ action: 'passkey.removed', actor: user, client, target: `passkey:${id}` });
     await this.outbox.enqueue(user.email, 'passkey-removed', {
       name: passkey.name,

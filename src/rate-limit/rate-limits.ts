@@ -42,6 +42,8 @@ export const RATE_LIMITS = {
   samlLoginPerIp: { name: 'saml-login-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   samlAcsPerIp: { name: 'saml-acs-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   /** Each passkey options request, signed in or not, stores a challenge. */
+  /** Failed passkey sign-ins from one address: an assertion costs a signature check. */
+  passkeyLoginFailuresPerIp: { name: 'passkey-login-ip', limit: 30, windowMs: 15 * MINUTE, subject: 'ip' },
   passkeyOptionsPerIp: { name: 'passkey-options-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   /** Invitations mailed to one address from all organizations together: its inbox is not a target. */
   invitationMailsPerAddress: { name: 'invite-address', limit: 10, windowMs: HOUR, subject: 'email' },

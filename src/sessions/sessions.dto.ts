@@ -1,3 +1,4 @@
+import type { AuthMethod } from './session.entity';
 import { ApiProperty } from '@nestjs/swagger';
 import type { AuthMethod } from './session.entity';
 import type { IssuedSession, SessionListing } from './sessions.service';
@@ -26,7 +27,7 @@ export class SessionListingDto {
   @ApiProperty() ip: string;
   @ApiProperty() userAgent: string;
   @ApiProperty({ example: 'Chrome on macOS' }) deviceName: string;
-  @ApiProperty({ enum: ['password', 'saml', 'email'] }) authMethod: AuthMethod;
+  @ApiProperty({ enum: ['password', 'saml', 'passkey', 'email'] }) authMethod: AuthMethod;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;

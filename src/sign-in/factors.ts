@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors';
+import { AssertionCheck, PasskeysService } from '../passkeys/passkeys.service';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
@@ -49,5 +50,26 @@ export class TotpFactor {
       throw new CredentialRejected('invalid_totp');
     }
     return 'otp';
+  }
+}
+
+/**
+ * The passkey factor: a discoverable credential whose authenticator verified its user, so two
+ * factors in one (`hwk`). A failed assertion, whatever the reason, is a rejected credential.
+ */
+@Injectable()
+export class PasskeyFactor {
+  constructor(private readonly passkeys: PasskeysService) {}
+
+  async check(assertion: AssertionCheck): Promise<{ userId: string; amr: Amr }> {
+    try {
+      const { userId } = await this.passkeys.verifyAssertion(assertion);
+      return { userId, amr: 'hwk' };
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'passkey_invalid') {
+        throw new CredentialRejected('passkey_invalid', error.extra, { status: error.status, message: error.message });
+      }
+      throw error;
+    }
   }
 }

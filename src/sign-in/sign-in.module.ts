@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
+import { PasskeysModule } from '../passkeys/passkeys.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
 import { AttemptLimiter } from './attempt-limiter';
-import { PasswordFactor, TotpFactor } from './factors';
+import { PasskeyFactor, PasswordFactor, TotpFactor } from './factors';
 import { SignInCompleter } from './sign-in-completer';
 
 /**
@@ -14,8 +15,8 @@ import { SignInCompleter } from './sign-in-completer';
  * limiter that counts failures only, one completer that issues or confirms the session.
  */
 @Module({
-  imports: [CommonModule, AuditModule, RateLimitModule, UsersModule, SessionsModule, TwoFactorModule],
-  providers: [AttemptLimiter, SignInCompleter, PasswordFactor, TotpFactor],
-  exports: [AttemptLimiter, SignInCompleter, PasswordFactor, TotpFactor],
+  imports: [CommonModule, AuditModule, RateLimitModule, UsersModule, SessionsModule, TwoFactorModule, PasskeysModule],
+  providers: [AttemptLimiter, SignInCompleter, PasswordFactor, TotpFactor, PasskeyFactor],
+  exports: [AttemptLimiter, SignInCompleter, PasswordFactor, TotpFactor, PasskeyFactor],
 })
 export class SignInModule {}

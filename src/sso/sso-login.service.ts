@@ -452,6 +452,7 @@ export class SsoLoginService {
     const user = {
       hasPassword: account.hasPassword,
       twoFactorEnabled: account.twoFactorEnabled,
+      hasPasskey: account.hasPasskey,
       ssoProviderId: account.ssoProviderId,
       enforcedSsoProviderId: await this.enforcement.enforcedProviderFor(account),
     };

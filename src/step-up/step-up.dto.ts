@@ -1,9 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsObject, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { PasskeyAssertionDto } from '../passkeys/passkeys.dto';
 import { SessionDto } from '../sessions/sessions.dto';
 import type { Confirmation } from './step-up.service';
 
-/** One of the factors the step-up 403 lists in `methods`: the password, or a code (which two-factor accounts need). */
+/**
+ * One of the factors the step-up 403 lists in `methods`: the password, a code (which two-factor
+ * accounts need, beside the password or alone) or a passkey.
+ */
 export class ConfirmDto {
   @ApiPropertyOptional({ example: 'correct horse battery staple' })
   // Absent is optional; null is a wrong type (the service tells the two factors apart by presence).
@@ -20,6 +25,17 @@ export class ConfirmDto {
   @IsString()
   @MaxLength(64)
   totpCode?: string;
+
+  @ApiPropertyOptional({
+    type: PasskeyAssertionDto,
+    description:
+      'a passkey’s answer to the options of POST /auth/passkey/options asked with this session; confirms alone (a passkey is two factors)',
+  })
+  @ValidateIf((body: ConfirmDto) => body.passkey !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PasskeyAssertionDto)
+  passkey?: PasskeyAssertionDto;
 }
 
 export class ConfirmationDto {

@@ -9,28 +9,31 @@ import type { UserView } from '../http';
 
 export const CONFIRM_URL = '/auth/confirm';
 
-export type StepUpMethod = 'password' | 'totp' | 'sso';
+export type StepUpMethod = 'password' | 'totp' | 'passkey' | 'email' | 'sso';
 
-type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'ssoProviderId'> & {
+type StepUpUser = Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'hasPasskey' | 'ssoProviderId'> & {
   /** The SSO connection enforced on the account's address (not for its organization's owners), if any. */
   enforcedSsoProviderId?: string | null;
 };
 
 /**
  * How this user confirms: POST /auth/confirm with one factor listed but "sso" (with two-factor on,
- * the authenticator or recovery code, which the password may accompany but not replace); "sso" is
- * the other way, signing in again at an SSO provider (ForceAuthn) through ssoUrl, for an account
- * without a usable password (none, or one its enforced domain no longer accepts) and without
- * two-factor.
+ * the authenticator or recovery code, which the password may accompany but not replace; a passkey
+ * alone, being two factors). "sso" is signing in again at an SSO provider (ForceAuthn) through
+ * ssoUrl, for an account without a usable password (none, or one its enforced domain no longer
+ * accepts), two-factor or a passkey. "email" is a code mailed to the address
+ * (POST /auth/confirm/email), for an account with none of these.
  */
 export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
   const passwordUsable = user.hasPassword && !user.enforcedSsoProviderId;
-  return [
+  const factors: StepUpMethod[] = [
     ...(passwordUsable ? ['password' as const] : []),
     ...(user.twoFactorEnabled ? ['totp' as const] : []),
-    // A two-factor account confirms with its second factor: an IdP does not stand in for it.
-    ...(!passwordUsable && !user.twoFactorEnabled && ssoStepUpProvider(user) ? ['sso' as const] : []),
+    ...(user.hasPasskey ? ['passkey' as const] : []),
   ];
+  if (factors.length > 0) return factors;
+  // A two-factor or passkey account confirms with it: an IdP does not stand in for it.
+  return ssoStepUpProvider(user) ? ['sso'] : ['email'];
 }
 
 /** The provider an SSO step-up goes through: the enforced one, else the one that signs in an account without a password. */
@@ -46,6 +49,8 @@ export function stepUpSsoUrl(ssoProviderId: string): string {
 const METHOD_WORDS: Record<Exclude<StepUpMethod, 'sso'>, string> = {
   password: 'password',
   totp: 'an authenticator or recovery code',
+  passkey: 'a passkey',
+  email: 'a code mailed to you by POST /auth/confirm/email',
 };
 
 /** 403 step_up_required, with the methods this user has and the sentence telling them what to do. */
@@ -58,10 +63,15 @@ export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): Domain
   };
   const ways: string[] = [];
   const confirmWith = methods.filter((m): m is keyof typeof METHOD_WORDS => m !== 'sso');
-  if (confirmWith.length > 0 || methods.length === 0) {
-    const words = confirmWith.includes('totp')
-      ? `${METHOD_WORDS.totp}${confirmWith.includes('password') ? ', alone or with the password' : ''}`
-      : confirmWith.map((m) => METHOD_WORDS[m]).join(' or ');
+  if (confirmWith.length > 0) {
+    const words = confirmWith
+      .filter((m) => !(m === 'password' && confirmWith.includes('totp')))
+      .map((m) =>
+        m === 'totp' && confirmWith.includes('password')
+          ? `${METHOD_WORDS.totp}, alone or with the password`
+          : METHOD_WORDS[m],
+      )
+      .join(' or ');
     ways.push(`with POST ${CONFIRM_URL} (${words})`);
   }
   if (methods.includes('sso')) {

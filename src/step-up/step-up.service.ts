@@ -7,16 +7,23 @@ import { AppConfig } from '../config';
 import type { SessionAuth } from '../http';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { AttemptLimiter } from '../sign-in/attempt-limiter';
-import { PasswordFactor, TotpFactor } from '../sign-in/factors';
+import { PasskeyFactor, PasswordFactor, TotpFactor } from '../sign-in/factors';
 import { CredentialRejected, type Amr } from '../sign-in/proof';
 import { Confirmation, SignInCompleter } from '../sign-in/sign-in-completer';
-import { stepUpMethods, stepUpRequired } from './step-up.guard';
+import { StepUpMethod, stepUpMethods, stepUpRequired } from './step-up.guard';
 
 export type { Confirmation };
 
 export interface ConfirmInput {
   password?: string;
   totpCode?: string;
+  passkey?: { challengeId: string; response: unknown };
+}
+
+/** The factor a confirmation offers, as the step-up 403 names it in `methods`. */
+function offered(input: ConfirmInput): StepUpMethod {
+  if (input.passkey !== undefined) return 'passkey';
+  return input.password !== undefined ? 'password' : 'totp';
 }
 
 /** Re-authentication of the current session, with a fresh token each time (OWASP ASVS 5.0, 7.2.4). */
@@ -26,6 +33,7 @@ export class StepUpService {
     private readonly config: AppConfig,
     private readonly password: PasswordFactor,
     private readonly totp: TotpFactor,
+    private readonly passkey: PasskeyFactor,
     private readonly attempts: AttemptLimiter,
     private readonly completer: SignInCompleter,
     private readonly limiter: RateLimiter,
@@ -39,7 +47,7 @@ export class StepUpService {
     // An account that signs in through its organization's IdP and lacks this factor confirms there:
     // the answer says where (ssoUrl), rather than calling a password that does not exist wrong.
     const methods = stepUpMethods(user);
-    if (methods.includes('sso') && !methods.includes(input.password !== undefined ? 'password' : 'totp')) {
+    if (methods.includes('sso') && !methods.includes(offered(input))) {
       throw stepUpRequired(user, this.config.stepUpWindowMs);
     }
     // Where SSO is enforced, the password proves nothing any more (owners keep it: break-glass).
@@ -48,6 +56,20 @@ export class StepUpService {
       () => this.limiter.consume('confirmFailuresPerUser', user.id),
       async () => {
         try {
+          if (input.passkey !== undefined) {
+            const { amr } = await this.passkey.check({
+              purpose: 'step-up',
+              ...input.passkey,
+              sessionId: auth.session.id,
+              userId: user.id,
+            });
+            return await this.completer.confirm(user, auth.session.id, {
+              amr: [amr],
+              client,
+              presentedTokenHash: auth.session.tokenHash,
+              details: { method: 'passkey' },
+            });
+          }
           const amr: Amr[] = [];
           if (input.password !== undefined) amr.push(await this.password.check(user.id, input.password));
           const { totpCode } = input;
@@ -71,14 +93,22 @@ export class StepUpService {
   }
 
   /**
-   * One factor confirms: the password, or an authenticator or recovery code. With two-factor on the
-   * password alone does not (a password-only step-up must not be able to turn two-factor off): the
+   * One factor confirms: the password, an authenticator or recovery code, or a passkey (alone: it is
+   * two factors in one). With two-factor on the password alone does not (a password-only step-up must not be able to turn two-factor off): the
    * code confirms alone or beside it. Checked here, after the body's own validation, so a body that
    * is malformed as well hears only about that; nothing is counted or checked yet.
    */
   private assertFactorsGiven(user: SessionAuth['user'], input: ConfirmInput): void {
     const password = input.password !== undefined;
     const code = input.totpCode !== undefined;
+    if (input.passkey !== undefined) {
+      if (password || code) {
+        throw validationFailed([
+          { field: 'passkey', problems: ['a passkey confirms alone: send it without password or totpCode'] },
+        ]);
+      }
+      return;
+    }
     if (user.hasPassword && user.twoFactorEnabled) {
       if (!password && !code) {
         throw validationFailed([{ field: 'totpCode', problems: ['send totpCode, alone or with password'] }]);

@@ -14,6 +14,7 @@ export interface UserRecord {
   previousEmail: string | null;
   emailChangedAt: Date | null;
   twoFactorEnabled: boolean;
+  hasPasskey: boolean;
   ssoProviderId: string | null;
   deletionScheduledFor: Date | null;
   createdAt: Date;
@@ -32,6 +33,7 @@ export function userRecord(user: User): UserRecord {
     previousEmail: user.previousEmail,
     emailChangedAt: user.emailChangedAt,
     twoFactorEnabled: user.twoFactorEnabled,
+    hasPasskey: user.hasPasskey,
     ssoProviderId: user.ssoProviderId,
     deletionScheduledFor: user.deletionScheduledFor,
     createdAt: user.createdAt,

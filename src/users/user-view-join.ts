@@ -8,7 +8,7 @@ import type { UserView } from '../http';
  */
 export const USER_VIEW_COLUMNS = `u.id AS u_id, u.email AS u_email, u.name AS u_name,
   u.password_hash IS NOT NULL AS u_has_password, u.email_verified_at AS u_email_verified_at,
-  u.two_factor_enabled AS u_two_factor_enabled, u.sso_provider_id AS u_sso_provider_id,
+  u.two_factor_enabled AS u_two_factor_enabled, u.has_passkey AS u_has_passkey, u.sso_provider_id AS u_sso_provider_id,
   u.deletion_scheduled_for AS u_deletion_scheduled_for, u.created_at AS u_created_at`;
 
 export interface UserViewRow {
@@ -18,6 +18,7 @@ export interface UserViewRow {
   u_has_password: boolean;
   u_email_verified_at: Date | null;
   u_two_factor_enabled: boolean;
+  u_has_passkey: boolean;
   u_sso_provider_id: string | null;
   u_deletion_scheduled_for: Date | null;
   u_created_at: Date;
@@ -30,6 +31,7 @@ export function userViewFromRow(row: UserViewRow): UserView {
     name: row.u_name,
     emailVerifiedAt: row.u_email_verified_at,
     twoFactorEnabled: row.u_two_factor_enabled,
+    hasPasskey: row.u_has_passkey,
     hasPassword: row.u_has_password,
     ssoProviderId: row.u_sso_provider_id,
     deletionScheduledFor: row.u_deletion_scheduled_for,

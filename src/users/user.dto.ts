@@ -6,7 +6,7 @@ import { IsPlainName } from '../common/display-name';
 
 export function userView(user: UserRecord): UserView {
   const { id, email, name, emailVerifiedAt, twoFactorEnabled, hasPassword, ssoProviderId, createdAt } = user;
-  const { deletionScheduledFor } = user;
+  const { hasPasskey, deletionScheduledFor } = user;
   return {
     id,
     email,
@@ -14,13 +14,14 @@ export function userView(user: UserRecord): UserView {
     emailVerifiedAt,
     twoFactorEnabled,
     hasPassword,
+    hasPasskey,
     ssoProviderId,
     createdAt,
     deletionScheduledFor,
   };
 }
 
-/** The User object of API.md. */
+/** The User object (docs/api.md, Objects). */
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'email' }) email: string;
@@ -28,6 +29,7 @@ export class UserDto {
   @ApiProperty() emailVerified: boolean;
   @ApiProperty() twoFactorEnabled: boolean;
   @ApiProperty() hasPassword: boolean;
+  @ApiProperty({ description: 'at least one passkey is registered' }) hasPasskey: boolean;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) ssoProviderId: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletionScheduledFor: string | null;
@@ -40,6 +42,7 @@ export class UserDto {
       emailVerified: user.emailVerifiedAt !== null,
       twoFactorEnabled: user.twoFactorEnabled,
       hasPassword: user.hasPassword,
+      hasPasskey: user.hasPasskey,
       ssoProviderId: user.ssoProviderId,
       createdAt: user.createdAt.toISOString(),
       deletionScheduledFor: user.deletionScheduledFor?.toISOString() ?? null,

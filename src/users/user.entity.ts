@@ -43,6 +43,10 @@ export class User {
   @Column({ name: 'two_factor_enabled', type: 'boolean', default: false })
   twoFactorEnabled: boolean;
 
+  /** Kept by the passkeys module: whether the account has at least one passkey. */
+  @Column({ name: 'has_passkey', type: 'boolean', default: false })
+  hasPasskey: boolean;
+
   @Column({ name: 'sso_provider_id', type: 'uuid', nullable: true })
   ssoProviderId: string | null;
 

@@ -282,6 +282,10 @@ export class UsersRepository {
     await this.sql.count('UPDATE users SET two_factor_enabled = $2, updated_at = $3 WHERE id = $1', [id, enabled, now]);
   }
 
+  async setHasPasskey(id: string, hasPasskey: boolean, now: Date): Promise<void> {
+    await this.sql.count('UPDATE users SET has_passkey = $2, updated_at = $3 WHERE id = $1', [id, hasPasskey, now]);
+  }
+
   async setPasswordHash(id: string, passwordHash: string | null, now: Date): Promise<void> {
     await this.sql.count('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [id, passwordHash, now]);
   }

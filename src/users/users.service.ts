@@ -226,6 +226,11 @@ export class UsersService {
     await this.users.setTwoFactorEnabled(id, enabled, this.clock.now());
   }
 
+  /** Kept by the passkeys module, in the transaction that adds or removes one. */
+  async setHasPasskey(id: string, hasPasskey: boolean): Promise<void> {
+    await this.users.setHasPasskey(id, hasPasskey, this.clock.now());
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
   }

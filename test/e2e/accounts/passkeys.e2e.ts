@@ -7,7 +7,7 @@ import { PasskeysService } from '../../../src/passkeys/passkeys.service';
 import { TaskRunner } from '../../../src/tasks';
 import type { AssertionCheck } from '../../../src/passkeys/passkeys.service';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { bearer, confirmPassword, signUp, SignedUp, uniqueEmail } from '../../support/users';
+import { bearer, confirmPassword, enableTotp, signUp, SignedUp, uniqueEmail } from '../../support/users';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(existsSync);
 if (!CHROMIUM) {
@@ -468,6 +468,68 @@ describe('passkeys', () => {
       ).toBe('401 passkey_invalid');
     });
 
+    it('signs in with the passkey alone over HTTP: no email typed, no authenticator code, listed as a passkey session', async () => {
+      expect((await t.http.get('/me').set(bearer(user.token)).expect(200)).body.hasPasskey).toBe(true);
+      // Two-factor on: the passkey is both factors, so no code is asked.
+      await enableTotp(t, (user.token = await confirmPassword(t, user.token)));
+      const { challengeId, response } = await assertion();
+      const signedIn = await t.http.post('/auth/passkey/login').send({ challengeId, response }).expect(200);
+      expect(signedIn.body.user).toMatchObject({ id: user.id, email: user.email, hasPasskey: true });
+      expect(String(signedIn.headers['set-cookie'])).toContain(signedIn.body.session.token);
+      const sessions = await t.http.get('/me/sessions').set(bearer(signedIn.body.session.token)).expect(200);
+      expect(sessions.body.find((s: Json) => s.current)).toMatchObject({ authMethod: 'passkey' });
+      const [audit] = await t.dataSource.query(`SELECT * FROM audit_log WHERE action = 'user.login' AND target = $1`, [
+        `session:${signedIn.body.session.id}`,
+      ]);
+      expect(audit.actor_id).toBe(user.id);
+      // Replayed, the same answer signs nothing in, and the failure is recorded.
+      const replay = await t.http.post('/auth/passkey/login').send({ challengeId, response }).expect(401);
+      expect(replay.body).toMatchObject({ statusCode: 401, error: 'passkey_invalid' });
+      const failures = await t.dataSource.query(
+        `SELECT details FROM audit_log WHERE action = 'user.login_failed' AND details->>'reason' = 'passkey_invalid'`,
+      );
+      expect(failures.length).toBeGreaterThan(0);
+      await t.http
+        .post('/auth/passkey/login')
+        .send({ challengeId: 'nope', response })
+        .expect(400, /validation_failed/);
+    });
+
+    it('confirms a step-up with a passkey over HTTP, which the 403 lists among the methods', async () => {
+      t.clock.advance(6 * 60_000);
+      const refused = await t.http.post('/me/passkeys/options').set(bearer(user.token)).expect(403);
+      expect(refused.body.methods).toEqual(['password', 'totp', 'passkey']);
+      const { challengeId, response } = await assertion(user.token);
+      // A passkey confirms alone.
+      await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ password: 'Correct-Horse-Battery-42', passkey: { challengeId, response } })
+        .expect(400, /validation_failed/);
+      const confirmed = await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ passkey: { challengeId, response } })
+        .expect(200);
+      expect(confirmed.body.session.token).not.toBe(user.token);
+      user.token = confirmed.body.session.token;
+      await t.http.post('/me/passkeys/options').set(bearer(user.token)).expect(200);
+      // A sign-in challenge confirms nothing; nor does another session's answer.
+      const signIn = await assertion();
+      const wrong = await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ passkey: { challengeId: signIn.challengeId, response: signIn.response } })
+        .expect(401);
+      expect(wrong.body.error).toBe('passkey_invalid');
+      const [failed] = await t.dataSource.query(
+        `SELECT details FROM audit_log WHERE action = 'user.step_up_failed' AND actor_id = $1`,
+        [user.id],
+      );
+      expect(failed.details).toEqual({ reason: 'passkey_invalid' });
+      await t.http.delete('/me/2fa/totp').set(bearer(user.token)).expect(204);
+    });
+
     it('exports the passkeys without their keys', async () => {
       user.token = await confirmPassword(t, user.token);
       const { body } = await t.http.get('/me/export').set(bearer(user.token)).expect(200);
@@ -504,6 +566,7 @@ describe('passkeys', () => {
         '401 passkey_invalid',
       );
       expect(await t.app.get(PasskeysService).hasPasskey(user.id)).toBe(false);
+      expect((await t.http.get('/me').set(bearer(user.token)).expect(200)).body.hasPasskey).toBe(false);
     });
 
     it('erases the passkeys and challenges of a deleted account', async () => {
