@@ -1,6 +1,5 @@
 import type { AuthMethod } from './session.entity';
 import { ApiProperty } from '@nestjs/swagger';
-import type { AuthMethod } from './session.entity';
 import type { IssuedSession, SessionListing } from './sessions.service';
 
 /** The Session object that login, signup and every rotation answer. */
