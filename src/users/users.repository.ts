@@ -22,7 +22,7 @@ export type RevertedAccount = Pick<User, 'id' | 'email'>;
 /** Every column of a user row, under the entity's field names. */
 const USER_COLUMNS = `id, email, name, password_hash AS "passwordHash", email_verified_at AS "emailVerifiedAt",
   ever_verified AS "everVerified", previous_email AS "previousEmail", email_changed_at AS "emailChangedAt",
-  two_factor_enabled AS "twoFactorEnabled", sso_provider_id AS "ssoProviderId",
+  two_factor_enabled AS "twoFactorEnabled", has_passkey AS "hasPasskey", sso_provider_id AS "ssoProviderId",
   deletion_scheduled_for AS "deletionScheduledFor", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** The users table. Emails come normalised; a taken address is answered, never thrown. */
