@@ -116,6 +116,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/passkey/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey
+         * @description With the answer of `navigator.credentials.get()` to the options of POST /auth/passkey/options (no email typed: the passkey names its account). A passkey is two factors: no authenticator code is asked. Sets the session cookie and answers the token; the session lists as `authMethod: "passkey"`.
+         */
+        post: operations["AuthController_passkeyLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/logout": {
         parameters: {
             query?: never;
@@ -190,6 +210,26 @@ export interface paths {
          * @description Needs a recent step-up. The current session is rotated (new token in the body, Set-Cookie and X-Session-Token); every other session is revoked.
          */
         post: operations["PasswordController_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with the mailed link or code
+         * @description With `{token}` from the link or `{email, code}` from the mail, plus `totpCode` when the account has two-factor on. Sets the session cookie and answers the token; the address counts as verified. An address without an account gets one (`created: true`); an account that never verified its address is taken over by the mailbox holder: its password, sessions and API keys end.
+         */
+        post: operations["EmailLoginController_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -316,26 +356,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/auth/email/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Sign in with the mailed link or code
-         * @description With `{token}` from the link or `{email, code}` from the mail, plus `totpCode` when the account has two-factor on. Sets the session cookie and answers the token; the address counts as verified. An address without an account gets one (`created: true`); an account that never verified its address is taken over by the mailbox holder: its password, sessions and API keys end.
-         */
-        post: operations["EmailSignInController_verify"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/auth/confirm/email": {
         parameters: {
             query?: never;
@@ -395,6 +415,94 @@ export interface paths {
          * @description The key stops working at once; 404 for a key that is not the caller’s.
          */
         delete: operations["ApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start registering a passkey
+         * @description Needs a verified email and a recent step-up. Answers creation options for `navigator.credentials.create()`: a discoverable credential with user verification, no attestation, the caller’s passkeys excluded. The challenge is single use and lasts 5 minutes.
+         */
+        post: operations["PasskeysController_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my passkeys
+         * @description Name, dates and whether each is synced; never a key.
+         */
+        get: operations["PasskeysController_list"];
+        put?: never;
+        /**
+         * Register a passkey
+         * @description Needs a verified email and a recent step-up. Verifies the browser’s answer to a challenge from POST /me/passkeys/options and stores the passkey; a mail tells the account.
+         */
+        post: operations["PasskeysController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a passkey
+         * @description Needs a recent step-up. The passkey stops signing in at once; a mail tells the account.
+         */
+        delete: operations["PasskeysController_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a passkey
+         * @description 404 for a passkey that is not the caller’s.
+         */
+        patch: operations["PasskeysController_rename"];
+        trace?: never;
+    };
+    "/auth/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a passkey sign-in or step-up
+         * @description Public. Without a session: request options for a discoverable sign-in (empty `allowCredentials`), answered at POST /auth/passkey/login. With a live session: a step-up of that session, `allowCredentials` its user’s passkeys, answered at POST /auth/confirm as `{passkey: {challengeId, response}}`. The challenge is single use and lasts 5 minutes.
+         */
+        post: operations["PasskeyOptionsController_options"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -845,6 +953,8 @@ export interface components {
             emailVerified: boolean;
             twoFactorEnabled: boolean;
             hasPassword: boolean;
+            /** @description at least one passkey is registered */
+            hasPasskey: boolean;
             /** Format: uuid */
             ssoProviderId: string | null;
             /** Format: date-time */
@@ -869,7 +979,7 @@ export interface components {
             /** @example Chrome on macOS */
             deviceName: string;
             /** @enum {string} */
-            authMethod: "password" | "saml" | "email";
+            authMethod: "password" | "saml" | "passkey" | "email";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -927,6 +1037,32 @@ export interface components {
              */
             totpCode?: string;
         };
+        PasskeyAssertionDto: {
+            /**
+             * Format: uuid
+             * @description the `challengeId` of the options this answers
+             * @example 5b7c2f0e-8d1a-4e3b-9c6f-2a4d8e1f7b90
+             */
+            challengeId: string;
+            /**
+             * @description the AuthenticationResponseJSON of `navigator.credentials.get()` (binary fields base64url)
+             * @example {
+             *       "id": "hN3p…",
+             *       "rawId": "hN3p…",
+             *       "type": "public-key",
+             *       "response": {
+             *         "clientDataJSON": "eyJ0…",
+             *         "authenticatorData": "SZYN…",
+             *         "signature": "MEUC…",
+             *         "userHandle": "AZ0b…"
+             *       },
+             *       "clientExtensionResults": {}
+             *     }
+             */
+            response: {
+                [key: string]: unknown;
+            };
+        };
         ForgotPasswordDto: {
             /**
              * Format: email
@@ -955,46 +1091,6 @@ export interface components {
         RotatedSessionDto: {
             /** @description the current session with its new token */
             session: components["schemas"]["SessionDto"];
-        };
-        TotpSetupDto: {
-            /** @description base32, no spaces */
-            secret: string;
-            /** @example otpauth://totp/Auth:ada%40example.com?secret=…&issuer=Auth */
-            otpauthUrl: string;
-        };
-        EnableTotpDto: {
-            /** @example 123456 */
-            code: string;
-        };
-        RecoveryCodesDto: {
-            /** @description ten single-use codes, shown once */
-            recoveryCodes: string[];
-        };
-        ConfirmDto: {
-            /** @example correct horse battery staple */
-            password?: string;
-            /** @description authenticator code, or a recovery code; confirms alone, or beside the password (with two-factor on the password alone does not confirm) */
-            totpCode?: string;
-        };
-        ConfirmationDto: {
-            /** Format: date-time */
-            reauthenticatedAt: string;
-            /** Format: date-time */
-            stepUpExpiresAt: string;
-            /** @description the rotated session: the old token no longer works */
-            session: components["schemas"]["SessionDto"];
-        };
-        StartEmailSignInDto: {
-            /**
-             * Format: email
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description a path on APP_URL where the built-in sign-in page goes afterwards (default `/`)
-             * @example /settings
-             */
-            returnTo?: string;
         };
         VerifyEmailSignInDto: {
             /**
@@ -1025,6 +1121,48 @@ export interface components {
             /** @description the address had no account: this sign-in created it (verified, no password) */
             created: boolean;
         };
+        TotpSetupDto: {
+            /** @description base32, no spaces */
+            secret: string;
+            /** @example otpauth://totp/Auth:ada%40example.com?secret=…&issuer=Auth */
+            otpauthUrl: string;
+        };
+        EnableTotpDto: {
+            /** @example 123456 */
+            code: string;
+        };
+        RecoveryCodesDto: {
+            /** @description ten single-use codes, shown once */
+            recoveryCodes: string[];
+        };
+        ConfirmDto: {
+            /** @example correct horse battery staple */
+            password?: string;
+            /** @description authenticator code, or a recovery code; confirms alone, or beside the password (with two-factor on the password alone does not confirm) */
+            totpCode?: string;
+            /** @description a passkey’s answer to the options of POST /auth/passkey/options asked with this session; confirms alone (a passkey is two factors) */
+            passkey?: components["schemas"]["PasskeyAssertionDto"];
+        };
+        ConfirmationDto: {
+            /** Format: date-time */
+            reauthenticatedAt: string;
+            /** Format: date-time */
+            stepUpExpiresAt: string;
+            /** @description the rotated session: the old token no longer works */
+            session: components["schemas"]["SessionDto"];
+        };
+        StartEmailSignInDto: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description a path on APP_URL where the built-in sign-in page goes afterwards (default `/`)
+             * @example /settings
+             */
+            returnTo?: string;
+        };
         ApiKeyDto: {
             /** Format: uuid */
             id: string;
@@ -1049,6 +1187,64 @@ export interface components {
             key: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        PasskeyOptionsDto: {
+            /**
+             * Format: uuid
+             * @description send it back with the browser’s answer; single use, 5 minutes
+             */
+            challengeId: string;
+            /** @description PublicKeyCredentialCreationOptionsJSON (registration) or PublicKeyCredentialRequestOptionsJSON (sign-in, step-up): binary fields base64url */
+            options: {
+                [key: string]: unknown;
+            };
+        };
+        RegisterPasskeyDto: {
+            /**
+             * Format: uuid
+             * @description from POST /me/passkeys/options
+             * @example 5b7c2f0e-8d1a-4e3b-9c6f-2a4d8e1f7b90
+             */
+            challengeId: string;
+            /**
+             * @description the RegistrationResponseJSON of `navigator.credentials.create()` (binary fields base64url)
+             * @example {
+             *       "id": "hN3p…",
+             *       "rawId": "hN3p…",
+             *       "type": "public-key",
+             *       "response": {
+             *         "clientDataJSON": "eyJ0…",
+             *         "attestationObject": "o2Nm…",
+             *         "transports": [
+             *           "internal"
+             *         ]
+             *       },
+             *       "clientExtensionResults": {}
+             *     }
+             */
+            response: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description defaults to the browser and platform, e.g. "Passkey on Chrome on macOS"
+             * @example Work laptop
+             */
+            name?: string;
+        };
+        PasskeyDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** @description synced to the platform’s cloud, so it survives the loss of this device */
+            backedUp: boolean;
+        };
+        RenamePasskeyDto: {
+            /** @example Phone */
+            name: string;
         };
         VerifyEmailDto: {
             /**
@@ -1419,7 +1615,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -1781,6 +1977,67 @@ export interface operations {
             };
         };
     };
+    AuthController_passkeyLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAssertionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthResultDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `passkey_invalid`: an unknown credential, a bad signature, another origin or relying party, a used or expired challenge, or a signature counter gone backwards */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): the account is of an SSO-enforced domain */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 30 per client IP in 15 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     AuthController_logout: {
         parameters: {
             query?: never;
@@ -1796,15 +2053,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
             403: {
@@ -1962,6 +2210,68 @@ export interface operations {
             /** @description `session_rotated`: a concurrent request with the same token replaced it first; nothing changed */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EmailLoginController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailSignInDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSignInResultDto"];
+                };
+            };
+            /** @description `validation_failed`: neither `token` nor `email` and `code`; `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_token` (unknown, expired, used or replaced; five wrong codes or authenticator codes end it), `totp_required` (nothing is spent) or `invalid_totp` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 30 per client IP in 15 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2270,68 +2580,6 @@ export interface operations {
             };
         };
     };
-    EmailSignInController_verify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["VerifyEmailSignInDto"];
-            };
-        };
-        responses: {
-            /** @description Signed in; the cookie is set. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmailSignInResultDto"];
-                };
-            };
-            /** @description `validation_failed`: neither `token` nor `email` and `code`; `invalid_json` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `invalid_token` (unknown, expired, used or replaced; five wrong codes or authenticator codes end it), `totp_required` (nothing is spent) or `invalid_totp` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `sso_required` (with `loginUrl`): the address is of an SSO-enforced domain */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `too_many_requests` past 30 per client IP in 15 minutes */
-            429: {
-                headers: {
-                    /** @description Seconds until the limit’s window ends. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     EmailSignInController_sendConfirmationCode: {
         parameters: {
             query?: never;
@@ -2513,6 +2761,276 @@ export interface operations {
             /** @description no such key among the caller’s; `not_found` */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasskeysController_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOptionsDto"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasskeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyDto"][];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasskeysController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterPasskeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyDto"];
+                };
+            };
+            /** @description `passkey_invalid`: the answer does not verify (wrong challenge, origin or RP id, no user verification), the challenge is used, expired or not this user’s, or the passkey is already registered; `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasskeysController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such passkey among the caller’s; `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasskeysController_rename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenamePasskeyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such passkey among the caller’s; `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasskeyOptionsController_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOptionsDto"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

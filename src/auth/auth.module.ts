@@ -15,7 +15,10 @@ import { PasswordFlowsService } from './password-flows.service';
 import { SignInService } from './sign-in.service';
 import { PasswordLogin } from './password-login';
 import { PasskeyLogin } from './passkey-login';
+import { EmailLogin } from './email-login';
+import { EmailLoginController } from './email-login.controller';
 import { SignInModule } from '../sign-in/sign-in.module';
+import { EmailSignInModule } from '../email-sign-in/email-sign-in.module';
 import { PasswordController } from './password.controller';
 import { SessionAuthGuard } from './session-auth.guard';
 import { CommonModule } from '../common/common.module';
@@ -37,14 +40,16 @@ import { AuthUserData } from './auth.user-data';
     VerificationModule,
     SsoModule,
     SignInModule,
+    EmailSignInModule,
   ],
-  controllers: [AuthController, PasswordController],
+  controllers: [AuthController, PasswordController, EmailLoginController],
   providers: [
     AuthRepository,
     AuthUserData,
     SignInService,
     PasswordLogin,
     PasskeyLogin,
+    EmailLogin,
     PasswordFlowsService,
     // In this order: who is asking, whether their account is pending deletion, whether their email must
     // be verified, whether the route needs a step-up.
@@ -53,6 +58,6 @@ import { AuthUserData } from './auth.user-data';
     { provide: APP_GUARD, useClass: VerifiedGuard },
     { provide: APP_GUARD, useClass: StepUpGuard },
   ],
-  exports: [PasswordFlowsService],
+  exports: [PasswordFlowsService, EmailLogin],
 })
 export class AuthModule {}

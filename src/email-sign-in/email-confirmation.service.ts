@@ -16,11 +16,14 @@ export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
 /**
  * Whether the account confirms its identity (step-up) with a code mailed to its address: only when
- * it has nothing stronger, no password, no authenticator and no passkey. Otherwise a stolen
+ * it has nothing stronger, no password, no authenticator and no passkey, and no identity provider
+ * signs it in (that one confirms it). Otherwise a stolen
  * session with a mailbox to match would step up past the factors the account chose.
  */
-export function confirmsByEmailCode(user: Pick<UserView, 'hasPassword' | 'twoFactorEnabled'>): boolean {
-  return !user.hasPassword && !user.twoFactorEnabled;
+export function confirmsByEmailCode(
+  user: Pick<UserView, 'hasPassword' | 'twoFactorEnabled' | 'hasPasskey' | 'ssoProviderId'>,
+): boolean {
+  return !user.hasPassword && !user.twoFactorEnabled && !user.hasPasskey && user.ssoProviderId === null;
 }
 
 /** Step-up by a 6-digit code mailed to the account's address, for the session that asked. */

@@ -1,24 +1,20 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
-import { AppConfig } from '../config';
-import { AllowPendingDeletion, AllowUnverified, CurrentSession, Public, setSessionCookie } from '../http';
+import { AllowPendingDeletion, AllowUnverified, CurrentSession, Public } from '../http';
 import type { SessionAuth } from '../http';
 import { RateLimitByIp, RateLimited } from '../rate-limit/rate-limit.guard';
 import { EmailConfirmationService } from './email-confirmation.service';
-import { EmailSignInResultDto, StartEmailSignInDto, VerifyEmailSignInDto } from './email-sign-in.dto';
+import { StartEmailSignInDto } from './email-sign-in.dto';
 import { EmailSignInService } from './email-sign-in.service';
 
 @ApiTags('email-sign-in')
@@ -27,7 +23,6 @@ export class EmailSignInController {
   constructor(
     private readonly signIn: EmailSignInService,
     private readonly confirmation: EmailConfirmationService,
-    private readonly config: AppConfig,
   ) {}
 
   @Public()
@@ -47,36 +42,6 @@ export class EmailSignInController {
   @ApiForbiddenResponse({ description: '`sso_required` (with `loginUrl`): the address is of an SSO-enforced domain' })
   async start(@Body() body: StartEmailSignInDto, @Client() client: ClientInfo): Promise<void> {
     await this.signIn.start(body, client);
-  }
-
-  @Public()
-  @Post('email/verify')
-  @ApiOperation({
-    summary: 'Sign in with the mailed link or code',
-    description:
-      'With `{token}` from the link or `{email, code}` from the mail, plus `totpCode` when the account has two-factor on. ' +
-      'Sets the session cookie and answers the token; the address counts as verified. An address without an account ' +
-      'gets one (`created: true`); an account that never verified its address is taken over by the mailbox holder: its ' +
-      'password, sessions and API keys end.',
-  })
-  @HttpCode(HttpStatus.OK)
-  @RateLimitByIp('emailSignInVerifyPerIp')
-  @ApiOkResponse({ type: EmailSignInResultDto, description: 'Signed in; the cookie is set.' })
-  @ApiUnauthorizedResponse({
-    description:
-      '`invalid_token` (unknown, expired, used or replaced; five wrong codes or authenticator codes end it), ' +
-      '`totp_required` (nothing is spent) or `invalid_totp`',
-  })
-  @ApiBadRequestResponse({ description: '`validation_failed`: neither `token` nor `email` and `code`' })
-  @ApiForbiddenResponse({ description: '`sso_required` (with `loginUrl`): the address is of an SSO-enforced domain' })
-  async verify(
-    @Body() body: VerifyEmailSignInDto,
-    @Client() client: ClientInfo,
-    @Res({ passthrough: true }) res: FastifyReply,
-  ): Promise<EmailSignInResultDto> {
-    const signedIn = await this.signIn.verify(body, client);
-    setSessionCookie(res, this.config, signedIn.session.token, signedIn.session.expiresAt);
-    return EmailSignInResultDto.of(signedIn);
   }
 
   @Post('confirm/email')

@@ -4,7 +4,18 @@ import { IsEmailAddress } from '../common/email-address';
 import { MAX_RETURN_TO_LENGTH } from '../http/return-to';
 import { SessionDto } from '../sessions/sessions.dto';
 import { UserDto } from '../users/user.dto';
-import type { EmailSignedIn } from './email-sign-in.service';
+import type { UserView } from '../http';
+import type { IssuedSession } from '../sessions/sessions.service';
+
+/** An email sign-in done. */
+export interface EmailSignedIn {
+  user: UserView;
+  session: IssuedSession;
+  /** The address had no account: this sign-in made one, verified and without a password. */
+  created: boolean;
+  /** The same-origin path asked for at the start, for the built-in page to go to. */
+  returnTo: string | null;
+}
 
 export class StartEmailSignInDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })

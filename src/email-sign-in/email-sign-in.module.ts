@@ -3,8 +3,6 @@ import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
 import { MailModule } from '../mail/mail.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
-import { SessionsModule } from '../sessions/sessions.module';
-import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
 import { CodeHasher } from './email-codes';
 import { EmailConfirmationService } from './email-confirmation.service';
@@ -16,7 +14,7 @@ import { PurgeEmailSignInCodesTask } from './purge-email-sign-in-codes.task';
 
 /** Signing in with a link or code mailed to the address, and step-up by a mailed code. */
 @Module({
-  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule, SessionsModule, TwoFactorModule],
+  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
   controllers: [EmailSignInController],
   providers: [
     EmailSignInRepository,

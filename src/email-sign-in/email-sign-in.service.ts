@@ -8,17 +8,16 @@ import { DomainEvents } from '../common/domain-events';
 import { DomainError, validationFailed } from '../common/errors';
 import { AppConfig } from '../config';
 import { TransactionHost } from '../database/transactions';
-import type { UserView } from '../http';
 import { sameOriginPath } from '../http/return-to';
 import { OutboxService } from '../mail';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
-import { IssuedSession, SessionsService } from '../sessions/sessions.service';
-import { TwoFactorService } from '../two-factor/two-factor.service';
-import { normalizeEmail, userView } from '../users/user.dto';
+import { normalizeEmail } from '../users/user.dto';
 import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
 import { CodeHasher, generateCode, MAX_CODE_ATTEMPTS, newCodeId } from './email-codes';
 import { EmailSignInRepository, SignInCodeRow } from './email-sign-in.repository';
+
+export type { SignInCodeRow };
 
 /** How long a mailed sign-in link and its code work. */
 export const SIGN_IN_TTL_MS = 15 * 60_000;
@@ -29,15 +28,6 @@ export interface EmailSignInProof {
   email?: string;
   code?: string;
   totpCode?: string;
-}
-
-export interface EmailSignedIn {
-  user: UserView;
-  session: IssuedSession;
-  /** The address had no account: this sign-in made one, verified and without a password. */
-  created: boolean;
-  /** The same-origin path asked for at the start, for the built-in page to go to. */
-  returnTo: string | null;
 }
 
 /** The answer for every link or code that signs in nothing: unknown, expired, used, replaced or out of tries. */
@@ -59,8 +49,6 @@ export class EmailSignInService {
     private readonly repository: EmailSignInRepository,
     private readonly hasher: CodeHasher,
     private readonly users: UsersService,
-    private readonly sessions: SessionsService,
-    private readonly twoFactor: TwoFactorService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly limiter: RateLimiter,
@@ -114,36 +102,12 @@ export class EmailSignInService {
   }
 
   /**
-   * Spends the link or code and signs in whoever holds its address now: the account that has it,
-   * or a new one. With two-factor on, a missing `totpCode` answers totp_required and a wrong one
-   * invalid_totp, both leaving the link or code unspent (a wrong one uses up one of its tries).
+   * The live row the link or code proves; invalid_token (401) otherwise. A code is counted before it
+   * is checked; only wrong ones use up its tries (the right one sent again with the second factor
+   * is not one). Nothing is spent yet.
    */
-  async verify(proof: EmailSignInProof, client: ClientInfo): Promise<EmailSignedIn> {
+  async prove(proof: EmailSignInProof): Promise<SignInCodeRow> {
     const now = this.clock.now();
-    const row = await this.proven(proof, now);
-    // A link mailed before the domain's SSO was enforced signs in nothing since.
-    await this.policy.assertAddressNotEnforced(row.email);
-    const secondFactorOf = await this.checkSecondFactor(row, proof.totpCode, now);
-    return this.txHost.withTransaction(async () => {
-      if (!(await this.repository.consume(row.id, now))) throw invalidToken();
-      const { user, created } = await this.accountOf(row.email, client);
-      // Two-factor turned on since it was checked: rolled back, unspent.
-      if (user.twoFactorEnabled && secondFactorOf !== user.id) throw new DomainError('totp_required');
-      await this.users.markEmailVerified(user.id, user.email);
-      const session = await this.sessions.issue(user, client, 'email', { alertOnNewIp: !created });
-      await this.audit.record({
-        action: 'user.email_sign_in',
-        actor: user,
-        client,
-        target: `session:${session.id}`,
-        details: { created },
-      });
-      return { user: userView(await this.users.getById(user.id)), session, created, returnTo: row.returnTo };
-    });
-  }
-
-  /** The live row the link or code proves; invalid_token otherwise. A code is counted before it is checked. */
-  private async proven(proof: EmailSignInProof, now: Date): Promise<SignInCodeRow> {
     if (proof.token !== undefined) {
       const row = await this.repository.findLiveSignInByToken(hashToken(proof.token), now);
       if (!row) throw invalidToken();
@@ -158,24 +122,30 @@ export class EmailSignInService {
       if (row.attempts >= MAX_CODE_ATTEMPTS) await this.repository.end(row.id, now);
       throw invalidToken();
     }
-    // Only wrong codes use up the tries: the right one asked again with the second factor is not one.
     await this.repository.uncount(row.id);
     return row;
   }
 
-  /**
-   * The second factor of the account this sign-in would enter, when it has one on; answers that
-   * account's id once its code was right. A wrong code counts as a failed try of the row.
-   */
-  private async checkSecondFactor(row: SignInCodeRow, totpCode: string | undefined, now: Date): Promise<string | null> {
+  /** The account proving this row's address would sign into now; null when it would make a new one. */
+  async holderOf(row: SignInCodeRow): Promise<UserRecord | null> {
     const holder = await this.users.findByEmail(row.email);
-    if (!holder || !signsIntoHolder(holder) || !holder.twoFactorEnabled) return null;
-    if (!totpCode) throw new DomainError('totp_required');
-    if (!(await this.twoFactor.verify(holder.id, totpCode))) {
-      await this.repository.countFailure(row.id, now, MAX_CODE_ATTEMPTS);
-      throw new DomainError('invalid_totp');
-    }
-    return holder.id;
+    return holder && signsIntoHolder(holder) ? holder : null;
+  }
+
+  /** A wrong second factor after a right link or code: one of the row's tries. */
+  async countFailure(row: SignInCodeRow): Promise<void> {
+    await this.repository.countFailure(row.id, this.clock.now(), MAX_CODE_ATTEMPTS);
+  }
+
+  /**
+   * Spends the row (in the caller's transaction) and answers whoever holds its address now: the
+   * account that has it, or a new one; either way the address counts as verified.
+   */
+  async spend(row: SignInCodeRow, client: ClientInfo): Promise<{ user: UserRecord; created: boolean }> {
+    if (!(await this.repository.consume(row.id, this.clock.now()))) throw invalidToken();
+    const account = await this.accountOf(row.email, client);
+    await this.users.markEmailVerified(account.user.id, account.user.email);
+    return account;
   }
 
   /**

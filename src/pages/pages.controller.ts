@@ -6,7 +6,7 @@ import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { EmailSignInService } from '../email-sign-in/email-sign-in.service';
+import { EmailLogin } from '../auth/email-login';
 import { AcceptFormBody, fromTrustedOrigin, Public, readCookie, setSessionCookie } from '../http';
 import { ipSubject } from '../rate-limit/ip-subject';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
@@ -17,7 +17,7 @@ import { escapeHtml, sendPage, TokenCookie } from '../http/page';
 /**
  * The pages the mailed links open when APP_URL is the service itself: `/verify-email`,
  * `/reset-password` and `/sign-in/email`. HTML without JavaScript; the rules stay in
- * VerificationService, PasswordFlowsService and EmailSignInService, which the JSON routes use too.
+ * VerificationService, PasswordFlowsService and EmailLogin, which the JSON routes use too.
  * A product with its own frontend points APP_URL there and calls POST /auth/verify-email, POST
  * /auth/password/reset and POST /auth/email/verify instead.
  */
@@ -35,7 +35,7 @@ export class PagesController {
     private readonly config: AppConfig,
     private readonly verification: VerificationService,
     private readonly passwords: PasswordFlowsService,
-    private readonly emailSignIn: EmailSignInService,
+    private readonly emailLogin: EmailLogin,
     private readonly limiter: RateLimiter,
   ) {
     this.base = new URL(config.appUrl).pathname.replace(/\/+$/, '');
@@ -152,7 +152,7 @@ export class PagesController {
     let signedIn;
     try {
       await this.limit('emailSignInVerifyPerIp', client);
-      signedIn = await this.emailSignIn.verify({ token: stored, totpCode }, client);
+      signedIn = await this.emailLogin.login({ token: stored, totpCode }, client);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'totp_required') return sendPage(reply, this.signInPage(true));
       if (error instanceof DomainError && error.code === 'invalid_totp') {

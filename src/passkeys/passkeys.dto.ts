@@ -88,14 +88,25 @@ export class PasskeyOptionsDto {
 
 /** A passkey's answer to a sign-in or step-up challenge (POST /auth/passkey/options). */
 export class PasskeyAssertionDto {
-  @ApiProperty({ format: 'uuid', description: 'the `challengeId` of the options this answers' })
+  @ApiProperty({
+    format: 'uuid',
+    example: '5b7c2f0e-8d1a-4e3b-9c6f-2a4d8e1f7b90',
+    description: 'the `challengeId` of the options this answers',
+  })
   @IsUUID()
   challengeId: string;
 
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'the browser’s AuthenticationResponseJSON (navigator.credentials.get, as JSON)',
+    description: 'the AuthenticationResponseJSON of `navigator.credentials.get()` (binary fields base64url)',
+    example: {
+      id: 'hN3p…',
+      rawId: 'hN3p…',
+      type: 'public-key',
+      response: { clientDataJSON: 'eyJ0…', authenticatorData: 'SZYN…', signature: 'MEUC…', userHandle: 'AZ0b…' },
+      clientExtensionResults: {},
+    },
   })
   @IsObject()
   response: Record<string, unknown>;

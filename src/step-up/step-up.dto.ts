@@ -36,6 +36,16 @@ export class ConfirmDto {
   @ValidateNested()
   @Type(() => PasskeyAssertionDto)
   passkey?: PasskeyAssertionDto;
+
+  @ApiPropertyOptional({
+    example: '482913',
+    description:
+      'the 6-digit code POST /auth/confirm/email mailed for this session; for accounts without a password, an authenticator or a passkey; confirms alone',
+  })
+  @ValidateIf((body: ConfirmDto) => body.emailCode !== undefined)
+  @IsString()
+  @MaxLength(64)
+  emailCode?: string;
 }
 
 export class ConfirmationDto {

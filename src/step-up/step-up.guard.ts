@@ -32,7 +32,8 @@ export function stepUpMethods(user: StepUpUser): StepUpMethod[] {
     ...(user.hasPasskey ? ['passkey' as const] : []),
   ];
   if (factors.length > 0) return factors;
-  // A two-factor or passkey account confirms with it: an IdP does not stand in for it.
+  // A two-factor or passkey account confirms with it: an IdP does not stand in for it, nor does a
+  // mailbox. An account an IdP signs in confirms there, not by mail.
   return ssoStepUpProvider(user) ? ['sso'] : ['email'];
 }
 

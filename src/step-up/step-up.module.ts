@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SignInModule } from '../sign-in/sign-in.module';
+import { EmailSignInModule } from '../email-sign-in/email-sign-in.module';
 import { StepUpController } from './step-up.controller';
 import { StepUpService } from './step-up.service';
 import { CommonModule } from '../common/common.module';
@@ -7,7 +8,7 @@ import { AuditModule } from '../audit/audit.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 
 @Module({
-  imports: [CommonModule, AuditModule, RateLimitModule, SignInModule],
+  imports: [CommonModule, AuditModule, RateLimitModule, SignInModule, EmailSignInModule],
   controllers: [StepUpController],
   providers: [StepUpService],
 })

@@ -5,6 +5,7 @@ import { CredentialPolicy } from '../common/credential-policy';
 import { DomainError, validationFailed } from '../common/errors';
 import { AppConfig } from '../config';
 import type { SessionAuth } from '../http';
+import { EmailConfirmationService } from '../email-sign-in/email-confirmation.service';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
 import { AttemptLimiter } from '../sign-in/attempt-limiter';
 import { PasskeyFactor, PasswordFactor, TotpFactor } from '../sign-in/factors';
@@ -18,11 +19,13 @@ export interface ConfirmInput {
   password?: string;
   totpCode?: string;
   passkey?: { challengeId: string; response: unknown };
+  emailCode?: string;
 }
 
 /** The factor a confirmation offers, as the step-up 403 names it in `methods`. */
 function offered(input: ConfirmInput): StepUpMethod {
   if (input.passkey !== undefined) return 'passkey';
+  if (input.emailCode !== undefined) return 'email';
   return input.password !== undefined ? 'password' : 'totp';
 }
 
@@ -34,6 +37,7 @@ export class StepUpService {
     private readonly password: PasswordFactor,
     private readonly totp: TotpFactor,
     private readonly passkey: PasskeyFactor,
+    private readonly emailCodes: EmailConfirmationService,
     private readonly attempts: AttemptLimiter,
     private readonly completer: SignInCompleter,
     private readonly limiter: RateLimiter,
@@ -47,7 +51,8 @@ export class StepUpService {
     // An account that signs in through its organization's IdP and lacks this factor confirms there:
     // the answer says where (ssoUrl), rather than calling a password that does not exist wrong.
     const methods = stepUpMethods(user);
-    if (methods.includes('sso') && !methods.includes(offered(input))) {
+    const factor = offered(input);
+    if ((methods.includes('sso') || factor === 'email') && !methods.includes(factor)) {
       throw stepUpRequired(user, this.config.stepUpWindowMs);
     }
     // Where SSO is enforced, the password proves nothing any more (owners keep it: break-glass).
@@ -68,6 +73,18 @@ export class StepUpService {
               client,
               presentedTokenHash: auth.session.tokenHash,
               details: { method: 'passkey' },
+            });
+          }
+          if (input.emailCode !== undefined) {
+            // Counted by the code's own tries too, which a failed confirmation must not roll back.
+            if (!(await this.emailCodes.verifyConfirmationCode(user.id, auth.session.id, input.emailCode))) {
+              throw new CredentialRejected('invalid_token', {}, { status: 401 });
+            }
+            return await this.completer.confirm(user, auth.session.id, {
+              amr: ['email'],
+              client,
+              presentedTokenHash: auth.session.tokenHash,
+              details: { method: 'email' },
             });
           }
           const amr: Amr[] = [];
@@ -101,11 +118,11 @@ export class StepUpService {
   private assertFactorsGiven(user: SessionAuth['user'], input: ConfirmInput): void {
     const password = input.password !== undefined;
     const code = input.totpCode !== undefined;
-    if (input.passkey !== undefined) {
-      if (password || code) {
-        throw validationFailed([
-          { field: 'passkey', problems: ['a passkey confirms alone: send it without password or totpCode'] },
-        ]);
+    for (const alone of ['passkey', 'emailCode'] as const) {
+      if (input[alone] === undefined) continue;
+      const others = (['password', 'totpCode', 'passkey', 'emailCode'] as const).filter((f) => f !== alone);
+      if (others.some((f) => input[f] !== undefined)) {
+        throw validationFailed([{ field: alone, problems: [`${alone} confirms alone: send no other factor with it`] }]);
       }
       return;
     }

@@ -25,6 +25,7 @@ describe('signup, login, logout, password reset, /me', () => {
         emailVerified: false,
         twoFactorEnabled: false,
         hasPassword: true,
+        hasPasskey: false,
         ssoProviderId: null,
         createdAt: expect.any(String),
         deletionScheduledFor: null,

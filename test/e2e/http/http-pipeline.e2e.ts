@@ -272,6 +272,7 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'POST /auth/signup',
         'POST /auth/login',
         'POST /auth/logout',
+        'POST /auth/passkey/login',
         'POST /auth/verify-email',
         'POST /auth/resend-verification',
         'POST /auth/password/forgot',

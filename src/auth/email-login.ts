@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import type { ClientInfo } from '../common/client-info';
+import { CredentialPolicy } from '../common/credential-policy';
+import { DomainError } from '../common/errors';
+import { TransactionHost } from '../database/transactions';
+import type { EmailSignedIn } from '../email-sign-in/email-sign-in.dto';
+import { EmailSignInProof, EmailSignInService } from '../email-sign-in/email-sign-in.service';
+import { TotpFactor } from '../sign-in/factors';
+import { CredentialRejected, type Amr } from '../sign-in/proof';
+import { SignInCompleter } from '../sign-in/sign-in-completer';
+import { userView } from '../users/user.dto';
+import { UsersService } from '../users/users.service';
+
+/**
+ * Sign-in by proving the mailbox: the mailed link's token, or the address and its code, plus the
+ * authenticator code when the account has two-factor on. Whoever holds the address now is signed
+ * in, or a new passwordless account is made for it.
+ */
+@Injectable()
+export class EmailLogin {
+  constructor(
+    private readonly txHost: TransactionHost,
+    private readonly emailSignIn: EmailSignInService,
+    private readonly totp: TotpFactor,
+    private readonly completer: SignInCompleter,
+    private readonly users: UsersService,
+    private readonly policy: CredentialPolicy,
+  ) {}
+
+  /**
+   * A missing authenticator code answers totp_required and a wrong one invalid_totp, both leaving the
+   * link or code unspent (a wrong one uses up one of its tries).
+   */
+  async login(proof: EmailSignInProof, client: ClientInfo): Promise<EmailSignedIn> {
+    const row = await this.emailSignIn.prove(proof);
+    // A link mailed before the domain's SSO was enforced signs in nothing since.
+    await this.policy.assertAddressNotEnforced(row.email);
+    const holder = await this.emailSignIn.holderOf(row);
+    const amr: Amr[] = ['email'];
+    if (holder?.twoFactorEnabled) {
+      try {
+        amr.push(await this.totp.check(holder, proof.totpCode));
+      } catch (error) {
+        if (error instanceof CredentialRejected) await this.emailSignIn.countFailure(row);
+        throw error;
+      }
+    }
+    return this.txHost.withTransaction(async () => {
+      const { user, created } = await this.emailSignIn.spend(row, client);
+      // Two-factor turned on, or the address changed hands, since the check: rolled back, unspent.
+      if (user.twoFactorEnabled && (user.id !== holder?.id || !amr.includes('otp'))) {
+        throw new DomainError('totp_required');
+      }
+      const session = await this.completer.signIn(user, {
+        method: 'email',
+        amr,
+        client,
+        alertOnNewIp: !created,
+        action: 'user.email_sign_in',
+        details: { created },
+      });
+      return { user: userView(await this.users.getById(user.id)), session, created, returnTo: row.returnTo };
+    });
+  }
+}
