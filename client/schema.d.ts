@@ -210,7 +210,11 @@ export interface paths {
          * @description Needs a recent step-up. The current session is rotated (new token in the body, Set-Cookie and X-Session-Token); every other session is revoked.
          */
         post: operations["PasswordController_change"];
-        delete?: never;
+        /**
+         * Remove the password
+         * @description Needs a recent step-up and at least one passkey. The account becomes passwordless: it signs in with its passkeys (or a mailed link); a password login answers `invalid_credentials` as for a wrong one, and forgot-password mails nothing. POST /me/password sets one again.
+         */
+        delete: operations["PasswordController_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1142,6 +1146,11 @@ export interface components {
             totpCode?: string;
             /** @description a passkey’s answer to the options of POST /auth/passkey/options asked with this session; confirms alone (a passkey is two factors) */
             passkey?: components["schemas"]["PasskeyAssertionDto"];
+            /**
+             * @description the 6-digit code POST /auth/confirm/email mailed for this session; for accounts without a password, an authenticator or a passkey; confirms alone
+             * @example 482913
+             */
+            emailCode?: string;
         };
         ConfirmationDto: {
             /** Format: date-time */
@@ -1615,7 +1624,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -2208,6 +2217,51 @@ export interface operations {
                 };
             };
             /** @description `session_rotated`: a concurrent request with the same token replaced it first; nothing changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PasswordController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account has no password any more. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `passkey_required`: the account has no passkey to sign in with */
             409: {
                 headers: {
                     [name: string]: unknown;

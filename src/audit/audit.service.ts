@@ -18,6 +18,7 @@ export type AuditAction =
   | 'user.deleted_unverified'
   | 'user.step_up'
   | 'user.password_changed'
+  | 'user.password_removed'
   | 'user.email_sign_in_requested'
   | 'user.email_sign_in'
   | 'user.unverified_account_claimed'

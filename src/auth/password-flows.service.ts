@@ -89,6 +89,21 @@ export class PasswordFlowsService {
   }
 
   /**
+   * Makes the account passwordless (after step-up): it signs in with its passkeys (or a mailed link),
+   * a password login answers as a wrong password does, and forgot-password mails nothing. Only an
+   * account with a passkey may: 409 passkey_required otherwise. Reset links die with the password.
+   */
+  async removePassword(auth: SessionAuth, client: ClientInfo): Promise<void> {
+    const { user } = auth;
+    if (!user.hasPasskey) throw new DomainError('passkey_required');
+    await this.txHost.withTransaction(async () => {
+      await this.users.clearPassword(user.id);
+      await this.repository.deleteResetTokens(user.id);
+      await this.audit.record({ action: 'user.password_removed', actor: user, client, target: `user:${user.id}` });
+    });
+  }
+
+  /**
    * Answers the same, in the same time, whether or not the account exists: the link for an existing
    * one is made and queued after the answer. An SSO-enforced domain answers sso_required, whoever
    * asks (the domain's enforcement is public; whether an address has an account is not).
@@ -111,6 +126,8 @@ export class PasswordFlowsService {
       // An address the account moved to and has not verified may be someone else's: its holder
       // would get a way into this account. The account's owner verifies the address first.
       if (current.previousEmail !== null) return;
+      // A passwordless account signs in with its passkeys: a mailbox does not add a password beside them.
+      if (!current.hasPassword && current.hasPasskey) return;
       const expiresAt = new Date(now.getTime() + this.config.passwordResetTokenTtlMs);
       await this.repository.replaceResetToken(user.id, token, now, expiresAt);
       const resetUrl = `${this.config.appUrl}/reset-password?token=${encodeURIComponent(token)}`;

@@ -1,8 +1,9 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -10,6 +11,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
+import { NoBody } from '../common/no-body.pipe';
 import { AppConfig } from '../config';
 import { SessionDto } from '../sessions/sessions.dto';
 import { ChangePasswordDto, RotatedSessionDto } from './auth.dto';
@@ -58,5 +60,24 @@ export class PasswordController {
     });
     sendRotatedToken(res, this.config, session.token, session.expiresAt);
     return { session: SessionDto.of(session) };
+  }
+
+  @Delete()
+  @ApiOperation({
+    summary: 'Remove the password',
+    description:
+      'Needs a recent step-up and at least one passkey. The account becomes passwordless: it signs in with its passkeys (or a mailed link); a password login answers `invalid_credentials` as for a wrong one, and forgot-password mails nothing. POST /me/password sets one again.',
+  })
+  @AllowUnverified()
+  @RequireStepUp()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The account has no password any more.' })
+  @ApiConflictResponse({ description: '`passkey_required`: the account has no passkey to sign in with' })
+  async remove(
+    @NoBody() _: undefined,
+    @CurrentSession() auth: SessionAuth,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.passwords.removePassword(auth, client);
   }
 }

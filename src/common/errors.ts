@@ -58,6 +58,10 @@ export const ERRORS = {
     message:
       'Confirm with your password, authenticator or passkey: an emailed code is only for accounts that have none of them.',
   },
+  passkey_required: {
+    status: 409,
+    message: 'Register a passkey first: an account without a password signs in with one.',
+  },
   deletion_not_scheduled: { status: 409, message: 'This account is not scheduled for deletion.' },
   last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
   session_rotated: {

@@ -412,6 +412,48 @@ describe('email sign-in', () => {
       expect(await codes().verifyConfirmationCode(user.id, user.sessionId, late)).toBe(false);
     });
 
+    it('confirms the step-up of a passwordless account over HTTP with emailCode, which its 403 lists as "email"', async () => {
+      const user = await passwordless();
+      t.clock.advance(6 * MINUTE);
+      const refused = await t.http.get('/me/export').set(bearer(user.token)).expect(403);
+      expect(refused.body).toMatchObject({ error: 'step_up_required', methods: ['email'] });
+      expect(refused.body.message).toContain('POST /auth/confirm/email');
+      await t.http.post('/auth/confirm/email').set(bearer(user.token)).expect(202);
+      const code = await confirmationCode(user.email);
+      const wrongOne = await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ emailCode: wrong(code) })
+        .expect(401);
+      expect(wrongOne.body.error).toBe('invalid_token');
+      await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ emailCode: code, password: 'whatever-it-is' })
+        .expect(400, /validation_failed/);
+      const confirmed = await t.http
+        .post('/auth/confirm')
+        .set(bearer(user.token))
+        .send({ emailCode: code })
+        .expect(200);
+      expect(confirmed.body.session.token).not.toBe(user.token);
+      await t.http.get('/me/export').set(bearer(confirmed.body.session.token)).expect(200);
+      // Spent: it confirms nothing again.
+      await t.http
+        .post('/auth/confirm')
+        .set(bearer(confirmed.body.session.token))
+        .send({ emailCode: code })
+        .expect(401);
+      // An account with a password confirms with it, never with a mailed code.
+      const withPassword = await signUpVerified(t);
+      const asked = await t.http
+        .post('/auth/confirm')
+        .set(bearer(withPassword.token))
+        .send({ emailCode: '123456' })
+        .expect(403);
+      expect(asked.body).toMatchObject({ error: 'step_up_required', methods: ['password'] });
+    });
+
     it('ends the code at the fifth wrong one; a new request replaces it', async () => {
       const user = await passwordless();
       await t.http.post('/auth/confirm/email').set(bearer(user.token)).expect(202);

@@ -530,6 +530,51 @@ describe('passkeys', () => {
       await t.http.delete('/me/2fa/totp').set(bearer(user.token)).expect(204);
     });
 
+    it('makes an account with a passkey passwordless, and gives it a password again', async () => {
+      const stranger = await signUpVerified();
+      const noPasskey = await t.http
+        .delete('/me/password')
+        .set(bearer(await confirmPassword(t, stranger.token)))
+        .expect(409);
+      expect(noPasskey.body.error).toBe('passkey_required');
+      user.token = await confirmPassword(t, user.token);
+      await t.http.delete('/me/password').set(bearer(user.token)).expect(204);
+      expect((await t.http.get('/me').set(bearer(user.token)).expect(200)).body).toMatchObject({
+        hasPassword: false,
+        hasPasskey: true,
+      });
+      // The old password answers as a wrong one; a reset mails nothing.
+      const login = await t.http
+        .post('/auth/login')
+        .send({ email: user.email, password: 'Correct-Horse-Battery-42' })
+        .expect(401);
+      expect(login.body.error).toBe('invalid_credentials');
+      const mailsBefore = t.mail.messages.filter((m) => m.to === user.email).length;
+      await t.http.post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(t.mail.messages.filter((m) => m.to === user.email && m.subject.includes('Reset'))).toHaveLength(0);
+      expect(t.mail.messages.filter((m) => m.to === user.email).length).toBe(mailsBefore);
+      // Its step-up is the passkey now; with it, a password can be set again.
+      t.clock.advance(6 * 60_000);
+      const refused = await t.http.post('/me/password').set(bearer(user.token)).send({ newPassword: 'x' }).expect(403);
+      expect(refused.body.methods).toEqual(['passkey']);
+      const { challengeId, response } = await assertion(user.token);
+      user.token = (
+        await t.http
+          .post('/auth/confirm')
+          .set(bearer(user.token))
+          .send({ passkey: { challengeId, response } })
+          .expect(200)
+      ).body.session.token;
+      const set = await t.http
+        .post('/me/password')
+        .set(bearer(user.token))
+        .send({ newPassword: 'Correct-Horse-Battery-42' })
+        .expect(200);
+      user.token = set.body.session.token;
+      await t.http.post('/auth/login').send({ email: user.email, password: 'Correct-Horse-Battery-42' }).expect(200);
+    });
+
     it('exports the passkeys without their keys', async () => {
       user.token = await confirmPassword(t, user.token);
       const { body } = await t.http.get('/me/export').set(bearer(user.token)).expect(200);
