@@ -93,4 +93,35 @@ describe('the generated client', () => {
     const keyRefused = await api.GET('/me/sessions', { headers: bearer(created.data!.key) });
     expect(keyRefused.error?.error).toBe('api_key_not_allowed');
   });
+
+  it('signs in with a mailed code, no password ever, and confirms a step-up with another', async () => {
+    const api = createAuthdClient({ baseUrl });
+    const email = uniqueEmail('journey-email');
+    const started = await api.POST('/auth/email/start', { body: { email, returnTo: '/welcome' } });
+    expect(started.response.status).toBe(202);
+    const [mail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Sign in'));
+    const code = /\b(\d{6})\b/.exec(mail.text)![1];
+    const signedIn = await api.POST('/auth/email/verify', { body: { email, code } });
+    expect(signedIn.response.status).toBe(200);
+    expect(signedIn.data?.created).toBe(true);
+    expect(signedIn.data?.user).toMatchObject({ email, emailVerified: true, hasPassword: false, hasPasskey: false });
+    const token = signedIn.data!.session.token;
+    const sessions = await api.GET('/me/sessions', { headers: bearer(token) });
+    expect(sessions.data?.[0]).toMatchObject({ current: true, authMethod: 'email' });
+
+    t.clock.advance(t.config.stepUpWindowMs + STEP);
+    const refused = await api.POST('/me/api-keys', { headers: bearer(token), body: { name: 'deploys' } });
+    expect(refused.error).toMatchObject({ error: 'step_up_required', methods: ['email'] });
+    const asked = await api.POST('/auth/confirm/email', { headers: bearer(token) });
+    expect(asked.response.status).toBe(202);
+    const [confirmMail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Confirm'));
+    const emailCode = /\b(\d{6})\b/.exec(confirmMail.text)![1];
+    const confirmed = await api.POST('/auth/confirm', { headers: bearer(token), body: { emailCode } });
+    expect(confirmed.response.status).toBe(200);
+    const created = await api.POST('/me/api-keys', {
+      headers: bearer(confirmed.data!.session.token),
+      body: { name: 'deploys' },
+    });
+    expect(created.response.status).toBe(201);
+  });
 });
