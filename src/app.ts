@@ -24,12 +24,12 @@ import { AppConfig } from './config';
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    // A path parameter is as long as the URL allows, as it was on Express: a bad id answers 404.
+    // A path parameter is as long as the URL allows: a bad id answers 404, not 414.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // app.close() ends keep-alive connections too, rather than waiting for clients to drop them.
     forceCloseConnections: true,
-    // Node's own timeouts, as the Express app had (Fastify would keep idle connections for 72 s
-    // and never time a request out).
+    // Node's own timeouts: left to Fastify's defaults, idle connections would stay 72 s and no
+    // request would ever time out.
     keepAliveTimeout: 5_000,
     requestTimeout: 300_000,
     requestIdHeader: false,
@@ -98,8 +98,8 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
 }
 
 function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): void {
-  // The UI page, its script and the YAML document name their charset, as they did on Express
-  // (Fastify adds it to JSON and plain text only), and carry the UI's CSP. Only the /docs routes
+  // The UI page, its script and the YAML document name their charset (Fastify adds it to JSON and
+  // plain text only), and carry the UI's CSP. Only the /docs routes
   // carry these hooks.
   app
     .getHttpAdapter()

@@ -19,7 +19,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
-/** The one place errors become HTTP: every answer has API.md's body and never a stack trace. */
+/** The one place errors become HTTP: every answer has the error body of docs/api.md and never a stack trace. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');

@@ -85,14 +85,14 @@ export interface DomainErrorOptions {
   /** A sentence more precise than the code's usual one. */
   message?: string;
   /**
-   * Where the contract gives one code two statuses (invalid_totp and passkey_invalid: 401 when
+   * Where docs/api.md gives one code two statuses (invalid_totp and passkey_invalid: 401 when
    * signing in or confirming, 400 when enrolling; invalid_token: 400 for a link that does something,
    * 401 for one that signs in).
    */
   status?: number;
 }
 
-/** Thrown by services; never an HTTP exception. The filter turns it into API.md's body. */
+/** Thrown by services; never an HTTP exception. The filter turns it into the error body of docs/api.md. */
 export class DomainError extends Error {
   readonly status: number;
 

@@ -1,7 +1,7 @@
 import { Body, PipeTransform } from '@nestjs/common';
 import { validationFailed } from './errors';
 
-/** For routes that take no body: any field sent is an unknown field, answered 400 as API.md asks. */
+/** For routes that take no body: any field sent is an unknown field, answered 400 (docs/api.md, Conventions). */
 class RejectFields implements PipeTransform {
   transform(value: unknown): undefined {
     const fields = value && typeof value === 'object' ? Object.keys(value) : [];

@@ -63,7 +63,7 @@ export function passportResponse(reply: FastifyReply): { response: PassportRespo
 
 /**
  * `@nestjs/passport`'s AuthGuard for a strategy, on Fastify: the strategy gets a request whose `res`
- * and a response that it can drive as on Express (see passportResponse). When the strategy
+ * and a response that it can drive the way passport expects of Node's (see passportResponse). When the strategy
  * answers by itself (a redirect), the guard returns false once the answer is out, and the error
  * filter leaves the already answered request alone; otherwise it resolves as AuthGuard does, with
  * the user on `request.user`. Subclass it for a strategy: `class SamlGuard extends PassportGuard('saml') {}`.

@@ -15,7 +15,7 @@ export function errorCodeSchema(): SchemaObject {
   };
 }
 
-/** API.md's error body: three fields always, and the extra fields some codes carry. */
+/** The error body of docs/api.md: three fields always, and the extra fields some codes carry. */
 export function errorSchema(): SchemaObject {
   return {
     type: 'object',

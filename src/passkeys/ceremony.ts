@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** How long a ceremony's challenge can be spent (API.md: 5 minutes); also the browser's timeout. */
+/** How long a ceremony's challenge can be spent (docs/api.md: 5 minutes); also the browser's timeout. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
 export interface IssuedChallenge {

@@ -13,7 +13,7 @@ export interface RateRule {
   subject: 'ip' | 'email' | 'userId' | 'userIdAndIp' | 'org' | 'emailAndOrg';
 }
 
-/** API.md's table of limits. Fixed windows; a key's window starts at its first hit. */
+/** The limits of docs/api.md (Rate limits). Fixed windows; a key's window starts at its first hit. */
 export const RATE_LIMITS = {
   loginFailuresPerAccount: { name: 'login-failures-account', limit: 10, windowMs: 15 * MINUTE, subject: 'email' },
   /** Once an account's limit is reached, each address it signed in from before gets this many of its own. */

@@ -19,7 +19,7 @@ export class SessionDto {
   }
 }
 
-/** The Session object of API.md's listing. */
+/** The Session object of the listing (docs/api.md, Objects). */
 export class SessionListingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ description: 'the session making this request' }) current: boolean;

@@ -28,7 +28,7 @@ export interface ResolvedSession {
 
 /**
  * The hot path: the token's hash finds the session and its user in one indexed query (a read-only
- * join of the users table that this module owns by exception, see ARCHITECTURE.md).
+ * join of the users table that this module owns by exception, see docs/architecture.md).
  */
 const RESOLVE_SQL = `
   SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,

@@ -135,7 +135,7 @@ export class DomainVerificationRecordDto {
   @ApiProperty({ example: 'auth-verification=…' }) value: string;
 }
 
-/** The provider object of API.md. */
+/** The provider object (docs/api.md, Organizations). */
 export class SamlProviderDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() domain: string;

@@ -12,7 +12,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   });
   afterAll(() => t.close());
 
-  /** Every route API.md marks "step-up" that exists so far, with a body that would pass validation. */
+  /** Every route docs/api.md marks "step-up" that exists so far, with a body that would pass validation. */
   const SENSITIVE: Array<[method: 'post' | 'delete', path: string, body?: object]> = [
     ['post', '/me/2fa/totp/setup'],
     ['post', '/me/2fa/totp/enable', { code: '123456' }],

@@ -25,7 +25,7 @@ const DAY = 24 * HOUR;
 const GRACE = 30 * DAY;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The error body of API.md: statusCode, error and message (plus extra fields). */
+/** The error body of docs/api.md: statusCode, error and message (plus extra fields). */
 const errorBody = (status: number, error: string) => ({
   statusCode: status,
   error,

@@ -265,7 +265,7 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
     const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(
       ([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    // Every route built so far, as API.md names them.
+    // Every route built so far, as docs/api.md names them.
     expect(documented.filter((route) => !route.includes('/probe/')).sort()).toEqual(
       [
         'GET /health',

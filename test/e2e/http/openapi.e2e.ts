@@ -142,7 +142,7 @@ describe('the OpenAPI document', () => {
     });
     const session = [{ sessionCookie: [] }, { sessionToken: [] }];
     const sessionOrKey = [...session, { apiKey: [] }];
-    // API.md: public routes and routes an API key reaches.
+    // docs/api.md: public routes and routes an API key reaches.
     for (const [method, path] of [
       ['post', '/auth/signup'],
       ['post', '/auth/login'],
@@ -237,13 +237,13 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('keeps what routes declare themselves and adds what API.md says about them', () => {
+  it('keeps what routes declare themselves and adds what docs/api.md says about them', () => {
     expect(codes(find('post', '/auth/signup'), 409)).toEqual(['email_taken']);
     expect(codes(find('post', '/auth/signup'), 400)).toEqual(expect.arrayContaining(['weak_password']));
     expect(codes(find('post', '/auth/login'), 401)).toEqual(
       expect.arrayContaining(['invalid_credentials', 'totp_required', 'invalid_totp']),
     );
-    // API.md: routes that need a verified email, and those that need a step-up.
+    // docs/api.md: routes that need a verified email, and those that need a step-up.
     for (const [method, path] of [
       ['post', '/orgs'],
       ['post', '/me/2fa/totp/setup'],
@@ -277,7 +277,7 @@ describe('the OpenAPI document', () => {
     expect(codes(find('put', '/orgs/{id}/sso/saml'), 403)).toEqual(expect.arrayContaining(['insufficient_role']));
   });
 
-  it('answers 429 with Retry-After on every rate-limited route of API.md', () => {
+  it('answers 429 with Retry-After on every rate-limited route of docs/api.md', () => {
     for (const [method, path] of [
       ['post', '/auth/login'],
       ['post', '/auth/signup'],
