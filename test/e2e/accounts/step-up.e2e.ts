@@ -19,6 +19,8 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     ['post', '/me/2fa/recovery-codes'],
     ['delete', '/me/2fa/totp'],
     ['post', '/me/api-keys', { name: 'ci' }],
+    ['post', '/me/passkeys/options'],
+    ['delete', '/me/password'],
   ];
 
   it('lets a fresh login through, and asks again once STEP_UP_WINDOW has passed', async () => {

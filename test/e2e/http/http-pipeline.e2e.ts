@@ -300,6 +300,7 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'GET /me/passkeys',
         'PATCH /me/passkeys/{id}',
         'DELETE /me/passkeys/{id}',
+        'DELETE /me/password',
         'POST /auth/passkey/options',
         'POST /orgs',
         'GET /orgs',
