@@ -45,6 +45,31 @@ export class PagesController {
     this.trustedOrigins = new Set(config.trustedOrigins);
   }
 
+  /**
+   * The token a page's form post may spend: the form is same-origin, so the browser says where it
+   * was posted from, and the link's GET left the token in the page's cookie. Otherwise the answer
+   * says why, and there is no token.
+   */
+  private postedToken(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    cookie: TokenCookie,
+    title: string,
+    link: string,
+  ): string | undefined {
+    if (!fromTrustedOrigin(request.headers, this.trustedOrigins)) {
+      sendPage(reply, {
+        status: HttpStatus.FORBIDDEN,
+        title,
+        body: '<p role="alert">This form can only be sent from its own page.</p>',
+      });
+      return undefined;
+    }
+    const stored = readCookie(request, cookie.name);
+    if (!stored) sendPage(reply, missingLink(title, link));
+    return stored;
+  }
+
   @Get('verify-email')
   async verifyEmail(
     @Query('token') token: unknown,
@@ -87,16 +112,8 @@ export class PagesController {
     @Res() reply: FastifyReply,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    // The form is same-origin, so the browser says where it was posted from; anything else is refused.
-    if (!fromTrustedOrigin(request.headers, this.trustedOrigins)) {
-      return sendPage(reply, {
-        status: HttpStatus.FORBIDDEN,
-        title: 'Choose a new password',
-        body: '<p role="alert">This form can only be sent from its own page.</p>',
-      });
-    }
-    const stored = readCookie(request, this.resetCookie.name);
-    if (!stored) return sendPage(reply, missingLink('Choose a new password', 'password reset'));
+    const stored = this.postedToken(request, reply, this.resetCookie, 'Choose a new password', 'password reset');
+    if (!stored) return;
     const newPassword = typeof body?.newPassword === 'string' ? body.newPassword : '';
     const confirmation = typeof body?.confirmPassword === 'string' ? body.confirmPassword : '';
     if (newPassword !== confirmation) {
@@ -139,15 +156,8 @@ export class PagesController {
     @Res() reply: FastifyReply,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    if (!fromTrustedOrigin(request.headers, this.trustedOrigins)) {
-      return sendPage(reply, {
-        status: HttpStatus.FORBIDDEN,
-        title: 'Sign in',
-        body: '<p role="alert">This form can only be sent from its own page.</p>',
-      });
-    }
-    const stored = readCookie(request, this.signInCookie.name);
-    if (!stored) return sendPage(reply, missingLink('Sign in', 'sign-in'));
+    const stored = this.postedToken(request, reply, this.signInCookie, 'Sign in', 'sign-in');
+    if (!stored) return;
     const totpCode = typeof body?.totpCode === 'string' && body.totpCode !== '' ? body.totpCode : undefined;
     let signedIn;
     try {
