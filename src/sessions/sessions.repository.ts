@@ -239,11 +239,11 @@ export class SessionsRepository {
     );
   }
 
-  /** Revokes the user's live sessions signed in with this method; answers how many. */
-  revokeByMethod(userId: string, authMethod: AuthMethod, now: Date): Promise<number> {
+  /** Revokes the user's live sessions signed in with any of these methods; answers how many. */
+  revokeByMethod(userId: string, authMethods: AuthMethod[], now: Date): Promise<number> {
     return this.sql.count(
-      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND auth_method = $3',
-      [userId, now, authMethod],
+      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND auth_method = ANY($3::text[])',
+      [userId, now, authMethods],
     );
   }
 

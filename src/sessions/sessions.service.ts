@@ -317,9 +317,12 @@ export class SessionsService {
     return this.sessions.revoke(userId, sessionId, this.clock.now());
   }
 
-  /** Revokes the user's live sessions signed in with a password (SSO became the only way in); returns how many. */
+  /**
+   * Revokes the user's live sessions signed in otherwise than through SSO (SSO became the only way
+   * in: an enforced domain refuses a password, a passkey and a mailed link alike); returns how many.
+   */
   revokePasswordSessions(userId: string): Promise<number> {
-    return this.sessions.revokeByMethod(userId, 'password', this.clock.now());
+    return this.sessions.revokeByMethod(userId, ['password', 'passkey', 'email'], this.clock.now());
   }
 
   /** Revokes every live session of the user, but the one kept; returns how many. */

@@ -103,8 +103,9 @@ export class SsoEnforcementService {
   /**
    * SSO became the only way in for the domain: every account with an address there, but the
    * organization's owners (who keep a break-glass password), loses the sessions it signed in with a
-   * password and its API keys, each audited and told by mail. Accounts that are not members yet are
-   * included: they could otherwise join the organization later with what they hold.
+   * password, a passkey or a mailed link (none of which the domain accepts now) and its API keys,
+   * each audited and told by mail. Accounts that are not members yet are included: they could
+   * otherwise join the organization later with what they hold.
    */
   async enforcementBegan(provider: SamlProvider, client: ClientInfo): Promise<void> {
     const org = await this.organizations.membersFor(provider.orgId);

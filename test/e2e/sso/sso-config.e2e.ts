@@ -890,5 +890,43 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
       );
       expect(rows).toEqual([{ target: `user:${joiner.id}` }, { target: `user:${second.id}` }]);
     });
+
+    it('ends the sessions a mailed link or a passkey signed in, as the domain no longer accepts either', async () => {
+      const MAILED = 'mailed.test';
+      const boss = await signUpVerified(t, `boss@${MAILED}`, undefined, 'Mailed Owner');
+      const emailUser = `staff@${MAILED}`;
+      const enforcedOrg = (await t.http.post('/orgs').set(bearer(boss.token)).send({ name: 'Mailed' }).expect(201)).body
+        .id;
+      // Signed in by a mailed link before enforcement: a passwordless account with an email session.
+      await t.http.post('/auth/email/start').send({ email: emailUser }).expect(202);
+      const [mail] = await t.mail.waitFor((m) => m.to === emailUser && m.subject.includes('Sign in'));
+      const token = /sign-in\/email\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+      const mailed = (await t.http.post('/auth/email/verify').send({ token }).expect(200)).body;
+      const staffId: string = mailed.user.id;
+      const sessions = t.app.get(SessionsService);
+      const client = { ip: '203.0.113.20', userAgent: 'test' };
+      const passkeySession = await sessions.issue(mailed.user, client, 'passkey', { alertOnNewIp: false });
+      const ssoSession = await sessions.issue(mailed.user, client, 'saml', { alertOnNewIp: false });
+
+      boss.token = await confirmPassword(t, boss.token);
+      const saved = await t.http
+        .put(`/orgs/${enforcedOrg}/sso/saml`)
+        .set(bearer(boss.token))
+        .send({ domain: MAILED, idpEntityId: IDP_ENTITY, idpSsoUrl: IDP_SSO, idpCert: idp.cert, enforce: true })
+        .expect(200);
+      dns.records.set(saved.body.domainVerificationRecord.name, [saved.body.domainVerificationRecord.value]);
+      await t.http.post(`/orgs/${enforcedOrg}/sso/saml/verify-domain`).set(bearer(boss.token)).expect(200);
+
+      // Neither a link nor a passkey signs this account in any more: what they gave it ends too.
+      for (const stale of [mailed.session.token, passkeySession.token]) {
+        expect((await t.http.get('/me').set(bearer(stale)).expect(401)).body.error).toBe('session_expired');
+      }
+      await t.http.get('/me').set(bearer(ssoSession.token)).expect(200);
+      const [row] = await t.dataSource.query(
+        `SELECT details FROM audit_log WHERE action = 'sso.enforced_sign_out' AND target = $1`,
+        [`user:${staffId}`],
+      );
+      expect(row.details).toMatchObject({ sessions: 2 });
+    });
   });
 });
