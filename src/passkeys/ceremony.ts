@@ -39,11 +39,13 @@ export function userHandleOf(userId: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * A signature counter that went backwards (or stood still) means a cloned authenticator; the
- * check applies only when both sides count, since many passkeys (synced ones) always send 0.
+ * A signature counter that went backwards (or stood still) means a cloned authenticator (WebAuthn
+ * Level 3, 7.2 step 22). Many passkeys (synced ones) always send 0 and are never counted; but one
+ * that counted once and now sends 0 has gone backwards too: a clone does not get past the check by
+ * sending 0.
  */
 export function counterAcceptable(stored: number, received: number): boolean {
-  return stored === 0 || received === 0 || received > stored;
+  return (stored === 0 && received === 0) || received > stored;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -151,13 +151,14 @@ export class PasskeysRepository {
   }
 
   /**
-   * Records a use. A counter that is not 0 moves only forward: when another assertion has moved it
-   * to `counter` or past it meanwhile, nothing is written and the answer is false.
+   * Records a use. A counter moves only forward (a passkey that never counts stays at 0): when
+   * another assertion has moved it to `counter` or past it meanwhile, nothing is written and the
+   * answer is false.
    */
   async recordUse(id: string, counter: number, now: Date): Promise<boolean> {
     const touched = await this.sql.count(
-      `UPDATE passkeys SET counter = GREATEST(counter, $2::bigint), last_used_at = $3
-        WHERE id = $1 AND ($2::bigint = 0 OR counter = 0 OR counter < $2::bigint)`,
+      `UPDATE passkeys SET counter = $2::bigint, last_used_at = $3
+        WHERE id = $1 AND (($2::bigint = 0 AND counter = 0) OR counter < $2::bigint)`,
       [id, counter, now],
     );
     return touched > 0;

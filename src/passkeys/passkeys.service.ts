@@ -249,7 +249,7 @@ export class PasskeysService {
         expectedOrigin: this.config.webauthn.origins,
         expectedRPID: this.config.webauthn.rpId,
         requireUserVerification: true,
-        // The counter rule is counterAcceptable's (both sides must count), not the library's.
+        // The counter rule is counterAcceptable's, checked again atomically by recordUse.
         credential: {
           id: passkey.credentialId,
           publicKey: new Uint8Array(passkey.publicKey),
