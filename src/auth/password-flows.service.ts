@@ -91,7 +91,8 @@ export class PasswordFlowsService {
   /**
    * Makes the account passwordless (after step-up): it signs in with its passkeys (or a mailed link),
    * a password login answers as a wrong password does, and forgot-password mails nothing. Only an
-   * account with a passkey may: 409 passkey_required otherwise. Reset links die with the password.
+   * account with a passkey may: 409 passkey_required otherwise. Reset links die with the password,
+   * and every other session ends (the password may be gone because it leaked).
    */
   async removePassword(auth: SessionAuth, client: ClientInfo): Promise<void> {
     const { user } = auth;
@@ -99,6 +100,15 @@ export class PasswordFlowsService {
     await this.txHost.withTransaction(async () => {
       await this.users.clearPassword(user.id);
       await this.repository.deleteResetTokens(user.id);
+      // As for a change: whoever signed in with the password elsewhere is signed out.
+      await this.events.emit('user.password_changed', {
+        userId: user.id,
+        email: user.email,
+        keepSessionId: auth.session.id,
+        reset: false,
+        revokeApiKeys: false,
+        client,
+      });
       await this.audit.record({ action: 'user.password_removed', actor: user, client, target: `user:${user.id}` });
     });
   }

@@ -217,6 +217,22 @@ describe('passkeys', () => {
       .expect(400, /validation_failed/);
   });
 
+  it('signs out the sessions the removed password opened elsewhere, as a password change does', async () => {
+    const user = await signUpVerified();
+    const elsewhere = await t.http
+      .post('/auth/login')
+      .send({ email: user.email, password: 'Correct-Horse-Battery-42' })
+      .expect(200);
+    // A passkey as registration leaves it (the ceremonies themselves are tested in Chromium below).
+    await t.dataSource.query('UPDATE users SET has_passkey = true WHERE id = $1', [user.id]);
+    const token = await confirmPassword(t, user.token);
+    await t.http.delete('/me/password').set(bearer(token)).expect(204);
+    await t.http.get('/me').set(bearer(token)).expect(200);
+    expect((await t.http.get('/me').set(bearer(elsewhere.body.session.token)).expect(401)).body.error).toBe(
+      'session_expired',
+    );
+  });
+
   inBrowser('ceremonies in Chromium with a virtual authenticator', () => {
     let browser: Browser;
     let page: Page;
