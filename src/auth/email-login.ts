@@ -4,11 +4,14 @@ import { CredentialPolicy } from '../common/credential-policy';
 import { DomainError } from '../common/errors';
 import { TransactionHost } from '../database/transactions';
 import type { EmailSignedIn } from '../email-sign-in/email-sign-in.dto';
-import { EmailSignInProof, EmailSignInService } from '../email-sign-in/email-sign-in.service';
+import { EmailSignInProof, EmailSignInService, SignInCodeRow } from '../email-sign-in/email-sign-in.service';
+import { AuditService } from '../audit/audit.service';
+import { AttemptLimiter } from '../sign-in/attempt-limiter';
 import { TotpFactor } from '../sign-in/factors';
 import { CredentialRejected, type Amr } from '../sign-in/proof';
 import { SignInCompleter } from '../sign-in/sign-in-completer';
 import { userView } from '../users/user.dto';
+import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
 
 /**
@@ -22,6 +25,8 @@ export class EmailLogin {
     private readonly txHost: TransactionHost,
     private readonly emailSignIn: EmailSignInService,
     private readonly totp: TotpFactor,
+    private readonly attempts: AttemptLimiter,
+    private readonly audit: AuditService,
     private readonly completer: SignInCompleter,
     private readonly users: UsersService,
     private readonly policy: CredentialPolicy,
@@ -38,12 +43,19 @@ export class EmailLogin {
     const holder = await this.emailSignIn.holderOf(row);
     const amr: Amr[] = ['email'];
     if (holder?.twoFactorEnabled) {
-      try {
-        amr.push(await this.totp.check(holder, proof.totpCode));
-      } catch (error) {
-        if (error instanceof CredentialRejected) await this.emailSignIn.countFailure(row);
-        throw error;
-      }
+      // The code is guessed like a password: it counts against the account's sign-in failures too.
+      const otp = await this.attempts.attempt(
+        () => this.attempts.countSignIn(row.email, holder.id, client),
+        async () => {
+          try {
+            return await this.totp.check(holder, proof.totpCode);
+          } catch (error) {
+            if (error instanceof CredentialRejected) await this.failed(row, holder, client);
+            throw error;
+          }
+        },
+      );
+      amr.push(otp);
     }
     return this.txHost.withTransaction(async () => {
       const { user, created } = await this.emailSignIn.spend(row, client);
@@ -60,6 +72,17 @@ export class EmailLogin {
         details: { created },
       });
       return { user: userView(await this.users.getById(user.id)), session, created, returnTo: row.returnTo };
+    });
+  }
+
+  /** A wrong authenticator code: one of the link's tries, and a failed sign-in of the account. */
+  private async failed(row: SignInCodeRow, holder: UserRecord, client: ClientInfo): Promise<void> {
+    await this.emailSignIn.countFailure(row);
+    await this.audit.record({
+      action: 'user.login_failed',
+      actor: { id: holder.id, email: row.email },
+      client,
+      details: { reason: 'wrong_totp' },
     });
   }
 }

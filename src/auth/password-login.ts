@@ -1,10 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
-import { DomainError } from '../common/errors';
-import { ipSubject } from '../rate-limit/ip-subject';
-import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
-import { SessionsService } from '../sessions/sessions.service';
 import { AttemptLimiter } from '../sign-in/attempt-limiter';
 import { PasswordFactor, TotpFactor } from '../sign-in/factors';
 import { CredentialRejected, type Amr } from '../sign-in/proof';
@@ -28,8 +24,6 @@ export class PasswordLogin {
     private readonly totp: TotpFactor,
     private readonly attempts: AttemptLimiter,
     private readonly completer: SignInCompleter,
-    private readonly limiter: RateLimiter,
-    private readonly sessions: SessionsService,
     private readonly passwords: PasswordService,
     private readonly sso: SsoEnforcementService,
     private readonly audit: AuditService,
@@ -40,7 +34,7 @@ export class PasswordLogin {
     const candidate = await this.password.find(email);
     const { user } = candidate;
     return this.attempts.attempt(
-      () => this.countAttempt(email, user, client),
+      () => this.attempts.countSignIn(email, user?.id ?? null, client),
       async () => {
         const permit = await this.permit(email, user, input.password);
         let signedIn: UserRecord;
@@ -75,22 +69,6 @@ export class PasswordLogin {
     } catch (error) {
       await this.passwords.verifyNothing(password);
       throw error;
-    }
-  }
-
-  /**
-   * Counts the attempt against the account's failure limit. Past it the account is locked, but not
-   * for the addresses it signed in from before: a guesser elsewhere would otherwise lock the owner
-   * out at will. Each of those addresses then has a failure limit of its own, so someone sharing one
-   * gets no more guesses than that.
-   */
-  private async countAttempt(email: string, user: UserRecord | null, client: ClientInfo): Promise<CountedAttempt> {
-    try {
-      return await this.limiter.consume('loginFailuresPerAccount', email);
-    } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'too_many_requests')) throw error;
-      if (!user || !(await this.sessions.hasSignedInFrom(user.id, client.ip))) throw error;
-      return this.limiter.consume('loginFailuresPerKnownAddress', [user.id, ipSubject(client.ip)]);
     }
   }
 

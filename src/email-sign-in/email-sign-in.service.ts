@@ -75,7 +75,7 @@ export class EmailSignInService {
     const code = generateCode();
     const now = this.clock.now();
     await this.txHost.withTransaction(async () => {
-      const holder = await this.users.findByEmail(email);
+      const holder = await this.signsInto(email);
       await this.repository.replaceSignIn({
         id,
         email,
@@ -91,7 +91,7 @@ export class EmailSignInService {
         signInUrl: `${this.config.appUrl}/sign-in/email?token=${encodeURIComponent(token)}`,
         code,
         expiresInMinutes: SIGN_IN_TTL_MS / 60_000,
-        newAccount: !holder || !signsIntoHolder(holder),
+        newAccount: !holder,
       });
       await this.audit.record({
         action: 'user.email_sign_in_requested',
@@ -127,9 +127,19 @@ export class EmailSignInService {
   }
 
   /** The account proving this row's address would sign into now; null when it would make a new one. */
-  async holderOf(row: SignInCodeRow): Promise<UserRecord | null> {
-    const holder = await this.users.findByEmail(row.email);
-    return holder && signsIntoHolder(holder) ? holder : null;
+  holderOf(row: SignInCodeRow): Promise<UserRecord | null> {
+    return this.signsInto(row.email);
+  }
+
+  /**
+   * The account whose address this is: the one holding it, unless it only moved there and has not
+   * proved it (a signup would take it from that account); or else the account moving away from it,
+   * whose verified way back it still is (proving it does not stop the move, nor verify the new one).
+   */
+  private async signsInto(email: string): Promise<UserRecord | null> {
+    const holder = await this.users.findByEmail(email);
+    if (holder) return signsIntoHolder(holder) ? holder : null;
+    return this.users.findByPreviousEmail(email);
   }
 
   /** A wrong second factor after a right link or code: one of the row's tries. */
@@ -138,13 +148,14 @@ export class EmailSignInService {
   }
 
   /**
-   * Spends the row (in the caller's transaction) and answers whoever holds its address now: the
-   * account that has it, or a new one; either way the address counts as verified.
+   * Spends the row (in the caller's transaction) and answers whose address it is now (signsInto), or
+   * a new account; the address counts as verified.
    */
   async spend(row: SignInCodeRow, client: ClientInfo): Promise<{ user: UserRecord; created: boolean }> {
     if (!(await this.repository.consume(row.id, this.clock.now()))) throw invalidToken();
     const account = await this.accountOf(row.email, client);
-    await this.users.markEmailVerified(account.user.id, account.user.email);
+    // Only the address proved: for an account moving away from it, its new one stays unverified.
+    await this.users.markEmailVerified(account.user.id, row.email);
     return account;
   }
 
@@ -155,11 +166,11 @@ export class EmailSignInService {
    * address is claimed: whoever set it up may not be the mailbox's holder, so they lose their way in.
    */
   private async accountOf(email: string, client: ClientInfo): Promise<{ user: UserRecord; created: boolean }> {
-    const holder = await this.users.findByEmail(email);
-    if (!holder || !signsIntoHolder(holder)) {
+    const holder = await this.signsInto(email);
+    if (!holder) {
       return { user: await this.users.create({ email, passwordHash: null, emailVerified: true }), created: true };
     }
-    if (holder.emailVerifiedAt === null) await this.claim(holder, client);
+    if (holder.email === email && holder.emailVerifiedAt === null) await this.claim(holder, client);
     return { user: holder, created: false };
   }
 

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { ClientInfo } from '../common/client-info';
 import { describeError } from '../common/describe-error';
+import { DomainError } from '../common/errors';
+import { ipSubject } from '../rate-limit/ip-subject';
 import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { CredentialRejected } from './proof';
 
 /**
@@ -12,7 +16,27 @@ import { CredentialRejected } from './proof';
 export class AttemptLimiter {
   private readonly logger = new Logger('AttemptLimiter');
 
-  constructor(private readonly limiter: RateLimiter) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /**
+   * A sign-in's attempt against the account's failure limit, whatever the method that guesses (a
+   * password, or the authenticator code after a mailed link). Past the limit the account is locked,
+   * but not for the addresses it signed in from before: a guesser elsewhere would otherwise lock the
+   * owner out at will. Each of those addresses then has a failure limit of its own, so someone
+   * sharing one gets no more guesses than that.
+   */
+  async countSignIn(email: string, userId: string | null, client: ClientInfo): Promise<CountedAttempt> {
+    try {
+      return await this.limiter.consume('loginFailuresPerAccount', email);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'too_many_requests')) throw error;
+      if (!userId || !(await this.sessions.hasSignedInFrom(userId, client.ip))) throw error;
+      return this.limiter.consume('loginFailuresPerKnownAddress', [userId, ipSubject(client.ip)]);
+    }
+  }
 
   /** Counts with `count` (which answers 429 past the limit), then runs `check`. */
   async attempt<T>(count: () => Promise<CountedAttempt>, check: () => Promise<T>): Promise<T> {

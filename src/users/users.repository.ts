@@ -79,6 +79,12 @@ export class UsersRepository {
     return (await this.sql.one<User>(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [email])) ?? null;
   }
 
+  findByPreviousEmail(email: string): Promise<User | null> {
+    return this.sql
+      .one<User>(`SELECT ${USER_COLUMNS} FROM users WHERE previous_email = $1`, [email])
+      .then((user) => user ?? null);
+  }
+
   /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */
   findByEmailDomain(domain: string): Promise<Array<Pick<User, 'id' | 'email'>>> {
     return this.sql.rows(`SELECT id, email FROM users WHERE right(email, char_length($1) + 1) = '@' || $1`, [domain]);

@@ -86,6 +86,12 @@ export class UsersService {
     return user && userRecord(user);
   }
 
+  /** The account moving away from this verified address, which is its way back until the move is proved. */
+  async findByPreviousEmail(email: string): Promise<UserRecord | null> {
+    const user = await this.users.findByPreviousEmail(normalizeEmail(email));
+    return user && userRecord(user);
+  }
+
   /** The account at this address, for a password sign-in: see PasswordSignIn. */
   async findForPasswordSignIn(email: string): Promise<PasswordSignIn> {
     const user = await this.users.findByEmail(normalizeEmail(email));

@@ -231,6 +231,30 @@ describe('email sign-in', () => {
       );
     });
 
+    it("counts wrong authenticator codes against the account's login failure limit, as a password login does", async () => {
+      const user = await signUpVerified(t);
+      await enableTotp(t, await confirmPassword(t, user.token));
+      t.clock.advance(MINUTE);
+      // Ten wrong authenticator codes after the right password: the account's failures are used up.
+      for (let i = 0; i < 10; i++) {
+        await t.http
+          .post('/auth/login')
+          .set(freshIp())
+          .send({ email: user.email, password: PASSWORD, totpCode: '000000' })
+          .expect(401);
+      }
+      await t.http
+        .post('/auth/login')
+        .set(freshIp())
+        .send({ email: user.email, password: PASSWORD, totpCode: '000000' })
+        .expect(429);
+      // A mailed link is no new supply of guesses at the same authenticator.
+      const mail = await requested(user.email);
+      expect((await verify({ token: mail.token, totpCode: '000000' }).expect(429)).body.error).toBe(
+        'too_many_requests',
+      );
+    });
+
     it('creates a verified account without a password for an unknown address', async () => {
       const email = uniqueEmail('fresh');
       const mail = await requested(email, { returnTo: '/welcome' });
@@ -276,6 +300,18 @@ describe('email sign-in', () => {
       expect(moved.email_verified_at).not.toBeNull();
       // The account that moved keeps its own way in, at its own address.
       await logIn(t, mover.email);
+    });
+
+    it('signs the holder of a pending change’s way back into that account, not into a 409', async () => {
+      const mover = await signUpVerified(t);
+      const stepped = await confirmPassword(t, mover.token);
+      const movingTo = uniqueEmail('moving');
+      await t.http.post('/me/email').set(bearer(stepped)).send({ email: movingTo }).expect(200);
+      const mail = await requested(mover.email);
+      const res = await verify({ token: mail.token });
+      expect({ status: res.status, id: res.body.user?.id }).toEqual({ status: 200, id: mover.id });
+      // Proving the way back neither stops the move nor verifies the address moved to.
+      expect(res.body).toMatchObject({ created: false, user: { email: movingTo, emailVerified: false } });
     });
 
     it('hands an account nobody verified to the mailbox holder: its creator loses password, sessions and keys', async () => {
