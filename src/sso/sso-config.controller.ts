@@ -37,7 +37,7 @@ export class SsoConfigController {
   @ApiOperation({
     summary: 'Configure SAML sign-on',
     description:
-      'Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. A domain another organization claimed without verifying it can be claimed too. Enforcement waits for the domain to be verified; turned on for a verified domain, it ends the password sessions and API keys of the organization’s members with an address there, but its owners.',
+      'Owners, with a recent step-up: create or replace the organization’s SAML provider from explicit settings or the IdP’s metadata XML. A domain another organization claimed without verifying it can be claimed too. Enforcement waits for the domain to be verified; turned on for a verified domain, it ends the sessions signed in without the IdP (password, passkey, mailed link) and the API keys of the organization’s members with an address there, but its owners.',
   })
   @RequireStepUp()
   @ApiOkResponse({ type: SamlProviderDto, description: 'The provider, created or replaced (org owners).' })
@@ -72,7 +72,7 @@ export class SsoConfigController {
   @ApiOperation({
     summary: 'Verify the SSO domain',
     description:
-      'Looks the DNS TXT record up now; once found, the domain is verified (the first organization to prove it holds it; the other claimants are mailed) and enforcement takes effect: with `enforce: true`, the password sessions and API keys of the members with an address there, but the owners, end.',
+      'Looks the DNS TXT record up now; once found, the domain is verified (the first organization to prove it holds it; the other claimants are mailed) and enforcement takes effect: with `enforce: true`, the sessions signed in without the IdP (password, passkey, mailed link) and the API keys of the members with an address there, but the owners, end.',
   })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SamlProviderDto, description: '`domainVerified: true` once the TXT record is found.' })
