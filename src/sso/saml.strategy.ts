@@ -4,15 +4,28 @@ import type { Profile } from '@node-saml/node-saml';
 import { MultiSamlStrategy, type MultiStrategyConfig, type VerifyWithRequest } from '@node-saml/passport-saml';
 import { DomainError } from '../common/errors';
 import { SamlRejection } from './saml';
-import { PreparedExchange, SamlExchange, SamlOutcome, SsoLoginService } from './sso-login.service';
+import { SsoLoginService, type PreparedExchange, type SamlExchange, type SamlOutcome } from './sso-login.service';
 
 /** The passport name of the strategy; the SAML routes' guards use it. */
 export const SAML_STRATEGY = 'saml';
 
-/** What the strategy reads on the request: the exchange its route's guard described, and what it prepared. */
+/** What the strategy reads on the request besides what passport-saml reads: the exchange its route's guard described. */
 export interface SamlStrategyRequest {
   samlExchange?: SamlExchange;
-  samlPrepared?: PreparedExchange;
+}
+
+/**
+ * What passport-saml is handed as its request: the fields of the HTTP request it reads, and the
+ * exchange prepared for it. passport-saml passes that value, unchanged, to `getSamlOptions` and to
+ * the verify callback; so the prepared exchange reaches them as an argument, made once.
+ */
+interface SamlCall {
+  query: unknown;
+  body: unknown;
+  headers: unknown;
+  url: unknown;
+  res: unknown;
+  prepared: PreparedExchange;
 }
 
 /** The errors our own steps threw (provider lookup, database, the checks): passed on as they are. */
@@ -24,12 +37,13 @@ function own(error: unknown): Error {
 }
 
 /**
- * passport-saml's MultiSamlStrategy with per-provider options: each request names its provider (the
- * route's `:id`), whose IdP, certificates and request-id store SsoLoginService.prepare builds. For a
- * login the strategy redirects to the IdP with the AuthnRequest; for the ACS, node-saml validates the
- * Response (signatures, times, audience, InResponseTo against our store) and `validate` signs the
- * person in, provisioning their account just in time (SsoLoginService.complete), so the route's
- * handler finds the outcome (a CompletedLogin, or a dry run) on `request.user`.
+ * passport-saml's MultiSamlStrategy with per-provider options. Each request, in this order:
+ * SsoLoginService.prepare finds the provider its route's guard named and builds its node-saml options
+ * (for the ACS, after the checks that cost least, and the one parse of the Response ours makes);
+ * passport-saml redirects to the IdP with the AuthnRequest, or has node-saml validate the posted
+ * Response (signatures, times, audience, InResponseTo against our store); then the verify callback,
+ * `validate`, hands the profile to SsoLoginService.complete, which signs the person in and answers
+ * what passport puts on `request.user` for the route's handler (a CompletedLogin, or a dry run).
  *
  * Whatever node-saml refuses becomes a SamlRejection, logged here with its reason; errors of our own
  * steps pass as they are (a DomainError answers as usual, a database failure is not a rejection).
@@ -41,16 +55,7 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, SAML_STRAT
   constructor(private readonly login: SsoLoginService) {
     const options: MultiStrategyConfig = {
       passReqToCallback: true,
-      getSamlOptions: (req, done) => {
-        const request = req as unknown as SamlStrategyRequest;
-        login.prepare(exchangeOf(request)).then(
-          (prepared) => {
-            request.samlPrepared = prepared;
-            done(null, prepared.samlConfig);
-          },
-          (error: unknown) => done(own(error)),
-        );
-      },
+      getSamlOptions: (call, done) => done(null, (call as unknown as SamlCall).prepared.samlConfig),
     };
     // The mixin appends `validate` as the sign-on verify callback, right after the options; the
     // typings declare a logout verify after it, which this service (no single logout) leaves out.
@@ -62,48 +67,52 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, SAML_STRAT
    * failure is classified and logged once, on its way there.
    */
   override authenticate(...[req, options]: Parameters<MultiSamlStrategy['authenticate']>): void {
-    const request = req as unknown as SamlStrategyRequest;
+    const exchange = (req as unknown as SamlStrategyRequest).samlExchange;
+    const report = this.error.bind(this);
+    this.error = (error: Error) => report(this.failure(exchange?.providerId, error));
+    if (!exchange) {
+      this.error(own(new Error('the SAML strategy runs only behind SamlLoginGuard or SamlAcsGuard')));
+      return;
+    }
     // Only logins and login responses: no logout messages, whose handling this service does not offer.
     const query = (req.query ?? {}) as Record<string, unknown>;
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (query.SAMLRequest !== undefined || query.SAMLResponse !== undefined || body.SAMLRequest !== undefined) {
-      this.error(this.failure(request, new SamlRejection('a SAML message this service does not take')));
+      this.error(new SamlRejection('a SAML message this service does not take'));
       return;
     }
-    const report = this.error.bind(this);
-    this.error = (error: Error) => report(this.failure(request, error));
-    super.authenticate(req, { ...options, samlFallback: 'login-request' });
+    this.login.prepare(exchange).then(
+      (prepared) => {
+        const call: SamlCall = {
+          query: req.query,
+          body: req.body,
+          headers: req.headers,
+          url: req.url,
+          res: req.res,
+          prepared,
+        };
+        super.authenticate(call as never, { ...options, samlFallback: 'login-request' });
+      },
+      (error: unknown) => this.error(own(error)),
+    );
   }
 
-  async validate(req: unknown, profile: Profile | null): Promise<SamlOutcome> {
-    const request = req as SamlStrategyRequest;
-    const exchange = exchangeOf(request);
-    if (exchange.kind !== 'acs' || !request.samlPrepared)
-      throw own(new Error('a SAML profile outside an ACS exchange'));
+  async validate(call: unknown, profile: Profile | null): Promise<SamlOutcome> {
     try {
-      return await this.login.complete(exchange, request.samlPrepared, profile);
+      return await this.login.complete((call as SamlCall).prepared, profile);
     } catch (error) {
       throw own(error);
     }
   }
 
-  private failure(request: SamlStrategyRequest, error: Error): Error {
+  private failure(providerId: string | undefined, error: Error): Error {
     const rejection =
       error instanceof SamlRejection || error instanceof DomainError || ownErrors.has(error)
         ? error
         : new SamlRejection(`node-saml: ${error.message}`);
     if (rejection instanceof SamlRejection) {
-      this.logger.warn({
-        msg: 'SAML response rejected',
-        providerId: request.samlExchange?.providerId,
-        reason: rejection.reason,
-      });
+      this.logger.warn({ msg: 'SAML response rejected', providerId, reason: rejection.reason });
     }
     return rejection;
   }
-}
-
-function exchangeOf(request: SamlStrategyRequest): SamlExchange {
-  if (!request.samlExchange) throw own(new Error('the SAML strategy runs only behind SamlLoginGuard or SamlAcsGuard'));
-  return request.samlExchange;
 }

@@ -74,10 +74,11 @@ export type SamlExchange =
 
 /** An exchange with its provider found: node-saml's options, and the request-id store they use. */
 export interface PreparedExchange {
+  exchange: SamlExchange;
   provider: SamlProvider;
   store: PostgresSamlRequestStore;
   samlConfig: SamlConfig;
-  /** For the ACS: the posted Response as the precheck parsed it, for the post-check to reuse. */
+  /** For the ACS: the posted Response as the precheck parsed it, which `complete` reads too. */
   prechecked?: PrecheckedSamlResponse;
 }
 
@@ -179,14 +180,22 @@ export class SsoLoginService {
       context,
       onSaved: started,
     });
-    return { provider, store, samlConfig: this.samlConfig(provider, store, { forceAuthn: context.forceAuthn }) };
+    const samlConfig = this.samlConfig(provider, store, { forceAuthn: context.forceAuthn });
+    return { exchange, provider, store, samlConfig };
   }
 
   /**
    * The ACS's checks before node-saml, cheapest first, so that a post that answers nothing this browser
    * started costs no parse of its up to 256 KB: the binding cookie present, the body's size and
-   * encoding, the request its Response names in flight and bound to that cookie, then the one parse
-   * of the precheck. None of them spends the request: a copy that fails must not spoil one that passes.
+   * encoding, the request its Response names in flight and bound to that cookie, the tag count, then
+   * the one parse this service makes of it, which `complete` reads again. None of them spends the
+   * request: a copy that fails must not spoil one that passes.
+   *
+   * node-saml 5 parses on its own what passes (no API of it takes a parsed document): the Response
+   * once with xmldom, the whole text again in xml-crypto for each signature it verifies (Response and
+   * Assertion, each per certificate tried), the signed bytes it took once more, and the signed
+   * Assertion with xml2js for its profile; xml-crypto also parses each canonical SignedInfo twice.
+   * src/sso/saml/acs-parses.spec.ts counts them.
    */
   private async prepareAcs(exchange: Extract<SamlExchange, { kind: 'acs' }>): Promise<PreparedExchange> {
     const { bindingToken } = exchange;
@@ -201,7 +210,7 @@ export class SsoLoginService {
     }
     const prechecked = precheckSamlResponse(decoded);
     const store = new PostgresSamlRequestStore(this.repository, provider.id, () => this.clock.now());
-    return { provider, store, samlConfig: this.samlConfig(provider, store), prechecked };
+    return { exchange, provider, store, samlConfig: this.samlConfig(provider, store), prechecked };
   }
 
   /**
@@ -211,17 +220,14 @@ export class SsoLoginService {
    * re-applies the group-to-role map to the membership in the provider's organization. A step-up
    * request instead re-authenticates the session that asked and rotates its token.
    */
-  async complete(
-    exchange: Extract<SamlExchange, { kind: 'acs' }>,
-    prepared: PreparedExchange,
-    profile: Profile | null | undefined,
-  ): Promise<SamlOutcome> {
-    const { provider, store } = prepared;
+  async complete(prepared: PreparedExchange, profile: Profile | null | undefined): Promise<SamlOutcome> {
+    const { exchange, provider, store, prechecked } = prepared;
+    if (exchange.kind !== 'acs' || !prechecked) throw new Error('a SAML profile outside an ACS exchange');
     const urls = samlUrls(this.config.appUrl, provider.id);
     const assertion = checkValidatedProfile(
       profile,
       { acsUrl: urls.acsUrl, spEntityId: urls.spEntityId, idpEntityId: provider.idpEntityId, now: this.clock.now() },
-      prepared.prechecked,
+      prechecked,
     );
     // Outside any transaction: once taken, the request stays spent whatever follows.
     const request = await store.consume(assertion.inResponseTo);

@@ -100,6 +100,8 @@ export interface DecodedSamlResponse {
 export interface PrecheckedSamlResponse {
   xml: string;
   doc: Document;
+  /** Its one Assertion, a child of the Response: the element node-saml must find signed. */
+  assertion: Element;
 }
 
 /**
@@ -124,7 +126,10 @@ export function decodeSamlResponse(samlResponse: unknown): DecodedSamlResponse {
  * document; answers both, for checkValidatedProfile to reuse.
  */
 export function precheckSamlResponse(samlResponse: unknown | DecodedSamlResponse): PrecheckedSamlResponse {
-  const xml = isDecoded(samlResponse) ? samlResponse.xml : decodeBase64(samlResponse);
+  return precheckXml(isDecoded(samlResponse) ? samlResponse.xml : decodeBase64(samlResponse));
+}
+
+function precheckXml(xml: string): PrecheckedSamlResponse {
   if (hasDtd(xml)) throw new SamlRejection('DOCTYPE or ENTITY declaration');
   // The parse costs by the node far more than by the byte: 256 KB of empty elements hold the loop
   // for a few hundred milliseconds. Counted before parsing, in one pass over the text.
@@ -163,7 +168,7 @@ export function precheckSamlResponse(samlResponse: unknown | DecodedSamlResponse
   // put comments in assertions; refusing them makes that class of confusion impossible here.
   if (found.commentInAssertion) throw new SamlRejection('comment inside the Assertion');
   if (found.duplicateId !== undefined) throw new SamlRejection(`duplicate ID ${found.duplicateId}`);
-  return { xml, doc };
+  return { xml, doc, assertion: assertions[0] };
 }
 
 /** How many `<` the text holds: tags, comments, processing instructions (text escapes its own). */
@@ -259,11 +264,24 @@ function walkResponse(root: Element): ResponseWalk {
 
 /**
  * Checks on what node-saml validated, for what it does not check itself (its signature, Conditions
- * time, Audience and InResponseTo checks are relied upon, and the time and audience ones repeated).
- * The assertion facts come only from `profile.getAssertionXml()`, the signed and canonicalised bytes.
- * The Response element's Destination and Issuer come from the raw response (the document the precheck
- * parsed, when given): they are covered by the Response signature when there is one, and checked anyway
- * when there is none.
+ * time, Audience and InResponseTo checks are relied upon, and the time and audience ones repeated),
+ * read off the document the precheck parsed: no parse here.
+ *
+ * The assertion facts come from the precheck's Assertion element, which is the element node-saml
+ * verified the signature of, and nothing else: node-saml decodes the very string the precheck parsed
+ * (compared below) with the same parser (@xmldom/xmldom, one copy: package.json overrides it for
+ * node-saml and xml-crypto), so both build the same tree; in it, node-saml takes the one Assertion
+ * child of the Response and requires its enveloped signature's single reference to name it, and the
+ * precheck proved that child is the only Assertion anywhere, with an ID no other element has and no
+ * comment inside (canonicalisation drops comments, so they are all the signed bytes leave out besides
+ * the Signature itself). As a tripwire against a parser difference, the ID, Issuer and NameID node-saml
+ * read off the signed bytes (with its own second parser, xml2js) must equal ours.
+ *
+ * The Response element's Destination and Issuer come from the same document: they are covered by the
+ * Response signature when there is one, and checked anyway when there is none.
+ *
+ * Without `prechecked` (a caller that ran node-saml on its own), the precheck runs here first on the
+ * Response node-saml validated.
  */
 export function checkValidatedProfile(
   profile: Profile | null | undefined,
@@ -275,14 +293,11 @@ export function checkValidatedProfile(
   const now = expected.now.getTime();
 
   const responseXml = profile.getSamlResponseXml?.();
-  const assertionXml = profile.getAssertionXml?.();
-  if (!responseXml || !assertionXml) throw new SamlRejection('profile without XML');
-  // The precheck parsed these very bytes already; only the signed assertion is parsed here.
-  const response =
-    prechecked?.xml === responseXml ? prechecked.doc.documentElement : parseStrict(responseXml, 'Response');
-  const assertion = parseStrict(assertionXml, 'Assertion');
-  if (response.namespaceURI !== NS.protocol) throw new SamlRejection('Response namespace');
-  if (assertion.namespaceURI !== NS.assertion) throw new SamlRejection('Assertion namespace');
+  if (!responseXml) throw new SamlRejection('profile without XML');
+  const checked = prechecked ?? precheckXml(responseXml);
+  if (checked.xml !== responseXml) throw new SamlRejection('node-saml validated another Response than the precheck');
+  const response = checked.doc.documentElement;
+  const assertion = checked.assertion;
 
   // The Response element.
   const destination = attribute(response, 'Destination');
@@ -302,9 +317,11 @@ export function checkValidatedProfile(
   if (attribute(assertion, 'Version') !== '2.0') throw new SamlRejection('Assertion Version');
   const assertionId = attribute(assertion, 'ID');
   if (!assertionId || assertionId.length > MAX_ID_LENGTH) throw new SamlRejection('Assertion ID missing or too long');
+  if (signedAssertionId(profile) !== assertionId) throw new SamlRejection('Assertion ID differs between parsers');
   const assertionIssuers = childElements(assertion, NS.assertion, 'Issuer');
   if (assertionIssuers.length !== 1) throw new SamlRejection('Assertion Issuer missing');
   checkIssuer(assertionIssuers[0], expected.idpEntityId, 'Assertion');
+  if (profile.issuer?.trim() !== text(assertionIssuers[0])) throw new SamlRejection('Issuer differs between parsers');
 
   const subject = single(assertion, 'Subject');
   const nameIdElement = single(subject, 'NameID');
@@ -380,13 +397,11 @@ export function checkValidatedProfile(
   return result;
 }
 
-function parseStrict(xml: string, localName: string): Element {
-  if (hasDtd(xml)) throw new SamlRejection('DOCTYPE or ENTITY declaration');
-  const parsed = parseXml(xml);
-  if ('error' in parsed) throw new SamlRejection(`malformed ${localName}: ${parsed.error}`);
-  const root = parsed.doc.documentElement;
-  if (root.localName !== localName) throw new SamlRejection(`expected ${localName}, got ${root.localName}`);
-  return root;
+/** Assertion/@ID as node-saml read it (xml2js) off the signed bytes; undefined when it holds none. */
+function signedAssertionId(profile: Profile): string | undefined {
+  const parsed = profile.getAssertion?.() as { Assertion?: { $?: { ID?: unknown } } } | undefined;
+  const id = parsed?.Assertion?.$?.ID;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** The one SAML assertion-namespace child with this name; none or several is a rejection. */
