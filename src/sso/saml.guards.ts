@@ -9,14 +9,14 @@ import { bearerOf, parseId, PassportGuard, readCookie, sendRotatedToken, session
 import type { SessionAuth } from '../http';
 import { SessionsService } from '../sessions/sessions.service';
 import { SamlRejection } from './saml';
-import { SAML_STRATEGY, type SamlStrategyRequest } from './saml.strategy';
+import { SAML_STRATEGY, type SamlAuthenticateOptions } from './saml.strategy';
 
 /** The cookie that ties an ACS post to the browser that started the login (only its hash is stored). */
 export const BINDING_COOKIE = 'saml_binding';
 /** As long as an AuthnRequest is answered (saml_requests keeps it 10 minutes). */
 const BINDING_MAX_AGE_SECONDS = 600;
 
-type SamlHttpRequest = FastifyRequest & SamlStrategyRequest & { params: { id?: string } };
+type SamlHttpRequest = FastifyRequest & { params: { id?: string } };
 
 /**
  * What both SAML routes need before the strategy runs: the provider id from the path (a malformed
@@ -73,6 +73,22 @@ abstract class SamlRouteGuard extends PassportGuard(SAML_STRATEGY) {
 @Injectable()
 export class SamlLoginGuard extends SamlRouteGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      // Only the strategy's redirect carries the cookie; not an error answer (an unknown provider).
+      const kept = [reply.getHeader('set-cookie') ?? []]
+        .flat()
+        .filter((value) => !String(value).startsWith(`${BINDING_COOKIE}=`));
+      reply.removeHeader('set-cookie');
+      if (kept.length > 0) reply.header('Set-Cookie', kept);
+      throw error;
+    }
+  }
+
+  /** The exchange the strategy starts, with a fresh binding cookie on the reply. */
+  override async getAuthenticateOptions(context: ExecutionContext): Promise<SamlAuthenticateOptions> {
     const request = context.switchToHttp().getRequest<SamlHttpRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const providerId = this.providerIdOf(request);
@@ -91,27 +107,19 @@ export class SamlLoginGuard extends SamlRouteGuard {
       signedInUserId = (await this.currentSession(request, reply).catch(() => undefined))?.user.id;
     }
     const bindingToken = randomBytes(32).toString('base64url');
-    request.samlExchange = {
-      kind: 'login',
-      providerId,
-      options: {
-        returnTo: typeof query.returnTo === 'string' ? query.returnTo : undefined,
-        bindingToken,
-        stepUpSession,
-        signedInUserId,
+    reply.header('Set-Cookie', this.bindingCookie(providerId, bindingToken, BINDING_MAX_AGE_SECONDS));
+    return {
+      samlExchange: {
+        kind: 'login',
+        providerId,
+        options: {
+          returnTo: typeof query.returnTo === 'string' ? query.returnTo : undefined,
+          bindingToken,
+          stepUpSession,
+          signedInUserId,
+        },
       },
     };
-    const cookie = this.bindingCookie(providerId, bindingToken, BINDING_MAX_AGE_SECONDS);
-    reply.header('Set-Cookie', cookie);
-    try {
-      return (await super.canActivate(context)) as boolean;
-    } catch (error) {
-      // Only the strategy's redirect carries the cookie; not an error answer (an unknown provider).
-      const kept = [reply.getHeader('set-cookie') ?? []].flat().filter((value) => value !== cookie);
-      reply.removeHeader('set-cookie');
-      if (kept.length > 0) reply.header('Set-Cookie', kept);
-      throw error;
-    }
   }
 }
 
@@ -126,18 +134,25 @@ export class SamlAcsGuard extends SamlRouteGuard {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     // @AcceptFormBody lets JSON in too; an IdP only ever posts a form.
     if (!isFormPost(request.headers['content-type'])) throw new DomainError('unsupported_media_type');
-    const providerId = this.providerIdOf(request);
-    const body = request.body as Record<string, unknown> | undefined;
-    request.samlExchange = {
-      kind: 'acs',
-      providerId,
-      samlResponse: body?.SAMLResponse,
-      bindingToken: readCookie(request, BINDING_COOKIE),
-      client: clientInfoOf(request),
-      currentSession: await this.currentSession(request, reply).catch(() => undefined),
-    };
-    reply.header('Set-Cookie', this.bindingCookie(providerId, '', 0));
+    reply.header('Set-Cookie', this.bindingCookie(this.providerIdOf(request), '', 0));
     return super.canActivate(context) as Promise<boolean>;
+  }
+
+  /** The exchange the strategy completes: the posted Response, the binding cookie, the browser's session. */
+  override async getAuthenticateOptions(context: ExecutionContext): Promise<SamlAuthenticateOptions> {
+    const request = context.switchToHttp().getRequest<SamlHttpRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const body = request.body as Record<string, unknown> | undefined;
+    return {
+      samlExchange: {
+        kind: 'acs',
+        providerId: this.providerIdOf(request),
+        samlResponse: body?.SAMLResponse,
+        bindingToken: readCookie(request, BINDING_COOKIE),
+        client: clientInfoOf(request),
+        currentSession: await this.currentSession(request, reply).catch(() => undefined),
+      },
+    };
   }
 }
 

@@ -9,9 +9,9 @@ import { SsoLoginService, type PreparedExchange, type SamlExchange, type SamlOut
 /** The passport name of the strategy; the SAML routes' guards use it. */
 export const SAML_STRATEGY = 'saml';
 
-/** What the strategy reads on the request besides what passport-saml reads: the exchange its route's guard described. */
-export interface SamlStrategyRequest {
-  samlExchange?: SamlExchange;
+/** The authenticate options the routes' guards hand the strategy: the exchange they describe. */
+export interface SamlAuthenticateOptions {
+  samlExchange: SamlExchange;
 }
 
 /**
@@ -67,7 +67,7 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, SAML_STRAT
    * failure is classified and logged once, on its way there.
    */
   override authenticate(...[req, options]: Parameters<MultiSamlStrategy['authenticate']>): void {
-    const exchange = (req as unknown as SamlStrategyRequest).samlExchange;
+    const exchange = (options as Partial<SamlAuthenticateOptions> | undefined)?.samlExchange;
     const report = this.error.bind(this);
     this.error = (error: Error) => report(this.failure(exchange?.providerId, error));
     if (!exchange) {

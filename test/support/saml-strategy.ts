@@ -1,14 +1,14 @@
 import type { ClientInfo } from '../../src/common/client-info';
 import type { SessionAuth } from '../../src/http';
-import type { SamlStrategy, SamlStrategyRequest } from '../../src/sso/saml.strategy';
+import type { SamlAuthenticateOptions, SamlStrategy } from '../../src/sso/saml.strategy';
 import type { CompletedLogin, SamlExchange, SamlOutcome, StartLoginOptions } from '../../src/sso/sso-login.service';
 
 type Outcome = { redirect: string } | { user: unknown };
 
 /**
  * Runs the app's SAML strategy on one request the way passport does: on an instance of its own whose
- * success, fail, redirect, pass and error settle the outcome. The request carries the exchange the
- * route's guard would have put there, so the sign-in can be tested without HTTP.
+ * success, fail, redirect, pass and error settle the outcome. The options carry the exchange the
+ * route's guard would have given, so the sign-in can be tested without HTTP.
  */
 function run(strategy: SamlStrategy, exchange: SamlExchange, request: Record<string, unknown>): Promise<Outcome> {
   return new Promise((resolve, reject) => {
@@ -19,9 +19,9 @@ function run(strategy: SamlStrategy, exchange: SamlExchange, request: Record<str
       reject(new Error(`strategy failed: ${status ?? ''} ${JSON.stringify(challenge)}`));
     instance.pass = () => reject(new Error('strategy passed'));
     instance.error = (error: Error) => reject(error);
-    const req: SamlStrategyRequest & Record<string, unknown> = { headers: {}, query: {}, ...request };
-    req.samlExchange = exchange;
-    instance.authenticate(req as never, {} as never);
+    const req: Record<string, unknown> = { headers: {}, query: {}, ...request };
+    const options: SamlAuthenticateOptions = { samlExchange: exchange };
+    instance.authenticate(req as never, options as never);
   });
 }
 
