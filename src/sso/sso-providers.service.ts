@@ -114,7 +114,7 @@ export class SsoProvidersService {
       actor,
       client,
       target: `org:${orgId}`,
-      details: { providerId: removed.id, domain: removed.domain, protocol },
+      details: { providerId: removed.id, domain: removed.domain },
     });
   }
 

@@ -17,6 +17,7 @@ import { SsoDomainsService } from './sso-domains.service';
 import { SsoEnforcementService } from './sso-enforcement.service';
 import { SsoIdentitiesService } from './sso-identities.service';
 import { SsoLoginService } from './sso-login.service';
+import { SsoSignInService } from './sso-sign-in.service';
 import { SsoProvidersService } from './sso-providers.service';
 import { SsoController } from './sso.controller';
 import { SsoCredentialRules } from './sso.credential-rules';
@@ -43,6 +44,7 @@ import { SsoUserData } from './sso.user-data';
     SsoEnforcementService,
     SsoIdentitiesService,
     SsoLoginService,
+    SsoSignInService,
     SamlStrategy,
     SsoRepository,
     SsoUserData,
