@@ -9,6 +9,10 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
+import { OidcConfigController } from './oidc-config.controller';
+import { OidcConnectionsService } from './oidc-connections.service';
+import { OidcLoginService } from './oidc-login.service';
+import { OidcController } from './oidc.controller';
 import { PurgeSamlRecordsTask } from './purge-saml-records.task';
 import { SamlController } from './saml.controller';
 import { SamlStrategy } from './saml.strategy';
@@ -37,7 +41,7 @@ import { SsoUserData } from './sso.user-data';
     ApiKeysModule,
     OrganizationsModule,
   ],
-  controllers: [SsoConfigController, SsoController, SamlController],
+  controllers: [SsoConfigController, OidcConfigController, SsoController, SamlController, OidcController],
   providers: [
     SsoProvidersService,
     SsoDomainsService,
@@ -45,6 +49,8 @@ import { SsoUserData } from './sso.user-data';
     SsoIdentitiesService,
     SsoLoginService,
     SsoSignInService,
+    OidcConnectionsService,
+    OidcLoginService,
     SamlStrategy,
     SsoRepository,
     SsoUserData,

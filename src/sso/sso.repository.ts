@@ -460,14 +460,22 @@ export class SsoRepository {
     );
   }
 
-  /** Removes the request and answers it if it was still valid at `now`: of two concurrent callbacks, one wins. */
-  async consumeOidcRequest(providerId: string, stateHash: Buffer, now: Date): Promise<NewOidcRequest | undefined> {
+  /**
+   * Removes the request this browser (its binding cookie's hash) started and answers it if it was
+   * still valid at `now`: of two concurrent callbacks, one wins; another browser's spends nothing.
+   */
+  async consumeOidcRequest(
+    providerId: string,
+    stateHash: Buffer,
+    bindingHash: Buffer,
+    now: Date,
+  ): Promise<NewOidcRequest | undefined> {
     const row = await this.sql.one<NewOidcRequest & { live: boolean }>(
-      `DELETE FROM oidc_requests WHERE provider_id = $1 AND state_hash = $2
+      `DELETE FROM oidc_requests WHERE provider_id = $1 AND state_hash = $2 AND binding_hash = $4
        RETURNING provider_id AS "providerId", state_hash AS "stateHash", binding_hash AS "bindingHash", nonce,
                  code_verifier AS "codeVerifier", return_to AS "returnTo", step_up_session_id AS "stepUpSessionId",
                  created_at AS "createdAt", expires_at AS "expiresAt", expires_at > $3 AS live`,
-      [providerId, stateHash, now],
+      [providerId, stateHash, now, bindingHash],
     );
     if (!row?.live) return undefined;
     const { live: _live, ...request } = row;
