@@ -328,6 +328,41 @@ describe('OIDC connections and the sign-in through them', () => {
     });
   });
 
+  describe('dry run before the domain is verified', () => {
+    it("answers what the OP said to the organization's owner, and creates nothing", async () => {
+      const owner = await signUpVerified(t);
+      const id = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Dry' }).expect(201)).body.id;
+      owner.token = await confirmPassword(t, owner.token);
+      const saved = await save(owner.token, id, settings({ domain: 'dry-oidc.test' })).expect(200);
+      op.allowRedirectUri(saved.body.redirectUri);
+      expect(saved.body.domainVerified).toBe(false);
+      // Anyone but a signed-in owner finds no such connection.
+      await t.http.get(`/auth/oidc/${saved.body.id}/login`).expect(404);
+
+      const start = await t.http.get(`/auth/oidc/${saved.body.id}/login`).set(bearer(owner.token)).expect(302);
+      const binding = cookieValue(start, 'oidc_binding')!;
+      const tester = person('tester', { email: `tester@dry-oidc.test`, groups: ['admins'] });
+      const back = await atOp(new URL(start.headers.location as string), tester);
+      const res = await callback(back, [`oidc_binding=${binding}`])
+        .set('Accept', 'application/json')
+        .expect(200);
+      expect(res.body).toEqual({
+        dryRun: true,
+        providerId: saved.body.id,
+        subject: tester.sub,
+        email: 'tester@dry-oidc.test',
+        emailInDomain: true,
+        groups: ['admins'],
+        role: 'admin',
+      });
+      expect(setCookies(res).some((cookie) => cookie.startsWith('sid='))).toBe(false);
+      expect(await t.dataSource.query('SELECT 1 FROM users WHERE email = $1', [tester.email])).toEqual([]);
+      expect(await t.dataSource.query('SELECT 1 FROM sso_identities WHERE provider_id = $1', [saved.body.id])).toEqual(
+        [],
+      );
+    });
+  });
+
   describe('step-up', () => {
     let mia: OpAccount;
     let token: string;
@@ -397,7 +432,9 @@ describe('OIDC connections and the sign-in through them', () => {
     it('removes the connection (step-up): its accounts stay, untied', async () => {
       boss.token = await confirmPassword(t, boss.token);
       await t.http.delete(`/orgs/${orgId}/sso/oidc`).set(bearer(boss.token)).expect(204);
-      expect(await t.dataSource.query('SELECT 1 FROM oidc_connections')).toEqual([]);
+      expect(
+        await t.dataSource.query('SELECT 1 FROM oidc_connections WHERE connection_id = $1', [connectionId]),
+      ).toEqual([]);
       expect(await t.dataSource.query('SELECT 1 FROM users WHERE sso_provider_id = $1', [connectionId])).toEqual([]);
       await t.http.get(`/auth/oidc/${connectionId}/login`).expect(404);
     });
