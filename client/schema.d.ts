@@ -804,6 +804,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{id}/sso/oidc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the OIDC settings
+         * @description Owners and admins; includes the redirect URI and the DNS TXT record that proves the domain (never the secret).
+         */
+        get: operations["OidcConfigController_get"];
+        /**
+         * Configure OpenID Connect sign-on
+         * @description Owners, with a recent step-up: create or replace the organization’s OIDC connection. The issuer’s discovery document and keys are fetched and checked now. Register `redirectUri` (in the answer) at the OP. The domain, its verification and enforcement work as for SAML; an organization has one SSO connection, SAML or OIDC.
+         */
+        put: operations["OidcConfigController_save"];
+        post?: never;
+        /**
+         * Remove the OIDC connection
+         * @description Owners, with a recent step-up; the accounts it signed in stay, untied from it.
+         */
+        delete: operations["OidcConfigController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{id}/sso/oidc/verify-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the OIDC connection’s domain
+         * @description As for SAML: looks the DNS TXT record up now; once found, the domain is verified and enforcement takes effect.
+         */
+        post: operations["OidcConfigController_verifyDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/sso/discover": {
         parameters: {
             query?: never;
@@ -878,6 +926,46 @@ export interface paths {
          * @description Where the IdP posts its SAMLResponse (a form post). A valid response signs the user in (cookie) and redirects to APP_URL + returnTo. While the provider's domain is not verified, a valid response is a dry run: 200 with what it asserted (an HTML page, or JSON when Accept prefers application/json), and nothing is created.
          */
         post: operations["SamlController_acs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/{id}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start an OIDC sign-in
+         * @description Redirects the browser to the OP’s authorization endpoint (code flow, PKCE S256, state and nonce bound to this browser by a cookie, ten minutes, single use). With `stepUp=1` it re-authenticates the current session instead (`prompt=login`, `max_age=0`).
+         */
+        get: operations["OidcController_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OIDC redirect URI
+         * @description Where the OP sends the browser back with `code` and `state` (or `error`). The state must be one this browser started; the code is redeemed once; the ID token is checked (the OP’s keys with an advertised public-key algorithm, `iss`, `aud`, `azp`, `exp`/`iat` within 5 minutes, `nonce`); an `email` of the connection’s domain signs in (cookie) and redirects to APP_URL + returnTo. While the connection's domain is not verified, it is a dry run: 200 with what the OP said (HTML, or JSON when Accept prefers it), nothing created.
+         */
+        get: operations["OidcController_callback"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -983,7 +1071,7 @@ export interface components {
             /** @example Chrome on macOS */
             deviceName: string;
             /** @enum {string} */
-            authMethod: "password" | "saml" | "passkey" | "email";
+            authMethod: "password" | "saml" | "oidc" | "passkey" | "email";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1489,6 +1577,105 @@ export interface components {
             metadataUrl: string;
             domainVerificationRecord: components["schemas"]["DomainVerificationRecordDto"];
         };
+        SaveOidcConnectionDto: {
+            /**
+             * @description the email domain whose users sign in through this OP
+             * @example example.com
+             */
+            domain: string;
+            /**
+             * @description the OP's issuer; its discovery document (`/.well-known/openid-configuration`) is fetched and checked at save. https, or http for a loopback host
+             * @example https://login.example.com
+             */
+            issuer: string;
+            /**
+             * @description the client id the OP registered
+             * @example 0oa1b2c3d4
+             */
+            clientId: string;
+            /**
+             * @description the client secret; kept encrypted and never answered back
+             * @example s3cr3t-from-the-op
+             */
+            clientSecret: string;
+            /**
+             * @description the scopes asked for; must include openid
+             * @default [
+             *       "openid",
+             *       "email",
+             *       "profile"
+             *     ]
+             * @example [
+             *       "openid",
+             *       "email",
+             *       "profile",
+             *       "groups"
+             *     ]
+             */
+            scopes: string[];
+            /**
+             * @description the claim listing groups (an array, or a space-separated string); null for none
+             * @default groups
+             * @example groups
+             */
+            groupsClaim: string | null;
+            /**
+             * @description OP group → role; the highest mapped role wins at each sign-in
+             * @example {
+             *       "admins": "admin"
+             *     }
+             */
+            groupRoleMap?: {
+                [key: string]: "owner" | "admin" | "member";
+            };
+            /**
+             * @default member
+             * @example member
+             * @enum {string}
+             */
+            defaultRole: "owner" | "admin" | "member";
+            /**
+             * @description refuse passwords for the domain once it is verified
+             * @default false
+             * @example false
+             */
+            enforce: boolean;
+        };
+        OidcConnectionDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            protocol: "oidc";
+            /** @example example.com */
+            domain: string;
+            domainVerified: boolean;
+            /** @example https://login.example.com */
+            issuer: string;
+            /** @example 0oa1b2c3d4 */
+            clientId: string;
+            /**
+             * @example [
+             *       "openid",
+             *       "email",
+             *       "profile"
+             *     ]
+             */
+            scopes: string[];
+            /** @example groups */
+            groupsClaim: string | null;
+            groupRoleMap: {
+                [key: string]: "owner" | "admin" | "member";
+            };
+            /** @enum {string} */
+            defaultRole: "owner" | "admin" | "member";
+            enforce: boolean;
+            /**
+             * @description the redirect URI to register at the OP for this client
+             * @example https://auth.example.com/auth/oidc/5b0c…/callback
+             */
+            redirectUri: string;
+            domainVerificationRecord: components["schemas"]["DomainVerificationRecordDto"];
+        };
         DiscoverDto: {
             /**
              * Format: email
@@ -1531,6 +1718,38 @@ export interface components {
              */
             email: string | null;
             /** @description whether that is an address of the provider's domain, as a sign-in needs */
+            emailInDomain: boolean;
+            /**
+             * @example [
+             *       "staff"
+             *     ]
+             */
+            groups: string[];
+            /**
+             * @description the role the groups map to in the organization
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+        };
+        OidcDryRunDto: {
+            /**
+             * @description always true: nobody was signed in and nothing was created
+             * @example true
+             */
+            dryRun: boolean;
+            /** Format: uuid */
+            providerId: string;
+            /**
+             * @description the ID token’s `sub`
+             * @example 00u1abcd2EFGH3ijk4l5
+             */
+            subject: string;
+            /**
+             * @description as the OP gave it
+             * @example jane@example.com
+             */
+            email: string | null;
+            /** @description whether that is an address of the connection's domain, as a sign-in needs */
             emailInDomain: boolean;
             /**
              * @example [
@@ -1624,7 +1843,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -4264,6 +4483,231 @@ export interface operations {
             };
         };
     };
+    OidcConfigController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description For org owners and admins. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcConnectionDto"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no OIDC connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OidcConfigController_save: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveOidcConnectionDto"];
+            };
+        };
+        responses: {
+            /** @description The connection, created or replaced; never its secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcConnectionDto"];
+                };
+            };
+            /** @description `validation_failed` naming the field: `issuer` (unreachable, another issuer in its discovery, no authorization/token/JWKS endpoint, not https unless a loopback host), scopes without openid, unknown role, public domain, or a domain another organization verified; `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no OIDC connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `sso_already_configured`: the organization has a SAML connection */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OidcConfigController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; the accounts it signed in stay. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no OIDC connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OidcConfigController_verifyDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `domainVerified: true` once the TXT record is found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcConnectionDto"];
+                };
+            };
+            /** @description `domain_not_verified` while the record is not found, or when another organization verified the domain first */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no OIDC connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     SsoController_discover: {
         parameters: {
             query?: never;
@@ -4461,6 +4905,134 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: anything but a form post */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OidcController_start: {
+        parameters: {
+            query?: {
+                /** @description `1`: re-authenticate the current session (session required; the OP is asked for a new login) */
+                stepUp?: unknown;
+                /** @description a path on this origin to land on afterwards */
+                returnTo?: unknown;
+            };
+            header?: never;
+            path: {
+                /** @description the connection */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the OP’s authorization endpoint; sets the `oidc_binding` cookie */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated` (or `session_expired`): stepUp=1 without a live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: stepUp=1 for a user this connection does not confirm (a password, two-factor or passkey) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such OIDC connection, or its domain is not verified yet and the caller is not a signed-in owner of its organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_requests` past 60 per client IP in 1 minutes */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit’s window ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OidcController_callback: {
+        parameters: {
+            query?: {
+                /** @description the OP refused or failed; answered 401 oidc_invalid */
+                error?: unknown;
+                state?: unknown;
+                code?: unknown;
+            };
+            header?: never;
+            path: {
+                /** @description the connection */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dry run (the connection's domain is not verified): what the sign-in would use; HTML unless Accept prefers JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcDryRunDto"];
+                };
+            };
+            /** @description signed in (`sid` cookie set): to `APP_URL` + returnTo, or `APP_URL/` */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `oidc_invalid`: the answer was not accepted (the reason is only logged) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,6 +20,8 @@ export interface CredentialRules {
   enforcedSsoProvider(holder: CredentialHolder): Promise<string | null>;
   /** Whether the account may move to this (canonical) address. */
   assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void>;
+  /** Where an SSO connection's sign-in starts (its protocol's route), if this module knows the connection. */
+  ssoLoginPath(providerId: string): Promise<string | null>;
 }
 
 /** Marks a provider implementing CredentialRules. */
@@ -60,6 +62,14 @@ export class CredentialPolicy implements OnModuleInit {
     for (const rules of this.rules) {
       const providerId = await rules.enforcedSsoProvider(holder);
       if (providerId) return providerId;
+    }
+    return null;
+  }
+
+  async ssoLoginPath(providerId: string): Promise<string | null> {
+    for (const rules of this.rules) {
+      const path = await rules.ssoLoginPath(providerId);
+      if (path) return path;
     }
     return null;
   }

@@ -29,6 +29,7 @@ export const ERRORS = {
     message: 'The passkey could not be verified; start again with new options.',
   },
   saml_invalid: { status: 401, message: 'The single sign-on response could not be accepted; sign in again.' },
+  oidc_invalid: { status: 401, message: 'The OpenID Connect sign-in could not be accepted; sign in again.' },
   email_not_verified: { status: 403, message: 'Verify your email address first; we can send the link again.' },
   csrf_rejected: { status: 403, message: 'The request did not come from a trusted origin.' },
   forbidden: { status: 403, message: 'You may not do this.' },
@@ -64,6 +65,10 @@ export const ERRORS = {
   },
   deletion_not_scheduled: { status: 409, message: 'This account is not scheduled for deletion.' },
   last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
+  sso_already_configured: {
+    status: 409,
+    message: 'The organization already has an SSO connection of the other protocol; remove it first.',
+  },
   session_rotated: {
     status: 409,
     message: "Another request has just replaced this session's token; retry with the current token.",

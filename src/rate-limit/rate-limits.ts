@@ -41,6 +41,9 @@ export const RATE_LIMITS = {
   /** Each SAML login start writes an AuthnRequest row and each ACS post may cost a parse of up to 256 KB. */
   samlLoginPerIp: { name: 'saml-login-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   samlAcsPerIp: { name: 'saml-acs-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
+  /** Each OIDC login start writes a request row and each callback may cost a round trip to the OP. */
+  oidcLoginPerIp: { name: 'oidc-login-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
+  oidcCallbackPerIp: { name: 'oidc-callback-ip', limit: 60, windowMs: MINUTE, subject: 'ip' },
   /** Each passkey options request, signed in or not, stores a challenge. */
   /** Failed passkey sign-ins from one address: an assertion costs a signature check. */
   passkeyLoginFailuresPerIp: { name: 'passkey-login-ip', limit: 30, windowMs: 15 * MINUTE, subject: 'ip' },

@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
 import { UserReference } from '../users/user-reference';
 
 /** How the session's user signed in: a password, a SAML assertion, a passkey, or a link or code mailed to their address. */
-export type AuthMethod = 'password' | 'saml' | 'passkey' | 'email';
+export type AuthMethod = 'password' | 'saml' | 'oidc' | 'passkey' | 'email';
 
 @Entity('sessions')
 @Index('sessions_user_id_idx', ['userId'])

@@ -26,7 +26,7 @@ export class SessionListingDto {
   @ApiProperty() ip: string;
   @ApiProperty() userAgent: string;
   @ApiProperty({ example: 'Chrome on macOS' }) deviceName: string;
-  @ApiProperty({ enum: ['password', 'saml', 'passkey', 'email'] }) authMethod: AuthMethod;
+  @ApiProperty({ enum: ['password', 'saml', 'oidc', 'passkey', 'email'] }) authMethod: AuthMethod;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) lastActiveAt: string;
   @ApiProperty({ format: 'date-time' }) expiresAt: string;

@@ -33,24 +33,8 @@ export function providerSettings(
   const refused = new Set(bodyProblems.map((detail) => detail.field.split(/[.[]/)[0]));
   const usable = (field: keyof ProviderInput) => !refused.has(field);
 
-  const domain = usable('domain') ? normaliseDomain(input.domain) : null;
-  if (!usable('domain')) {
-    // Reported by the body checks.
-  } else if (!domain) problem('domain', 'must be a domain name such as example.com');
-  else if (isPublicMailDomain(domain))
-    problem('domain', 'is a public mail domain; claim a domain your organization owns');
-
+  const { domain, groupRoleMap } = sharedSettings(input, problem, usable);
   const idp = samlIdpSettings(input, problem, usable);
-
-  const groupRoleMap: Record<string, OrgRole> = {};
-  const entries = usable('groupRoleMap') ? Object.entries(input.groupRoleMap ?? {}) : [];
-  if (entries.length > MAX_GROUPS) problem('groupRoleMap', `must map at most ${MAX_GROUPS} groups`);
-  for (const [group, role] of entries) {
-    if (group.trim() === '' || group.length > 256) problem('groupRoleMap', 'group names must be 1 to 256 characters');
-    else if (!ORG_ROLES.includes(role as OrgRole)) {
-      problem(`groupRoleMap.${group}`, `must be one of ${ORG_ROLES.join(', ')}`);
-    } else groupRoleMap[group] = role as OrgRole;
-  }
 
   if (problems.length > 0) throw validationFailed(problems);
   return {
@@ -78,4 +62,35 @@ export function refuseSettings(
 ): never {
   providerSettings(orgId, input as ProviderInput, bodyProblems);
   throw validationFailed(bodyProblems);
+}
+
+/** What a connection of either protocol claims and maps: its domain and its group-to-role map. */
+export interface SharedInput {
+  domain: string;
+  groupRoleMap?: Record<string, unknown>;
+}
+
+/** The domain (no public mail domain) and the group-to-role map checked, each problem reported. */
+export function sharedSettings(
+  input: SharedInput,
+  problem: (field: string, message: string) => void,
+  usable: (field: keyof SharedInput) => boolean,
+): { domain: string | null; groupRoleMap: Record<string, OrgRole> } {
+  const domain = usable('domain') ? (normaliseDomain(input.domain) ?? null) : null;
+  if (!usable('domain')) {
+    // Reported by the body checks.
+  } else if (!domain) problem('domain', 'must be a domain name such as example.com');
+  else if (isPublicMailDomain(domain))
+    problem('domain', 'is a public mail domain; claim a domain your organization owns');
+
+  const groupRoleMap: Record<string, OrgRole> = {};
+  const entries = usable('groupRoleMap') ? Object.entries(input.groupRoleMap ?? {}) : [];
+  if (entries.length > MAX_GROUPS) problem('groupRoleMap', `must map at most ${MAX_GROUPS} groups`);
+  for (const [group, role] of entries) {
+    if (group.trim() === '' || group.length > 256) problem('groupRoleMap', 'group names must be 1 to 256 characters');
+    else if (!ORG_ROLES.includes(role as OrgRole)) {
+      problem(`groupRoleMap.${group}`, `must be one of ${ORG_ROLES.join(', ')}`);
+    } else groupRoleMap[group] = role as OrgRole;
+  }
+  return { domain, groupRoleMap };
 }

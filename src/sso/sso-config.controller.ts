@@ -15,7 +15,8 @@ import { NoBody } from '../common/no-body.pipe';
 import { checkBody } from '../common/validation';
 import { AllowApiKey, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
 import type { AuthContext } from '../http';
-import { SamlProvider } from './sso.entity';
+import { DomainError } from '../common/errors';
+import { isSaml, SamlProvider } from './sso.entity';
 import { SamlProviderDto, SaveSamlProviderDto } from './sso.dto';
 import { refuseSettings } from './provider-settings';
 import { SsoDomainsService, verificationRecord } from './sso-domains.service';
@@ -86,7 +87,9 @@ export class SsoConfigController {
     @IdParam('id') orgId: string,
     @Client() client: ClientInfo,
   ): Promise<SamlProviderDto> {
-    return this.dto(await this.domains.verifyDomain(auth.user, orgId, client));
+    const verified = await this.domains.verifyDomain(auth.user, orgId, client, 'saml');
+    if (!isSaml(verified)) throw new DomainError('not_found');
+    return this.dto(verified);
   }
 
   @Delete()

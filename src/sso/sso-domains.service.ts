@@ -8,7 +8,7 @@ import { OutboxService } from '../mail/outbox.service';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { DnsTxt } from './dns-txt';
 import { SsoEnforcementService } from './sso-enforcement.service';
-import type { SamlProvider } from './sso.entity';
+import type { SsoConnection, SsoProtocol } from './sso.entity';
 import { SsoRepository } from './sso.repository';
 
 /** The DNS record that proves an organization controls its domain. */
@@ -22,7 +22,7 @@ export interface DomainVerificationRecord {
 const VERIFICATION_PREFIX = 'auth-verification';
 
 export function verificationRecord(
-  claim: Pick<SamlProvider, 'domain' | 'verificationToken'>,
+  claim: Pick<SsoConnection, 'domain' | 'verificationToken'>,
 ): DomainVerificationRecord {
   return {
     type: 'TXT',
@@ -37,7 +37,7 @@ export function domainTaken(): DomainError {
 }
 
 /**
- * The domains organizations claim for SSO. Any number of them may claim one; the first to prove it
+ * The domains organizations claim for SSO, through a connection of either protocol. Any number of them may claim one; the first to prove it
  * in DNS holds it, and the other claimants' owners are told.
  */
 @Injectable()
@@ -66,10 +66,15 @@ export class SsoDomainsService {
    * verified when it holds the token. Absent, different, unanswered: all domain_not_verified, the
    * reason logged.
    */
-  async verifyDomain(actor: { id: string; email: string }, orgId: string, client: ClientInfo): Promise<SamlProvider> {
+  async verifyDomain(
+    actor: { id: string; email: string },
+    orgId: string,
+    client: ClientInfo,
+    protocol: SsoProtocol,
+  ): Promise<SsoConnection> {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
     const provider = await this.repository.findProviderOfOrg(orgId);
-    if (!provider) throw new DomainError('not_found');
+    if (provider?.protocol !== protocol) throw new DomainError('not_found');
     if (provider.domainVerifiedAt) return provider;
     const holder = await this.repository.findVerifiedProviderByDomain(provider.domain);
     if (holder) throw verifiedElsewhere();
@@ -101,7 +106,7 @@ export class SsoDomainsService {
   }
 
   /** Tells the owners of the organizations whose claims of the domain can no longer be verified. */
-  private async mailOtherClaimants(verified: SamlProvider): Promise<void> {
+  private async mailOtherClaimants(verified: SsoConnection): Promise<void> {
     for (const claim of await this.repository.findUnverifiedClaims(verified.domain)) {
       const org = await this.organizations.membersFor(claim.orgId);
       for (const owner of org?.members.filter((member) => member.role === 'owner') ?? []) {
@@ -110,7 +115,7 @@ export class SsoDomainsService {
     }
   }
 
-  private async recordPublished(record: DomainVerificationRecord, provider: SamlProvider): Promise<boolean> {
+  private async recordPublished(record: DomainVerificationRecord, provider: SsoConnection): Promise<boolean> {
     let values: string[];
     try {
       values = await this.dns.lookup(record.name);

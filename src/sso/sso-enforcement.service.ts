@@ -9,8 +9,8 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { emailDomain } from './domains';
-import { ssoUrls } from './sp-metadata';
-import type { SamlProvider } from './sso.entity';
+import { ssoLoginPath } from './connection-urls';
+import type { SsoConnection } from './sso.entity';
 import { SsoRepository } from './sso.repository';
 
 export type Discovery = { sso: false } | { sso: true; loginUrl: string };
@@ -107,7 +107,7 @@ export class SsoEnforcementService {
    * each audited and told by mail. Accounts that are not members yet are included: they could
    * otherwise join the organization later with what they hold.
    */
-  async enforcementBegan(provider: SamlProvider, client: ClientInfo): Promise<void> {
+  async enforcementBegan(provider: SsoConnection, client: ClientInfo): Promise<void> {
     const org = await this.organizations.membersFor(provider.orgId);
     if (!org) return;
     const owners = new Set(org.members.filter((m) => m.role === 'owner').map((m) => m.userId));
@@ -130,7 +130,7 @@ export class SsoEnforcementService {
   }
 
   private async cutPasswordAccess(
-    provider: SamlProvider,
+    provider: SsoConnection,
     orgName: string,
     user: { id: string; email: string },
     client?: ClientInfo,
@@ -153,14 +153,20 @@ export class SsoEnforcementService {
   }
 
   /** The provider of the address's domain, if that domain is verified. */
-  private async verifiedProviderFor(email: string): Promise<SamlProvider | undefined> {
+  private async verifiedProviderFor(email: string): Promise<SsoConnection | undefined> {
     const domain = emailDomain(email);
     if (!domain) return undefined;
     return (await this.repository.findVerifiedProviderByDomain(domain)) ?? undefined;
   }
 
-  /** Where the provider's people start signing in. */
-  private loginUrl(provider: Pick<SamlProvider, 'id'>): string {
-    return ssoUrls(this.config.appUrl, provider.id).loginUrl;
+  /** Where the provider's people start signing in, at the route of its protocol. */
+  private loginUrl(provider: Pick<SsoConnection, 'id' | 'protocol'>): string {
+    return `${this.config.appUrl}${ssoLoginPath(provider)}`;
+  }
+
+  /** The login path of the connection (for a step-up's ssoUrl); null for an unknown id. */
+  async loginPathOf(providerId: string): Promise<string | null> {
+    const provider = await this.repository.findConnection(providerId);
+    return provider ? ssoLoginPath(provider) : null;
   }
 }

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Profile, SamlConfig } from '@node-saml/node-saml';
-import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { hashToken } from '../common/crypto';
@@ -11,13 +10,8 @@ import { TransactionHost } from '../database/transactions';
 import { parseId } from '../http';
 import type { SessionAuth } from '../http';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { IssuedSession, SessionsService } from '../sessions/sessions.service';
-import { canonicalEmail } from '../common/email-address';
 import type { UserRecord } from '../users/user-record';
 import { UsersService } from '../users/users.service';
-import { ssoStepUpProvider, stepUpMethods } from '../step-up/step-up.guard';
-import { emailDomain } from './domains';
-import { roleForGroups } from './group-roles';
 import { sameOriginPath } from '../http/return-to';
 import {
   SAML_CLOCK_SKEW_MS,
@@ -34,10 +28,8 @@ import {
   type ValidatedAssertion,
 } from './saml';
 import { PostgresSamlRequestStore, type SamlRequestContext } from './saml-request-store';
-import { SsoEnforcementService } from './sso-enforcement.service';
-import { SsoIdentitiesService } from './sso-identities.service';
+import { type CompletedLogin, SsoRejection, SsoSignInService, type VerifiedProfile } from './sso-sign-in.service';
 import type { SamlProvider, SamlRequest } from './sso.entity';
-import { SignInCompleter } from '../sign-in/sign-in-completer';
 import { SsoRepository } from './sso.repository';
 
 export interface StartLoginOptions {
@@ -101,12 +93,7 @@ export interface SamlDryRun {
 
 export type SamlOutcome = CompletedLogin | { dryRun: SamlDryRun };
 
-export interface CompletedLogin {
-  /** A new session, or for a step-up the current session with its new token. */
-  session: IssuedSession;
-  /** The same-origin path the login asked to return to, if any. */
-  returnTo: string | null;
-}
+export type { CompletedLogin };
 
 /**
  * Sign-in through an organization's SAML IdP, in the two steps passport-saml's MultiSamlStrategy
@@ -127,14 +114,10 @@ export class SsoLoginService {
     private readonly txHost: TransactionHost,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly identities: SsoIdentitiesService,
-    private readonly enforcement: SsoEnforcementService,
     private readonly repository: SsoRepository,
     private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
-    private readonly sessions: SessionsService,
-    private readonly completer: SignInCompleter,
-    private readonly audit: AuditService,
+    private readonly signIns: SsoSignInService,
   ) {}
 
   /**
@@ -250,224 +233,46 @@ export class SsoLoginService {
     });
   }
 
-  private async signIn(
+  /** The assertion as a protocol-free profile, for the sign-in both protocols share. */
+  private profileOf(provider: SamlProvider, assertion: ValidatedAssertion): VerifiedProfile {
+    return {
+      subject: assertion.nameId,
+      email: assertion.email ?? null,
+      name: assertedName(assertion.attributes),
+      groups: provider.groupsAttribute ? attributeValues(assertion.attributes, provider.groupsAttribute) : [],
+      authenticatedAt: assertion.authnInstant,
+    };
+  }
+
+  private signIn(
     provider: SamlProvider,
     assertion: ValidatedAssertion,
     request: SamlRequest,
     client: ClientInfo,
   ): Promise<CompletedLogin> {
-    const { user, provisioned } = await this.resolveUser(provider, assertion, client);
-    await this.users.tieToSsoProvider(user.id, provider.id);
-    // Before the session is issued: a role change marks the user's sessions for rotation.
-    await this.syncRole(provider, user, assertion, client);
-    // As for a password login, a sign-in from a new address mails the user; not on the account's first.
-    const session = await this.completer.signIn(user, {
-      method: 'saml',
-      amr: ['sso'],
-      client,
-      alertOnNewIp: !provisioned,
-      action: 'sso.login',
-      details: { userId: user.id, providerId: provider.id, provisioned },
-    });
-    return { session, returnTo: request.returnTo };
+    return asSaml(() => this.signIns.signIn(provider, this.profileOf(provider, assertion), request, client));
   }
 
   private dryRun(provider: SamlProvider, assertion: ValidatedAssertion): SamlDryRun {
-    const email = assertion.email ? canonicalEmail(assertion.email) : null;
-    const dryRun = {
-      providerId: provider.id,
-      nameId: assertion.nameId,
-      nameIdFormat: assertion.nameIdFormat,
-      email: assertion.email ?? null,
-      emailInDomain: !!email && emailDomain(email) === provider.domain,
-      groups: this.groupsOf(provider, assertion),
-      role: this.roleOf(provider, assertion),
-    };
-    this.logger.log({ msg: 'SAML dry run (domain not verified)', providerId: provider.id });
-    return dryRun;
+    const { subject, ...dryRun } = this.signIns.dryRun(provider, this.profileOf(provider, assertion));
+    return { ...dryRun, nameId: subject, nameIdFormat: assertion.nameIdFormat };
   }
 
-  private groupsOf(provider: SamlProvider, assertion: ValidatedAssertion): string[] {
-    return provider.groupsAttribute ? attributeValues(assertion.attributes, provider.groupsAttribute) : [];
-  }
-
-  private roleOf(provider: SamlProvider, assertion: ValidatedAssertion) {
-    return roleForGroups(this.groupsOf(provider, assertion), provider.groupRoleMap, provider.defaultRole);
-  }
-
-  /** The account the assertion names, linked or provisioned on its first sign-in. */
-  private async resolveUser(
-    provider: SamlProvider,
-    assertion: ValidatedAssertion,
-    client: ClientInfo,
-  ): Promise<{ user: UserRecord; provisioned: boolean }> {
-    const identity = await this.identities.find(provider.id, assertion.nameId);
-    if (identity) {
-      const user = await this.users.findById(identity.userId);
-      if (!user) throw new SamlRejection('the identity names an account that is gone');
-      if (emailDomain(user.email) === provider.domain) {
-        await this.identities.touch(provider.id, assertion.nameId);
-        // An account the IdP knows by this very address has it verified (SSO users are).
-        if (!user.emailVerifiedAt && assertion.email && canonicalEmail(assertion.email) === user.email) {
-          await this.users.markEmailVerified(user.id, user.email);
-          return { user: (await this.users.findById(user.id)) ?? user, provisioned: false };
-        }
-        return { user, provisioned: false };
-      }
-      // The account left the domain: the identity vouched for an address it no longer has. It goes,
-      // and the assertion is taken as a first sign-in (its address, if of the domain, is free now).
-      await this.identities.unlink(identity, 'address_outside_domain');
-    }
-
-    if (!assertion.email) throw new SamlRejection('no email address asserted for a first sign-in');
-    const email = canonicalEmail(assertion.email);
-    if (!email) throw new SamlRejection('the asserted email is not an address');
-    const domain = emailDomain(email);
-    if (domain !== provider.domain) {
-      throw new SamlRejection(`asserted address of ${domain ?? 'no domain'}, not of ${provider.domain}`);
-    }
-    let user = await this.users.findByEmail(email);
-    // An account that only moved to the address and has not verified it holds nothing: the account
-    // made for the address takes it, and that one goes back to its previous address (UsersService.create).
-    if (user && !user.emailVerifiedAt && user.previousEmail !== null) user = null;
-    let provisioned = false;
-    if (user) {
-      // Whoever created an unverified account may not be the address's owner (and knows its password).
-      if (!user.emailVerifiedAt) throw new SamlRejection('the account with this address never verified it');
-    } else {
-      try {
-        user = await this.users.create({
-          email,
-          name: assertedName(assertion.attributes),
-          passwordHash: null,
-          // The domain is verified (an unverified one only answers dry runs): it vouches for the address.
-          emailVerified: true,
-          ssoProviderId: provider.id,
-        });
-      } catch (error) {
-        if (error instanceof DomainError && error.code === 'email_taken') {
-          throw new SamlRejection(
-            'the address is taken: an account was created meanwhile, or it is the way back of a pending email change',
-          );
-        }
-        throw error;
-      }
-      provisioned = true;
-      await this.audit.record({
-        action: 'sso.user_provisioned',
-        actor: user,
-        client,
-        target: `user:${user.id}`,
-        details: { userId: user.id, providerId: provider.id },
-      });
-    }
-    if (!(await this.identities.link(provider.id, assertion.nameId, user.id))) {
-      throw new SamlRejection('the identity was linked meanwhile');
-    }
-    return { user, provisioned };
-  }
-
-  /** The membership in the provider's organization, with the role the asserted groups give. */
-  private async syncRole(
-    provider: SamlProvider,
-    user: UserRecord,
-    assertion: ValidatedAssertion,
-    client: ClientInfo,
-  ): Promise<void> {
-    const role = this.roleOf(provider, assertion);
-    const sync = await this.organizations.syncMembership(provider.orgId, user.id, role);
-    if (sync.from === sync.to && !sync.kept) return;
-    if (sync.kept) {
-      this.logger.warn({
-        msg: 'SAML groups would demote the last owner; kept as owner',
-        providerId: provider.id,
-        orgId: provider.orgId,
-        userId: user.id,
-        mappedRole: role,
-      });
-    }
-    await this.audit.record({
-      action: 'sso.role_changed',
-      actor: user,
-      client,
-      target: `org:${provider.orgId}`,
-      details: {
-        userId: user.id,
-        providerId: provider.id,
-        from: sync.from,
-        to: sync.to,
-        ...(sync.kept ? { mappedRole: role, kept: sync.kept } : {}),
-      },
-    });
-  }
-
-  /**
-   * A step-up answered: only for the session that asked, for its own user, with an authentication
-   * the IdP made after the request (ForceAuthn asked for one; some IdPs ignore it).
-   *
-   * The IdP's page posts the Response cross-site, so a browser holds back the SameSite=Lax session
-   * cookie: without a current session, the session stored with the request stands for it, since
-   * the binding cookie (checked before) proves this is the browser that started the step-up in
-   * that session. A current session that does arrive must be that one.
-   */
-  private async stepUp(
+  /** A step-up answered; the IdP was asked for ForceAuthn, and its AuthnInstant gets the assertion's skew. */
+  private stepUp(
     provider: SamlProvider,
     assertion: ValidatedAssertion,
     request: SamlRequest,
     client: ClientInfo,
     current: SessionAuth | undefined,
   ): Promise<CompletedLogin> {
-    const sessionId = request.stepUpSessionId!;
-    if (current && current.session.id !== sessionId) {
-      throw new SamlRejection('step-up answered outside the session that asked for it');
-    }
-    const identity = await this.identities.find(provider.id, assertion.nameId);
-    if (!identity || (current && identity.userId !== current.user.id)) {
-      throw new SamlRejection('step-up asserted someone other than the signed-in user');
-    }
-    // Without a current session: the asserted user must own the session that asked, still live.
-    const user = current?.user ?? (await this.users.findById(identity.userId));
-    if (!user || (!current && !(await this.sessions.isOwnLiveSession(user.id, sessionId)))) {
-      throw new SamlRejection('step-up asserted someone other than the user of the session that asked, or it ended');
-    }
-    // The account may have changed since the step-up started (a password set, two-factor turned on,
-    // an address moved out of the domain): it is checked as it is now.
-    const account = await this.users.findById(user.id);
-    if (!account || !(await this.mayStepUpAt(provider, account))) {
-      throw new SamlRejection('step-up through a provider this account does not confirm with');
-    }
-    // AuthnInstant is the IdP's clock, often in whole seconds: the same skew as the assertion's times.
-    if (!request.forceAuthn || assertion.authnInstant.getTime() + SAML_CLOCK_SKEW_MS < request.createdAt.getTime()) {
-      throw new SamlRejection('step-up with an authentication older than the request');
-    }
-    await this.identities.touch(provider.id, assertion.nameId);
-    const { session } = await this.completer.confirm(user, sessionId, {
-      amr: ['sso'],
-      client,
-      details: { method: 'saml', providerId: provider.id },
-    });
-    return { session, returnTo: request.returnTo };
+    if (!request.forceAuthn) throw new SamlRejection('step-up answered a request that did not ask for ForceAuthn');
+    const profile = this.profileOf(provider, assertion);
+    return asSaml(() => this.signIns.stepUp(provider, profile, request, client, current, SAML_CLOCK_SKEW_MS));
   }
 
-  /**
-   * Whether the account confirms its identity at this provider: the account's step-up methods hold
-   * "sso" (no usable password, no two-factor) for this very provider, whose domain is verified and
-   * holds the account's address.
-   */
-  private async mayStepUpAt(provider: SamlProvider, account: UserRecord): Promise<boolean> {
-    const user = {
-      hasPassword: account.hasPassword,
-      twoFactorEnabled: account.twoFactorEnabled,
-      hasPasskey: account.hasPasskey,
-      ssoProviderId: account.ssoProviderId,
-      enforcedSsoProviderId: await this.enforcement.enforcedProviderFor(account),
-    };
-    return (
-      stepUpMethods(user).includes('sso') &&
-      ssoStepUpProvider(user) === provider.id &&
-      provider.domainVerifiedAt !== null &&
-      emailDomain(account.email) === provider.domain
-    );
+  private mayStepUpAt(provider: SamlProvider, account: UserRecord): Promise<boolean> {
+    return this.signIns.mayStepUpAt(provider, account);
   }
 
   /** The provider, or null when there is none with this id (or it is not an id at all). */
@@ -487,5 +292,15 @@ export class SsoLoginService {
       spCert: this.config.samlSp?.cert,
     };
     return buildSamlConfig(provider, app, new SamlCacheProvider(store, () => this.clock.now()), options);
+  }
+}
+
+/** The shared sign-in's refusals, as the SAML strategy knows refusals. */
+async function asSaml<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof SsoRejection) throw new SamlRejection(error.reason);
+    throw error;
   }
 }

@@ -14,13 +14,19 @@ import { spMetadataXml, SsoUrls, ssoUrls } from './sp-metadata';
 import { domainTaken, SsoDomainsService } from './sso-domains.service';
 import { SsoEnforcementService } from './sso-enforcement.service';
 import { SsoIdentitiesService } from './sso-identities.service';
-import { SamlProvider } from './sso.entity';
+import { isSaml } from './sso.entity';
+import type { SamlProvider, SsoConnection, SsoProtocol } from './sso.entity';
 import { SsoRepository } from './sso.repository';
 
 type Actor = { id: string; email: string };
 
+/** The token of a domain's TXT record, new with each domain claimed. */
+export function newVerificationToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
 /**
- * SAML providers as organizations configure them (one each): their IdP, certificates, group-role
+ * SAML providers as organizations configure them (one SSO connection each, of either protocol): their IdP, certificates, group-role
  * map and enforcement, and their removal with the organization or on its owners' word.
  */
 @Injectable()
@@ -42,7 +48,7 @@ export class SsoProvidersService {
   async getForOrg(actor: Actor, orgId: string): Promise<SamlProvider> {
     await this.organizations.requireRole(orgId, actor.id, ['owner', 'admin']);
     const provider = await this.repository.findProviderOfOrg(orgId);
-    if (!provider) throw new DomainError('not_found');
+    if (!provider || !isSaml(provider)) throw new DomainError('not_found');
     return provider;
   }
 
@@ -56,13 +62,12 @@ export class SsoProvidersService {
     const settings = providerSettings(orgId, input);
     await this.domains.assertClaimable(settings.domain, orgId);
     const before = await this.repository.findProviderOfOrg(orgId);
-    const saved = await this.repository.saveProvider(settings, randomBytes(24).toString('base64url'), this.clock.now());
+    if (before && before.protocol !== 'saml') throw new DomainError('sso_already_configured');
+    const saved = await this.repository.saveProvider(settings, newVerificationToken(), this.clock.now());
+    if (saved === 'other_protocol') throw new DomainError('sso_already_configured');
     if (!saved) throw domainTaken();
     const { provider, created } = saved;
-    const enforcedBefore = !!before?.enforce && !!before.domainVerifiedAt && before.domain === provider.domain;
-    if (provider.enforce && provider.domainVerifiedAt && !enforcedBefore) {
-      await this.enforcement.enforcementBegan(provider, client);
-    }
+    await this.enforceIfBegun(before, provider, client);
     await this.audit.record({
       action: 'sso.provider_saved',
       actor,
@@ -81,16 +86,27 @@ export class SsoProvidersService {
   }
 
   /**
-   * Removes the organization's provider (owners only). The accounts it signed in stay: they lose
-   * their tie to it (sso.provider_removed) and their identities at it.
+   * A save that made a verified domain enforced (newly, or newly this domain) ends what passwords
+   * gave its people; for either protocol.
+   */
+  async enforceIfBegun(before: SsoConnection | null, saved: SsoConnection, client: ClientInfo): Promise<void> {
+    const enforcedBefore = !!before?.enforce && !!before.domainVerifiedAt && before.domain === saved.domain;
+    if (saved.enforce && saved.domainVerifiedAt && !enforcedBefore) {
+      await this.enforcement.enforcementBegan(saved, client);
+    }
+  }
+
+  /**
+   * Removes the organization's connection of this protocol (owners only). The accounts it signed in
+   * stay: they lose their tie to it (sso.provider_removed) and their identities at it.
    */
   @Transactional()
-  async remove(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
+  async remove(actor: Actor, orgId: string, client: ClientInfo, protocol: SsoProtocol = 'saml'): Promise<void> {
     await this.organizations.requireRole(orgId, actor.id, ['owner']);
     const provider = await this.repository.findProviderOfOrg(orgId);
-    if (!provider) throw new DomainError('not_found');
+    if (provider?.protocol !== protocol) throw new DomainError('not_found');
     await this.identities.unlinkAllAt([provider.id], actor);
-    const removed = await this.repository.deleteProviderOfOrg(orgId);
+    const removed = await this.repository.deleteProviderOfOrg(orgId, protocol);
     if (!removed) throw new DomainError('not_found');
     await this.events.emit('sso.provider_removed', { providerId: removed.id });
     await this.audit.record({

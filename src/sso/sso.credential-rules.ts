@@ -17,6 +17,10 @@ export class SsoCredentialRules implements CredentialRules {
     return this.enforcement.enforcedProviderFor(holder);
   }
 
+  ssoLoginPath(providerId: string): Promise<string | null> {
+    return this.enforcement.loginPathOf(providerId);
+  }
+
   async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {
     await this.enforcement.assertAddressKept(holder, newEmail);
   }

@@ -1,19 +1,34 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { OrganizationReference } from '../organizations/organization-reference';
 import type { OrgRole } from '../organizations/organizations.service';
 import { UserReference } from '../users/user-reference';
 
-/** An organization's SAML identity provider, and the email domain whose users it signs in. */
+export type SsoProtocol = 'saml' | 'oidc';
+
+/**
+ * An organization's SSO connection (SAML or OIDC; one per organization), and the email domain whose
+ * users it signs in. The domain, its verification, enforcement and the group-to-role map are the
+ * same for both protocols and live here; the IdP's side is the SAML columns below, or for OIDC its
+ * oidc_connections row. The table kept the name it had when SAML was the only protocol: the
+ * identities, requests and assertions of both refer to these ids.
+ */
 @Entity('saml_providers')
 @Index('saml_providers_verified_domain_idx', ['domain'], { unique: true, where: 'domain_verified_at IS NOT NULL' })
 @Index('saml_providers_domain_idx', ['domain'])
-export class SamlProvider {
+@Check(
+  'saml_providers_protocol_settings_check',
+  `(protocol = 'saml' AND idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certs IS NOT NULL) OR protocol = 'oidc'`,
+)
+export class SsoConnection {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** One provider per organization. */
+  /** One connection per organization, whatever its protocol. */
   @Column({ name: 'org_id', type: 'uuid', unique: true })
   orgId: string;
+
+  @Column({ type: 'varchar', length: 8, default: 'saml' })
+  protocol: SsoProtocol;
 
   @OrganizationReference()
   organization?: unknown;
@@ -33,16 +48,19 @@ export class SamlProvider {
   @Column({ name: 'domain_verified_at', type: 'timestamptz', nullable: true })
   domainVerifiedAt: Date | null;
 
-  @Column({ name: 'idp_entity_id', type: 'varchar', length: 1024 })
-  idpEntityId: string;
+  /** SAML only (null for OIDC). */
+  @Column({ name: 'idp_entity_id', type: 'varchar', length: 1024, nullable: true })
+  idpEntityId: string | null;
 
-  @Column({ name: 'idp_sso_url', type: 'varchar', length: 2048 })
-  idpSsoUrl: string;
+  /** SAML only (null for OIDC). */
+  @Column({ name: 'idp_sso_url', type: 'varchar', length: 2048, nullable: true })
+  idpSsoUrl: string | null;
 
-  /** PEM certificates; more than one while the IdP rolls its key over. */
-  @Column({ name: 'idp_certs', type: 'text', array: true })
-  idpCerts: string[];
+  /** SAML only (null for OIDC): PEM certificates; more than one while the IdP rolls its key over. */
+  @Column({ name: 'idp_certs', type: 'text', array: true, nullable: true })
+  idpCerts: string[] | null;
 
+  /** The SAML attribute, or the OIDC claim, that lists the person's groups. */
   @Column({ name: 'groups_attribute', type: 'varchar', length: 256, nullable: true })
   groupsAttribute: string | null;
 
@@ -57,7 +75,7 @@ export class SamlProvider {
   @Column({ type: 'boolean', default: false })
   enforce: boolean;
 
-  /** The Response must be signed as well as the Assertion (which always must be). */
+  /** SAML: the Response must be signed as well as the Assertion (which always must be). */
   @Column({ name: 'require_signed_response', type: 'boolean', default: true })
   requireSignedResponse: boolean;
 
@@ -68,7 +86,55 @@ export class SamlProvider {
   updatedAt: Date;
 }
 
-/** A user as one provider knows them: its NameID for them. */
+/** A SAML connection: its IdP settings are set. */
+export type SamlProvider = SsoConnection & {
+  protocol: 'saml';
+  idpEntityId: string;
+  idpSsoUrl: string;
+  idpCerts: string[];
+};
+
+/** Whether the connection is a SAML one (the check constraint guarantees its SAML columns then). */
+export function isSaml(connection: SsoConnection): connection is SamlProvider {
+  return connection.protocol === 'saml';
+}
+
+/** The OpenID Provider of an OIDC connection, and what its discovery answered (cached with its keys). */
+@Entity('oidc_connections')
+export class OidcSettings {
+  @PrimaryColumn({ name: 'connection_id', type: 'uuid' })
+  connectionId: string;
+
+  @ManyToOne(() => SsoConnection, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connection_id' })
+  connection?: SsoConnection;
+
+  @Column({ type: 'varchar', length: 2048 })
+  issuer: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 512 })
+  clientId: string;
+
+  /** Cipher.seal of the client secret (never answered back). */
+  @Column({ name: 'client_secret', type: 'bytea' })
+  clientSecret: Buffer;
+
+  @Column({ type: 'text', array: true })
+  scopes: string[];
+
+  /** The discovery document as fetched at save. */
+  @Column({ type: 'jsonb' })
+  metadata: Record<string, unknown>;
+
+  /** The OP's JWKS, refetched once when an ID token names a key it lacks. */
+  @Column({ type: 'jsonb' })
+  jwks: { keys: Array<Record<string, unknown>> };
+
+  @Column({ name: 'jwks_fetched_at', type: 'timestamptz' })
+  jwksFetchedAt: Date;
+}
+
+/** A user as one provider knows them: its NameID (SAML) or `sub` (OIDC) for them. */
 @Entity('sso_identities')
 @Index('sso_identities_user_id_idx', ['userId'])
 export class SsoIdentity {
@@ -78,9 +144,9 @@ export class SsoIdentity {
   @PrimaryColumn({ name: 'name_id', type: 'varchar', length: 1024 })
   nameId: string;
 
-  @ManyToOne(() => SamlProvider, { onDelete: 'CASCADE' })
+  @ManyToOne(() => SsoConnection, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'provider_id' })
-  provider?: SamlProvider;
+  provider?: SsoConnection;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
@@ -108,9 +174,9 @@ export class SamlRequest {
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 256 })
   requestId: string;
 
-  @ManyToOne(() => SamlProvider, { onDelete: 'CASCADE' })
+  @ManyToOne(() => SsoConnection, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'provider_id' })
-  provider?: SamlProvider;
+  provider?: SsoConnection;
 
   /** SHA-256 of the browser-binding cookie's value. */
   @Column({ name: 'binding_hash', type: 'bytea' })
@@ -143,9 +209,52 @@ export class SamlAssertion {
   @PrimaryColumn({ name: 'assertion_id', type: 'varchar', length: 256 })
   assertionId: string;
 
-  @ManyToOne(() => SamlProvider, { onDelete: 'CASCADE' })
+  @ManyToOne(() => SsoConnection, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'provider_id' })
-  provider?: SamlProvider;
+  provider?: SsoConnection;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+}
+
+/**
+ * An OIDC authorization request in flight: its callback must bring back its `state`, in the browser
+ * that asked (the hash of the binding cookie), before it expires; consumed once. The nonce and the
+ * PKCE verifier stay here, never in the browser.
+ */
+@Entity('oidc_requests')
+@Index('oidc_requests_expires_at_idx', ['expiresAt'])
+export class OidcRequest {
+  @PrimaryColumn({ name: 'provider_id', type: 'uuid' })
+  providerId: string;
+
+  /** SHA-256 of the `state` sent to the OP. */
+  @PrimaryColumn({ name: 'state_hash', type: 'bytea' })
+  stateHash: Buffer;
+
+  @ManyToOne(() => SsoConnection, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'provider_id' })
+  provider?: SsoConnection;
+
+  /** SHA-256 of the browser-binding cookie's value. */
+  @Column({ name: 'binding_hash', type: 'bytea' })
+  bindingHash: Buffer;
+
+  @Column({ type: 'varchar', length: 128 })
+  nonce: string;
+
+  @Column({ name: 'code_verifier', type: 'varchar', length: 128 })
+  codeVerifier: string;
+
+  @Column({ name: 'return_to', type: 'varchar', length: 2048, nullable: true })
+  returnTo: string | null;
+
+  /** The session a step-up request re-authenticates (the OP was asked for a fresh login). */
+  @Column({ name: 'step_up_session_id', type: 'uuid', nullable: true })
+  stepUpSessionId: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;

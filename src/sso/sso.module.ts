@@ -9,6 +9,10 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { UsersModule } from '../users/users.module';
 import { DnsTxt } from './dns-txt';
+import { OidcConfigController } from './oidc-config.controller';
+import { OidcConnectionsService } from './oidc-connections.service';
+import { OidcLoginService } from './oidc-login.service';
+import { OidcController } from './oidc.controller';
 import { PurgeSamlRecordsTask } from './purge-saml-records.task';
 import { SamlController } from './saml.controller';
 import { SamlStrategy } from './saml.strategy';
@@ -17,6 +21,7 @@ import { SsoDomainsService } from './sso-domains.service';
 import { SsoEnforcementService } from './sso-enforcement.service';
 import { SsoIdentitiesService } from './sso-identities.service';
 import { SsoLoginService } from './sso-login.service';
+import { SsoSignInService } from './sso-sign-in.service';
 import { SsoProvidersService } from './sso-providers.service';
 import { SsoController } from './sso.controller';
 import { SsoCredentialRules } from './sso.credential-rules';
@@ -36,13 +41,16 @@ import { SsoUserData } from './sso.user-data';
     ApiKeysModule,
     OrganizationsModule,
   ],
-  controllers: [SsoConfigController, SsoController, SamlController],
+  controllers: [SsoConfigController, OidcConfigController, SsoController, SamlController, OidcController],
   providers: [
     SsoProvidersService,
     SsoDomainsService,
     SsoEnforcementService,
     SsoIdentitiesService,
     SsoLoginService,
+    SsoSignInService,
+    OidcConnectionsService,
+    OidcLoginService,
     SamlStrategy,
     SsoRepository,
     SsoUserData,

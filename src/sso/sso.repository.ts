@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUniqueViolation } from '../common/database-errors';
 import { Sql } from '../database';
 import { deleteInBatches } from '../tasks';
-import { SamlProvider, SamlRequest, SsoIdentity } from './sso.entity';
+import type { OidcRequest, OidcSettings, SamlProvider, SamlRequest, SsoConnection, SsoIdentity } from './sso.entity';
 
 /** What an organization owner sets on its provider; the rest (id, token, verification, times) is ours. */
 export type ProviderSettings = Pick<
@@ -21,8 +21,20 @@ export type ProviderSettings = Pick<
 
 export type NewSamlRequest = Omit<SamlRequest, 'provider'>;
 
+/** An OIDC connection with its OP settings. */
+export type OidcConnection = SsoConnection & { protocol: 'oidc' } & Omit<OidcSettings, 'connectionId' | 'connection'>;
+
+/** What an organization owner sets on its OIDC connection, with the discovery fetched at save. */
+export type OidcConnectionSettings = Pick<
+  SsoConnection,
+  'orgId' | 'domain' | 'groupsAttribute' | 'groupRoleMap' | 'defaultRole' | 'enforce'
+> &
+  Omit<OidcSettings, 'connectionId' | 'connection'>;
+
+export type NewOidcRequest = Omit<OidcRequest, 'provider'>;
+
 /** Every column of a provider row, under the entity's field names. */
-const PROVIDER_COLUMNS = `id, org_id AS "orgId", domain, verification_token AS "verificationToken",
+const PROVIDER_COLUMNS = `id, org_id AS "orgId", protocol, domain, verification_token AS "verificationToken",
   domain_verified_at AS "domainVerifiedAt", idp_entity_id AS "idpEntityId", idp_sso_url AS "idpSsoUrl",
   idp_certs AS "idpCerts", groups_attribute AS "groupsAttribute", group_role_map AS "groupRoleMap",
   default_role AS "defaultRole", enforce, require_signed_response AS "requireSignedResponse", created_at AS "createdAt",
@@ -49,32 +61,45 @@ export interface UnlinkedIdentity {
 export class SsoRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** The SAML connection with this id (null for an OIDC one). */
   async findProvider(id: string): Promise<SamlProvider | null> {
     return (
-      (await this.sql.one<SamlProvider>(`SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE id = $1`, [id])) ?? null
-    );
-  }
-
-  async findProviderOfOrg(orgId: string): Promise<SamlProvider | null> {
-    return (
-      (await this.sql.one<SamlProvider>(`SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE org_id = $1`, [orgId])) ??
-      null
-    );
-  }
-
-  /** The provider that verified the domain (at most one can). */
-  async findVerifiedProviderByDomain(domain: string): Promise<SamlProvider | null> {
-    return (
       (await this.sql.one<SamlProvider>(
+        `SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE id = $1 AND protocol = 'saml'`,
+        [id],
+      )) ?? null
+    );
+  }
+
+  /** The connection with this id, of either protocol. */
+  async findConnection(id: string): Promise<SsoConnection | null> {
+    return (
+      (await this.sql.one<SsoConnection>(`SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE id = $1`, [id])) ?? null
+    );
+  }
+
+  /** The organization's connection, of either protocol. */
+  async findProviderOfOrg(orgId: string): Promise<SsoConnection | null> {
+    return (
+      (await this.sql.one<SsoConnection>(`SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE org_id = $1`, [
+        orgId,
+      ])) ?? null
+    );
+  }
+
+  /** The connection that verified the domain (at most one can). */
+  async findVerifiedProviderByDomain(domain: string): Promise<SsoConnection | null> {
+    return (
+      (await this.sql.one<SsoConnection>(
         `SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE domain = $1 AND domain_verified_at IS NOT NULL`,
         [domain],
       )) ?? null
     );
   }
 
-  /** The providers that claim the domain without having verified it. */
-  findUnverifiedClaims(domain: string): Promise<SamlProvider[]> {
-    return this.sql.rows<SamlProvider>(
+  /** The connections that claim the domain without having verified it. */
+  findUnverifiedClaims(domain: string): Promise<SsoConnection[]> {
+    return this.sql.rows<SsoConnection>(
       `SELECT ${PROVIDER_COLUMNS} FROM saml_providers WHERE domain = $1 AND domain_verified_at IS NULL`,
       [domain],
     );
@@ -83,13 +108,14 @@ export class SsoRepository {
   /**
    * Creates the organization's provider or replaces its settings, in one statement (two concurrent
    * first saves cannot make two). A new domain gets `newToken` and starts unverified; the same domain
-   * keeps its token and its verification. Answers undefined when another provider verified the domain.
+   * keeps its token and its verification. Answers undefined when another provider verified the domain,
+   * 'other_protocol' when the organization's connection is an OIDC one (left as it is).
    */
   async saveProvider(
     settings: ProviderSettings,
     newToken: string,
     now: Date,
-  ): Promise<{ provider: SamlProvider; created: boolean } | undefined> {
+  ): Promise<{ provider: SamlProvider; created: boolean } | 'other_protocol' | undefined> {
     let row: { id: string; created: boolean } | undefined;
     try {
       row = await this.sql.one<{ id: string; created: boolean }>(
@@ -110,6 +136,7 @@ export class SsoRepository {
            enforce = EXCLUDED.enforce,
            require_signed_response = EXCLUDED.require_signed_response,
            updated_at = EXCLUDED.updated_at
+         WHERE p.protocol = 'saml'
          RETURNING p.id, (p.xmax = 0) AS created`,
         [
           settings.orgId,
@@ -131,7 +158,93 @@ export class SsoRepository {
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
-    return { provider: (await this.findProvider(row!.id))!, created: row!.created };
+    if (!row) return 'other_protocol';
+    return { provider: (await this.findProvider(row.id))!, created: row.created };
+  }
+
+  /**
+   * Creates the organization's OIDC connection or replaces its settings, as saveProvider does for
+   * SAML (same domain rules), with its OP settings beside it. Call in a transaction.
+   */
+  async saveOidcConnection(
+    settings: OidcConnectionSettings,
+    newToken: string,
+    now: Date,
+  ): Promise<{ connection: OidcConnection; created: boolean } | 'other_protocol' | undefined> {
+    let row: { id: string; created: boolean } | undefined;
+    try {
+      row = await this.sql.one<{ id: string; created: boolean }>(
+        `INSERT INTO saml_providers AS p (org_id, protocol, domain, verification_token, groups_attribute, group_role_map,
+           default_role, enforce, created_at, updated_at)
+         VALUES ($1, 'oidc', $2, $3, $4, $5::jsonb, $6, $7, $8, $8)
+         ON CONFLICT (org_id) DO UPDATE SET
+           domain = EXCLUDED.domain,
+           verification_token = CASE WHEN p.domain = EXCLUDED.domain THEN p.verification_token
+                                     ELSE EXCLUDED.verification_token END,
+           domain_verified_at = CASE WHEN p.domain = EXCLUDED.domain THEN p.domain_verified_at END,
+           groups_attribute = EXCLUDED.groups_attribute,
+           group_role_map = EXCLUDED.group_role_map,
+           default_role = EXCLUDED.default_role,
+           enforce = EXCLUDED.enforce,
+           updated_at = EXCLUDED.updated_at
+         WHERE p.protocol = 'oidc'
+         RETURNING p.id, (p.xmax = 0) AS created`,
+        [
+          settings.orgId,
+          settings.domain,
+          newToken,
+          settings.groupsAttribute,
+          JSON.stringify(settings.groupRoleMap),
+          settings.defaultRole,
+          settings.enforce,
+          now,
+        ],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+    if (!row) return 'other_protocol';
+    await this.sql.count(
+      `INSERT INTO oidc_connections (connection_id, issuer, client_id, client_secret, scopes, metadata, jwks,
+         jwks_fetched_at)
+       VALUES ($1, $2, $3, $4, $5::text[], $6::jsonb, $7::jsonb, $8)
+       ON CONFLICT (connection_id) DO UPDATE SET issuer = EXCLUDED.issuer, client_id = EXCLUDED.client_id,
+         client_secret = EXCLUDED.client_secret, scopes = EXCLUDED.scopes, metadata = EXCLUDED.metadata,
+         jwks = EXCLUDED.jwks, jwks_fetched_at = EXCLUDED.jwks_fetched_at`,
+      [
+        row.id,
+        settings.issuer,
+        settings.clientId,
+        settings.clientSecret,
+        settings.scopes,
+        JSON.stringify(settings.metadata),
+        JSON.stringify(settings.jwks),
+        settings.jwksFetchedAt,
+      ],
+    );
+    return { connection: (await this.findOidcConnection(row.id))!, created: row.created };
+  }
+
+  /** The OIDC connection with this id, with its OP settings (null for a SAML one). */
+  async findOidcConnection(id: string): Promise<OidcConnection | null> {
+    return (
+      (await this.sql.one<OidcConnection>(
+        `SELECT ${PROVIDER_COLUMNS.replace(/(^|,\s*)(\w+)(?=[\s,]|$)/g, '$1p.$2')}, o.issuer, o.client_id AS "clientId",
+                o.client_secret AS "clientSecret", o.scopes, o.metadata, o.jwks, o.jwks_fetched_at AS "jwksFetchedAt"
+           FROM saml_providers p JOIN oidc_connections o ON o.connection_id = p.id
+          WHERE p.id = $1 AND p.protocol = 'oidc'`,
+        [id],
+      )) ?? null
+    );
+  }
+
+  /** Replaces the cached JWKS of the connection. */
+  async updateJwks(id: string, jwks: OidcSettings['jwks'], now: Date): Promise<void> {
+    await this.sql.count(
+      'UPDATE oidc_connections SET jwks = $2::jsonb, jwks_fetched_at = $3 WHERE connection_id = $1',
+      [id, JSON.stringify(jwks), now],
+    );
   }
 
   /**
@@ -143,7 +256,7 @@ export class SsoRepository {
     domain: string,
     token: string,
     now: Date,
-  ): Promise<SamlProvider | 'verified_elsewhere' | undefined> {
+  ): Promise<SsoConnection | 'verified_elsewhere' | undefined> {
     let count: number;
     try {
       count = await this.sql.count(
@@ -156,20 +269,23 @@ export class SsoRepository {
       if (isUniqueViolation(error, 'saml_providers_verified_domain_idx')) return 'verified_elsewhere';
       throw error;
     }
-    return count > 0 ? (await this.findProvider(id))! : undefined;
+    return count > 0 ? (await this.findConnection(id))! : undefined;
   }
 
-  /** The organization's provider, removed; undefined when it had none. */
-  async deleteProviderOfOrg(orgId: string): Promise<Pick<SamlProvider, 'id' | 'domain'> | undefined> {
-    return this.sql.one<Pick<SamlProvider, 'id' | 'domain'>>(
-      'DELETE FROM saml_providers WHERE org_id = $1 RETURNING id, domain',
-      [orgId],
+  /** The organization's connection of this protocol, removed; undefined when it had none. */
+  async deleteProviderOfOrg(
+    orgId: string,
+    protocol: SsoConnection['protocol'] = 'saml',
+  ): Promise<Pick<SsoConnection, 'id' | 'domain'> | undefined> {
+    return this.sql.one<Pick<SsoConnection, 'id' | 'domain'>>(
+      'DELETE FROM saml_providers WHERE org_id = $1 AND protocol = $2 RETURNING id, domain',
+      [orgId, protocol],
     );
   }
 
-  /** The providers of these organizations, removed. */
-  deleteProvidersOfOrgs(orgIds: string[]): Promise<Array<Pick<SamlProvider, 'id' | 'orgId' | 'domain'>>> {
-    return this.sql.rows<Pick<SamlProvider, 'id' | 'orgId' | 'domain'>>(
+  /** The connections of these organizations, removed. */
+  deleteProvidersOfOrgs(orgIds: string[]): Promise<Array<Pick<SsoConnection, 'id' | 'orgId' | 'domain'>>> {
+    return this.sql.rows<Pick<SsoConnection, 'id' | 'orgId' | 'domain'>>(
       'DELETE FROM saml_providers WHERE org_id = ANY($1::uuid[]) RETURNING id, org_id AS "orgId", domain',
       [orgIds],
     );
@@ -325,11 +441,53 @@ export class SsoRepository {
     return rows.length > 0;
   }
 
-  /** Deletes, in batches, requests and assertion ids expired at `now`; answers how many of each. */
-  async deleteExpired(now: Date): Promise<{ requests: number; assertions: number }> {
+  async insertOidcRequest(request: NewOidcRequest): Promise<void> {
+    await this.sql.count(
+      `INSERT INTO oidc_requests (provider_id, state_hash, binding_hash, nonce, code_verifier, return_to,
+                                  step_up_session_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        request.providerId,
+        request.stateHash,
+        request.bindingHash,
+        request.nonce,
+        request.codeVerifier,
+        request.returnTo,
+        request.stepUpSessionId,
+        request.createdAt,
+        request.expiresAt,
+      ],
+    );
+  }
+
+  /**
+   * Removes the request this browser (its binding cookie's hash) started and answers it if it was
+   * still valid at `now`: of two concurrent callbacks, one wins; another browser's spends nothing.
+   */
+  async consumeOidcRequest(
+    providerId: string,
+    stateHash: Buffer,
+    bindingHash: Buffer,
+    now: Date,
+  ): Promise<NewOidcRequest | undefined> {
+    const row = await this.sql.one<NewOidcRequest & { live: boolean }>(
+      `DELETE FROM oidc_requests WHERE provider_id = $1 AND state_hash = $2 AND binding_hash = $4
+       RETURNING provider_id AS "providerId", state_hash AS "stateHash", binding_hash AS "bindingHash", nonce,
+                 code_verifier AS "codeVerifier", return_to AS "returnTo", step_up_session_id AS "stepUpSessionId",
+                 created_at AS "createdAt", expires_at AS "expiresAt", expires_at > $3 AS live`,
+      [providerId, stateHash, now, bindingHash],
+    );
+    if (!row?.live) return undefined;
+    const { live: _live, ...request } = row;
+    return request;
+  }
+
+  /** Deletes, in batches, SAML and OIDC requests and assertion ids expired at `now`; answers how many of each. */
+  async deleteExpired(now: Date): Promise<{ requests: number; assertions: number; oidcRequests: number }> {
     return {
       requests: await deleteInBatches(this.sql, 'saml_requests', 'expires_at <= $1', [now]),
       assertions: await deleteInBatches(this.sql, 'saml_assertions', 'expires_at <= $1', [now]),
+      oidcRequests: await deleteInBatches(this.sql, 'oidc_requests', 'expires_at <= $1', [now]),
     };
   }
 }

@@ -3,10 +3,12 @@ import { ErasedAccount, UserData, UserDataHandler } from '../common/user-data';
 import { SsoRepository } from './sso.repository';
 
 /**
- * A user's identities at SAML providers go with them. Providers belong to organizations, and
+ * A user's identities at SSO connections go with them. Connections belong to organizations, and
  * requests in flight and used assertion ids name no one, so they stay.
  */
-@UserData({ tables: ['sso_identities', 'saml_providers', 'saml_requests', 'saml_assertions'] })
+@UserData({
+  tables: ['sso_identities', 'saml_providers', 'saml_requests', 'saml_assertions', 'oidc_connections', 'oidc_requests'],
+})
 @Injectable()
 export class SsoUserData implements UserDataHandler {
   constructor(private readonly repository: SsoRepository) {}

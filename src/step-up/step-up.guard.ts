@@ -42,9 +42,18 @@ export function ssoStepUpProvider(user: StepUpUser): string | null {
   return user.enforcedSsoProviderId ?? (user.hasPassword ? null : user.ssoProviderId);
 }
 
-/** Where a user confirms through their SSO provider (a step-up login that asks the IdP for ForceAuthn). */
-export function stepUpSsoUrl(ssoProviderId: string): string {
-  return `/auth/saml/${ssoProviderId}/login?stepUp=1`;
+/**
+ * Where a user confirms through their SSO connection (a step-up login that asks the IdP for a new
+ * authentication): its protocol's login path when known, SAML's otherwise.
+ */
+export function stepUpSsoUrl(ssoProviderId: string, loginPath?: string | null): string {
+  return `${loginPath ?? `/auth/saml/${ssoProviderId}/login`}?stepUp=1`;
+}
+
+/** The login path of the connection a step-up of this user would go through, if any (for stepUpRequired). */
+export async function ssoStepUpLoginPath(user: StepUpUser, policy: CredentialPolicy): Promise<string | null> {
+  const providerId = stepUpMethods(user).includes('sso') ? ssoStepUpProvider(user) : null;
+  return providerId ? policy.ssoLoginPath(providerId) : null;
 }
 
 const METHOD_WORDS: Record<Exclude<StepUpMethod, 'sso'>, string> = {
@@ -55,7 +64,7 @@ const METHOD_WORDS: Record<Exclude<StepUpMethod, 'sso'>, string> = {
 };
 
 /** 403 step_up_required, with the methods this user has and the sentence telling them what to do. */
-export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): DomainError {
+export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number, ssoLoginPath?: string | null): DomainError {
   const methods = stepUpMethods(user);
   const extra: Record<string, unknown> = {
     confirmUrl: CONFIRM_URL,
@@ -76,7 +85,7 @@ export function stepUpRequired(user: StepUpUser, stepUpWindowMs: number): Domain
     ways.push(`with POST ${CONFIRM_URL} (${words})`);
   }
   if (methods.includes('sso')) {
-    extra.ssoUrl = stepUpSsoUrl(ssoStepUpProvider(user)!);
+    extra.ssoUrl = stepUpSsoUrl(ssoStepUpProvider(user)!, ssoLoginPath);
     ways.push('by signing in again through your organization at ssoUrl');
   }
   return new DomainError('step_up_required', extra, {
@@ -113,6 +122,7 @@ export class StepUpGuard implements CanActivate {
     if (age <= this.config.stepUpWindowMs) return true;
     // Only on the way to a 403: where SSO is enforced, the answer offers the IdP, not the password.
     const enforcedSsoProviderId = await this.policy.enforcedSsoProvider(auth.user);
-    throw stepUpRequired({ ...auth.user, enforcedSsoProviderId }, this.config.stepUpWindowMs);
+    const user = { ...auth.user, enforcedSsoProviderId };
+    throw stepUpRequired(user, this.config.stepUpWindowMs, await ssoStepUpLoginPath(user, this.policy));
   }
 }

@@ -11,7 +11,7 @@ import { AttemptLimiter } from '../sign-in/attempt-limiter';
 import { PasskeyFactor, PasswordFactor, TotpFactor } from '../sign-in/factors';
 import { CredentialRejected, type Amr } from '../sign-in/proof';
 import { Confirmation, SignInCompleter } from '../sign-in/sign-in-completer';
-import { StepUpMethod, stepUpMethods, stepUpRequired } from './step-up.guard';
+import { ssoStepUpLoginPath, StepUpMethod, stepUpMethods, stepUpRequired } from './step-up.guard';
 
 export type { Confirmation };
 
@@ -53,7 +53,7 @@ export class StepUpService {
     const methods = stepUpMethods(user);
     const factor = offered(input);
     if ((methods.includes('sso') || factor === 'email') && !methods.includes(factor)) {
-      throw stepUpRequired(user, this.config.stepUpWindowMs);
+      throw stepUpRequired(user, this.config.stepUpWindowMs, await ssoStepUpLoginPath(user, this.policy));
     }
     // Where SSO is enforced, the password proves nothing any more (owners keep it: break-glass).
     if (input.password !== undefined) await this.policy.assertPasswordUsable(user);

@@ -186,6 +186,38 @@ describe('deletion completeness', () => {
     );
     const acs = new PostgresSamlRequestStore(repository, providerId, clock);
     expect(await acs.recordAssertion('_assertion', expiresAt)).toBe(true);
+    // The other organization's OIDC connection (its discovery as stored) and an authorization request in flight.
+    const oidc = await repository.saveOidcConnection(
+      {
+        orgId: elsewhere,
+        domain: 'elsewhere-oidc.test',
+        groupsAttribute: 'groups',
+        groupRoleMap: {},
+        defaultRole: 'member',
+        enforce: false,
+        issuer: 'https://op.elsewhere-oidc.test',
+        clientId: 'client',
+        clientSecret: Buffer.alloc(40, 3),
+        scopes: ['openid'],
+        metadata: { issuer: 'https://op.elsewhere-oidc.test' },
+        jwks: { keys: [] },
+        jwksFetchedAt: now,
+      },
+      'token',
+      now,
+    );
+    if (!oidc || oidc === 'other_protocol') throw new Error('no OIDC connection');
+    await repository.insertOidcRequest({
+      providerId: oidc.connection.id,
+      stateHash: Buffer.alloc(32, 1),
+      bindingHash: Buffer.alloc(32, 2),
+      nonce: 'nonce',
+      codeVerifier: 'verifier',
+      returnTo: null,
+      stepUpSessionId: null,
+      createdAt: now,
+      expiresAt,
+    });
 
     // Sign-in links mailed to its address, and to the one it had before (which no account holds now)
     // at someone else's asking: what that someone sent from stays theirs.

@@ -327,6 +327,12 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'GET /auth/saml/{id}/metadata',
         'GET /auth/saml/{id}/login',
         'POST /auth/saml/{id}/acs',
+        'PUT /orgs/{id}/sso/oidc',
+        'GET /orgs/{id}/sso/oidc',
+        'POST /orgs/{id}/sso/oidc/verify-domain',
+        'DELETE /orgs/{id}/sso/oidc',
+        'GET /auth/oidc/{id}/login',
+        'GET /auth/oidc/{id}/callback',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);
