@@ -124,8 +124,12 @@ export class SsoProvidersService {
    * (sso.provider_removed), and the removal is audited.
    */
   async removeProvidersOfOrgs(orgIds: string[]): Promise<void> {
-    const providers = await Promise.all(orgIds.map((orgId) => this.repository.findProviderOfOrg(orgId)));
-    const providerIds = providers.flatMap((provider) => (provider ? [provider.id] : []));
+    // One after the other: in the deletion's transaction they share one connection.
+    const providerIds: string[] = [];
+    for (const orgId of orgIds) {
+      const provider = await this.repository.findProviderOfOrg(orgId);
+      if (provider) providerIds.push(provider.id);
+    }
     await this.identities.unlinkAllAt(providerIds, { id: null, email: null });
     for (const removed of await this.repository.deleteProvidersOfOrgs(orgIds)) {
       await this.events.emit('sso.provider_removed', { providerId: removed.id });
