@@ -15,12 +15,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfoOf } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { bearerOf, parseId, Public, readCookie, sendRotatedToken, sessionCookieName, setSessionCookie } from '../http';
-import type { SessionAuth } from '../http';
+import { parseId, Public, readCookie, setSessionCookie } from '../http';
 import { escapeHtml, sendPage } from '../http/page';
 import { asciiOnly } from '../http/return-to';
 import { RateLimitByIp } from '../rate-limit/rate-limit.guard';
-import { SessionsService } from '../sessions/sessions.service';
+import { BrowserSession } from './browser-session';
 import { OidcLoginService, OIDC_REQUEST_TTL_MS } from './oidc-login.service';
 import { OidcRejection } from './oidc/errors';
 import { OidcDryRunDto } from './oidc.dto';
@@ -40,15 +39,12 @@ export const OIDC_BINDING_COOKIE = 'oidc_binding';
 @Controller('auth/oidc')
 export class OidcController {
   private readonly logger = new Logger('OidcLogin');
-  private readonly sessionCookie: string;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly sessions: SessionsService,
+    private readonly browserSession: BrowserSession,
     private readonly logins: OidcLoginService,
-  ) {
-    this.sessionCookie = sessionCookieName(config);
-  }
+  ) {}
 
   @Get(':id/login')
   @ApiOperation({
@@ -87,13 +83,13 @@ export class OidcController {
     let signedInUserId: string | undefined;
     if (query.stepUp !== undefined) {
       if (query.stepUp !== '1') throw new DomainError('bad_request', {}, { message: 'stepUp must be 1 when given.' });
-      const current = await this.currentSession(request, reply);
+      const current = await this.browserSession.of(request, reply);
       if (!current) throw new DomainError('unauthenticated');
       signedInUserId = current.user.id;
       stepUpSession = { sessionId: current.session.id, userId: current.user.id };
     } else {
       // Only to let an owner test a connection whose domain is not verified yet: a dead session is no one.
-      signedInUserId = (await this.currentSession(request, reply).catch(() => undefined))?.user.id;
+      signedInUserId = (await this.browserSession.of(request, reply).catch(() => undefined))?.user.id;
     }
     const bindingToken = randomBytes(32).toString('base64url');
     const location = await this.logins.start(providerId, {
@@ -140,7 +136,7 @@ export class OidcController {
   ): Promise<void> {
     const providerId = parseId(id);
     const bindingToken = readCookie(request, OIDC_BINDING_COOKIE);
-    const currentSession = await this.currentSession(request, reply).catch(() => undefined);
+    const currentSession = await this.browserSession.of(request, reply).catch(() => undefined);
     // Spent whatever the outcome: a callback is answered once.
     reply.header('Set-Cookie', this.bindingCookie(providerId, '', 0));
     let outcome;
@@ -163,15 +159,6 @@ export class OidcController {
       .status(HttpStatus.FOUND)
       .header('Location', `${this.config.appUrl}${(returnTo && asciiOnly(returnTo)) ?? '/'}`)
       .send();
-  }
-
-  /** The request's session (bearer or cookie); undefined when it carries none. A dead one answers as elsewhere. */
-  private async currentSession(request: FastifyRequest, reply: FastifyReply): Promise<SessionAuth | undefined> {
-    const token = bearerOf(request) ?? readCookie(request, this.sessionCookie);
-    if (!token) return undefined;
-    const { user, session, rotated } = await this.sessions.authenticate(token);
-    if (rotated) sendRotatedToken(reply, this.config, rotated.token, rotated.expiresAt);
-    return { kind: 'session', user, session };
   }
 
   /**

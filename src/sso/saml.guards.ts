@@ -5,9 +5,9 @@ import { FORM_TYPE } from '../common/body-parsers';
 import { clientInfoOf } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
-import { bearerOf, parseId, PassportGuard, readCookie, sendRotatedToken, sessionCookieName } from '../http';
+import { parseId, PassportGuard, readCookie } from '../http';
 import type { SessionAuth } from '../http';
-import { SessionsService } from '../sessions/sessions.service';
+import { BrowserSession } from './browser-session';
 import { SamlRejection } from './saml';
 import { SAML_STRATEGY, type SamlAuthenticateOptions } from './saml.strategy';
 
@@ -25,14 +25,11 @@ type SamlHttpRequest = FastifyRequest & { params: { id?: string } };
  */
 @Injectable()
 abstract class SamlRouteGuard extends PassportGuard(SAML_STRATEGY) {
-  private readonly sessionCookie: string;
-
   constructor(
     protected readonly config: AppConfig,
-    private readonly sessions: SessionsService,
+    private readonly browserSession: BrowserSession,
   ) {
     super();
-    this.sessionCookie = sessionCookieName(config);
   }
 
   /** What the strategy ended with: a SamlRejection (logged there with its reason) says nothing more than saml_invalid. */
@@ -48,12 +45,8 @@ abstract class SamlRouteGuard extends PassportGuard(SAML_STRATEGY) {
   }
 
   /** The request's session (bearer or cookie); undefined when it carries none. A dead one answers as elsewhere. */
-  protected async currentSession(request: FastifyRequest, reply: FastifyReply): Promise<SessionAuth | undefined> {
-    const token = bearerOf(request) ?? readCookie(request, this.sessionCookie);
-    if (!token) return undefined;
-    const { user, session, rotated } = await this.sessions.authenticate(token);
-    if (rotated) sendRotatedToken(reply, this.config, rotated.token, rotated.expiresAt);
-    return { kind: 'session', user, session };
+  protected currentSession(request: FastifyRequest, reply: FastifyReply): Promise<SessionAuth | undefined> {
+    return this.browserSession.of(request, reply);
   }
 
   /**

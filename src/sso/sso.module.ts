@@ -8,6 +8,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SignInModule } from '../sign-in/sign-in.module';
 import { UsersModule } from '../users/users.module';
+import { BrowserSession } from './browser-session';
 import { DnsTxt } from './dns-txt';
 import { OidcConfigController } from './oidc-config.controller';
 import { OidcConnectionsService } from './oidc-connections.service';
@@ -43,6 +44,7 @@ import { SsoUserData } from './sso.user-data';
   ],
   controllers: [SsoConfigController, OidcConfigController, SsoController, SamlController, OidcController],
   providers: [
+    BrowserSession,
     SsoProvidersService,
     SsoDomainsService,
     SsoEnforcementService,
