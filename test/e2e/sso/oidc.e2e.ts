@@ -4,7 +4,14 @@ import { OpBrowser, TestOp, type OpAccount } from '../../support/oidc-op';
 import { TestIdp } from '../../support/saml-idp';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
-import { bearer, confirmPassword, expectReplacedToken, signUpVerified, SignedUp } from '../../support/users';
+import {
+  bearer,
+  confirmPassword,
+  expectReplacedToken,
+  signUpVerified,
+  SignedUp,
+  verificationToken,
+} from '../../support/users';
 
 /*
  * The OIDC sign-in as a browser drives it, through a real OpenID Provider (oidc-provider) on a
@@ -233,6 +240,67 @@ describe('OIDC connections and the sign-in through them', () => {
         connectionId,
       ]);
       expect(identities).toContainEqual({ name_id: ada.sub });
+    });
+
+    it('an identity stops signing in an account that moved out of the domain, or whose password was reset by mail', async () => {
+      // An account with a password at the domain's address: its first OIDC sign-in ties the identity to it.
+      const eve = person('eve');
+      const owner = await signUpVerified(t, eve.email);
+      const first = await signIn(eve);
+      expect(first.status).toBe(302);
+      const tied = cookieValue(first, 'sid')!;
+      expect((await t.http.get('/me').set(bearer(tied)).expect(200)).body.id).toBe(owner.id);
+
+      // The account moves to an address outside the domain: the identity is unlinked, and the same
+      // person at the OP next gets an account of their own, never this one.
+      const away = `eve-${randomBytes(3).toString('hex')}@elsewhere.test`;
+      await t.http
+        .post('/me/email')
+        .set(bearer(await confirmPassword(t, owner.token)))
+        .send({ email: away })
+        .expect(200);
+      const [unlinked] = await t.dataSource.query(
+        `SELECT details FROM audit_log WHERE action = 'sso.identity_unlinked' AND actor_id = $1`,
+        [owner.id],
+      );
+      expect(unlinked).toBeDefined();
+      // While the move is unproved the address is the account's way back: no sign-in takes it.
+      expectInvalid(await signIn(eve));
+      expect((await t.http.get('/me').set(bearer(tied)).expect(200)).body.email).toBe(away);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, away) })
+        .expect(200);
+      const after = await signIn(eve);
+      expect(after.status).toBe(302);
+      const other = await t.http
+        .get('/me')
+        .set(bearer(cookieValue(after, 'sid')!))
+        .expect(200);
+      expect(other.body.id).not.toBe(owner.id);
+      expect(other.body.email).toBe(eve.email);
+
+      // A password reset by mail unlinks the identity of the account it resets too.
+      const max = person('max');
+      const reset = await signUpVerified(t, max.email);
+      expect((await signIn(max)).status).toBe(302);
+      await t.http.post('/auth/password/forgot').send({ email: max.email }).expect(202);
+      const [mail] = await t.mail.waitFor((m) => m.to === max.email && m.subject.includes('Reset'));
+      const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+      await t.http.post('/auth/password/reset').send({ token, newPassword: 'Another-Horse-Battery-43' }).expect(200);
+      const identities = await t.dataSource.query('SELECT user_id FROM sso_identities WHERE name_id = $1', [max.sub]);
+      expect(identities).toEqual([]);
+      // Its next sign-in is a first one again: the account at the domain's address, found anew.
+      const again = await signIn(max);
+      expect(again.status).toBe(302);
+      expect(
+        (
+          await t.http
+            .get('/me')
+            .set(bearer(cookieValue(again, 'sid')!))
+            .expect(200)
+        ).body.id,
+      ).toBe(reset.id);
     });
 
     it('accepts an ID token re-signed with the OP key unchanged (the proxy itself breaks nothing)', async () => {
