@@ -370,6 +370,30 @@ describe('email sign-in', () => {
     });
   });
 
+  describe('and account deletion', () => {
+    it('signs a scheduled account in to its grace-period routes only, and after the purge makes a new account', async () => {
+      const user = await signUpVerified(t);
+      await t.http
+        .delete('/me')
+        .set(bearer(await confirmPassword(t, user.token)))
+        .expect(202);
+      const during = await verify({ token: (await requested(user.email)).token }).expect(200);
+      expect(during.body).toMatchObject({ created: false, user: { id: user.id } });
+      expect(during.body.user.deletionScheduledFor).toEqual(expect.any(String));
+      const token = during.body.session.token;
+      await t.http.get('/me').set(bearer(token)).expect(200);
+      const refused = await t.http.post('/orgs').set(bearer(token)).send({ name: 'Nope' }).expect(403);
+      expect(refused.body.error).toBe('account_pending_deletion');
+
+      // Once the account is erased, the address signs in to a new account with nothing of the old one.
+      t.clock.advance(31 * 24 * HOUR);
+      expect(await t.app.get(TaskRunner).run('purge-deleted-accounts')).toMatchObject({ status: 'done' });
+      const after = await verify({ token: (await requested(user.email)).token }).expect(200);
+      expect(after.body).toMatchObject({ created: true, user: { email: user.email, hasPassword: false } });
+      expect(after.body.user.id).not.toBe(user.id);
+    });
+  });
+
   describe('an SSO-enforced domain', () => {
     it('answers 403 sso_required with loginUrl at the start and for a link mailed before enforcement', async () => {
       const owner = await signUpVerified(t);
