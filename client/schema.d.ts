@@ -1494,10 +1494,31 @@ export interface components {
         };
         SaveSamlProviderDto: {
             /**
-             * @description the email domain whose users sign in through this IdP
+             * @description the email domain whose users sign in through this identity provider
              * @example example.com
              */
             domain: string;
+            /**
+             * @description identity provider group → role; the highest mapped role wins at each sign-in
+             * @example {
+             *       "admins": "admin"
+             *     }
+             */
+            groupRoleMap?: {
+                [key: string]: "owner" | "admin" | "member";
+            };
+            /**
+             * @default member
+             * @example member
+             * @enum {string}
+             */
+            defaultRole: "owner" | "admin" | "member";
+            /**
+             * @description refuse passwords for the domain once it is verified
+             * @default false
+             * @example false
+             */
+            enforce: boolean;
             /**
              * @description with idpSsoUrl and idpCert, unless idpMetadataXml is given
              * @example https://idp.example.com/metadata
@@ -1522,27 +1543,6 @@ export interface components {
              * @example groups
              */
             groupsAttribute?: string | null;
-            /**
-             * @description IdP group → role; the highest mapped role wins at each sign-in
-             * @example {
-             *       "admins": "admin"
-             *     }
-             */
-            groupRoleMap?: {
-                [key: string]: "owner" | "admin" | "member";
-            };
-            /**
-             * @default member
-             * @example member
-             * @enum {string}
-             */
-            defaultRole: "owner" | "admin" | "member";
-            /**
-             * @description refuse passwords for the domain once it is verified
-             * @default false
-             * @example false
-             */
-            enforce: boolean;
             /**
              * @description require the Response signed as well (assertions always are)
              * @default true
@@ -1579,10 +1579,31 @@ export interface components {
         };
         SaveOidcConnectionDto: {
             /**
-             * @description the email domain whose users sign in through this OP
+             * @description the email domain whose users sign in through this identity provider
              * @example example.com
              */
             domain: string;
+            /**
+             * @description identity provider group → role; the highest mapped role wins at each sign-in
+             * @example {
+             *       "admins": "admin"
+             *     }
+             */
+            groupRoleMap?: {
+                [key: string]: "owner" | "admin" | "member";
+            };
+            /**
+             * @default member
+             * @example member
+             * @enum {string}
+             */
+            defaultRole: "owner" | "admin" | "member";
+            /**
+             * @description refuse passwords for the domain once it is verified
+             * @default false
+             * @example false
+             */
+            enforce: boolean;
             /**
              * @description the OP's issuer; its discovery document (`/.well-known/openid-configuration`) is fetched and checked at save. https, or http for a loopback host
              * @example https://login.example.com
@@ -1619,27 +1640,6 @@ export interface components {
              * @example groups
              */
             groupsClaim: string | null;
-            /**
-             * @description OP group → role; the highest mapped role wins at each sign-in
-             * @example {
-             *       "admins": "admin"
-             *     }
-             */
-            groupRoleMap?: {
-                [key: string]: "owner" | "admin" | "member";
-            };
-            /**
-             * @default member
-             * @example member
-             * @enum {string}
-             */
-            defaultRole: "owner" | "admin" | "member";
-            /**
-             * @description refuse passwords for the domain once it is verified
-             * @default false
-             * @example false
-             */
-            enforce: boolean;
         };
         OidcConnectionDto: {
             /** Format: uuid */

@@ -1,28 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { ORG_ROLES } from '../organizations/organizations.service';
 import type { OrgRole } from '../organizations/organizations.service';
-import { DomainVerificationRecordDto } from './sso.dto';
+import { ConnectionSettingsDto, DomainVerificationRecordDto } from './sso.dto';
 import type { DomainVerificationRecord } from './sso-domains.service';
 import type { SsoDryRun } from './sso-sign-in.service';
 import type { OidcConnection } from './sso.repository';
 
-export class SaveOidcConnectionDto {
-  @ApiProperty({ example: 'example.com', description: 'the email domain whose users sign in through this OP' })
-  @IsString()
-  @MaxLength(253)
-  domain: string;
-
+export class SaveOidcConnectionDto extends ConnectionSettingsDto {
   @ApiProperty({
     example: 'https://login.example.com',
     maxLength: 2048,
@@ -75,30 +60,6 @@ export class SaveOidcConnectionDto {
   @MinLength(1)
   @MaxLength(256)
   groupsClaim?: string | null;
-
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string', enum: ORG_ROLES },
-    example: { admins: 'admin' },
-    description: 'OP group → role; the highest mapped role wins at each sign-in',
-  })
-  @IsOptional()
-  @IsObject()
-  groupRoleMap?: Record<string, unknown>;
-
-  @ApiPropertyOptional({ example: 'member', enum: ORG_ROLES, default: 'member' })
-  @IsOptional()
-  @IsIn(ORG_ROLES)
-  defaultRole?: OrgRole;
-
-  @ApiPropertyOptional({
-    example: false,
-    default: false,
-    description: 'refuse passwords for the domain once it is verified',
-  })
-  @IsOptional()
-  @IsBoolean()
-  enforce?: boolean;
 }
 
 /** The OIDC connection object (never its secret). */

@@ -39,12 +39,42 @@ function IsPemOrPems(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-export class SaveSamlProviderDto {
-  @ApiProperty({ example: 'example.com', description: 'the email domain whose users sign in through this IdP' })
+/** What every SSO connection is set up with, whatever its protocol. */
+export abstract class ConnectionSettingsDto {
+  @ApiProperty({
+    example: 'example.com',
+    description: 'the email domain whose users sign in through this identity provider',
+  })
   @IsString()
   @MaxLength(253)
   domain: string;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: ORG_ROLES },
+    example: { admins: 'admin' },
+    description: 'identity provider group → role; the highest mapped role wins at each sign-in',
+  })
+  @IsOptional()
+  @IsObject()
+  groupRoleMap?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: 'member', enum: ORG_ROLES, default: 'member' })
+  @IsOptional()
+  @IsIn(ORG_ROLES)
+  defaultRole?: OrgRole;
+
+  @ApiPropertyOptional({
+    example: false,
+    default: false,
+    description: 'refuse passwords for the domain once it is verified',
+  })
+  @IsOptional()
+  @IsBoolean()
+  enforce?: boolean;
+}
+
+export class SaveSamlProviderDto extends ConnectionSettingsDto {
   @ApiPropertyOptional({
     example: 'https://idp.example.com/metadata',
     maxLength: 1024,
@@ -94,30 +124,6 @@ export class SaveSamlProviderDto {
   @MinLength(1)
   @MaxLength(256)
   groupsAttribute?: string | null;
-
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string', enum: ORG_ROLES },
-    example: { admins: 'admin' },
-    description: 'IdP group → role; the highest mapped role wins at each sign-in',
-  })
-  @IsOptional()
-  @IsObject()
-  groupRoleMap?: Record<string, unknown>;
-
-  @ApiPropertyOptional({ example: 'member', enum: ORG_ROLES, default: 'member' })
-  @IsOptional()
-  @IsIn(ORG_ROLES)
-  defaultRole?: OrgRole;
-
-  @ApiPropertyOptional({
-    example: false,
-    default: false,
-    description: 'refuse passwords for the domain once it is verified',
-  })
-  @IsOptional()
-  @IsBoolean()
-  enforce?: boolean;
 
   @ApiPropertyOptional({
     example: true,
