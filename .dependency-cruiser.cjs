@@ -11,12 +11,15 @@
 const ENTRY_POINT_FOLDERS = ['openapi'];
 /** Each imports only the features after it; `health` imports no other feature and none imports it. */
 const FEATURES = [
+  'admin',
+  'scim',
   'pages',
   'auth',
   'deletion',
   'sso',
   'step-up',
   'sign-in',
+  'tokens',
   'organizations',
   'verification',
   'email-sign-in',
@@ -27,7 +30,7 @@ const FEATURES = [
   'users',
 ];
 const STANDALONE_FEATURES = ['health'];
-const SHARED_SERVICES = ['audit', 'mail', 'rate-limit', 'tasks'];
+const SHARED_SERVICES = ['audit', 'mail', 'rate-limit', 'webhooks', 'tasks'];
 const HTTP_LAYER = ['http'];
 /** In this order, each importing only those after it. */
 const FOUNDATION = ['common', 'database', 'config'];
@@ -119,9 +122,10 @@ module.exports = {
     {
       name: 'shared-services-apart',
       severity: 'error',
-      comment: 'audit/, mail/ and rate-limit/ do not import one another; each may use tasks/, which uses none of them.',
+      comment:
+        'audit/, mail/, rate-limit/ and webhooks/ do not import one another; each may use tasks/, which uses none of them.',
       from: { path: folders(SHARED_SERVICES), pathNot: SPEC },
-      to: { path: '^src/(audit|mail|rate-limit)/', pathNot: '^src/$1/' },
+      to: { path: '^src/(audit|mail|rate-limit|webhooks)/', pathNot: '^src/$1/' },
     },
     {
       name: 'foundation-order',

@@ -22,4 +22,10 @@ export class ApiKeysReactions {
     if (!revokeApiKeys) return;
     await this.apiKeys.revokeAll({ id: userId, email }, reset ? 'password_reset' : 'password_changed', client);
   }
+
+  /** A locked or suspended account's keys all go at once. */
+  @OnDomainEvent('user.access_revoked')
+  async revokeWithAccess({ userId, email, reason }: DomainEventMap['user.access_revoked']): Promise<void> {
+    await this.apiKeys.revokeAll({ id: userId, email }, reason);
+  }
 }

@@ -60,7 +60,7 @@ export class ApiKeysService {
    */
   async revokeAll(
     user: Pick<UserView, 'id' | 'email'>,
-    reason: 'password_reset' | 'password_changed' | 'sso_enforced',
+    reason: 'password_reset' | 'password_changed' | 'sso_enforced' | 'locked' | 'suspended',
     client?: ClientInfo,
   ): Promise<number> {
     const revoked = await this.keys.deleteAllOf(user.id);

@@ -34,6 +34,11 @@ export interface DomainEventMap {
     abandonedEmail: string;
     reason: 'address_registered' | 'expired';
   };
+  /**
+   * An operator locked the account or its organization's directory suspended it: every session and
+   * API key ends at once.
+   */
+  'user.access_revoked': { userId: string; email: string; reason: 'locked' | 'suspended' };
   /** An organization admin changed the user's role: their sessions carry the old privileges. */
   'org.member_role_changed': { userId: string; orgId: string };
   /**

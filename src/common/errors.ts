@@ -38,6 +38,14 @@ export const ERRORS = {
     status: 403,
     message: 'This account is scheduled for deletion; cancel the deletion to use it again.',
   },
+  account_locked: {
+    status: 403,
+    message: 'This account has been locked by an operator; contact support to have it unlocked.',
+  },
+  account_suspended: {
+    status: 403,
+    message: "Your organization's directory has deactivated this account; ask your administrator.",
+  },
   api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
   sso_required: {
     status: 403,

@@ -64,6 +64,17 @@ export class Session {
   @Column({ name: 'reauthenticated_at', type: 'timestamptz' })
   reauthenticatedAt: Date;
 
+  /**
+   * What the session proved, as RFC 8176 references (`pwd`, `otp`, `hwk`, `email`, `sso`): its
+   * sign-in's, with those of every later confirmation added.
+   */
+  @Column({ type: 'varchar', length: 8, array: true, default: () => "'{}'" })
+  amr: string[];
+
+  /** When the session last proved a second factor (TOTP or a passkey), at sign-in or in a confirmation. */
+  @Column({ name: 'second_factor_at', type: 'timestamptz', nullable: true })
+  secondFactorAt: Date | null;
+
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 

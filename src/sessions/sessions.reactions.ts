@@ -13,6 +13,12 @@ export class SessionsReactions {
     await this.sessions.revokeAll(userId, keepSessionId ?? undefined);
   }
 
+  /** A locked or suspended account is signed out everywhere at once. */
+  @OnDomainEvent('user.access_revoked')
+  async signOutEverywhere({ userId }: DomainEventMap['user.access_revoked']): Promise<void> {
+    await this.sessions.revokeAll(userId);
+  }
+
   /** Sessions carrying the old privileges get a new token on their next request. */
   @OnDomainEvent('org.member_role_changed')
   async rotateOnNextRequest({ userId }: DomainEventMap['org.member_role_changed']): Promise<void> {

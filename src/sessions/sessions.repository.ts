@@ -15,7 +15,12 @@ export interface NewSession {
   deviceName: string;
   createdAt: Date;
   expiresAt: Date;
+  /** What the sign-in proved (RFC 8176 references). */
+  amr: readonly string[];
 }
+
+/** A second factor: an authenticator code or a passkey (which proves two in one). */
+const SECOND_FACTOR_SQL = (amr: string) => `(${amr} && ARRAY['otp', 'hwk']::varchar[])`;
 
 /** A session found by its token, whatever its state, with its user. */
 export interface ResolvedSession {
@@ -75,8 +80,9 @@ export class SessionsRepository {
     try {
       const row = await this.sql.one<{ id: string }>(
         `INSERT INTO sessions (user_id, token_hash, auth_method, ip, user_agent, device_name, created_at,
-                               last_active_at, reauthenticated_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8) RETURNING id`,
+                               last_active_at, reauthenticated_at, expires_at, amr, second_factor_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8, $9::varchar[],
+                 CASE WHEN ${SECOND_FACTOR_SQL('$9::varchar[]')} THEN $7::timestamptz END) RETURNING id`,
         [
           session.userId,
           session.tokenHash,
@@ -86,6 +92,7 @@ export class SessionsRepository {
           session.deviceName,
           session.createdAt,
           session.expiresAt,
+          session.amr,
         ],
       );
       return row!.id;
@@ -206,17 +213,20 @@ export class SessionsRepository {
     sessionId: string,
     tokenHash: Buffer,
     now: Date,
-    { reauthenticated, grace }: { reauthenticated: boolean; grace: boolean },
+    { reauthenticated, grace, amr }: { reauthenticated: boolean; grace: boolean; amr: readonly string[] },
     currentHash: Buffer | null,
   ): Promise<{ expiresAt: Date } | undefined> {
+    // A confirmation adds what it proved to the session's references (each once).
     const row = await this.sql.one<{ expires_at: Date }>(
       `UPDATE sessions
           SET token_hash = $3, previous_token_hash = token_hash, rotated_at = $4, previous_token_grace = $7,
               last_active_at = $4, rotation_required = false,
-              reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END
+              reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END,
+              amr = ARRAY(SELECT DISTINCT unnest(amr || $8::varchar[]) ORDER BY 1),
+              second_factor_at = CASE WHEN ${SECOND_FACTOR_SQL('$8::varchar[]')} THEN $4 ELSE second_factor_at END
         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($6::bytea IS NULL OR token_hash = $6)
         RETURNING expires_at`,
-      [sessionId, userId, tokenHash, now, reauthenticated, currentHash, grace],
+      [sessionId, userId, tokenHash, now, reauthenticated, currentHash, grace, amr],
     );
     return row && { expiresAt: row.expires_at };
   }

@@ -80,7 +80,7 @@ export class SessionsService {
     user: Pick<UserView, 'id' | 'email'>,
     client: ClientInfo,
     authMethod: AuthMethod,
-    { alertOnNewIp }: { alertOnNewIp: boolean },
+    { alertOnNewIp, amr = [] }: { alertOnNewIp: boolean; amr?: readonly string[] },
   ): Promise<IssuedSession> {
     const userId = user.id;
     const now = this.clock.now();
@@ -97,6 +97,7 @@ export class SessionsService {
       deviceName: device,
       createdAt: now,
       expiresAt,
+      amr,
     });
     // The account was erased between the password check and now: it is as if it never existed.
     if (!id) throw new DomainError('invalid_credentials');
@@ -228,19 +229,21 @@ export class SessionsService {
    * Re-authentication of a live session: a new token replaces the old one at once (the old one
    * answers 401 from now on) and reauthenticated_at moves to now. With `presentedTokenHash` (the
    * request's own token), only while the session still holds that token: of concurrent requests
-   * presenting one token, one replaces it and the others answer 409 session_rotated.
+   * presenting one token, one replaces it and the others answer 409 session_rotated. `amr` (what the
+   * confirmation proved) joins the session's references.
    */
   async reauthenticate(
     userId: string,
     sessionId: string,
     presentedTokenHash?: Buffer,
+    amr: readonly string[] = [],
   ): Promise<IssuedSession & { reauthenticatedAt: Date }> {
     const now = this.clock.now();
     const session = await this.replaceToken(
       userId,
       sessionId,
       now,
-      { reauthenticated: true, grace: true },
+      { reauthenticated: true, grace: true, amr },
       presentedTokenHash,
     );
     return { ...session, reauthenticatedAt: now };
@@ -252,7 +255,7 @@ export class SessionsService {
    * whoever else held it must not keep the session for a moment longer.
    */
   rotate(userId: string, sessionId: string, presentedTokenHash: Buffer): Promise<IssuedSession> {
-    const options = { reauthenticated: false, grace: false };
+    const options = { reauthenticated: false, grace: false, amr: [] };
     return this.replaceToken(userId, sessionId, this.clock.now(), options, presentedTokenHash);
   }
 
@@ -260,7 +263,7 @@ export class SessionsService {
     userId: string,
     sessionId: string,
     now: Date,
-    options: { reauthenticated: boolean; grace: boolean },
+    options: { reauthenticated: boolean; grace: boolean; amr: readonly string[] },
     presentedTokenHash: Buffer | undefined,
   ): Promise<IssuedSession> {
     const token = generateSessionToken();

@@ -17,6 +17,12 @@ export interface UserRecord {
   hasPasskey: boolean;
   ssoProviderId: string | null;
   deletionScheduledFor: Date | null;
+  /** An operator locked the account: no sign-in of any kind (403 account_locked). */
+  lockedAt: Date | null;
+  lockReason: string | null;
+  /** An organization's directory deactivated the account: no sign-in of any kind (403 account_suspended). */
+  suspendedAt: Date | null;
+  suspendedByOrgId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -36,6 +42,10 @@ export function userRecord(user: User): UserRecord {
     hasPasskey: user.hasPasskey,
     ssoProviderId: user.ssoProviderId,
     deletionScheduledFor: user.deletionScheduledFor,
+    lockedAt: user.lockedAt,
+    lockReason: user.lockReason,
+    suspendedAt: user.suspendedAt,
+    suspendedByOrgId: user.suspendedByOrgId,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

@@ -50,6 +50,21 @@ export class User {
   @Column({ name: 'sso_provider_id', type: 'uuid', nullable: true })
   ssoProviderId: string | null;
 
+  /** Set while an operator has locked the account (admin API): no sign-in of any kind. */
+  @Column({ name: 'locked_at', type: 'timestamptz', nullable: true })
+  lockedAt: Date | null;
+
+  @Column({ name: 'lock_reason', type: 'varchar', length: 500, nullable: true })
+  lockReason: string | null;
+
+  /** Set while an organization's directory (SCIM `active: false`) has deactivated the account. */
+  @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true })
+  suspendedAt: Date | null;
+
+  /** The organization whose directory suspended the account: only it reactivates it. */
+  @Column({ name: 'suspended_by_org_id', type: 'uuid', nullable: true })
+  suspendedByOrgId: string | null;
+
   @Column({ name: 'deletion_scheduled_for', type: 'timestamptz', nullable: true })
   deletionScheduledFor: Date | null;
 

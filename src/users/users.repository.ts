@@ -23,7 +23,8 @@ export type RevertedAccount = Pick<User, 'id' | 'email'>;
 const USER_COLUMNS = `id, email, name, password_hash AS "passwordHash", email_verified_at AS "emailVerifiedAt",
   ever_verified AS "everVerified", previous_email AS "previousEmail", email_changed_at AS "emailChangedAt",
   two_factor_enabled AS "twoFactorEnabled", has_passkey AS "hasPasskey", sso_provider_id AS "ssoProviderId",
-  deletion_scheduled_for AS "deletionScheduledFor", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  deletion_scheduled_for AS "deletionScheduledFor", locked_at AS "lockedAt", lock_reason AS "lockReason",
+  suspended_at AS "suspendedAt", suspended_by_org_id AS "suspendedByOrgId", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** The users table. Emails come normalised; a taken address is answered, never thrown. */
 @Injectable()
@@ -286,6 +287,43 @@ export class UsersRepository {
 
   async setTwoFactorEnabled(id: string, enabled: boolean, now: Date): Promise<void> {
     await this.sql.count('UPDATE users SET two_factor_enabled = $2, updated_at = $3 WHERE id = $1', [id, enabled, now]);
+  }
+
+  /**
+   * The account's lock and suspension, read under a share lock: a lock or a suspension committed
+   * while the caller's sign-in is under way waits for it, and then ends the session it issued.
+   */
+  restrictionsForSignIn(id: string): Promise<Pick<User, 'lockedAt' | 'suspendedAt'> | undefined> {
+    return this.sql.one(
+      'SELECT locked_at AS "lockedAt", suspended_at AS "suspendedAt" FROM users WHERE id = $1 FOR SHARE',
+      [id],
+    );
+  }
+
+  /** Sets or clears the operator's lock; false when the account is gone or already in that state. */
+  async setLock(id: string, lock: { reason: string } | null, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE users SET locked_at = $2, lock_reason = $3, updated_at = $4
+        WHERE id = $1 AND (locked_at IS NULL) = ($2::timestamptz IS NOT NULL)`,
+      [id, lock ? now : null, lock?.reason ?? null, now],
+    );
+    return count > 0;
+  }
+
+  /**
+   * Sets or clears a directory's suspension; false when the account is gone or already in that state.
+   * Only the organization that suspended the account lifts the suspension.
+   */
+  async setSuspension(id: string, orgId: string, suspended: boolean, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      suspended
+        ? `UPDATE users SET suspended_at = $3, suspended_by_org_id = $2, updated_at = $3
+            WHERE id = $1 AND suspended_at IS NULL`
+        : `UPDATE users SET suspended_at = NULL, suspended_by_org_id = NULL, updated_at = $3
+            WHERE id = $1 AND suspended_by_org_id = $2`,
+      [id, orgId, now],
+    );
+    return count > 0;
   }
 
   async setHasPasskey(id: string, hasPasskey: boolean, now: Date): Promise<void> {

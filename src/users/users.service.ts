@@ -232,6 +232,44 @@ export class UsersService {
     await this.users.setTwoFactorEnabled(id, enabled, this.clock.now());
   }
 
+  /**
+   * Throws account_locked or account_suspended when no sign-in may open a session for the account;
+   * called by every sign-in and confirmation, in its transaction (see restrictionsForSignIn).
+   */
+  async assertMaySignIn(id: string): Promise<void> {
+    const row = await this.users.restrictionsForSignIn(id);
+    if (row?.lockedAt) throw new DomainError('account_locked');
+    if (row?.suspendedAt) throw new DomainError('account_suspended');
+  }
+
+  /**
+   * An operator locks the account (`reason` kept for operators) or unlocks it; false when it was
+   * already so. A lock ends every session and API key at once, in the caller's transaction.
+   */
+  @Transactional()
+  async setLock(id: string, lock: { reason: string } | null): Promise<boolean> {
+    const changed = await this.users.setLock(id, lock, this.clock.now());
+    if (changed && lock) await this.revokeAccess(id, 'locked');
+    return changed;
+  }
+
+  /**
+   * An organization's directory deactivates the account or reactivates it; false when it was
+   * already so (or, reactivating, when another organization suspended it). A suspension ends every
+   * session and API key at once, in the caller's transaction.
+   */
+  @Transactional()
+  async setSuspension(id: string, orgId: string, suspended: boolean): Promise<boolean> {
+    const changed = await this.users.setSuspension(id, orgId, suspended, this.clock.now());
+    if (changed && suspended) await this.revokeAccess(id, 'suspended');
+    return changed;
+  }
+
+  private async revokeAccess(id: string, reason: 'locked' | 'suspended'): Promise<void> {
+    const user = await this.users.findById(id);
+    if (user) await this.events.emit('user.access_revoked', { userId: id, email: user.email, reason });
+  }
+
   /** Kept by the passkeys module, in the transaction that adds or removes one. */
   async setHasPasskey(id: string, hasPasskey: boolean): Promise<void> {
     await this.users.setHasPasskey(id, hasPasskey, this.clock.now());
