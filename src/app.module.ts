@@ -20,6 +20,7 @@ import { TasksModule } from './tasks';
 import { TwoFactorModule } from './two-factor/two-factor.module';
 import { UsersModule } from './users/users.module';
 import { VerificationModule } from './verification/verification.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         MailModule,
         RateLimitModule,
         AuditModule,
+        WebhooksModule,
         UsersModule,
         SessionsModule,
         AuthModule,

@@ -5,6 +5,8 @@ import { AppConfig } from '../config';
 import { TransactionHost } from '../database/transactions';
 import type { UserView } from '../http';
 import { AuthMethod, IssuedSession, SessionsService } from '../sessions/sessions.service';
+import { UsersService } from '../users/users.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import type { Amr } from './proof';
 
 type Account = Pick<UserView, 'id' | 'email'>;
@@ -46,8 +48,10 @@ export interface CompletedConfirmation {
 }
 
 /**
- * How every sign-in method ends, whatever it checked: the session issued (or the current one
- * confirmed, with a new token), the audit row and the new-address mail, in one transaction.
+ * How every sign-in method ends, whatever it checked: an account an operator locked or a directory
+ * suspended is refused (403 account_locked, account_suspended), else the session is issued with what
+ * it proved (or the current one confirmed, with a new token and what the confirmation proved), with
+ * the audit row and the new-address mail, in one transaction.
  */
 @Injectable()
 export class SignInCompleter {
@@ -56,6 +60,8 @@ export class SignInCompleter {
     private readonly txHost: TransactionHost,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /** `then` runs in the same transaction, after the session is issued (e.g. a break-glass audit row). */
@@ -64,11 +70,13 @@ export class SignInCompleter {
     completed: CompletedSignIn,
     then?: (session: IssuedSession) => Promise<unknown>,
   ): Promise<IssuedSession> {
-    const { method, client, alertOnNewIp, action = 'user.login', details } = completed;
+    const { method, amr, client, alertOnNewIp, action = 'user.login', details } = completed;
     return this.txHost.withTransaction(async () => {
-      const session = await this.sessions.issue(user, client, method, { alertOnNewIp });
+      await this.users.assertMaySignIn(user.id);
+      const session = await this.sessions.issue(user, client, method, { alertOnNewIp, amr });
       const target = completed.target ?? `session:${session.id}`;
       await this.audit.record({ action, actor: user, client, target, details });
+      await this.webhooks.emit('session.created', { userId: user.id, sessionId: session.id, method });
       await then?.(session);
       return session;
     });
@@ -76,10 +84,12 @@ export class SignInCompleter {
 
   confirm(user: Account, sessionId: string, completed: CompletedConfirmation): Promise<Confirmation> {
     return this.txHost.withTransaction(async () => {
+      await this.users.assertMaySignIn(user.id);
       const { reauthenticatedAt, ...session } = await this.sessions.reauthenticate(
         user.id,
         sessionId,
         completed.presentedTokenHash,
+        completed.amr,
       );
       await completed.thenCheck?.();
       await this.audit.record({

@@ -6,6 +6,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TwoFactorModule } from '../two-factor/two-factor.module';
 import { UsersModule } from '../users/users.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AttemptLimiter } from './attempt-limiter';
 import { PasskeyFactor, PasswordFactor, TotpFactor } from './factors';
 import { SignInCompleter } from './sign-in-completer';
@@ -15,7 +16,16 @@ import { SignInCompleter } from './sign-in-completer';
  * limiter that counts failures only, one completer that issues or confirms the session.
  */
 @Module({
-  imports: [CommonModule, AuditModule, RateLimitModule, UsersModule, SessionsModule, TwoFactorModule, PasskeysModule],
+  imports: [
+    CommonModule,
+    AuditModule,
+    RateLimitModule,
+    UsersModule,
+    SessionsModule,
+    TwoFactorModule,
+    PasskeysModule,
+    WebhooksModule,
+  ],
   providers: [AttemptLimiter, SignInCompleter, PasswordFactor, TotpFactor, PasskeyFactor],
   exports: [AttemptLimiter, SignInCompleter, PasswordFactor, TotpFactor, PasskeyFactor],
 })

@@ -1,0 +1,24 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * An event for the product's webhooks, written in the transaction of the change it reports. `user_id`
+ * names the account it is about (no foreign key: `user.deleted` outlives the account it reports).
+ */
+@Entity('webhook_events')
+@Index('webhook_events_user_id_idx', ['userId'], { where: 'user_id IS NOT NULL' })
+export class WebhookEvent {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  type: string;
+
+  @Column({ type: 'jsonb' })
+  data: Record<string, unknown>;
+
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}
