@@ -40,6 +40,25 @@ export class TaskRunner implements OnModuleInit {
     return [...this.tasks.values()];
   }
 
+  /**
+   * A scheduler's tick: runs the task unless another instance already ran it for this period (the
+   * tick's scheduled time). Every instance's scheduler ticks at the same times, so without the
+   * claim a task would run once per instance per period.
+   */
+  async runScheduled(name: string, period: Date): Promise<TaskOutcome> {
+    const claimed = await this.sql.count(
+      `INSERT INTO task_periods (task, period) VALUES ($1, $2)
+       ON CONFLICT (task) DO UPDATE SET period = EXCLUDED.period WHERE task_periods.period < EXCLUDED.period`,
+      [name, period],
+    );
+    if (claimed === 0) {
+      this.logger.debug({ task: name, period, msg: 'skipped: another instance ran it for this period' });
+      return { task: name, status: 'skipped', reason: 'another instance ran it for this period' };
+    }
+    return this.run(name);
+  }
+
+  /** Runs the task now (the CLI, and a scheduler's claimed tick). */
   async run(name: string): Promise<TaskOutcome> {
     const task = this.tasks.get(name);
     if (!task) throw new UnknownTaskError(name, [...this.tasks.keys()]);

@@ -5,7 +5,18 @@ import { describeError } from '../common/describe-error';
 import { AppConfig } from '../config';
 import { TaskRunner } from './task-runner.service';
 
-/** Puts every task on its schedule in this process, unless TASKS_ENABLED=false. */
+/**
+ * The scheduled time of the tick that fires now: the nearest whole second (every schedule is in
+ * whole seconds), so instances whose clocks agree within half a second name the same period.
+ */
+export function tickPeriod(now: Date): Date {
+  return new Date(Math.round(now.getTime() / 1000) * 1000);
+}
+
+/**
+ * Puts every task on its schedule in this process, unless TASKS_ENABLED=false. Every instance
+ * ticks; the first to claim a tick's period runs the task (TaskRunner.runScheduled).
+ */
 @Injectable()
 export class TaskScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger('Tasks');
@@ -24,7 +35,7 @@ export class TaskScheduler implements OnApplicationBootstrap {
         waitForCompletion: true,
         onTick: async () => {
           try {
-            await this.runner.run(task.name);
+            await this.runner.runScheduled(task.name, tickPeriod(new Date()));
           } catch (error) {
             this.logger.error({ task: task.name, error: describeError(error), msg: 'task failed' });
           }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { ScheduledTask, Task, TaskResult, TaskRunner, UnknownTaskError } from '../../../src/tasks';
+import { tickPeriod } from '../../../src/tasks/task-scheduler.service';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -71,6 +72,33 @@ describe('scheduled tasks', () => {
     await gateB.entered;
     gateB.open();
     expect(await later).toMatchObject({ status: 'done', result: { runs: 1 } });
+  });
+
+  it('runs a tick once in the cluster: of instances ticking for one period, only the first runs the task', async () => {
+    const gateA = first.app.get(GateTask);
+    const gateB = second.app.get(GateTask);
+    gateA.reset();
+    gateB.reset();
+    const [runsA, runsB] = [gateA.runs, gateB.runs];
+    const period = tickPeriod(new Date('2031-01-01T00:00:00.300Z'));
+    const running = first.app.get(TaskRunner).runScheduled('gate', period);
+    await gateA.entered;
+    // The same tick on the other instance, while the first still runs it, and after it finished.
+    expect(await second.app.get(TaskRunner).runScheduled('gate', period)).toMatchObject({ status: 'skipped' });
+    gateA.open();
+    expect(await running).toMatchObject({ status: 'done' });
+    expect(await second.app.get(TaskRunner).runScheduled('gate', period)).toMatchObject({ status: 'skipped' });
+    // A tick whose clock was 0.4 s behind names the same period; an older one is skipped too.
+    expect(tickPeriod(new Date('2031-01-01T00:00:00.100Z'))).toEqual(period);
+    const before = new Date(period.getTime() - 60_000);
+    expect(await second.app.get(TaskRunner).runScheduled('gate', before)).toMatchObject({ status: 'skipped' });
+    expect([gateA.runs - runsA, gateB.runs - runsB]).toEqual([1, 0]);
+
+    // The next period runs again, wherever it ticks first.
+    const next = second.app.get(TaskRunner).runScheduled('gate', new Date(period.getTime() + 60_000));
+    await gateB.entered;
+    gateB.open();
+    expect(await next).toMatchObject({ status: 'done' });
   });
 
   it('releases the lock when the task fails', async () => {
