@@ -8,3 +8,4 @@ import './resilience/fuzz.e2e';
 import './resilience/hostile-input.e2e';
 import './resilience/event-loop.e2e';
 import './resilience/database-faults.e2e';
+import './resilience/cluster.e2e';
