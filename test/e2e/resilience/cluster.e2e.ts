@@ -18,7 +18,8 @@ const address = (i: number) => `10.${RUN[0]}.${RUN[1]}.${i}`;
 interface Answer {
   status: number;
   headers: Record<string, string>;
-  body: any;
+  /** The parts of the answers read here. */
+  body: { session: { token: string }; id: string; error?: string };
   /** The instance that answered (its index), when the request went through the proxy. */
   instance?: number;
 }
