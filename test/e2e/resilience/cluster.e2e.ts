@@ -82,7 +82,8 @@ describe('a cluster of instances on one database', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    const headers = Object.fromEntries(res.headers.entries());
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, name) => (headers[name] = value));
     const instance = headers['x-instance'] === undefined ? undefined : Number(headers['x-instance']);
     const answer = { status: res.status, headers, body: text ? JSON.parse(text) : undefined, instance };
     answers.push(answer);
@@ -214,7 +215,7 @@ describe('a cluster of instances on one database', () => {
     // Every queued mail was sent once, though three relays and three schedulers could each send it.
     await smtp.waitFor((mail) => mail.subject.toLowerCase().includes('invit'), invitees.length);
     // Once no mail has come for 1.5 s (a relay sends within a second of commit), none came twice.
-    for (let seen = -1; seen !== smtp.messages.length; ) {
+    for (let seen = -1; seen !== smtp.messages.length;) {
       seen = smtp.messages.length;
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
