@@ -46,6 +46,15 @@ export const ERRORS = {
     status: 403,
     message: "Your organization's directory has deactivated this account; ask your administrator.",
   },
+  mfa_enrollment_required: {
+    status: 403,
+    message:
+      'This organization requires a second factor: set up an authenticator app or a passkey (enrollUrls), then confirm with it.',
+  },
+  mfa_required: {
+    status: 403,
+    message: 'This organization requires a second factor: confirm this session with one (POST /auth/confirm).',
+  },
   api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
   sso_required: {
     status: 403,
