@@ -109,7 +109,8 @@ export interface DomainErrorOptions {
   /**
    * Where docs/api.md gives one code two statuses (invalid_totp and passkey_invalid: 401 when
    * signing in or confirming, 400 when enrolling; invalid_token: 400 for a link that does something,
-   * 401 for one that signs in).
+   * 401 for one that signs in; mfa_enrollment_required: 409 for an owner turning the MFA rule on
+   * without a second factor).
    */
   status?: number;
 }
