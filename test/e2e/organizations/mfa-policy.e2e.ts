@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientInfo } from '../../../src/common/client-info';
+import { OrganizationsService } from '../../../src/organizations/organizations.service';
 import { SessionsService } from '../../../src/sessions/sessions.service';
 import { SignInCompleter } from '../../../src/sign-in/sign-in-completer';
 import { SamlStrategy } from '../../../src/sso/saml.strategy';
@@ -96,6 +97,22 @@ describe('organization security policy: require MFA', () => {
   });
   afterAll(() => t.close());
 
+  it('costs other routes nothing, and an organization route without the rule one policy query', async () => {
+    const policyQuery = jest.spyOn(t.app.get(OrganizationsService), 'requiresMfaOf');
+    const sessionQuery = jest.spyOn(t.app.get(SessionsService), 'authenticationOf');
+    try {
+      await get(plain, '/me').expect(200);
+      await get(plain, '/orgs').expect(200);
+      await get(plain, '/me/sessions').expect(200);
+      expect([policyQuery.mock.calls.length, sessionQuery.mock.calls.length]).toEqual([0, 0]);
+      await get(plain, `/orgs/${orgId}/documents`).expect(200);
+      expect([policyQuery.mock.calls, sessionQuery.mock.calls.length]).toEqual([[[orgId, plain.id]], 0]);
+    } finally {
+      policyQuery.mockRestore();
+      sessionQuery.mockRestore();
+    }
+  });
+
   it('is off by default and readable by members only', async () => {
     expect((await get(plain, `/orgs/${orgId}/policy`).expect(200)).body).toEqual({ requireMfa: false });
     expect((await get(outsider, `/orgs/${orgId}/policy`).expect(404)).body.error).toBe('not_found');
@@ -178,10 +195,22 @@ describe('organization security policy: require MFA', () => {
     await as.get(`/orgs/${orgId}`).expect(200);
     expect(totpUser.token).not.toBe(before);
     await as.get(`/orgs/${orgId}/invitations`).expect(200);
+    // A password change rotates the token too (the old one dies at once): the session keeps its proof.
+    totpUser.token = await confirmTotp(totpUser, totpUser.secret!);
+    const changed = await t.http
+      .post('/me/password')
+      .set(bearer(totpUser.token))
+      .send({ newPassword: 'Another-Horse-Battery-43' })
+      .expect(200);
+    totpUser.token = changed.body.session.token;
+    await get(totpUser, `/orgs/${orgId}`).expect(200);
   });
 
   it('lets in a session signed in with the password and TOTP', async () => {
-    const session = await logIn(t, totpUser.email, { totpCode: freshCode(totpUser.secret!) });
+    const session = await logIn(t, totpUser.email, {
+      password: 'Another-Horse-Battery-43',
+      totpCode: freshCode(totpUser.secret!),
+    });
     await get(session, `/orgs/${orgId}`).expect(200);
     const proof = await t.app.get(SessionsService).authenticationOf(session.sessionId);
     expect({ ...proof, amr: [...proof!.amr].sort() }).toEqual({
@@ -234,6 +263,10 @@ describe('organization security policy: require MFA', () => {
         (m) => [m.userId, m.mfaEnabled],
       ),
     ).toEqual([[plain.id, false]]);
+    // Removed, the member is no member: 404 as for anyone else, whatever the rule.
+    owner.token = await confirmTotp(owner, owner.secret!);
+    await t.http.delete(`/orgs/${orgId}/members/${keyUser.id}`).set(bearer(owner.token)).expect(204);
+    expect((await get(signedIn, `/orgs/${orgId}`).expect(404)).body.error).toBe('not_found');
   });
 
   it('lets an API key through while its owner has a second factor, else mfa_enrollment_required', async () => {
@@ -300,10 +333,20 @@ describe('organization security policy: sessions of SSO connections', () => {
         .send({ totpCode: freshCode(secret) })
         .expect(200)
     ).body.session.token as string;
-  /** A whole SAML sign-in of the address at the organization's IdP; answers the session. */
-  const ssoSignIn = async (nameId: string, email: string) => {
+  /**
+   * A whole SAML sign-in of the address at the organization's IdP; answers the session. With
+   * `stepUp`, the step-up login of that signed-in session instead (ForceAuthn, answered in it).
+   */
+  const ssoSignIn = async (nameId: string, email: string, stepUp?: { token: string; userId: string }) => {
     const bindingToken = randomBytes(32).toString('base64url');
-    const { redirectUrl } = await login.start(providerId, { bindingToken });
+    const current = stepUp && {
+      kind: 'session' as const,
+      ...(await t.app.get(SessionsService).authenticate(stepUp.token)),
+    };
+    const { redirectUrl } = await login.start(providerId, {
+      bindingToken,
+      ...(current ? { stepUpSession: { sessionId: current.session.id, userId: stepUp!.userId } } : {}),
+    });
     const request = readAuthnRequest(redirectUrl);
     const response = idp.buildResponse({
       acsUrl,
@@ -312,8 +355,10 @@ describe('organization security policy: sessions of SSO connections', () => {
       nameId,
       nameIdFormat: NAMEID_FORMAT.persistent,
       attributes: { email },
+      // The app's clock has moved on with the TOTP steps; the IdP authenticates at the app's now.
+      authnInstant: t.clock.now(),
     });
-    const { session } = await login.complete(providerId, response.base64, bindingToken, CLIENT);
+    const { session } = await login.complete(providerId, response.base64, bindingToken, CLIENT, current);
     return session;
   };
   const ownerWithMfaOrg = async (name: string) => {
@@ -398,13 +443,14 @@ describe('organization security policy: sessions of SSO connections', () => {
         { method: 'email', amr: ['email'], client: CLIENT, alertOnNewIp: false },
       );
     expect((await get(mailed, `/orgs/${orgId}`).expect(403)).body.error).toBe('mfa_required');
-    // What the SSO step-up ends in (SsoSignInService.stepUp): a confirmation naming the connection.
-    const confirmed = await t.app.get(SignInCompleter).confirm({ id: userId, email: 'emp3@mfa-sso.test' }, mailed.id, {
-      amr: ['sso'],
-      ssoConnectionId: providerId,
-      client: CLIENT,
-    });
+    // The step-up through the organization's IdP (the ssoUrl of the 403) confirms this very session.
+    const confirmed = { session: await ssoSignIn('emp-3', 'emp3@mfa-sso.test', { token: mailed.token, userId }) };
+    expect(confirmed.session.id).toBe(mailed.id);
     await get(confirmed.session, `/orgs/${orgId}`).expect(200);
+    // For that connection's organization only.
+    otherOwner.token = await confirmTotp(otherOwner, otherOwner.secret!);
+    await addMember(t, otherOrgId, otherOwner, { token: confirmed.session.token, email: 'emp3@mfa-sso.test' });
+    expectEnrollmentRequired(await get(confirmed.session, `/orgs/${otherOrgId}`));
     expect(await t.app.get(SessionsService).authenticationOf(mailed.id)).toMatchObject({
       amr: ['email', 'sso'],
       ssoConnectionId: providerId,
