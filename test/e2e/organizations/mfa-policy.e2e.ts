@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientInfo } from '../../../src/common/client-info';
 import { OrganizationsService } from '../../../src/organizations/organizations.service';
 import { SessionsService } from '../../../src/sessions/sessions.service';
-import { SignInCompleter } from '../../../src/sign-in/sign-in-completer';
 import { SamlStrategy } from '../../../src/sso/saml.strategy';
-import { UsersService } from '../../../src/users/users.service';
 import { addMember } from '../../support/orgs';
 import { NAMEID_FORMAT, readAuthnRequest, TestIdp } from '../../support/saml-idp';
 import { samlDriver } from '../../support/saml-strategy';
@@ -21,6 +19,7 @@ import {
   signUpVerified,
   SignedUp,
 } from '../../support/users';
+import { SoftAuthenticator } from '../../support/soft-authenticator';
 import { selfSigned } from '../../support/x509';
 
 const CLIENT: ClientInfo = { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' };
@@ -228,22 +227,32 @@ describe('organization security policy: require MFA', () => {
     owner.token = await confirmTotp(owner, owner.secret!);
     await addMember(t, orgId, owner, keyUser);
     expectEnrollmentRequired(await get(keyUser, `/orgs/${orgId}`));
-    // The passkey's registration and ceremony are covered by passkeys.e2e.ts; here the account gets
-    // one and signs in through the same completer the passkey routes end in.
-    await t.app.get(UsersService).setHasPasskey(keyUser.id, true);
+    // A passkey, registered and used over HTTP with a software authenticator (real signatures).
+    const authenticator = new SoftAuthenticator('http://localhost:3000');
+    const creation = await t.http.post('/me/passkeys/options').set(bearer(keyUser.token)).expect(200);
+    await t.http
+      .post('/me/passkeys')
+      .set(bearer(keyUser.token))
+      .send({ challengeId: creation.body.challengeId, response: authenticator.create(creation.body.options) })
+      .expect(201);
     expectMfaRequired(await get(keyUser, `/orgs/${orgId}`), ['passkey']);
-    const completer = t.app.get(SignInCompleter);
-    const signedIn = await completer.signIn(
-      { id: keyUser.id, email: keyUser.email },
-      { method: 'passkey', amr: ['hwk'], client: CLIENT, alertOnNewIp: false },
-    );
+    // A passkey sign-in proves two factors at once.
+    const request = await t.http.post('/auth/passkey/options').send({}).expect(200);
+    const signedIn = (
+      await t.http
+        .post('/auth/passkey/login')
+        .send({ challengeId: request.body.challengeId, response: authenticator.get(request.body.options) })
+        .expect(200)
+    ).body.session as { token: string };
     await get(signedIn, `/orgs/${orgId}`).expect(200);
     // The signup session, confirmed with the passkey, counts too.
-    const confirmed = await completer.confirm({ id: keyUser.id, email: keyUser.email }, keyUser.sessionId, {
-      amr: ['hwk'],
-      client: CLIENT,
-    });
-    await get(confirmed.session, `/orgs/${orgId}`).expect(200);
+    const stepUp = await t.http.post('/auth/passkey/options').set(bearer(keyUser.token)).send({}).expect(200);
+    const confirmed = await t.http
+      .post('/auth/confirm')
+      .set(bearer(keyUser.token))
+      .send({ passkey: { challengeId: stepUp.body.challengeId, response: authenticator.get(stepUp.body.options) } })
+      .expect(200);
+    await get(confirmed.body.session, `/orgs/${orgId}`).expect(200);
     expect((await t.app.get(SessionsService).authenticationOf(keyUser.sessionId))!.amr).toEqual(['hwk', 'pwd']);
 
     const members = (await get(owner, `/orgs/${orgId}/members`).expect(200)).body as Array<Record<string, unknown>>;
@@ -361,6 +370,14 @@ describe('organization security policy: sessions of SSO connections', () => {
     const { session } = await login.complete(providerId, response.base64, bindingToken, CLIENT, current);
     return session;
   };
+  /** A sign-in by the code mailed to the address (POST /auth/email/start, /auth/email/verify). */
+  const mailedSignIn = async (email: string): Promise<{ id: string; token: string }> => {
+    await t.http.post('/auth/email/start').send({ email }).expect(202);
+    const mails = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Sign in'));
+    const code = /\b(\d{6})\b/.exec(mails[mails.length - 1].text)![1];
+    t.mail.messages.splice(t.mail.messages.indexOf(mails[mails.length - 1]), 1);
+    return (await t.http.post('/auth/email/verify').send({ email, code }).expect(200)).body.session;
+  };
   const ownerWithMfaOrg = async (name: string) => {
     const user: SignedUp & { secret?: string } = await signUpVerified(t, undefined, undefined, name);
     const id = (await t.http.post('/orgs').set(bearer(user.token)).send({ name }).expect(201)).body.id;
@@ -409,19 +426,13 @@ describe('organization security policy: sessions of SSO connections', () => {
 
   it('does not count another organization’s SSO session for an organization requiring MFA', async () => {
     const session = await ssoSignIn('emp-2', 'emp2@mfa-sso.test');
-    const userId = (await get(session, '/me').expect(200)).body.id as string;
     otherOwner.token = await confirmTotp(otherOwner, otherOwner.secret!);
     await addMember(t, otherOrgId, otherOwner, { token: session.token, email: 'emp2@mfa-sso.test' });
     expectEnrollmentRequired(await get(session, `/orgs/${otherOrgId}`));
     await get(session, `/orgs/${orgId}`).expect(200);
     // The same account in a session not from the IdP (a mailed code): its own organization asks for
     // the IdP again (its step-up is there), with where to go.
-    const mailed = await t.app
-      .get(SignInCompleter)
-      .signIn(
-        { id: userId, email: 'emp2@mfa-sso.test' },
-        { method: 'email', amr: ['email'], client: CLIENT, alertOnNewIp: false },
-      );
+    const mailed = await mailedSignIn('emp2@mfa-sso.test');
     const res = await get(mailed, `/orgs/${orgId}`).expect(403);
     expect(res.body).toEqual({
       statusCode: 403,
@@ -436,12 +447,7 @@ describe('organization security policy: sessions of SSO connections', () => {
   it('counts an SSO confirmation for its connection’s organization only', async () => {
     const session = await ssoSignIn('emp-3', 'emp3@mfa-sso.test');
     const userId = (await get(session, '/me').expect(200)).body.id as string;
-    const mailed = await t.app
-      .get(SignInCompleter)
-      .signIn(
-        { id: userId, email: 'emp3@mfa-sso.test' },
-        { method: 'email', amr: ['email'], client: CLIENT, alertOnNewIp: false },
-      );
+    const mailed = await mailedSignIn('emp3@mfa-sso.test');
     expect((await get(mailed, `/orgs/${orgId}`).expect(403)).body.error).toBe('mfa_required');
     // The step-up through the organization's IdP (the ssoUrl of the 403) confirms this very session.
     const confirmed = { session: await ssoSignIn('emp-3', 'emp3@mfa-sso.test', { token: mailed.token, userId }) };
