@@ -624,6 +624,30 @@ export interface paths {
         patch: operations["OrganizationsController_rename"];
         trace?: never;
     };
+    "/orgs/{id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the security policy
+         * @description Any member reads whether the organization requires MFA. Outside the rule itself, so that a client refused with `mfa_enrollment_required` or `mfa_required` can read why.
+         */
+        get: operations["OrganizationsController_getPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the security policy
+         * @description Owners only, after a recent step-up; audited. `requireMfa: true` makes every /orgs/:id route answer members without a second factor `mfa_enrollment_required` and sessions that did not prove one `mfa_required`; the owner turning it on needs a second factor of their own. Outside the rule itself, so an owner can always turn it off (the step-up asks a second factor of an account that has one).
+         */
+        patch: operations["OrganizationsController_setPolicy"];
+        trace?: never;
+    };
     "/orgs/{id}/members": {
         parameters: {
             query?: never;
@@ -1396,6 +1420,17 @@ export interface components {
              */
             name: string;
         };
+        OrganizationPolicyDto: {
+            /** @description members need a second factor, proved by their session (or the organization's own SSO) */
+            requireMfa: boolean;
+        };
+        SetOrganizationPolicyDto: {
+            /**
+             * @description require a second factor (TOTP or a passkey) of every member on the organization's routes; the owner setting it needs one
+             * @example true
+             */
+            requireMfa: boolean;
+        };
         MemberProfileDto: {
             /** Format: uuid */
             userId: string;
@@ -1406,6 +1441,8 @@ export interface components {
             role: "owner" | "admin" | "member";
             /** Format: date-time */
             joinedAt: string;
+            /** @description the member has a second factor: an authenticator app (TOTP) or a passkey */
+            mfaEnabled: boolean;
         };
         ChangeRoleDto: {
             /**
@@ -1843,7 +1880,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "mfa_enrollment_required" | "mfa_required" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -3615,7 +3652,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3662,7 +3699,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner deletes; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`: only an owner deletes; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3723,7 +3760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner renames; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`: only an owner renames; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3734,6 +3771,124 @@ export interface operations {
             };
             /** @description `not_found`: no such organization, or the caller is not a member */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OrganizationsController_getPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPolicyDto"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OrganizationsController_setPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetOrganizationPolicyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPolicyDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`: only an owner sets the policy; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_enrollment_required` (with `enrollUrls`): the owner has no second factor to turn MFA on with */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3772,7 +3927,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +3974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3890,7 +4045,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner grants or takes `owner`; `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `insufficient_role`: only an owner grants or takes `owner`; `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3947,7 +4102,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4008,7 +4163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,7 +4212,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4119,7 +4274,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4187,7 +4342,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4296,7 +4451,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4358,7 +4513,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4405,7 +4560,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4463,7 +4618,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4512,7 +4667,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4574,7 +4729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4630,7 +4785,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4688,7 +4843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;

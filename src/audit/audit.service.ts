@@ -43,6 +43,7 @@ export type AuditAction =
   | 'org.invitation_sent'
   | 'org.invitation_revoked'
   | 'org.renamed'
+  | 'org.policy_changed'
   | 'org.deleted'
   | 'user.deletion_scheduled'
   | 'user.deletion_cancelled'

@@ -8,6 +8,8 @@ import { UsersModule } from '../users/users.module';
 import { VerificationModule } from '../verification/verification.module';
 import { PendingDeletionGuard } from '../deletion/pending-deletion.guard';
 import { StepUpGuard } from '../step-up/step-up.guard';
+import { OrgMfaGuard } from '../step-up/org-mfa.guard';
+import { OrganizationsModule } from '../organizations/organizations.module';
 import { VerifiedGuard } from '../verification/verified.guard';
 import { AuthController } from './auth.controller';
 import { AuthRepository } from './auth.repository';
@@ -39,6 +41,7 @@ import { AuthUserData } from './auth.user-data';
     ApiKeysModule,
     VerificationModule,
     SsoModule,
+    OrganizationsModule,
     SignInModule,
     EmailSignInModule,
   ],
@@ -52,10 +55,11 @@ import { AuthUserData } from './auth.user-data';
     EmailLogin,
     PasswordFlowsService,
     // In this order: who is asking, whether their account is pending deletion, whether their email must
-    // be verified, whether the route needs a step-up.
+    // be verified, whether their organization's MFA rule lets them in, whether the route needs a step-up.
     { provide: APP_GUARD, useClass: SessionAuthGuard },
     { provide: APP_GUARD, useClass: PendingDeletionGuard },
     { provide: APP_GUARD, useClass: VerifiedGuard },
+    { provide: APP_GUARD, useClass: OrgMfaGuard },
     { provide: APP_GUARD, useClass: StepUpGuard },
   ],
   exports: [PasswordFlowsService, EmailLogin],

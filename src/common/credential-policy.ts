@@ -22,6 +22,8 @@ export interface CredentialRules {
   assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void>;
   /** Where an SSO connection's sign-in starts (its protocol's route), if this module knows the connection. */
   ssoLoginPath(providerId: string): Promise<string | null>;
+  /** The organization an SSO connection belongs to, if this module knows the connection. */
+  ssoConnectionOrganization?(providerId: string): Promise<string | null>;
 }
 
 /** Marks a provider implementing CredentialRules. */
@@ -70,6 +72,15 @@ export class CredentialPolicy implements OnModuleInit {
     for (const rules of this.rules) {
       const path = await rules.ssoLoginPath(providerId);
       if (path) return path;
+    }
+    return null;
+  }
+
+  /** The organization an SSO connection (SAML or OIDC) belongs to; null when none holds that connection now. */
+  async ssoConnectionOrganization(providerId: string): Promise<string | null> {
+    for (const rules of this.rules) {
+      const orgId = await rules.ssoConnectionOrganization?.(providerId);
+      if (orgId) return orgId;
     }
     return null;
   }

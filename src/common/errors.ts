@@ -46,6 +46,15 @@ export const ERRORS = {
     status: 403,
     message: "Your organization's directory has deactivated this account; ask your administrator.",
   },
+  mfa_enrollment_required: {
+    status: 403,
+    message:
+      'This organization requires a second factor: set up an authenticator app or a passkey (enrollUrls), then confirm with it.',
+  },
+  mfa_required: {
+    status: 403,
+    message: 'This organization requires a second factor: confirm this session with one (POST /auth/confirm).',
+  },
   api_key_not_allowed: { status: 403, message: 'This route needs a signed-in session; an API key cannot use it.' },
   sso_required: {
     status: 403,
@@ -100,7 +109,8 @@ export interface DomainErrorOptions {
   /**
    * Where docs/api.md gives one code two statuses (invalid_totp and passkey_invalid: 401 when
    * signing in or confirming, 400 when enrolling; invalid_token: 400 for a link that does something,
-   * 401 for one that signs in).
+   * 401 for one that signs in; mfa_enrollment_required: 409 for an owner turning the MFA rule on
+   * without a second factor).
    */
   status?: number;
 }

@@ -1,9 +1,10 @@
 import { applyDecorators, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 
 /**
  * What a route lets in, as metadata the global guards read (in this order: SessionAuthGuard,
- * PendingDeletionGuard, VerifiedGuard, StepUpGuard). Routes are closed by default: signed-in session only, verified
+ * PendingDeletionGuard, VerifiedGuard, OrgMfaGuard, StepUpGuard). Routes are closed by default: signed-in session only, verified
  * email, no step-up; each decorator opens or tightens one thing.
  */
 export const IS_PUBLIC = Symbol('public');
@@ -12,6 +13,7 @@ export const OPEN_TO_UNVERIFIED = Symbol('open-to-unverified');
 export const REQUIRES_STEP_UP = Symbol('requires-step-up');
 export const OPEN_DURING_DELETION = Symbol('open-during-deletion');
 export const TOLERATES_DEAD_SESSION = Symbol('tolerates-dead-session');
+export const OUTSIDE_ORG_MFA_RULE = Symbol('outside-org-mfa-rule');
 
 /** Opts a route out of the global SessionAuthGuard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -48,6 +50,39 @@ export const ToleratesDeadSession = () => SetMetadata(TOLERATES_DEAD_SESSION, tr
  * @AllowUnverified(), like every error these marks imply: src/openapi/route-contract.ts).
  */
 export const RequireVerifiedEmail = () => applyDecorators();
+
+/**
+ * Keeps a route under /orgs/:id open to members the organization's MFA rule would refuse: only the
+ * policy's own routes, so that a client can read why it is refused and an owner can lift the rule.
+ */
+export const OutsideOrgMfaRule = () => SetMetadata(OUTSIDE_ORG_MFA_RULE, true);
+
+/** The route template of every route an organization's MFA rule covers: under /orgs/:id, keyed on `:id`. */
+const ORG_ROUTE = /^\/?orgs\/:id(\/|$)/;
+
+/** Route templates (controller path + handler path) by handler, read once. */
+const orgRoutes = new WeakMap<object, boolean>();
+
+/**
+ * Whether the route is an organization's (its template starts with /orgs/:id, whichever module
+ * declares it): the organization MFA rule covers every such route, with the organization in the
+ * `:id` parameter, unless it is marked @OutsideOrgMfaRule(). A route added later under /orgs/:id is
+ * covered without a list to update.
+ */
+export function isOrgRoute(controller: object, handler: object): boolean {
+  let is = orgRoutes.get(handler);
+  if (is === undefined) {
+    const paths = (target: object): string[] => {
+      const path = Reflect.getMetadata(PATH_METADATA, target) as string | string[] | undefined;
+      return ([] as string[]).concat(path ?? '').map((p) => p.replace(/^\/+|\/+$/g, ''));
+    };
+    is = paths(controller).some((base) =>
+      paths(handler).some((tail) => ORG_ROUTE.test([base, tail].filter(Boolean).join('/'))),
+    );
+    orgRoutes.set(handler, is);
+  }
+  return is;
+}
 
 /** The route needs a recent re-authentication of the current session (the StepUpGuard checks it). */
 export const RequireStepUp = () => SetMetadata(REQUIRES_STEP_UP, true);

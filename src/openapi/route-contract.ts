@@ -6,7 +6,9 @@ import { ErrorCode } from '../common/errors';
 import {
   ALLOWS_API_KEY,
   IS_PUBLIC,
+  isOrgRoute,
   OPEN_DURING_DELETION,
+  OUTSIDE_ORG_MFA_RULE,
   OPEN_TO_UNVERIFIED,
   REQUIRES_STEP_UP,
   TOLERATES_DEAD_SESSION,
@@ -31,6 +33,8 @@ export interface RouteAccess {
   openToUnverified: boolean;
   openDuringDeletion: boolean;
   requiresStepUp: boolean;
+  /** Under /orgs/:id and not @OutsideOrgMfaRule(): the organization's MFA rule applies. */
+  underOrgMfaRule: boolean;
   rateLimits: RateLimitName[];
 }
 
@@ -70,6 +74,7 @@ export function routeHandlers(app: INestApplication): RouteHandler[] {
             openToUnverified: has(OPEN_TO_UNVERIFIED),
             openDuringDeletion: has(OPEN_DURING_DELETION),
             requiresStepUp: has(REQUIRES_STEP_UP),
+            underOrgMfaRule: isOrgRoute(controller, handler) && !has(OUTSIDE_ORG_MFA_RULE),
             rateLimits: rateLimitsOf(handler),
           },
         });
@@ -113,6 +118,18 @@ export function genericErrors(access: RouteAccess, method: string, operation: Op
       add(403, 'account_pending_deletion', '`account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`)');
     }
     if (!access.openToUnverified) add(403, 'email_not_verified', '`email_not_verified` (with `resendUrl`)');
+    if (access.underOrgMfaRule) {
+      add(
+        403,
+        'mfa_enrollment_required',
+        '`mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor',
+      );
+      add(
+        403,
+        'mfa_required',
+        '`mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor',
+      );
+    }
     if (access.requiresStepUp) {
       add(
         403,

@@ -22,6 +22,13 @@ export class Organization {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /**
+   * The security policy: members reach the organization's routes only with a second factor (TOTP or
+   * a passkey) proved by their session, or with a session of the organization's own SSO connection.
+   */
+  @Column({ name: 'require_mfa', type: 'boolean', default: false })
+  requireMfa: boolean;
 }
 
 /** The users relations below exist for their foreign keys; this module reads users through UsersService. */

@@ -21,10 +21,20 @@ import {
   MemberProfileDto,
   OrganizationDetailsDto,
   OrganizationDto,
+  OrganizationPolicyDto,
   RenameOrganizationDto,
+  SetOrganizationPolicyDto,
 } from './organizations.dto';
 import { OrganizationsService } from './organizations.service';
-import { AllowApiKey, AllowUnverified, CurrentAuth, IdParam, RequireStepUp, RequireVerifiedEmail } from '../http';
+import {
+  AllowApiKey,
+  AllowUnverified,
+  CurrentAuth,
+  IdParam,
+  OutsideOrgMfaRule,
+  RequireStepUp,
+  RequireVerifiedEmail,
+} from '../http';
 import type { AuthContext } from '../http';
 
 @ApiTags('organizations')
@@ -106,6 +116,48 @@ export class OrganizationsController {
     @Client() client: ClientInfo,
   ): Promise<void> {
     await this.organizations.delete(auth.user, orgId, client);
+  }
+
+  @Get(':id/policy')
+  @ApiOperation({
+    summary: 'Get the security policy',
+    description:
+      'Any member reads whether the organization requires MFA. Outside the rule itself, so that a client refused ' +
+      'with `mfa_enrollment_required` or `mfa_required` can read why.',
+  })
+  @RequireVerifiedEmail()
+  @OutsideOrgMfaRule()
+  @ApiOkResponse({ type: OrganizationPolicyDto })
+  async getPolicy(@CurrentAuth() auth: AuthContext, @IdParam('id') orgId: string): Promise<OrganizationPolicyDto> {
+    return OrganizationPolicyDto.of(await this.organizations.policy(auth.user.id, orgId));
+  }
+
+  @Patch(':id/policy')
+  @ApiOperation({
+    summary: 'Set the security policy',
+    description:
+      'Owners only, after a recent step-up; audited. `requireMfa: true` makes every /orgs/:id route answer members ' +
+      'without a second factor `mfa_enrollment_required` and sessions that did not prove one `mfa_required`; the ' +
+      'owner turning it on needs a second factor of their own. Outside the rule itself, so an owner can always ' +
+      'turn it off (the step-up asks a second factor of an account that has one).',
+  })
+  @RequireVerifiedEmail()
+  @RequireStepUp()
+  @OutsideOrgMfaRule()
+  @ApiOkResponse({ type: OrganizationPolicyDto })
+  @ApiForbiddenResponse({ description: '`insufficient_role`: only an owner sets the policy' })
+  @ApiConflictResponse({
+    description: '`mfa_enrollment_required` (with `enrollUrls`): the owner has no second factor to turn MFA on with',
+  })
+  async setPolicy(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam('id') orgId: string,
+    @Body() body: SetOrganizationPolicyDto,
+    @Client() client: ClientInfo,
+  ): Promise<OrganizationPolicyDto> {
+    return OrganizationPolicyDto.of(
+      await this.organizations.setPolicy(auth.user, orgId, { requireMfa: body.requireMfa }, client),
+    );
   }
 
   @Get(':id/members')

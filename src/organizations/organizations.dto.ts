@@ -1,10 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ORG_ROLES } from './organization.entity';
 import type { OrgRole } from './organization.entity';
 import type { SentInvitation } from './invitations.service';
 import type { MemberOrganization, PendingInvitation } from './organizations.repository';
-import type { AuthoredDocument, Member, MemberProfile, OrganizationDetails } from './organizations.service';
+import type {
+  AuthoredDocument,
+  Member,
+  MemberProfile,
+  OrganizationDetails,
+  OrganizationPolicy,
+} from './organizations.service';
 import { IsEmailAddress } from '../common/email-address';
 import { IsPlainName } from '../common/display-name';
 
@@ -56,6 +62,8 @@ export class MemberProfileDto {
   @ApiProperty({ format: 'email' }) email: string;
   @ApiProperty({ enum: ORG_ROLES }) role: OrgRole;
   @ApiProperty({ format: 'date-time' }) joinedAt: string;
+  @ApiProperty({ description: 'the member has a second factor: an authenticator app (TOTP) or a passkey' })
+  mfaEnabled: boolean;
 
   static of(member: MemberProfile): MemberProfileDto {
     return {
@@ -64,8 +72,30 @@ export class MemberProfileDto {
       email: member.email,
       role: member.role,
       joinedAt: member.joinedAt.toISOString(),
+      mfaEnabled: member.mfaEnabled,
     };
   }
+}
+
+export class OrganizationPolicyDto {
+  @ApiProperty({
+    description: "members need a second factor, proved by their session (or the organization's own SSO)",
+  })
+  requireMfa: boolean;
+
+  static of(policy: OrganizationPolicy): OrganizationPolicyDto {
+    return { requireMfa: policy.requireMfa };
+  }
+}
+
+export class SetOrganizationPolicyDto {
+  @ApiProperty({
+    example: true,
+    description:
+      "require a second factor (TOTP or a passkey) of every member on the organization's routes; the owner setting it needs one",
+  })
+  @IsBoolean()
+  requireMfa: boolean;
 }
 
 export class InviteDto {

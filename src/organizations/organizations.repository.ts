@@ -58,6 +58,31 @@ export class OrganizationsRepository {
     await this.sql.rows('SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [orgId]);
   }
 
+  /**
+   * Whether the organization requires MFA of this user: false when it does not, or when the user is
+   * not a member (their request then answers not_found, whatever the rule).
+   */
+  async requiresMfaOf(orgId: string, userId: string): Promise<boolean> {
+    const row = await this.sql.one<{ require_mfa: boolean }>(
+      `SELECT o.require_mfa FROM organizations o JOIN org_members m ON m.org_id = o.id AND m.user_id = $2
+        WHERE o.id = $1`,
+      [orgId, userId],
+    );
+    return row?.require_mfa === true;
+  }
+
+  /** The organization's security policy; undefined when it does not exist. */
+  async policyOf(orgId: string): Promise<{ requireMfa: boolean } | undefined> {
+    return this.sql.one<{ requireMfa: boolean }>(
+      'SELECT require_mfa AS "requireMfa" FROM organizations WHERE id = $1',
+      [orgId],
+    );
+  }
+
+  async setRequireMfa(orgId: string, requireMfa: boolean): Promise<void> {
+    await this.sql.count('UPDATE organizations SET require_mfa = $2 WHERE id = $1', [orgId, requireMfa]);
+  }
+
   /** The user's role in the organization; undefined when they are not a member. */
   async roleOf(orgId: string, userId: string): Promise<OrgRole | undefined> {
     const row = await this.sql.one<{ role: OrgRole }>(

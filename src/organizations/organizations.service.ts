@@ -12,6 +12,7 @@ import { MANAGERS } from './organization.entity';
 import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
 import { MemberOrganization, OrganizationsRepository } from './organizations.repository';
+import { hasSecondFactor, mfaEnrollmentRequired } from './mfa-policy';
 
 export { ORG_ROLES } from './organization.entity';
 export type { OrgRole } from './organization.entity';
@@ -33,6 +34,13 @@ export interface MemberProfile {
   email: string;
   role: OrgRole;
   joinedAt: Date;
+  /** Whether the member has a second factor (TOTP or a passkey), as the organization's MFA rule asks. */
+  mfaEnabled: boolean;
+}
+
+/** An organization's security policy. */
+export interface OrganizationPolicy {
+  requireMfa: boolean;
 }
 
 /** What syncMembership did: the role before (null: not a member) and after. */
@@ -106,6 +114,56 @@ export class OrganizationsService {
     return { ...org, name };
   }
 
+  /** The organization's security policy, for any member. */
+  async policy(userId: string, orgId: string): Promise<OrganizationPolicy> {
+    await this.roleOf(orgId, userId);
+    const policy = await this.orgs.policyOf(orgId);
+    if (!policy) throw new DomainError('not_found');
+    return policy;
+  }
+
+  /**
+   * Owners set the security policy (after a step-up, which the route asks for). Turning MFA on needs
+   * a second factor of the owner's own (409 mfa_enrollment_required), so that the rule never locks
+   * out the one who set it; turning it off needs none, so an owner who lost theirs can lift it.
+   */
+  @Transactional()
+  async setPolicy(
+    actor: Actor,
+    orgId: string,
+    policy: OrganizationPolicy,
+    client: ClientInfo,
+  ): Promise<OrganizationPolicy> {
+    await this.lock(orgId);
+    await this.roleOf(orgId, actor.id, ['owner']);
+    const before = await this.orgs.policyOf(orgId);
+    if (!before) throw new DomainError('not_found');
+    if (policy.requireMfa && !before.requireMfa) {
+      // As the account is now, not as the request's session saw it.
+      const account = await this.users.findById(actor.id);
+      if (!account || !hasSecondFactor(account)) throw mfaEnrollmentRequired(409);
+    }
+    if (policy.requireMfa !== before.requireMfa) {
+      await this.orgs.setRequireMfa(orgId, policy.requireMfa);
+      await this.audit.record({
+        action: 'org.policy_changed',
+        actor,
+        client,
+        target: `org:${orgId}`,
+        details: { requireMfa: policy.requireMfa },
+      });
+    }
+    return { requireMfa: policy.requireMfa };
+  }
+
+  /**
+   * Whether the organization's MFA rule applies to this user: it requires MFA and they are a member
+   * (for anyone else the route answers not_found, whatever the rule). One query.
+   */
+  requiresMfaOf(orgId: string, userId: string): Promise<boolean> {
+    return this.orgs.requiresMfaOf(orgId, userId);
+  }
+
   /**
    * Owners delete the organization with everything in it: memberships, invitations, documents, and
    * what other modules keep for it (org.deleting: its SAML provider, whose accounts stay, untied).
@@ -138,7 +196,16 @@ export class OrganizationsService {
       members: members.flatMap((m) => {
         const user = users.get(m.userId);
         return user
-          ? [{ userId: m.userId, name: user.name, email: user.email, role: m.role, joinedAt: m.createdAt }]
+          ? [
+              {
+                userId: m.userId,
+                name: user.name,
+                email: user.email,
+                role: m.role,
+                joinedAt: m.createdAt,
+                mfaEnabled: hasSecondFactor(user),
+              },
+            ]
           : [];
       }),
     };
@@ -152,7 +219,16 @@ export class OrganizationsService {
     return members.flatMap((m) => {
       const user = users.get(m.userId);
       return user
-        ? [{ userId: m.userId, name: user.name, email: user.email, role: m.role, joinedAt: m.createdAt }]
+        ? [
+            {
+              userId: m.userId,
+              name: user.name,
+              email: user.email,
+              role: m.role,
+              joinedAt: m.createdAt,
+              mfaEnabled: hasSecondFactor(user),
+            },
+          ]
         : [];
     });
   }

@@ -75,6 +75,15 @@ export class Session {
   @Column({ name: 'second_factor_at', type: 'timestamptz', nullable: true })
   secondFactorAt: Date | null;
 
+  /**
+   * The SSO connection (SAML or OIDC) that last signed the session in or confirmed it, if any: a
+   * session counts as its organization's, for that organization's MFA rule only. No foreign key: the
+   * connection belongs to a module above this one, and an id no connection holds any more counts for
+   * no organization.
+   */
+  @Column({ name: 'sso_connection_id', type: 'uuid', nullable: true })
+  ssoConnectionId: string | null;
+
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 

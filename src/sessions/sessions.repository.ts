@@ -17,6 +17,20 @@ export interface NewSession {
   expiresAt: Date;
   /** What the sign-in proved (RFC 8176 references). */
   amr: readonly string[];
+  /** The SSO connection that signed the session in, if one did. */
+  ssoConnectionId?: string | null;
+}
+
+/** What a session proved and when, as the organization MFA rule and access tokens read it. */
+export interface SessionAuthentication {
+  amr: string[];
+  /** When the session last authenticated: its sign-in or its latest confirmation. */
+  authenticatedAt: Date;
+  signedInAt: Date;
+  secondFactorAt: Date | null;
+  ssoConnectionId: string | null;
+  /** Whether the token asked about is the session's current one (false: one a rotation replaced). */
+  currentToken: boolean;
 }
 
 /** A second factor: an authenticator code or a passkey (which proves two in one). */
@@ -80,9 +94,10 @@ export class SessionsRepository {
     try {
       const row = await this.sql.one<{ id: string }>(
         `INSERT INTO sessions (user_id, token_hash, auth_method, ip, user_agent, device_name, created_at,
-                               last_active_at, reauthenticated_at, expires_at, amr, second_factor_at)
+                               last_active_at, reauthenticated_at, expires_at, amr, second_factor_at,
+                               sso_connection_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8, $9::varchar[],
-                 CASE WHEN ${SECOND_FACTOR_SQL('$9::varchar[]')} THEN $7::timestamptz END) RETURNING id`,
+                 CASE WHEN ${SECOND_FACTOR_SQL('$9::varchar[]')} THEN $7::timestamptz END, $10) RETURNING id`,
         [
           session.userId,
           session.tokenHash,
@@ -93,6 +108,7 @@ export class SessionsRepository {
           session.createdAt,
           session.expiresAt,
           session.amr,
+          session.ssoConnectionId ?? null,
         ],
       );
       return row!.id;
@@ -213,7 +229,12 @@ export class SessionsRepository {
     sessionId: string,
     tokenHash: Buffer,
     now: Date,
-    { reauthenticated, grace, amr }: { reauthenticated: boolean; grace: boolean; amr: readonly string[] },
+    {
+      reauthenticated,
+      grace,
+      amr,
+      ssoConnectionId = null,
+    }: { reauthenticated: boolean; grace: boolean; amr: readonly string[]; ssoConnectionId?: string | null },
     currentHash: Buffer | null,
   ): Promise<{ expiresAt: Date } | undefined> {
     // A confirmation adds what it proved to the session's references (each once).
@@ -223,12 +244,27 @@ export class SessionsRepository {
               last_active_at = $4, rotation_required = false,
               reauthenticated_at = CASE WHEN $5 THEN $4 ELSE reauthenticated_at END,
               amr = ARRAY(SELECT DISTINCT unnest(amr || $8::varchar[]) ORDER BY 1),
-              second_factor_at = CASE WHEN ${SECOND_FACTOR_SQL('$8::varchar[]')} THEN $4 ELSE second_factor_at END
+              second_factor_at = CASE WHEN ${SECOND_FACTOR_SQL('$8::varchar[]')} THEN $4 ELSE second_factor_at END,
+              sso_connection_id = COALESCE($9::uuid, sso_connection_id)
         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($6::bytea IS NULL OR token_hash = $6)
         RETURNING expires_at`,
-      [sessionId, userId, tokenHash, now, reauthenticated, currentHash, grace, amr],
+      [sessionId, userId, tokenHash, now, reauthenticated, currentHash, grace, amr, ssoConnectionId],
     );
     return row && { expiresAt: row.expires_at };
+  }
+
+  /**
+   * What the session proved and when, by its id (primary key); `tokenHash` says whether that token is
+   * the session's current one. Undefined for no such session.
+   */
+  async authentication(sessionId: string, tokenHash: Buffer | null): Promise<SessionAuthentication | undefined> {
+    return this.sql.one<SessionAuthentication>(
+      `SELECT amr, reauthenticated_at AS "authenticatedAt", created_at AS "signedInAt",
+              second_factor_at AS "secondFactorAt", sso_connection_id AS "ssoConnectionId",
+              ($2::bytea IS NULL OR token_hash = $2) AS "currentToken"
+         FROM sessions WHERE id = $1`,
+      [sessionId, tokenHash],
+    );
   }
 
   /** Revokes one unrevoked session of the user; false when it is not theirs or already revoked. */

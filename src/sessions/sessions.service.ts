@@ -11,9 +11,9 @@ import { ipSubject } from '../rate-limit/ip-subject';
 import type { SessionContext, UserView } from '../http';
 import { deviceName } from './device-name';
 import type { AuthMethod } from './session.entity';
-import { ResolvedSession, SessionsRepository } from './sessions.repository';
+import { ResolvedSession, SessionAuthentication, SessionsRepository } from './sessions.repository';
 
-export type { AuthMethod };
+export type { AuthMethod, SessionAuthentication };
 /** What a login or signup answers about the session it opened. */
 export interface IssuedSession {
   id: string;
@@ -80,7 +80,11 @@ export class SessionsService {
     user: Pick<UserView, 'id' | 'email'>,
     client: ClientInfo,
     authMethod: AuthMethod,
-    { alertOnNewIp, amr = [] }: { alertOnNewIp: boolean; amr?: readonly string[] },
+    {
+      alertOnNewIp,
+      amr = [],
+      ssoConnectionId = null,
+    }: { alertOnNewIp: boolean; amr?: readonly string[]; ssoConnectionId?: string | null },
   ): Promise<IssuedSession> {
     const userId = user.id;
     const now = this.clock.now();
@@ -98,6 +102,7 @@ export class SessionsService {
       createdAt: now,
       expiresAt,
       amr,
+      ssoConnectionId,
     });
     // The account was erased between the password check and now: it is as if it never existed.
     if (!id) throw new DomainError('invalid_credentials');
@@ -230,20 +235,22 @@ export class SessionsService {
    * answers 401 from now on) and reauthenticated_at moves to now. With `presentedTokenHash` (the
    * request's own token), only while the session still holds that token: of concurrent requests
    * presenting one token, one replaces it and the others answer 409 session_rotated. `amr` (what the
-   * confirmation proved) joins the session's references.
+   * confirmation proved) joins the session's references; `ssoConnectionId` (an SSO connection that
+   * confirmed it) becomes the session's connection.
    */
   async reauthenticate(
     userId: string,
     sessionId: string,
     presentedTokenHash?: Buffer,
     amr: readonly string[] = [],
+    ssoConnectionId: string | null = null,
   ): Promise<IssuedSession & { reauthenticatedAt: Date }> {
     const now = this.clock.now();
     const session = await this.replaceToken(
       userId,
       sessionId,
       now,
-      { reauthenticated: true, grace: true, amr },
+      { reauthenticated: true, grace: true, amr, ssoConnectionId },
       presentedTokenHash,
     );
     return { ...session, reauthenticatedAt: now };
@@ -259,11 +266,22 @@ export class SessionsService {
     return this.replaceToken(userId, sessionId, this.clock.now(), options, presentedTokenHash);
   }
 
+  /**
+   * What a session proved (RFC 8176 `amr`, its sign-in's and every confirmation's), when it last
+   * authenticated (sign-in or confirmation: an access token's `auth_time`), when it last proved a
+   * second factor, and the SSO connection that last signed it in or confirmed it. With the token a
+   * request presented, `currentToken` says whether it is still the session's (not one a rotation
+   * replaced). One query by primary key; undefined for no such session.
+   */
+  authenticationOf(sessionId: string, presentedTokenHash?: Buffer): Promise<SessionAuthentication | undefined> {
+    return this.sessions.authentication(sessionId, presentedTokenHash ?? null);
+  }
+
   private async replaceToken(
     userId: string,
     sessionId: string,
     now: Date,
-    options: { reauthenticated: boolean; grace: boolean; amr: readonly string[] },
+    options: { reauthenticated: boolean; grace: boolean; amr: readonly string[]; ssoConnectionId?: string | null },
     presentedTokenHash: Buffer | undefined,
   ): Promise<IssuedSession> {
     const token = generateSessionToken();

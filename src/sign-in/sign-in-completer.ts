@@ -18,6 +18,8 @@ export interface CompletedSignIn {
   client: ClientInfo;
   /** Mail the user when the address is new for them; not on an account's first session. */
   alertOnNewIp: boolean;
+  /** The SSO connection that signed the user in (its organization's MFA rule counts the session). */
+  ssoConnectionId?: string;
   action?: AuditAction;
   /** What the audit row is about: the new session, unless said otherwise. */
   target?: string;
@@ -44,6 +46,8 @@ export interface CompletedConfirmation {
    * only by the confirmation that won the token, and spent only if that commits.
    */
   thenCheck?: () => Promise<unknown>;
+  /** The SSO connection that confirmed the session (it becomes the session's connection). */
+  ssoConnectionId?: string;
   details?: AuditEvent['details'];
 }
 
@@ -70,10 +74,10 @@ export class SignInCompleter {
     completed: CompletedSignIn,
     then?: (session: IssuedSession) => Promise<unknown>,
   ): Promise<IssuedSession> {
-    const { method, amr, client, alertOnNewIp, action = 'user.login', details } = completed;
+    const { method, amr, client, alertOnNewIp, ssoConnectionId, action = 'user.login', details } = completed;
     return this.txHost.withTransaction(async () => {
       await this.users.assertMaySignIn(user.id);
-      const session = await this.sessions.issue(user, client, method, { alertOnNewIp, amr });
+      const session = await this.sessions.issue(user, client, method, { alertOnNewIp, amr, ssoConnectionId });
       const target = completed.target ?? `session:${session.id}`;
       await this.audit.record({ action, actor: user, client, target, details });
       await this.webhooks.emit('session.created', { userId: user.id, sessionId: session.id, method });
@@ -90,6 +94,7 @@ export class SignInCompleter {
         sessionId,
         completed.presentedTokenHash,
         completed.amr,
+        completed.ssoConnectionId ?? null,
       );
       await completed.thenCheck?.();
       await this.audit.record({

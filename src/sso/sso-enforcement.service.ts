@@ -169,4 +169,9 @@ export class SsoEnforcementService {
     const provider = await this.repository.findConnection(providerId);
     return provider ? ssoLoginPath(provider) : null;
   }
+
+  /** The organization the connection belongs to; null when there is no such connection (any more). */
+  async organizationOf(providerId: string): Promise<string | null> {
+    return (await this.repository.findConnection(providerId))?.orgId ?? null;
+  }
 }

@@ -107,6 +107,7 @@ export class SsoSignInService {
     const session = await this.completer.signIn(user, {
       method: connection.protocol,
       amr: ['sso'],
+      ssoConnectionId: connection.id,
       client,
       alertOnNewIp: !provisioned,
       action: 'sso.login',
@@ -282,6 +283,7 @@ export class SsoSignInService {
     await this.identities.touch(connection.id, profile.subject);
     const { session } = await this.completer.confirm(user, sessionId, {
       amr: ['sso'],
+      ssoConnectionId: connection.id,
       client,
       details: { method: connection.protocol satisfies SsoProtocol, providerId: connection.id },
     });

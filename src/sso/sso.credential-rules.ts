@@ -21,6 +21,10 @@ export class SsoCredentialRules implements CredentialRules {
     return this.enforcement.loginPathOf(providerId);
   }
 
+  ssoConnectionOrganization(providerId: string): Promise<string | null> {
+    return this.enforcement.organizationOf(providerId);
+  }
+
   async assertAddressChangeAllowed(holder: CredentialHolder, newEmail: string): Promise<void> {
     await this.enforcement.assertAddressKept(holder, newEmail);
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { RateLimiter } from '../../../src/rate-limit/rate-limiter.service';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { bearer, PASSWORD, signUpVerified, expectReplacedToken } from '../../support/users';
@@ -13,7 +13,7 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
   afterAll(() => t.close());
 
   /** Every route docs/api.md marks "step-up" that exists so far, with a body that would pass validation. */
-  const SENSITIVE: Array<[method: 'post' | 'delete', path: string, body?: object]> = [
+  const SENSITIVE: Array<[method: 'post' | 'patch' | 'delete', path: string, body?: object]> = [
     ['post', '/me/2fa/totp/setup'],
     ['post', '/me/2fa/totp/enable', { code: '123456' }],
     ['post', '/me/2fa/recovery-codes'],
@@ -21,6 +21,8 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     ['post', '/me/api-keys', { name: 'ci' }],
     ['post', '/me/passkeys/options'],
     ['delete', '/me/password'],
+    // An organization's route asks for the step-up before it looks the organization up.
+    ['patch', `/orgs/${randomUUID()}/policy`, { requireMfa: true }],
   ];
 
   it('lets a fresh login through, and asks again once STEP_UP_WINDOW has passed', async () => {

@@ -308,6 +308,8 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'PATCH /orgs/{id}',
         'DELETE /orgs/{id}',
         'GET /orgs/{id}/members',
+        'GET /orgs/{id}/policy',
+        'PATCH /orgs/{id}/policy',
         'POST /orgs/{id}/invitations',
         'GET /orgs/{id}/invitations',
         'DELETE /orgs/{id}/invitations/{invitationId}',

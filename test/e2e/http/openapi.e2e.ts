@@ -218,6 +218,7 @@ describe('the OpenAPI document', () => {
         if (marks!.requiresStepUp) expected.push([403, 'step_up_required']);
         if (!marks!.openToUnverified) expected.push([403, 'email_not_verified']);
         if (!marks!.allowsApiKey) expected.push([403, 'api_key_not_allowed']);
+        if (marks!.underOrgMfaRule) expected.push([403, 'mfa_enrollment_required'], [403, 'mfa_required']);
       }
       if (path.includes('{')) expected.push([404, 'not_found']);
       if (marks!.rateLimits.length > 0) expected.push([429, 'too_many_requests']);
@@ -225,12 +226,15 @@ describe('the OpenAPI document', () => {
         expect([route, status, codes(operation, status)]).toEqual([route, status, expect.arrayContaining([code])]);
       }
       // Every code a response names is answered with that status (invalid_totp and passkey_invalid are
-      // also 400s when enrolling; invalid_token a 401 for a link that signs in).
+      // also 400s when enrolling; invalid_token a 401 for a link that signs in; mfa_enrollment_required
+      // a 409 for an owner turning the rule on without a second factor).
       for (const status of Object.keys(responses(operation)).map(Number)) {
         for (const code of codes(operation, status)) {
           const statuses = ['invalid_totp', 'passkey_invalid', 'invalid_token'].includes(code)
             ? [400, 401]
-            : [ERRORS[code as keyof typeof ERRORS].status];
+            : code === 'mfa_enrollment_required'
+              ? [403, 409]
+              : [ERRORS[code as keyof typeof ERRORS].status];
           expect([route, code, statuses]).toEqual([route, code, expect.arrayContaining([status])]);
         }
       }

@@ -53,9 +53,30 @@ describe('organizations, members and documents', () => {
     expect((await as(owner).get(`/orgs/${orgId}`).expect(200)).body.role).toBe('owner');
     const members = await as(member).get(`/orgs/${orgId}/members`).expect(200);
     expect(members.body).toEqual([
-      { userId: owner.id, name: 'Olivia Owner', email: owner.email, role: 'owner', joinedAt: expect.any(String) },
-      { userId: admin.id, name: 'Adam Admin', email: admin.email, role: 'admin', joinedAt: expect.any(String) },
-      { userId: member.id, name: 'Mia Member', email: member.email, role: 'member', joinedAt: expect.any(String) },
+      {
+        userId: owner.id,
+        name: 'Olivia Owner',
+        email: owner.email,
+        role: 'owner',
+        joinedAt: expect.any(String),
+        mfaEnabled: false,
+      },
+      {
+        userId: admin.id,
+        name: 'Adam Admin',
+        email: admin.email,
+        role: 'admin',
+        joinedAt: expect.any(String),
+        mfaEnabled: false,
+      },
+      {
+        userId: member.id,
+        name: 'Mia Member',
+        email: member.email,
+        role: 'member',
+        joinedAt: expect.any(String),
+        mfaEnabled: false,
+      },
     ]);
     for (const path of [`/orgs/${orgId}`, `/orgs/${orgId}/members`, '/orgs/00000000-0000-4000-8000-000000000000']) {
       expect((await as(outsider).get(path).expect(404)).body.error).toBe('not_found');
