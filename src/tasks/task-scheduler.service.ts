@@ -5,7 +5,7 @@ import { describeError } from '../common/describe-error';
 import { AppConfig } from '../config';
 import { TaskRunner } from './task-runner.service';
 
-/** Puts every task on its schedule in this process, unless TASKS_ENABLED=false. */
+/** Puts every task that has a schedule on it in this process, unless TASKS_ENABLED=false. */
 @Injectable()
 export class TaskScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger('Tasks');
@@ -19,6 +19,7 @@ export class TaskScheduler implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     if (!this.config.tasksEnabled) return;
     for (const task of this.runner.list()) {
+      if (task.schedule === null) continue;
       const job = CronJob.from({
         cronTime: task.schedule,
         waitForCompletion: true,

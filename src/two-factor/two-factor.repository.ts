@@ -95,4 +95,30 @@ export class TwoFactorRepository {
     await this.sql.count('DELETE FROM recovery_codes WHERE user_id = ANY($1::uuid[])', [userIds]);
     await this.sql.count('DELETE FROM totp_factors WHERE user_id = ANY($1::uuid[])', [userIds]);
   }
+
+  /** TOTP secrets not sealed under the key `currentPrefix` names, after `after` in user order. */
+  secretsNotUnder(currentPrefix: Buffer, after: string | null, limit: number): Promise<SealedSecretRow[]> {
+    return this.sql.rows<SealedSecretRow>(
+      `SELECT user_id::text AS key, secret FROM totp_factors
+        WHERE substring(secret from 1 for $1) <> $2 AND ($3::uuid IS NULL OR user_id > $3::uuid)
+        ORDER BY user_id LIMIT $4`,
+      [currentPrefix.length, currentPrefix, after, limit],
+    );
+  }
+
+  /** The secret sealed again, if the factor still holds `before` (it may have been replaced meanwhile). */
+  async replaceSecret(userId: string, before: Buffer, secret: Buffer): Promise<boolean> {
+    return (
+      (await this.sql.count('UPDATE totp_factors SET secret = $3 WHERE user_id = $1 AND secret = $2', [
+        userId,
+        before,
+        secret,
+      ])) === 1
+    );
+  }
+}
+
+export interface SealedSecretRow {
+  key: string;
+  secret: Buffer;
 }
