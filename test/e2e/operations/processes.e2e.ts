@@ -156,9 +156,12 @@ describe('the built service', () => {
         'purge-rate-limits',
         'purge-saml-records',
         'purge-webauthn-challenges',
+        'reseal-encrypted-data',
       ];
       expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual(names);
       expect(lines).toContainEqual(expect.stringMatching(/^deliver-mail +\*\/30 \* \* \* \* \* +retries outbox mail/));
+      // A task without a schedule runs only when asked.
+      expect(lines).toContainEqual(expect.stringMatching(/^reseal-encrypted-data +on demand +seals every/));
       expect(lines.at(-1)).toBe('run one with: npm run task -- <name>');
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({
