@@ -253,12 +253,12 @@ describe('the encryption key of the built service', () => {
     // Key A: a TOTP secret, and two mails that cannot go out (the SMTP server is down).
     const a = await start(envOf(database, { ENCRYPTION_KEY: A }));
     const signedUp = await post(a.url, '/auth/signup', { email: totpUser, password: PASSWORD });
-    const token = signedUp.session.token as string;
+    const token = signedUp.session!.token;
     const link = await mail.waitFor((m) => m.to === totpUser, 1, 15_000);
     await post(a.url, '/auth/verify-email', { token: /verify-email\?token=([\w-]+)/.exec(link[0].text)![1] });
     const setup = await post(a.url, '/me/2fa/totp/setup', {}, token);
     // The previous time step, so that later sign-ins use newer ones.
-    await post(a.url, '/me/2fa/totp/enable', { code: code(setup.secret as string, -1) }, token);
+    await post(a.url, '/me/2fa/totp/enable', { code: code(setup.secret!, -1) }, token);
     await mail.down();
     await post(a.url, '/auth/signup', { email: queued, password: PASSWORD });
     await post(a.url, '/auth/signup', { email: held, password: PASSWORD });
@@ -305,11 +305,11 @@ describe('the encryption key of the built service', () => {
     await post(rotating.url, '/auth/login', {
       email: totpUser,
       password: PASSWORD,
-      totpCode: code(setup.secret as string, 0),
+      totpCode: code(setup.secret!, 0),
     });
     // What the rotating instance seals is under B.
     const fresh = await post(rotating.url, '/auth/signup', { email: address('fresh'), password: PASSWORD });
-    expect(fresh.user.id).toEqual(expect.any(String));
+    expect(fresh.user?.id).toEqual(expect.any(String));
 
     // The reseal, while the server runs: everything under B, the check value B's.
     const reseal = await runNode(
@@ -352,7 +352,7 @@ describe('the encryption key of the built service', () => {
     await post(onlyB.url, '/auth/login', {
       email: totpUser,
       password: PASSWORD,
-      totpCode: code(setup.secret as string, 1),
+      totpCode: code(setup.secret!, 1),
     });
     expect(await onlyB.server.stop()).toBe(0);
 
@@ -367,12 +367,14 @@ function address(prefix: string): string {
   return `${prefix}${addresses}-${Date.now().toString(36)}@example.com`;
 }
 
-async function post(
-  base: string,
-  path: string,
-  body: Record<string, unknown>,
-  token?: string,
-): Promise<Record<string, any>> {
+/** The fields of the answers the spec reads. */
+interface Answer {
+  session?: { token: string };
+  user?: { id: string };
+  secret?: string;
+}
+
+async function post(base: string, path: string, body: Record<string, unknown>, token?: string): Promise<Answer> {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(token ? bearer(token) : {}) },
@@ -380,7 +382,7 @@ async function post(
   });
   const text = await response.text();
   if (response.status >= 300) throw new Error(`POST ${path} answered ${response.status}: ${text}`);
-  return text ? (JSON.parse(text) as Record<string, any>) : {};
+  return text ? (JSON.parse(text) as Answer) : {};
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
