@@ -3,7 +3,9 @@ import { Client } from 'pg';
 import { generateSync } from 'otplib';
 import { Cipher, keyCheckValue } from '../../../src/common/crypto';
 import { SealedDataRegistry } from '../../../src/common/sealed-data';
+import { TransactionHost } from '../../../src/database/transactions';
 import { EncryptionKeys } from '../../../src/encryption';
+import { OutboxService } from '../../../src/mail';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 import { assertBuilt, freePort, runNode, Server, startServer } from '../../support/processes';
 import { SmtpCapture } from '../../support/smtp';
@@ -123,6 +125,39 @@ describe('sealed data: every module declares its sealed columns', () => {
       expect(logs.filter((line) => line.includes('predates them'))).toHaveLength(1);
     } finally {
       await admin.end();
+      await database.drop();
+    }
+  });
+
+  it('finds, during a rotation, the mail queued for an erased address under the previous key', async () => {
+    const database = await createTestDatabase();
+    const old = await startTestApp({ database, env: { ENCRYPTION_KEY: A } });
+    const rotating = await startTestApp({ database, env: { ENCRYPTION_KEY: B, ENCRYPTION_KEY_PREVIOUS: A } });
+    try {
+      // Neither instance can deliver it: it stays queued.
+      await old.mail.down();
+      await rotating.mail.down();
+      const queued = await signUp(old);
+      const unsent = async () =>
+        (
+          await rotating.dataSource.query(
+            'SELECT count(*)::int AS n FROM mail_outbox WHERE sent_at IS NULL AND recipient_tag IS NOT NULL',
+          )
+        )[0].n as number;
+      expect(await unsent()).toBe(1);
+      // Its tag is A's, which B alone would not find.
+      const [{ tag }] = await rotating.dataSource.query(
+        'SELECT recipient_tag AS tag FROM mail_outbox WHERE sent_at IS NULL',
+      );
+      const hash = createHash('sha256').update(queued.email.toLowerCase(), 'utf8').digest('hex');
+      expect((tag as Buffer).equals(new Cipher(KEY_B).tag(hash, 'mail-recipient'))).toBe(false);
+      await rotating.app
+        .get(TransactionHost)
+        .withTransaction(() => rotating.app.get(OutboxService).forgetUnsentTo([queued.email]));
+      expect(await unsent()).toBe(0);
+    } finally {
+      await rotating.close();
+      await old.close();
       await database.drop();
     }
   });
