@@ -11,12 +11,13 @@ import { TotpFactor } from './two-factor.entity';
 export class TwoFactorRepository {
   constructor(private readonly sql: Sql) {}
 
-  async findFactor(userId: string): Promise<TotpFactor | null> {
+  /** `lock`: the row stays as read until the caller's transaction ends (FOR UPDATE). */
+  async findFactor(userId: string, { lock = false } = {}): Promise<TotpFactor | null> {
     return (
       (await this.sql.one<TotpFactor>(
         `SELECT user_id AS "userId", secret, enabled_at AS "enabledAt", last_used_step AS "lastUsedStep",
                 created_at AS "createdAt"
-           FROM totp_factors WHERE user_id = $1`,
+           FROM totp_factors WHERE user_id = $1${lock ? ' FOR UPDATE' : ''}`,
         [userId],
       )) ?? null
     );

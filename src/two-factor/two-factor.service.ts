@@ -69,7 +69,9 @@ export class TwoFactorService {
 
   @Transactional()
   async enable(user: UserView, code: string, client: ClientInfo): Promise<string[]> {
-    const factor = await this.repository.findFactor(user.id);
+    // Locked: a key rotation's reseal of the pending secret waits for this enable rather than
+    // making it miss the secret it checked the code against.
+    const factor = await this.repository.findFactor(user.id, { lock: true });
     if (!factor) throw new DomainError('totp_setup_required');
     if (factor.enabledAt) throw new DomainError('totp_already_enabled');
     const trimmed = code.replace(/\s+/g, '');
