@@ -30,7 +30,7 @@ const FEATURES = [
   'users',
 ];
 const STANDALONE_FEATURES = ['health'];
-const SHARED_SERVICES = ['audit', 'mail', 'rate-limit', 'webhooks', 'tasks'];
+const SHARED_SERVICES = ['audit', 'mail', 'rate-limit', 'webhooks', 'encryption', 'tasks'];
 const HTTP_LAYER = ['http'];
 /** In this order, each importing only those after it. */
 const FOUNDATION = ['common', 'database', 'config'];
@@ -123,9 +123,9 @@ module.exports = {
       name: 'shared-services-apart',
       severity: 'error',
       comment:
-        'audit/, mail/, rate-limit/ and webhooks/ do not import one another; each may use tasks/, which uses none of them.',
+        'audit/, mail/, rate-limit/, webhooks/ and encryption/ do not import one another; each may use tasks/, which uses none of them.',
       from: { path: folders(SHARED_SERVICES), pathNot: SPEC },
-      to: { path: '^src/(audit|mail|rate-limit|webhooks)/', pathNot: '^src/$1/' },
+      to: { path: '^src/(audit|mail|rate-limit|webhooks|encryption)/', pathNot: '^src/$1/' },
     },
     {
       name: 'foundation-order',

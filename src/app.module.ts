@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module';
 import { AppConfig, ConfigModule } from './config';
 import { DatabaseModule } from './database';
 import { DeletionModule } from './deletion/deletion.module';
+import { EncryptionModule } from './encryption';
 import { EmailSignInModule } from './email-sign-in/email-sign-in.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail';
@@ -32,6 +33,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         TasksModule,
+        EncryptionModule,
         MailModule,
         RateLimitModule,
         AuditModule,

@@ -15,6 +15,7 @@ import { docsSecurityHeaders, noSniff, noStoreByDefault } from './http';
 import { createValidationPipe } from './common/validation';
 import { buildOpenApiDocument } from './openapi/document';
 import { AppConfig } from './config';
+import { EncryptionKeys } from './encryption';
 
 /**
  * The Fastify instance behind the app. Paths match case-insensitively and with or without a
@@ -125,12 +126,22 @@ const withUtf8Charset: onSendHookHandler = (_request, reply, payload, done) => {
   done(null, payload);
 };
 
-/** The HTTP app on an already migrated database. */
+/**
+ * The HTTP app on an already migrated database, its encryption key checked against the database's
+ * (EncryptionKeyMismatch, the app closed, when it is not the one the data was sealed with); nothing
+ * is served and no task runs before.
+ */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), createHttpAdapter(config), {
     bufferLogs: true,
     bodyParser: false,
   });
   configureApp(app, config);
+  try {
+    await app.get(EncryptionKeys).verifyAtStart();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   return app;
 }

@@ -6,6 +6,7 @@ import { createLogger, JsonLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { createDataSource, runMigrations } from './database';
 import { openDatabase } from './dev/open-database';
+import { EncryptionKeyMismatch, EncryptionKeys } from './encryption';
 import { MailDelivery } from './mail';
 import { TaskRunner, UnknownTaskError } from './tasks';
 
@@ -57,11 +58,13 @@ async function listTasks(config: AppConfig): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
   app.useLogger(new JsonLogger(createLogger(config)));
   try {
+    await app.get(EncryptionKeys).verifyAtStart();
     const tasks = [...app.get(TaskRunner).list()].sort((a, b) => a.name.localeCompare(b.name));
     const width = Math.max(...tasks.map((task) => task.name.length));
-    const scheduleWidth = Math.max(...tasks.map((task) => task.schedule.length));
+    const schedule = (task: (typeof tasks)[number]) => task.schedule ?? 'on demand';
+    const scheduleWidth = Math.max(...tasks.map((task) => schedule(task).length));
     const lines = tasks.map(
-      (task) => `${task.name.padEnd(width)}  ${task.schedule.padEnd(scheduleWidth)}  ${task.description}`,
+      (task) => `${task.name.padEnd(width)}  ${schedule(task).padEnd(scheduleWidth)}  ${task.description}`,
     );
     process.stdout.write(`${lines.join('\n')}\nrun one with: npm run task -- <name>\n`);
   } finally {
@@ -73,6 +76,8 @@ async function runTask(config: AppConfig, name: string): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
   app.useLogger(new JsonLogger(createLogger(config)));
   try {
+    // A task run with another key than the data's would seal what no server can open.
+    await app.get(EncryptionKeys).verifyAtStart();
     const outcome = await app.get(TaskRunner).run(name);
     // Mail the task queued leaves with it, not at the next server's convenience.
     const mail = await app.get(MailDelivery).deliverDue();
@@ -143,7 +148,11 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
-    else if (error instanceof ConfigError || error instanceof UnknownTaskError)
+    else if (
+      error instanceof ConfigError ||
+      error instanceof UnknownTaskError ||
+      error instanceof EncryptionKeyMismatch
+    )
       process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(error instanceof UsageError ? 2 : 1);

@@ -6,6 +6,7 @@ import { BackgroundWork } from './common/background-work';
 import { createLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { runMigrations } from './database';
+import { EncryptionKeyMismatch } from './encryption';
 import { openDatabase } from './dev/open-database';
 import { OutboxRelay } from './mail';
 
@@ -30,7 +31,15 @@ async function main(): Promise<void> {
   const applied = await runMigrations(config.databaseUrl!);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
 
-  const app = await createApp(config);
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    if (!(error instanceof EncryptionKeyMismatch)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    await database.close();
+    process.exit(1);
+  }
   await app.get(OutboxRelay).start();
   await listenOnEveryInterface(app, config.port);
   log.info(

@@ -6,10 +6,11 @@ import { Clock, SystemClock } from './clock';
 import { CredentialPolicy } from './credential-policy';
 import { Cipher } from './crypto';
 import { DomainEvents } from './domain-events';
+import { SealedDataRegistry } from './sealed-data';
 import { UserDataRegistry } from './user-data';
 
 /**
- * The clock, the cipher, domain events, the user-data registry, the credential policy and background work: imported by
+ * The clock, the cipher, domain events, the user-data and sealed-data registries, the credential policy and background work: imported by
  * every module that uses them.
  */
 @Module({
@@ -20,8 +21,13 @@ import { UserDataRegistry } from './user-data';
     UserDataRegistry,
     CredentialPolicy,
     BackgroundWork,
-    { provide: Cipher, inject: [AppConfig], useFactory: (config: AppConfig) => new Cipher(config.encryptionKey) },
+    {
+      provide: Cipher,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new Cipher(config.encryptionKey, config.encryptionKeyPrevious),
+    },
+    SealedDataRegistry,
   ],
-  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, CredentialPolicy, BackgroundWork],
+  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, SealedDataRegistry, CredentialPolicy, BackgroundWork],
 })
 export class CommonModule {}

@@ -52,6 +52,10 @@ export interface AppConfigValues {
   smtpUrl: string | undefined;
   mailFrom: string;
   encryptionKey: Buffer;
+  /** ENCRYPTION_KEY_PREVIOUS: the key being rotated away from (or to), which opens but never seals. */
+  encryptionKeyPrevious: Buffer | undefined;
+  /** Where the development key was generated; undefined when ENCRYPTION_KEY is set. */
+  encryptionKeyFile: string | undefined;
   trustProxy: TrustProxy;
   sessionIdleTimeoutMs: number;
   sessionAbsoluteTimeoutMs: number;
@@ -85,6 +89,8 @@ export class AppConfig implements AppConfigValues {
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly encryptionKey: Buffer;
+  readonly encryptionKeyPrevious: Buffer | undefined;
+  readonly encryptionKeyFile: string | undefined;
   readonly trustProxy: TrustProxy;
   readonly sessionIdleTimeoutMs: number;
   readonly sessionAbsoluteTimeoutMs: number;

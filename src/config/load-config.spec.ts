@@ -96,6 +96,9 @@ describe('loadConfig', () => {
     ['SMTP_URL', 'http://mail'],
     ['REDIS_URL', 'not a url'],
     ['ENCRYPTION_KEY', 'c2hvcnQ='],
+    ['ENCRYPTION_KEY_PREVIOUS', 'c2hvcnQ='],
+    ['ENCRYPTION_KEY_PREVIOUS', 'not base64!'],
+    ['ENCRYPTION_KEY_PREVIOUS', KEY],
     ['TRUST_PROXY', '10.0.0.0/99'],
     ['TRUST_PROXY', 'proxy.internal'],
     ['DNS_SERVERS', '1.1.1.1:99999'],
@@ -115,6 +118,15 @@ describe('loadConfig', () => {
     const message = refusal({ ...base, [name]: value });
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it('reads ENCRYPTION_KEY_PREVIOUS beside ENCRYPTION_KEY, and never repeats a key in a refusal', () => {
+    const previous = Buffer.alloc(32, 0x5a).toString('base64');
+    const config = loadConfig({ ...base, ENCRYPTION_KEY_PREVIOUS: previous });
+    expect(config.encryptionKeyPrevious!.equals(Buffer.from(previous, 'base64'))).toBe(true);
+    expect(config.encryptionKeyFile).toBeUndefined();
+    expect(loadConfig(base).encryptionKeyPrevious).toBeUndefined();
+    expect(refusal({ ...base, ENCRYPTION_KEY_PREVIOUS: KEY })).not.toContain(KEY);
   });
 
   it('never repeats a URL that may hold a password', () => {
@@ -240,6 +252,8 @@ describe('loadConfig', () => {
     const file = join(dataDir, 'encryption.key');
     expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64').equals(first.encryptionKey)).toBe(true);
     expect(statSync(file).mode & 0o077).toBe(0);
+    // Named in the start-up refusal when the database was sealed under another key.
+    expect(first.encryptionKeyFile).toBe(file);
     rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -66,12 +66,20 @@ export function loadConfig(env: Env): AppConfig {
 
   const keyText = read('ENCRYPTION_KEY');
   let encryptionKey: Buffer;
+  let encryptionKeyFile: string | undefined;
   if (keyText !== undefined) {
     encryptionKey = key('ENCRYPTION_KEY', keyText);
   } else if (isProduction) {
     throw new ConfigError('ENCRYPTION_KEY', 'is required in production (32 random bytes, base64)');
   } else {
+    encryptionKeyFile = join(dataDir, KEY_FILE);
     encryptionKey = developmentKey(dataDir);
+  }
+  const previousKeyText = read('ENCRYPTION_KEY_PREVIOUS');
+  const encryptionKeyPrevious =
+    previousKeyText === undefined ? undefined : key('ENCRYPTION_KEY_PREVIOUS', previousKeyText);
+  if (encryptionKeyPrevious?.equals(encryptionKey)) {
+    throw new ConfigError('ENCRYPTION_KEY_PREVIOUS', 'must be another key than ENCRYPTION_KEY (or be unset)');
   }
 
   return new AppConfig({
@@ -85,6 +93,8 @@ export function loadConfig(env: Env): AppConfig {
     smtpUrl,
     mailFrom,
     encryptionKey,
+    encryptionKeyPrevious,
+    encryptionKeyFile,
     trustProxy: trustProxy('TRUST_PROXY', read('TRUST_PROXY') ?? 'false'),
     sessionIdleTimeoutMs: duration('SESSION_IDLE_TIMEOUT', read('SESSION_IDLE_TIMEOUT') ?? '30m'),
     sessionAbsoluteTimeoutMs: duration('SESSION_ABSOLUTE_TIMEOUT', read('SESSION_ABSOLUTE_TIMEOUT') ?? '24h'),

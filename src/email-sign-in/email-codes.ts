@@ -33,9 +33,12 @@ export class CodeHasher {
     return this.cipher.tag(`${id}\0${code}`, 'email-code');
   }
 
-  /** Compared in constant time. */
+  /** Compared in constant time, under either key while one is rotated (a code may predate the switch). */
   matches(id: string, code: string, stored: Buffer): boolean {
-    const candidate = this.hash(id, normaliseCode(code));
-    return candidate.length === stored.length && timingSafeEqual(candidate, stored);
+    let matched = false;
+    for (const candidate of this.cipher.tags(`${id}\0${normaliseCode(code)}`, 'email-code')) {
+      if (candidate.length === stored.length && timingSafeEqual(candidate, stored)) matched = true;
+    }
+    return matched;
   }
 }

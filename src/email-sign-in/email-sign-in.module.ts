@@ -10,6 +10,7 @@ import { EmailSignInController } from './email-sign-in.controller';
 import { EmailSignInRepository } from './email-sign-in.repository';
 import { EmailSignInService } from './email-sign-in.service';
 import { EmailSignInUserData } from './email-sign-in.user-data';
+import { EmailSignInSealedData } from './email-sign-in.sealed-data';
 import { PurgeEmailSignInCodesTask } from './purge-email-sign-in-codes.task';
 
 /** Signing in with a link or code mailed to the address, and step-up by a mailed code. */
@@ -22,6 +23,7 @@ import { PurgeEmailSignInCodesTask } from './purge-email-sign-in-codes.task';
     EmailSignInService,
     EmailConfirmationService,
     EmailSignInUserData,
+    EmailSignInSealedData,
     PurgeEmailSignInCodesTask,
   ],
   exports: [EmailSignInService, EmailConfirmationService],

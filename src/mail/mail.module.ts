@@ -9,6 +9,7 @@ import { OutboxRelay } from './outbox-relay.service';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { MailUserData } from './mail.user-data';
+import { MailSealedData } from './mail.sealed-data';
 import { mailTransport } from './transports';
 
 @Module({
@@ -30,6 +31,7 @@ import { mailTransport } from './transports';
     },
     OutboxService,
     MailUserData,
+    MailSealedData,
     OutboxRepository,
     MailDelivery,
     OutboxRelay,

@@ -93,4 +93,32 @@ export class OutboxRepository {
       recipientTags,
     ]);
   }
+
+  /** Queued mail whose payload is not sealed under the key `currentPrefix` names, after `after` in id order. */
+  sealedNotUnder(currentPrefix: Buffer, after: string | null, limit: number): Promise<SealedOutboxRow[]> {
+    return this.sql.rows<SealedOutboxRow>(
+      `SELECT id::text AS key, payload FROM mail_outbox
+        WHERE payload IS NOT NULL AND substring(payload from 1 for $1) <> $2 AND ($3::bigint IS NULL OR id > $3::bigint)
+        ORDER BY id LIMIT $4`,
+      [currentPrefix.length, currentPrefix, after, limit],
+    );
+  }
+
+  /**
+   * The payload sealed again and the recipient tag recomputed, if the row still holds `before` (a
+   * sender may have delivered it meanwhile). A row without a tag keeps none.
+   */
+  async replaceSealed(id: string, before: Buffer, payload: Buffer, recipientTag: Buffer): Promise<boolean> {
+    const count = await this.sql.count(
+      `UPDATE mail_outbox SET payload = $3, recipient_tag = CASE WHEN recipient_tag IS NULL THEN NULL ELSE $4::bytea END
+        WHERE id = $1 AND payload = $2`,
+      [id, before, payload, recipientTag],
+    );
+    return count === 1;
+  }
+}
+
+export interface SealedOutboxRow {
+  key: string;
+  payload: Buffer;
 }

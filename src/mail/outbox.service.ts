@@ -2,10 +2,16 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
+import { ResealCount, resealInBatches } from '../common/sealed-data';
 import { MailContexts, MailRenderer, MailTemplate } from './mail-templates';
 import { OutboxRepository } from './outbox.repository';
 
 export const OUTBOX_AAD = 'mail-outbox';
+const RECIPIENT_TAG_PURPOSE = 'mail-recipient';
+
+function addressHash(address: string): Buffer {
+  return createHash('sha256').update(address.toLowerCase(), 'utf8').digest();
+}
 
 export interface SealedMail {
   to: string;
@@ -41,10 +47,28 @@ export class OutboxService {
    * `address_sha256` has it), and not yet delivered is dropped (their account is being erased).
    */
   forgetUnsentTo(addresses: string[], addressHashes: Buffer[] = []): Promise<void> {
+    // Under either key while one is rotated: a tag is recomputed only when its mail is resealed.
     return this.outbox.deleteUnsentTo([
-      ...addresses.map((address) => this.recipientTag(address)),
-      ...addressHashes.map((hash) => this.tagOfHash(hash)),
+      ...addresses.flatMap((address) => this.recipientTags(address)),
+      ...addressHashes.flatMap((hash) => this.cipher.tags(hash.toString('hex'), RECIPIENT_TAG_PURPOSE)),
     ]);
+  }
+
+  /** Queued mail sealed under another key than the current one, sealed again, its recipient tag recomputed. */
+  reseal(): Promise<ResealCount> {
+    return resealInBatches(
+      (after, limit) => this.outbox.sealedNotUnder(this.cipher.currentPrefix, after, limit),
+      async (row) => {
+        const plaintext = this.cipher.open(row.payload, OUTBOX_AAD);
+        const mail = JSON.parse(plaintext.toString('utf8')) as SealedMail;
+        return this.outbox.replaceSealed(
+          row.key,
+          row.payload,
+          this.cipher.seal(plaintext, OUTBOX_AAD),
+          this.recipientTag(mail.to),
+        );
+      },
+    );
   }
 
   /**
@@ -52,10 +76,14 @@ export class OutboxService {
    * had before, known only by that hash, is found too.
    */
   private recipientTag(address: string): Buffer {
-    return this.tagOfHash(createHash('sha256').update(address.toLowerCase(), 'utf8').digest());
+    return this.tagOfHash(addressHash(address));
+  }
+
+  private recipientTags(address: string): Buffer[] {
+    return this.cipher.tags(addressHash(address).toString('hex'), RECIPIENT_TAG_PURPOSE);
   }
 
   private tagOfHash(hash: Buffer): Buffer {
-    return this.cipher.tag(hash.toString('hex'), 'mail-recipient');
+    return this.cipher.tag(hash.toString('hex'), RECIPIENT_TAG_PURPOSE);
   }
 }

@@ -29,6 +29,7 @@ import { SsoCredentialRules } from './sso.credential-rules';
 import { SsoReactions } from './sso.reactions';
 import { SsoRepository } from './sso.repository';
 import { SsoUserData } from './sso.user-data';
+import { SsoSealedData } from './sso.sealed-data';
 
 @Module({
   imports: [
@@ -56,6 +57,7 @@ import { SsoUserData } from './sso.user-data';
     SamlStrategy,
     SsoRepository,
     SsoUserData,
+    SsoSealedData,
     SsoReactions,
     SsoCredentialRules,
     DnsTxt,

@@ -490,4 +490,28 @@ export class SsoRepository {
       oidcRequests: await deleteInBatches(this.sql, 'oidc_requests', 'expires_at <= $1', [now]),
     };
   }
+
+  /** OIDC client secrets not sealed under the key `currentPrefix` names, after `after` in connection order. */
+  clientSecretsNotUnder(currentPrefix: Buffer, after: string | null, limit: number): Promise<SealedClientSecretRow[]> {
+    return this.sql.rows<SealedClientSecretRow>(
+      `SELECT connection_id::text AS key, client_secret AS "clientSecret" FROM oidc_connections
+        WHERE substring(client_secret from 1 for $1) <> $2 AND ($3::uuid IS NULL OR connection_id > $3::uuid)
+        ORDER BY connection_id LIMIT $4`,
+      [currentPrefix.length, currentPrefix, after, limit],
+    );
+  }
+
+  /** The client secret sealed again, if the connection still holds `before` (an admin may have saved another). */
+  async replaceClientSecret(connectionId: string, before: Buffer, secret: Buffer): Promise<boolean> {
+    const count = await this.sql.count(
+      'UPDATE oidc_connections SET client_secret = $3 WHERE connection_id = $1 AND client_secret = $2',
+      [connectionId, before, secret],
+    );
+    return count === 1;
+  }
+}
+
+export interface SealedClientSecretRow {
+  key: string;
+  clientSecret: Buffer;
 }

@@ -14,7 +14,7 @@ export function tickPeriod(now: Date): Date {
 }
 
 /**
- * Puts every task on its schedule in this process, unless TASKS_ENABLED=false. Every instance
+ * Puts every task that has a schedule on it in this process, unless TASKS_ENABLED=false. Every instance
  * ticks; the first to claim a tick's period runs the task (TaskRunner.runScheduled).
  */
 @Injectable()
@@ -30,6 +30,7 @@ export class TaskScheduler implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     if (!this.config.tasksEnabled) return;
     for (const task of this.runner.list()) {
+      if (task.schedule === null) continue;
       const job = CronJob.from({
         cronTime: task.schedule,
         waitForCompletion: true,

@@ -2,11 +2,11 @@ import { DiscoveryService } from '@nestjs/core';
 
 export type TaskResult = Record<string, number | string | boolean>;
 
-/** A scheduled task: thin, idempotent, safe to run while servers run, and run by the CLI as is. */
+/** A scheduled (or on-demand) task: thin, idempotent, safe to run while servers run, and run by the CLI as is. */
 export interface ScheduledTask {
   readonly name: string;
-  /** A cron expression (six fields: seconds first). */
-  readonly schedule: string;
+  /** A cron expression (six fields: seconds first); null: run only on demand (`npm run task -- <name>`). */
+  readonly schedule: string | null;
   /** One line for `npm run task` without a name. */
   readonly description: string;
   run(): Promise<TaskResult>;

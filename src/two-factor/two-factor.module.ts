@@ -7,11 +7,12 @@ import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
 import { TwoFactorUserData } from './two-factor.user-data';
+import { TwoFactorSealedData } from './two-factor.sealed-data';
 
 @Module({
   imports: [CommonModule, AuditModule, MailModule, UsersModule],
   controllers: [TwoFactorController],
-  providers: [TwoFactorService, TwoFactorUserData, TwoFactorRepository],
+  providers: [TwoFactorService, TwoFactorUserData, TwoFactorSealedData, TwoFactorRepository],
   exports: [TwoFactorService],
 })
 export class TwoFactorModule {}

@@ -11,12 +11,13 @@ import { TotpFactor } from './two-factor.entity';
 export class TwoFactorRepository {
   constructor(private readonly sql: Sql) {}
 
-  async findFactor(userId: string): Promise<TotpFactor | null> {
+  /** `lock`: the row stays as read until the caller's transaction ends (FOR UPDATE). */
+  async findFactor(userId: string, { lock = false } = {}): Promise<TotpFactor | null> {
     return (
       (await this.sql.one<TotpFactor>(
         `SELECT user_id AS "userId", secret, enabled_at AS "enabledAt", last_used_step AS "lastUsedStep",
                 created_at AS "createdAt"
-           FROM totp_factors WHERE user_id = $1`,
+           FROM totp_factors WHERE user_id = $1${lock ? ' FOR UPDATE' : ''}`,
         [userId],
       )) ?? null
     );
@@ -95,4 +96,30 @@ export class TwoFactorRepository {
     await this.sql.count('DELETE FROM recovery_codes WHERE user_id = ANY($1::uuid[])', [userIds]);
     await this.sql.count('DELETE FROM totp_factors WHERE user_id = ANY($1::uuid[])', [userIds]);
   }
+
+  /** TOTP secrets not sealed under the key `currentPrefix` names, after `after` in user order. */
+  secretsNotUnder(currentPrefix: Buffer, after: string | null, limit: number): Promise<SealedSecretRow[]> {
+    return this.sql.rows<SealedSecretRow>(
+      `SELECT user_id::text AS key, secret FROM totp_factors
+        WHERE substring(secret from 1 for $1) <> $2 AND ($3::uuid IS NULL OR user_id > $3::uuid)
+        ORDER BY user_id LIMIT $4`,
+      [currentPrefix.length, currentPrefix, after, limit],
+    );
+  }
+
+  /** The secret sealed again, if the factor still holds `before` (it may have been replaced meanwhile). */
+  async replaceSecret(userId: string, before: Buffer, secret: Buffer): Promise<boolean> {
+    return (
+      (await this.sql.count('UPDATE totp_factors SET secret = $3 WHERE user_id = $1 AND secret = $2', [
+        userId,
+        before,
+        secret,
+      ])) === 1
+    );
+  }
+}
+
+export interface SealedSecretRow {
+  key: string;
+  secret: Buffer;
 }

@@ -23,6 +23,11 @@ const RECOVERY_CODES = 10;
 const RECOVERY_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const TOTP_CODE = /^\d{6}$/;
 
+/** What a TOTP secret is sealed for: its user, so one account's secret cannot be moved to another. */
+export function totpSecretPurpose(userId: string): string {
+  return `totp:${userId}`;
+}
+
 export interface TotpSetup {
   secret: string;
   otpauthUrl: string;
@@ -64,7 +69,9 @@ export class TwoFactorService {
 
   @Transactional()
   async enable(user: UserView, code: string, client: ClientInfo): Promise<string[]> {
-    const factor = await this.repository.findFactor(user.id);
+    // Locked: a key rotation's reseal of the pending secret waits for this enable rather than
+    // making it miss the secret it checked the code against.
+    const factor = await this.repository.findFactor(user.id, { lock: true });
     if (!factor) throw new DomainError('totp_setup_required');
     if (factor.enabledAt) throw new DomainError('totp_already_enabled');
     const trimmed = code.replace(/\s+/g, '');
@@ -124,7 +131,7 @@ export class TwoFactorService {
 
   /** The time step the code belongs to, if it is valid now (±1 step) and newer than the last one used. */
   private matchingStep(userId: string, factor: TotpFactor, code: string): number | undefined {
-    const secret = this.cipher.open(factor.secret, `totp:${userId}`).toString('utf8');
+    const secret = this.cipher.open(factor.secret, totpSecretPurpose(userId)).toString('utf8');
     // The functional API's default strategy is TOTP; its result names the matched time step.
     // otplib throws where it cannot check (e.g. a last step beyond the window after a clock moved
     // back): that is a code we do not accept, never a 500.
@@ -145,7 +152,7 @@ export class TwoFactorService {
   }
 
   private seal(userId: string, secret: string): Buffer {
-    return this.cipher.seal(Buffer.from(secret, 'utf8'), `totp:${userId}`);
+    return this.cipher.seal(Buffer.from(secret, 'utf8'), totpSecretPurpose(userId));
   }
 
   private async replaceRecoveryCodes(userId: string): Promise<string[]> {

@@ -9,6 +9,7 @@ import { AppModule } from '../../src/app.module';
 import { BackgroundWork } from '../../src/common/background-work';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, Env, loadConfig, PasswordHashing } from '../../src/config';
+import { EncryptionKeys } from '../../src/encryption';
 import { OutboxRelay } from '../../src/mail';
 import { createTestDatabase, TestDatabase } from './database';
 import { FakeClock } from './fake-clock';
@@ -84,6 +85,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     logs ? { write: (line: string) => void logs.push(...line.split('\n').filter(Boolean)) } : undefined,
   );
+  // As createApp does: the key checked against the database's before anything runs.
+  try {
+    await app.get(EncryptionKeys).verifyAtStart();
+  } catch (error) {
+    await app.close();
+    await mail.down();
+    if (!options.database) await database.drop();
+    throw error;
+  }
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await app.get(OutboxRelay).start();

@@ -109,6 +109,18 @@ describe('the built service', () => {
     expect(readFileSync(join(dataDir, 'encryption.key'), 'utf8')).toBe(key);
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     expect(await second.stop()).toBe(0);
+
+    // Another development key beside the same database: refused in one line naming the file, and
+    // the embedded database is stopped again.
+    writeFileSync(join(dataDir, 'encryption.key'), `${Buffer.alloc(32, 0x3c).toString('base64')}\n`);
+    const refused = await runNode('main.js', [], { ...env, PORT: String(port) }, 60_000);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(
+        `ENCRYPTION_KEY (the development key generated in ${join(dataDir, 'encryption.key')}) is not the key this database's data was sealed with`,
+      ),
+    ]);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     // Two cold starts of a PostgreSQL cluster (initdb, then a restart) and a task: on a busy machine
     // that outlasts the suite's usual 30 s.
   }, 120_000);
@@ -156,9 +168,12 @@ describe('the built service', () => {
         'purge-rate-limits',
         'purge-saml-records',
         'purge-webauthn-challenges',
+        'reseal-encrypted-data',
       ];
       expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual(names);
       expect(lines).toContainEqual(expect.stringMatching(/^deliver-mail +\*\/30 \* \* \* \* \* +retries outbox mail/));
+      // A task without a schedule runs only when asked.
+      expect(lines).toContainEqual(expect.stringMatching(/^reseal-encrypted-data +on demand +seals every/));
       expect(lines.at(-1)).toBe('run one with: npm run task -- <name>');
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({

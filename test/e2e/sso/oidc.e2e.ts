@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { Cipher } from '../../../src/common/crypto';
 import { ERRORS } from '../../../src/common/errors';
+import { TaskRunner } from '../../../src/tasks';
 import { OpBrowser, TestOp, type OpAccount } from '../../support/oidc-op';
 import { TestIdp } from '../../support/saml-idp';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../../support/test-app';
 import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
 import {
   bearer,
@@ -482,6 +484,57 @@ describe('OIDC connections and the sign-in through them', () => {
       const { location, binding } = await startLogin('?stepUp=1', bearer(token));
       const back = await atOp(location, person('ned'));
       expectInvalid(await callback(back, [`oidc_binding=${binding}`]));
+    });
+  });
+
+  describe('key rotation', () => {
+    const NEW_KEY = Buffer.alloc(32, 0x4e).toString('base64');
+    /** Another instance of the service on the same database, with these keys, in place of `t` while `work` runs. */
+    const asInstance = async (keys: Record<string, string>, work: (instance: TestApp) => Promise<void>) => {
+      const original = t;
+      const instance = await startTestApp({
+        database: original.database,
+        env: { DNS_SERVERS: `127.0.0.1:${dns.port}`, STEP_UP_WINDOW: '1m', ...keys },
+      });
+      t = instance;
+      try {
+        await work(instance);
+      } finally {
+        t = original;
+        await instance.close();
+      }
+    };
+    const signsIn = async (local: string) => {
+      const res = await signIn(person(local));
+      expect({ status: res.status, location: res.headers.location }).toEqual({
+        status: 302,
+        location: `${appUrl}/welcome`,
+      });
+    };
+    const reseal = async (instance: TestApp) =>
+      (await instance.app.get(TaskRunner).run('reseal-encrypted-data')) as { result: Record<string, unknown> };
+    const secretPrefix = async () =>
+      (
+        await t.dataSource.query(
+          'SELECT substring(client_secret from 1 for 5) AS p FROM oidc_connections WHERE connection_id = $1',
+          [connectionId],
+        )
+      )[0].p as Buffer;
+
+    it('signs in with the client secret sealed under the old key beside the new, and under the new alone after the reseal', async () => {
+      const underOld = await secretPrefix();
+      await asInstance({ ENCRYPTION_KEY: NEW_KEY, ENCRYPTION_KEY_PREVIOUS: TEST_ENCRYPTION_KEY }, async (rotating) => {
+        await signsIn('rotating');
+        expect((await reseal(rotating)).result).toMatchObject({ remaining: 0, unreadable: 0, keyRecorded: true });
+        expect((await secretPrefix()).equals(rotating.app.get(Cipher).currentPrefix)).toBe(true);
+      });
+      await asInstance({ ENCRYPTION_KEY: NEW_KEY }, () => signsIn('resealed'));
+      // And back (the other specs use the old key): the old key beside the new one, resealed again.
+      await asInstance({ ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS: NEW_KEY }, async (back) => {
+        expect((await reseal(back)).result).toMatchObject({ remaining: 0, keyRecorded: true });
+      });
+      expect((await secretPrefix()).equals(underOld)).toBe(true);
+      await signsIn('back');
     });
   });
 

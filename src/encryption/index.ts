@@ -1,0 +1,2 @@
+export { EncryptionKeyMismatch, EncryptionKeys } from './encryption-keys.service';
+export { EncryptionModule } from './encryption.module';
