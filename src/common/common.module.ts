@@ -6,10 +6,11 @@ import { Clock, SystemClock } from './clock';
 import { CredentialPolicy } from './credential-policy';
 import { Cipher } from './crypto';
 import { DomainEvents } from './domain-events';
+import { Metrics } from './metrics';
 import { UserDataRegistry } from './user-data';
 
 /**
- * The clock, the cipher, domain events, the user-data registry, the credential policy and background work: imported by
+ * The clock, the cipher, domain events, the user-data registry, the credential policy, background work and the metrics: imported by
  * every module that uses them.
  */
 @Module({
@@ -20,8 +21,9 @@ import { UserDataRegistry } from './user-data';
     UserDataRegistry,
     CredentialPolicy,
     BackgroundWork,
+    Metrics,
     { provide: Cipher, inject: [AppConfig], useFactory: (config: AppConfig) => new Cipher(config.encryptionKey) },
   ],
-  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, CredentialPolicy, BackgroundWork],
+  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, CredentialPolicy, BackgroundWork, Metrics],
 })
 export class CommonModule {}

@@ -2,9 +2,11 @@ export { AppConfig } from './app-config';
 export type {
   AppConfigValues,
   LogLevel,
+  MetricsListen,
   NodeEnv,
   PasswordHashing,
   SamlSpCredentials,
+  Tracing,
   TrustProxy,
   WebAuthnSettings,
 } from './app-config';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
+import { Metrics } from '../common/metrics';
 import { RATE_LIMITS, RateLimitName } from './rate-limits';
 import { RateLimitStore, RateWindow } from './rate-limit.store';
 
@@ -28,6 +29,7 @@ export class RateLimiter {
   constructor(
     private readonly store: RateLimitStore,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -38,7 +40,7 @@ export class RateLimiter {
     const rule = RATE_LIMITS[name];
     const key = this.key(name, subject);
     const window = await this.store.hit(key, rule.windowMs, this.clock.now());
-    if (window.count > rule.limit) this.refuse(window);
+    if (window.count > rule.limit) this.refuse(name, window);
     return { key, resetAt: window.resetAt };
   }
 
@@ -60,7 +62,7 @@ export class RateLimiter {
   /** Throws too_many_requests when the limit is already reached, without counting. */
   async assertNotExhausted(name: RateLimitName, subject: Subject): Promise<void> {
     const window = await this.store.peek(this.key(name, subject), this.clock.now());
-    if (window.count >= RATE_LIMITS[name].limit) this.refuse(window);
+    if (window.count >= RATE_LIMITS[name].limit) this.refuse(name, window);
   }
 
   /**
@@ -105,7 +107,9 @@ export class RateLimiter {
     return [RATE_LIMITS[name].name, ...parts.map((part) => shorten(digest(part)))].join(':');
   }
 
-  private refuse(window: RateWindow): never {
+  /** Counted in `authd_rate_limit_refusals_total{limit}`, by the limit's name (`login-ip`). */
+  private refuse(name: RateLimitName, window: RateWindow): never {
+    this.metrics.rateLimitRefusals.inc({ limit: RATE_LIMITS[name].name });
     const retryAfterSeconds = Math.max(1, Math.ceil((window.resetAt.getTime() - this.clock.now().getTime()) / 1000));
     throw new DomainError('too_many_requests', { retryAfterSeconds });
   }
