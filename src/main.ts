@@ -1,3 +1,5 @@
+// First: the tracer, when there is one, must see `http` and `pg` load.
+import { tracer } from './tracing';
 import type { Server, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app';
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       await app.get(OutboxRelay).stop();
       await app.close();
       await database.close();
+      await tracer?.shutdown();
       process.exit(0);
     } catch (error) {
       log.error({ error: describeError(error) }, 'shutdown failed');

@@ -111,6 +111,15 @@ export function loadConfig(env: Env): AppConfig {
   });
 }
 
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT alone, for the tracer that starts before anything else is loaded
+ * (loadConfig reads and reports it again with the rest).
+ */
+export function loadTracingConfig(env: Env): Tracing | undefined {
+  const value = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return tracing('OTEL_EXPORTER_OTLP_ENDPOINT', value === '' ? undefined : value);
+}
+
 /** A bearer token worth the name: 16 characters or more, nothing a header would mangle. Never echoed. */
 function metricsToken(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
