@@ -12,6 +12,7 @@ import { corsFor } from './common/cors';
 import { createLogger, JsonLogger, requestIdOf, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
 import { Metrics, requestDurationHooks } from './common/metrics';
+import { spanRouteNames } from './common/tracing';
 import { docsSecurityHeaders, noSniff, noStoreByDefault } from './http';
 import { createValidationPipe } from './common/validation';
 import { buildOpenApiDocument } from './openapi/document';
@@ -87,6 +88,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   const durations = requestDurationHooks(app.get(Metrics).requests);
   fastify.addHook('onRoute', durations.onRoute);
   fastify.addHook('onResponse', durations.onResponse);
+  if (config.tracing) fastify.addHook('onRoute', spanRouteNames());
   routerErrorHandlers.set(fastify, (error, request, reply) => {
     reply.raw.once('finish', () => requests.onResponse.call(fastify, request, reply, () => undefined));
     noSniff.call(fastify, request, reply, () =>

@@ -1,3 +1,5 @@
+import type * as Api from '@opentelemetry/api';
+import type * as Core from '@opentelemetry/core';
 import type * as ExporterOtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
 import type * as Instrumentation from '@opentelemetry/instrumentation';
 import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
@@ -5,6 +7,7 @@ import type * as InstrumentationPg from '@opentelemetry/instrumentation-pg';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkTraceNode from '@opentelemetry/sdk-trace-node';
 import type * as SemanticConventions from '@opentelemetry/semantic-conventions';
+import type { onRequestHookHandler, onRouteHookHandler } from 'fastify';
 import type { Tracing } from '../config';
 
 /** The running tracer: flushes the spans still buffered, then stops. */
@@ -14,6 +17,8 @@ export interface Tracer {
 
 /** The packages the tracer is made of; only tracing's own start loads them. */
 export const TRACING_PACKAGES = [
+  '@opentelemetry/api',
+  '@opentelemetry/core',
   '@opentelemetry/sdk-trace-node',
   '@opentelemetry/exporter-trace-otlp-http',
   '@opentelemetry/resources',
@@ -61,4 +66,22 @@ export function startTracing(
     ],
   });
   return { shutdown: () => provider.shutdown() };
+}
+
+/**
+ * With tracing on, gives each route an onRequest hook that names the request's span by its route
+ * template (`GET /orgs/:id`, attribute `http.route`), never by the raw path.
+ */
+export function spanRouteNames(load: (name: string) => unknown = require): onRouteHookHandler {
+  const { context } = load('@opentelemetry/api') as typeof Api;
+  const { getRPCMetadata, RPCType } = load('@opentelemetry/core') as typeof Core;
+  return (route) => {
+    const template = route.url;
+    const name: onRequestHookHandler = (_request, _reply, done) => {
+      const metadata = getRPCMetadata(context.active());
+      if (metadata?.type === RPCType.HTTP) metadata.route = template;
+      done();
+    };
+    route.onRequest = [...[route.onRequest ?? []].flat(), name];
+  };
 }
