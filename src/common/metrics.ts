@@ -44,7 +44,12 @@ export class RequestDurations {
     const key = `${method} ${status} ${route}`;
     let series = this.series.get(key);
     if (series === undefined) {
-      series = { labels: { route, method, status: String(status) }, buckets: new Array(DURATION_BUCKETS.length).fill(0), sum: 0, count: 0 };
+      series = {
+        labels: { route, method, status: String(status) },
+        buckets: new Array(DURATION_BUCKETS.length).fill(0),
+        sum: 0,
+        count: 0,
+      };
       this.series.set(key, series);
     }
     let bucket = 0;
@@ -167,8 +172,18 @@ export class Metrics {
     this.registry.registerMetric(this.requests as never);
     collectDefaultMetrics({ register: this.registry });
     const pool = (read: (stats: ReturnType<Sql['poolStats']>) => number) => () => [{ value: read(sql.poolStats()) }];
-    this.registerGauge('authd_db_pool_connections', 'Open connections of the database pool.', [], pool((s) => s.total));
-    this.registerGauge('authd_db_pool_idle_connections', 'Idle connections of the database pool.', [], pool((s) => s.idle));
+    this.registerGauge(
+      'authd_db_pool_connections',
+      'Open connections of the database pool.',
+      [],
+      pool((s) => s.total),
+    );
+    this.registerGauge(
+      'authd_db_pool_idle_connections',
+      'Idle connections of the database pool.',
+      [],
+      pool((s) => s.idle),
+    );
     this.registerGauge(
       'authd_db_pool_waiting_requests',
       'Queries waiting for a connection of the database pool.',
@@ -179,14 +194,18 @@ export class Metrics {
       'authd_outbox_pending',
       'Items of an outbox not yet delivered nor given up, by outbox (mail, webhooks).',
       ['outbox'],
-      async () => (await this.readOutboxes()).map(([outbox, backlog]) => ({ labels: { outbox }, value: backlog.pending })),
+      async () =>
+        (await this.readOutboxes()).map(([outbox, backlog]) => ({ labels: { outbox }, value: backlog.pending })),
     );
     this.registerGauge(
       'authd_outbox_oldest_age_seconds',
       'Age of the oldest undelivered item of an outbox, by outbox; 0 when it is empty.',
       ['outbox'],
       async () =>
-        (await this.readOutboxes()).map(([outbox, backlog]) => ({ labels: { outbox }, value: backlog.oldestAgeSeconds })),
+        (await this.readOutboxes()).map(([outbox, backlog]) => ({
+          labels: { outbox },
+          value: backlog.oldestAgeSeconds,
+        })),
     );
   }
 

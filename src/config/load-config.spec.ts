@@ -136,7 +136,10 @@ describe('loadConfig', () => {
     expect(config.metricsToken).toBe('a'.repeat(32));
     expect(config.metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(config.tracing).toEqual({ endpoint: 'http://collector:4318' });
-    expect(loadConfig({ ...base, METRICS_PORT: '0.0.0.0:9464' }).metricsListen).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadConfig({ ...base, METRICS_PORT: '0.0.0.0:9464' }).metricsListen).toEqual({
+      host: '0.0.0.0',
+      port: 9464,
+    });
     expect(loadConfig({ ...base, METRICS_PORT: '[::]:9464' }).metricsListen).toEqual({ host: '::', port: 9464 });
     expect(refusal({ ...base, METRICS_TOKEN: 'x'.repeat(8) + ' secret-part' })).not.toContain('secret-part');
   });

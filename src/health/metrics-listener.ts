@@ -48,7 +48,9 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
       });
     });
     this.server = server;
-    this.logger.log({ msg: `metrics on http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/metrics` });
+    this.logger.log({
+      msg: `metrics on http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/metrics`,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

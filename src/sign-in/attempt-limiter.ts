@@ -32,10 +32,14 @@ export class AttemptLimiter {
    */
   async countSignIn(email: string, userId: string | null, client: ClientInfo): Promise<CountedAttempt> {
     try {
-      return await this.limiter.consume('loginFailuresPerAccount', email);
+      // Quiet: a refusal is counted in the metrics only once it stands.
+      return await this.limiter.consume('loginFailuresPerAccount', email, { quiet: true });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'too_many_requests')) throw error;
-      if (!userId || !(await this.sessions.hasSignedInFrom(userId, client.ip))) throw error;
+      if (!userId || !(await this.sessions.hasSignedInFrom(userId, client.ip))) {
+        this.limiter.recordRefusal('loginFailuresPerAccount');
+        throw error;
+      }
       return this.limiter.consume('loginFailuresPerKnownAddress', [userId, ipSubject(client.ip)]);
     }
   }
