@@ -15,19 +15,6 @@ export interface Tracer {
   shutdown(): Promise<void>;
 }
 
-/** The packages the tracer is made of; only tracing's own start loads them. */
-export const TRACING_PACKAGES = [
-  '@opentelemetry/api',
-  '@opentelemetry/core',
-  '@opentelemetry/sdk-trace-node',
-  '@opentelemetry/exporter-trace-otlp-http',
-  '@opentelemetry/resources',
-  '@opentelemetry/semantic-conventions',
-  '@opentelemetry/instrumentation',
-  '@opentelemetry/instrumentation-http',
-  '@opentelemetry/instrumentation-pg',
-] as const;
-
 /**
  * With OTEL_EXPORTER_OTLP_ENDPOINT set, traces of the HTTP requests served (and made) and of the pg
  * queries, exported over OTLP/HTTP (JSON) to `<endpoint>/v1/traces` in batches. Unset, nothing of
