@@ -9,6 +9,7 @@ describe('RequestDurations', () => {
     durations.observe('/orgs/:id', 'GET', 200, 30);
     durations.observe('/orgs/:id', 'GET', 404, 0.001);
     durations.observe(UNMATCHED_ROUTE, 'POST', 404, 0.001);
+    durations.observe(UNMATCHED_ROUTE, 'PROPFIND', 404, 0.001);
 
     const registry = new Registry();
     registry.registerMetric(durations as never);
@@ -26,9 +27,10 @@ describe('RequestDurations', () => {
         `authd_http_request_duration_seconds_count${series}} 3`,
         'authd_http_request_duration_seconds_count{route="/orgs/:id",method="GET",status="404"} 1',
         'authd_http_request_duration_seconds_count{route="unmatched",method="POST",status="404"} 1',
+        'authd_http_request_duration_seconds_count{route="unmatched",method="PROPFIND",status="404"} 1',
       ]),
     );
-    // Three series, each 11 bounds, +Inf, sum and count.
-    expect(lines.filter((line) => line.startsWith('authd_http_request_duration_seconds'))).toHaveLength(3 * 14);
+    // Four series, each 11 bounds, +Inf, sum and count.
+    expect(lines.filter((line) => line.startsWith('authd_http_request_duration_seconds'))).toHaveLength(4 * 14);
   });
 });

@@ -37,32 +37,27 @@ export class RequestDurations {
   readonly help = 'Time to answer an HTTP request, by route template (never the raw path), method and status.';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly series = new Map<string, Series>();
+  private readonly routes = new Map<string, RouteSeries>();
 
   /** `route` is the route's template (`/orgs/:id`), or UNMATCHED_ROUTE; never a raw URL. */
   observe(route: string, method: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.series.get(key);
+    this.forRoute(route).observe(method, status, seconds);
+  }
+
+  /** The series of one route, for a hook that knows its route when it is made. */
+  forRoute(route: string): RouteSeries {
+    let series = this.routes.get(route);
     if (series === undefined) {
-      series = {
-        labels: { route, method, status: String(status) },
-        buckets: new Array(DURATION_BUCKETS.length).fill(0),
-        sum: 0,
-        count: 0,
-      };
-      this.series.set(key, series);
+      series = new RouteSeries(route);
+      this.routes.set(route, series);
     }
-    let bucket = 0;
-    while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]) bucket++;
-    if (bucket < DURATION_BUCKETS.length) series.buckets[bucket]++;
-    series.sum += seconds;
-    series.count++;
+    return series;
   }
 
   /** prom-client's metric interface, for the registry. */
   get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
     const values: MetricValue[] = [];
-    for (const { labels, buckets, sum, count } of this.series.values()) {
+    for (const { labels, buckets, sum, count } of [...this.routes.values()].flatMap((route) => route.all())) {
       let cumulative = 0;
       DURATION_BUCKETS.forEach((bound, index) => {
         cumulative += buckets[index];
@@ -76,7 +71,43 @@ export class RequestDurations {
   }
 
   reset(): void {
-    this.series.clear();
+    this.routes.clear();
+  }
+}
+
+/** The usual methods, numbered: with the status they make a number, the cheapest key to look up. */
+const METHOD_NUMBERS: Record<string, number> = { GET: 1, HEAD: 2, POST: 3, PUT: 4, PATCH: 5, DELETE: 6, OPTIONS: 7 };
+
+/** One route's series, by method and status. */
+export class RouteSeries {
+  private readonly byNumber = new Map<number, Series>();
+  /** Methods outside METHOD_NUMBERS (a request no route matched may use any Node accepts). */
+  private readonly byText = new Map<string, Series>();
+
+  constructor(private readonly route: string) {}
+
+  observe(method: string, status: number, seconds: number): void {
+    const number = METHOD_NUMBERS[method];
+    let series = number === undefined ? this.byText.get(`${method} ${status}`) : this.byNumber.get(status * 8 + number);
+    if (series === undefined) {
+      series = {
+        labels: { route: this.route, method, status: String(status) },
+        buckets: new Array<number>(DURATION_BUCKETS.length).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      if (number === undefined) this.byText.set(`${method} ${status}`, series);
+      else this.byNumber.set(status * 8 + number, series);
+    }
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]) bucket++;
+    if (bucket < DURATION_BUCKETS.length) series.buckets[bucket]++;
+    series.sum += seconds;
+    series.count++;
+  }
+
+  all(): Series[] {
+    return [...this.byNumber.values(), ...this.byText.values()];
   }
 }
 
@@ -92,20 +123,21 @@ export function requestDurationHooks(durations: RequestDurations): {
   onRoute: onRouteHookHandler;
   onResponse: onResponseHookHandler;
 } {
+  const unmatched = durations.forRoute(UNMATCHED_ROUTE);
   return {
     onRoute: (route) => {
       const hooks = [route.onResponse ?? []].flat();
       // A HEAD route Fastify derives from a GET route arrives with the GET route's hooks.
       if (hooks.some((hook) => OBSERVER in hook)) return;
-      const template = route.url;
+      const series = durations.forRoute(route.url);
       const observe: onResponseHookHandler = (request, reply, done) => {
-        durations.observe(template, request.method, reply.statusCode, reply.elapsedTime / 1000);
+        series.observe(request.method, reply.statusCode, reply.elapsedTime / 1000);
         done();
       };
       route.onResponse = [...hooks, Object.assign(observe, { [OBSERVER]: true })];
     },
     onResponse: (request, reply, done) => {
-      if (request.is404) durations.observe(UNMATCHED_ROUTE, request.method, reply.statusCode, reply.elapsedTime / 1000);
+      if (request.is404) unmatched.observe(request.method, reply.statusCode, reply.elapsedTime / 1000);
       done();
     },
   };

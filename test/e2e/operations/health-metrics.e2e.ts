@@ -101,6 +101,8 @@ describe('GET /metrics on the main port (METRICS_TOKEN)', () => {
     await t.http.get(`/orgs/${missing}`).set(bearer(user.token)).expect(404);
     const stray = randomUUID();
     await t.http.get(`/nothing-here/${stray}`).expect(404);
+    // The HEAD route Fastify derives from a GET route is timed once, under its own method.
+    await t.http.head('/health/live').expect(200);
 
     const res = await t.http.get('/metrics').set(bearer(TOKEN)).expect(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -112,6 +114,7 @@ describe('GET /metrics on the main port (METRICS_TOKEN)', () => {
     expect(count({ route: '/orgs/:id', method: 'GET', status: '404' })).toBe(1);
     expect(count({ route: '/orgs', method: 'POST', status: '201' })).toBe(1);
     expect(count({ route: 'unmatched', method: 'GET', status: '404' })).toBeGreaterThanOrEqual(1);
+    expect(count({ route: '/health/live', method: 'HEAD', status: '200' })).toBe(1);
     // Every bucket series is cumulative and ends with the count.
     const buckets = samples.filter(
       (s) =>
