@@ -9,7 +9,7 @@ import { databaseUrl } from '../../support/database';
 import { parseMetrics, Sample, scrape, valueOf } from '../../support/metrics';
 import { freePort } from '../../support/processes';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { bearer, logIn, PASSWORD, signUp, signUpVerified } from '../../support/users';
+import { bearer, logIn, PASSWORD, signUp, signUpVerified, uniqueEmail } from '../../support/users';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const NOT_FOUND = { statusCode: 404, error: 'not_found', message: 'No such route.' };
@@ -165,6 +165,23 @@ describe('GET /metrics on the main port (METRICS_TOKEN)', () => {
     expect(valueOf(later, 'authd_sign_ins_total', { method: 'password', outcome: 'success' })).toBe(
       valueOf(after, 'authd_sign_ins_total', { method: 'password', outcome: 'success' }),
     );
+  });
+
+  it('counts email sign-ins: a wrong code as invalid_token, the right one as a success and a session', async () => {
+    const email = uniqueEmail('metrics-email');
+    const before = await scrape(t, TOKEN);
+    await t.http.post('/auth/email/start').send({ email }).expect(202);
+    const [mail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Sign in'));
+    const code = /\b(\d{6})\b/.exec(mail.text)![1];
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    await t.http.post('/auth/email/verify').send({ email, code: wrong }).expect(401);
+    await t.http.post('/auth/email/verify').send({ email, code }).expect(200);
+    const after = await scrape(t, TOKEN);
+    const delta = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
+    expect(delta('authd_sign_ins_total', { method: 'email', outcome: 'invalid_token' })).toBe(1);
+    expect(delta('authd_sign_ins_total', { method: 'email', outcome: 'success' })).toBe(1);
+    expect(delta('authd_sessions_created_total', { method: 'email' })).toBe(1);
   });
 
   it('counts a 429 by the limit that refused it, and the refused sign-in', async () => {
