@@ -16,8 +16,9 @@ const NOT_FOUND = { statusCode: 404, error: 'not_found', message: 'No such route
 
 describe('liveness and readiness', () => {
   let t: TestApp;
+  const logs: string[] = [];
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ logs, env: { LOG_LEVEL: 'info' } });
   });
   afterAll(() => t.close());
 
@@ -28,6 +29,10 @@ describe('liveness and readiness', () => {
       .expect(200, { status: 'ready', db: 'up', migrations: 'applied', shuttingDown: false });
     // The old route is as it was.
     await t.http.get('/health').expect(200, { status: 'ok', db: 'up' });
+    // The probes write no request line; other requests do.
+    await t.http.get('/me').expect(401);
+    const paths = logs.map((line) => JSON.parse(line) as { req?: { path: string } }).flatMap((l) => l.req?.path ?? []);
+    expect(paths).toEqual(['/me']);
   });
 
   it('ready answers 503 while the database refuses connections, live stays 200, and both recover', async () => {
