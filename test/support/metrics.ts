@@ -26,7 +26,8 @@ export function parseMetrics(text: string): Sample[] {
       labels[label[1]] = label[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
     const value = match[3] === '+Inf' ? Infinity : match[3] === '-Inf' ? -Infinity : Number(match[3]);
-    if (Number.isNaN(value) && match[3] !== 'NaN') throw new Error(`bad value in: ${line}`);
+    // Prometheus reads NaN in any case; prom-client writes `Nan` (e.g. an event-loop lag not yet sampled).
+    if (Number.isNaN(value) && !/^nan$/i.test(match[3])) throw new Error(`bad value in: ${line}`);
     samples.push({ name: match[1], labels, value });
   }
   return samples;
