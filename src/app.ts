@@ -11,6 +11,8 @@ import { fastifyTrustProxy } from './common/client-info';
 import { corsFor } from './common/cors';
 import { createLogger, JsonLogger, requestIdOf, requestLogger } from './common/logging';
 import { ErrorFilter } from './common/error.filter';
+import { Metrics, requestDurationHooks } from './common/metrics';
+import { spanRouteNames } from './common/tracing';
 import { docsSecurityHeaders, noSniff, noStoreByDefault } from './http';
 import { createValidationPipe } from './common/validation';
 import { buildOpenApiDocument } from './openapi/document';
@@ -84,6 +86,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   fastify.addHook('onResponse', requests.onResponse);
   fastify.addHook('onRequest', cors);
   fastify.addHook('onSend', noStoreByDefault);
+  const durations = requestDurationHooks(app.get(Metrics).requests);
+  fastify.addHook('onRoute', durations.onRoute);
+  fastify.addHook('onResponse', durations.onResponse);
+  if (config.tracing) fastify.addHook('onRoute', spanRouteNames());
   routerErrorHandlers.set(fastify, (error, request, reply) => {
     reply.raw.once('finish', () => requests.onResponse.call(fastify, request, reply, () => undefined));
     noSniff.call(fastify, request, reply, () =>

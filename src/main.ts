@@ -1,3 +1,5 @@
+// First: the tracer, when there is one, must see `http` and `pg` load.
+import { tracer } from './tracing';
 import type { Server, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app';
@@ -8,6 +10,7 @@ import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { runMigrations } from './database';
 import { EncryptionKeyMismatch } from './encryption';
 import { openDatabase } from './dev/open-database';
+import { Readiness } from './health/readiness';
 import { OutboxRelay } from './mail';
 
 /** `npm start`: validate config, open the database (embedded unless DATABASE_URL), migrate, serve. */
@@ -53,13 +56,15 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     try {
-      // Stop taking connections and let the requests in flight finish, then the mail relay, and
-      // only then the database they all use.
+      // Readiness answers 503 from now on, so a load balancer stops sending requests; those in
+      // flight finish, then the mail relay, and only then the database they all use.
+      app.get(Readiness).beginShutdown();
       await drain(app.getHttpServer() as Server, SHUTDOWN_GRACE_MS);
       await app.get(BackgroundWork).drain();
       await app.get(OutboxRelay).stop();
       await app.close();
       await database.close();
+      await tracer?.shutdown();
       process.exit(0);
     } catch (error) {
       log.error({ error: describeError(error) }, 'shutdown failed');
@@ -86,9 +91,11 @@ async function listenOnEveryInterface(app: NestFastifyApplication, port: number)
 }
 
 /**
- * Resolves once every connection has ended, or after `graceMs`, when the rest are cut. Keep-alive
- * connections are closed as soon as their request is answered, and new requests on them are told
- * `Connection: close`.
+ * Resolves once every connection has ended, or after `graceMs`, when the rest are cut. While a
+ * request is in flight the server still takes connections (readiness answers 503 on them, so a load
+ * balancer probing it moves away, and requests it still sends are served); once none is, it stops
+ * listening. Keep-alive connections are closed as soon as their request is answered, and new
+ * requests on them are told `Connection: close`.
  */
 function drain(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
@@ -96,8 +103,21 @@ function drain(server: Server, graceMs: number): Promise<void> {
     server.prependListener('request', (_request, response: ServerResponse) =>
       response.setHeader('Connection', 'close'),
     );
-    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    let closing = false;
+    const poll = () => {
+      server.closeIdleConnections();
+      if (closing) return;
+      // What is left once the idle connections are closed has a request in flight (or just opened).
+      server.getConnections((error, open) => {
+        if (closing || error || open > 0) return;
+        closing = true;
+        server.close(finish);
+      });
+    };
+    const idle = setInterval(poll, 50);
     const timer = setTimeout(() => {
+      if (!closing) server.close();
+      closing = true;
       server.closeAllConnections();
       finish();
     }, graceMs);
@@ -106,8 +126,7 @@ function drain(server: Server, graceMs: number): Promise<void> {
       clearTimeout(timer);
       resolve();
     };
-    server.close(finish);
-    server.closeIdleConnections();
+    poll();
   });
 }
 

@@ -6,6 +6,7 @@ import { TransactionHost } from '../database/transactions';
 import type { EmailSignedIn } from '../email-sign-in/email-sign-in.dto';
 import { EmailSignInProof, EmailSignInService, SignInCodeRow } from '../email-sign-in/email-sign-in.service';
 import { AuditService } from '../audit/audit.service';
+import { Metrics } from '../common/metrics';
 import { AttemptLimiter } from '../sign-in/attempt-limiter';
 import { TotpFactor } from '../sign-in/factors';
 import { CredentialRejected, type Amr } from '../sign-in/proof';
@@ -30,6 +31,7 @@ export class EmailLogin {
     private readonly completer: SignInCompleter,
     private readonly users: UsersService,
     private readonly policy: CredentialPolicy,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -37,7 +39,7 @@ export class EmailLogin {
    * link or code unspent (a wrong one uses up one of its tries).
    */
   async login(proof: EmailSignInProof, client: ClientInfo): Promise<EmailSignedIn> {
-    const row = await this.emailSignIn.prove(proof);
+    const row = await this.proved(proof);
     // A link mailed before the domain's SSO was enforced signs in nothing since.
     await this.policy.assertAddressNotEnforced(row.email);
     const holder = await this.emailSignIn.holderOf(row);
@@ -54,6 +56,7 @@ export class EmailLogin {
             throw error;
           }
         },
+        'email',
       );
       amr.push(otp);
     }
@@ -73,6 +76,18 @@ export class EmailLogin {
       });
       return { user: userView(await this.users.getById(user.id)), session, created, returnTo: row.returnTo };
     });
+  }
+
+  /** A link or code that proves nothing is a failed email sign-in (`authd_sign_ins_total`). */
+  private async proved(proof: EmailSignInProof): Promise<SignInCodeRow> {
+    try {
+      return await this.emailSignIn.prove(proof);
+    } catch (error) {
+      if (error instanceof DomainError && error.status !== 400) {
+        this.metrics.signIns.inc({ method: 'email', outcome: error.code });
+      }
+      throw error;
+    }
   }
 
   /** A wrong authenticator code: one of the link's tries, and a failed sign-in of the account. */

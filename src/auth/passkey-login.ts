@@ -53,6 +53,7 @@ export class PasskeyLogin {
         );
         return { user: userView(user), session };
       },
+      'passkey',
     );
   }
 

@@ -56,6 +56,7 @@ export class PasswordLogin {
         );
         return { user: userView(signedIn), session };
       },
+      'password',
     );
   }
 

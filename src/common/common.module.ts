@@ -6,11 +6,12 @@ import { Clock, SystemClock } from './clock';
 import { CredentialPolicy } from './credential-policy';
 import { Cipher } from './crypto';
 import { DomainEvents } from './domain-events';
+import { Metrics } from './metrics';
 import { SealedDataRegistry } from './sealed-data';
 import { UserDataRegistry } from './user-data';
 
 /**
- * The clock, the cipher, domain events, the user-data and sealed-data registries, the credential policy and background work: imported by
+ * The clock, the cipher, domain events, the user-data and sealed-data registries, the credential policy, background work and the metrics: imported by
  * every module that uses them.
  */
 @Module({
@@ -21,6 +22,7 @@ import { UserDataRegistry } from './user-data';
     UserDataRegistry,
     CredentialPolicy,
     BackgroundWork,
+    Metrics,
     {
       provide: Cipher,
       inject: [AppConfig],
@@ -28,6 +30,15 @@ import { UserDataRegistry } from './user-data';
     },
     SealedDataRegistry,
   ],
-  exports: [Clock, Cipher, DomainEvents, UserDataRegistry, SealedDataRegistry, CredentialPolicy, BackgroundWork],
+  exports: [
+    Clock,
+    Cipher,
+    DomainEvents,
+    UserDataRegistry,
+    SealedDataRegistry,
+    CredentialPolicy,
+    BackgroundWork,
+    Metrics,
+  ],
 })
 export class CommonModule {}

@@ -112,11 +112,14 @@ export function requestLogger(logger: pino.Logger): {
   };
 }
 
+/** What load balancers and orchestrators call every few seconds: no line each. */
+const PROBES = new Set(['/health', '/health/live', '/health/ready']);
+
 function logRequest(logger: pino.Logger, request: FastifyRequest, reply: FastifyReply): void {
   // The path of the request target, never its query string.
   const query = request.url.indexOf('?');
   const path = query === -1 ? request.url : request.url.slice(0, query);
-  if (path === '/health') return;
+  if (PROBES.has(path)) return;
   const { id, method } = request;
   logger.info(
     { req: { id, method, path }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },

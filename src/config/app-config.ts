@@ -22,6 +22,18 @@ export interface WebAuthnSettings {
   origins: string[];
 }
 
+/** Where GET /metrics is served on a listener of its own (METRICS_PORT). */
+export interface MetricsListen {
+  host: string;
+  port: number;
+}
+
+/** How tracing exports: unset, no tracing code is loaded. */
+export interface Tracing {
+  /** OTLP/HTTP base URL; traces go to `<endpoint>/v1/traces`. */
+  endpoint: string;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** argon2id's cost for new password hashes (memory in KiB); a stored hash carries its own. */
@@ -75,6 +87,10 @@ export interface AppConfigValues {
   webauthn: WebAuthnSettings;
   logLevel: LogLevel;
   passwordHashing: PasswordHashing;
+  /** Opens GET /metrics on the main port to `Authorization: Bearer <token>`; unset, it answers 404 there. */
+  metricsToken: string | undefined;
+  metricsListen: MetricsListen | undefined;
+  tracing: Tracing | undefined;
 }
 
 /** The validated configuration; also the injection token under which Nest provides it. */
@@ -108,6 +124,9 @@ export class AppConfig implements AppConfigValues {
   readonly webauthn: WebAuthnSettings;
   readonly logLevel: LogLevel;
   readonly passwordHashing: PasswordHashing;
+  readonly metricsToken: string | undefined;
+  readonly metricsListen: MetricsListen | undefined;
+  readonly tracing: Tracing | undefined;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);

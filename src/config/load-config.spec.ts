@@ -114,6 +114,13 @@ describe('loadConfig', () => {
     ['WEBAUTHN_RP_ID', 'example.com:443'],
     ['WEBAUTHN_ORIGINS', 'https://example.com/path'],
     ['WEBAUTHN_ORIGINS', 'https://elsewhere.test'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'sixteen chars with spaces'],
+    ['METRICS_PORT', '70000'],
+    ['METRICS_PORT', 'metrics.internal:9464'],
+    ['METRICS_PORT', '3000'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const message = refusal({ ...base, [name]: value });
     expect(message).toContain(name);
@@ -127,6 +134,26 @@ describe('loadConfig', () => {
     expect(config.encryptionKeyFile).toBeUndefined();
     expect(loadConfig(base).encryptionKeyPrevious).toBeUndefined();
     expect(refusal({ ...base, ENCRYPTION_KEY_PREVIOUS: KEY })).not.toContain(KEY);
+  });
+
+  it('reads the metrics token, the metrics listener (private unless an address is given) and the OTLP endpoint', () => {
+    const unset = loadConfig(base);
+    expect([unset.metricsToken, unset.metricsListen, unset.tracing]).toEqual([undefined, undefined, undefined]);
+    const config = loadConfig({
+      ...base,
+      METRICS_TOKEN: 'a'.repeat(32),
+      METRICS_PORT: '9464',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+    });
+    expect(config.metricsToken).toBe('a'.repeat(32));
+    expect(config.metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(config.tracing).toEqual({ endpoint: 'http://collector:4318' });
+    expect(loadConfig({ ...base, METRICS_PORT: '0.0.0.0:9464' }).metricsListen).toEqual({
+      host: '0.0.0.0',
+      port: 9464,
+    });
+    expect(loadConfig({ ...base, METRICS_PORT: '[::]:9464' }).metricsListen).toEqual({ host: '::', port: 9464 });
+    expect(refusal({ ...base, METRICS_TOKEN: 'x'.repeat(8) + ' secret-part' })).not.toContain('secret-part');
   });
 
   it('never repeats a URL that may hold a password', () => {

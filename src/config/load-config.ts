@@ -5,9 +5,11 @@ import { join, resolve } from 'node:path';
 import {
   AppConfig,
   LogLevel,
+  MetricsListen,
   NodeEnv,
   PRODUCTION_PASSWORD_HASHING,
   SamlSpCredentials,
+  Tracing,
   TrustProxy,
   WebAuthnSettings,
 } from './app-config';
@@ -113,7 +115,51 @@ export function loadConfig(env: Env): AppConfig {
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
     // Not an environment variable: every deployment hashes at the baseline. Tests lower it in code.
     passwordHashing: PRODUCTION_PASSWORD_HASHING,
+    metricsToken: metricsToken('METRICS_TOKEN', read('METRICS_TOKEN')),
+    metricsListen: metricsListen('METRICS_PORT', read('METRICS_PORT'), listenPort),
+    tracing: tracing('OTEL_EXPORTER_OTLP_ENDPOINT', read('OTEL_EXPORTER_OTLP_ENDPOINT')),
   });
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT alone, for the tracer that starts before anything else is loaded
+ * (loadConfig reads and reports it again with the rest).
+ */
+export function loadTracingConfig(env: Env): Tracing | undefined {
+  const value = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return tracing('OTEL_EXPORTER_OTLP_ENDPOINT', value === '' ? undefined : value);
+}
+
+/** A bearer token worth the name: 16 characters or more, nothing a header would mangle. Never echoed. */
+function metricsToken(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\x21-\x7e]{16,512}$/.test(value)) {
+    throw new ConfigError(name, 'must be 16 to 512 printable characters without spaces (e.g. `openssl rand -hex 32`)');
+  }
+  return value;
+}
+
+/**
+ * `port` (on 127.0.0.1: private unless said otherwise) or `host:port` (`0.0.0.0:9464`,
+ * `[::]:9464`, a private interface's address) to let a scraper on another host reach it.
+ */
+function metricsListen(name: string, value: string | undefined, mainPort: number): MetricsListen | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):)?(\d{1,5})$/.exec(value);
+  const host = match ? (match[1] ?? match[2] ?? '127.0.0.1') : '';
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || isIP(host) === 0 || !(port >= 1 && port <= 65535)) {
+    throw new ConfigError(name, `must be a port from 1 to 65535, or address:port (e.g. 0.0.0.0:9464), got "${value}"`);
+  }
+  if (port === mainPort) throw new ConfigError(name, `must differ from PORT (${mainPort})`);
+  return { host, port };
+}
+
+function tracing(name: string, value: string | undefined): Tracing | undefined {
+  if (value === undefined) return undefined;
+  const parsed = url(name, value, ['http:', 'https:']);
+  if (parsed.search || parsed.hash) throw new ConfigError(name, 'must not carry a query or a fragment');
+  return { endpoint: value.replace(/\/+$/, '') };
 }
 
 /**

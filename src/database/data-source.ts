@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 const ROOT = join(__dirname, '..');
+/** migrations/ beside src/ (its compiled twin under dist/ once built). */
+export const MIGRATIONS_DIR = join(ROOT, '..', 'migrations');
 
 /**
  * TypeORM's view of the database, for the schema alone: the entities define it and the migrations
@@ -13,7 +15,7 @@ export function dataSourceOptions(url: string, poolSize = 2): DataSourceOptions 
     url,
     applicationName: 'authd',
     entities: [join(ROOT, '**', '*.entity.{ts,js}')],
-    migrations: [join(ROOT, '..', 'migrations', '*.{ts,js}')],
+    migrations: [join(MIGRATIONS_DIR, '*.{ts,js}')],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -3,3 +3,4 @@ export { DatabaseModule } from './database.module';
 export { Sql } from './sql';
 export { runMigrations } from './run-migrations';
 export { Transactional, TransactionHost } from './transactions';
+export { knownMigrations } from './known-migrations';

@@ -86,6 +86,11 @@ export class Sql implements OnApplicationShutdown {
    * done). An enabled store stays in Node's list of async-context stores, and every promise created
    * in the process then pays to propagate it: a closed app (a test's, a CLI task's) takes it out.
    */
+  /** The pool's connections (open, of which idle) and the callers waiting for one: for the metrics. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.ambient.disable();
     this.ending = true;

@@ -2,16 +2,14 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http';
-import { HealthDto } from './health.dto';
-import { HealthRepository } from './health.repository';
-
-const TIMEOUT_MS = 2000;
+import { HealthDto, LivenessDto, ReadinessDto } from './health.dto';
+import { Readiness } from './readiness';
 
 @ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly database: HealthRepository) {}
+  constructor(private readonly readiness: Readiness) {}
 
   @Get()
   @ApiOperation({
@@ -21,22 +19,36 @@ export class HealthController {
   @ApiOkResponse({ type: HealthDto, description: 'The service and its database are up.' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
   async check(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthDto> {
-    const databaseUp = await this.databaseAnswers();
+    const databaseUp = await this.readiness.withTimeout(() => this.readiness.ping());
     if (!databaseUp) res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return HealthDto.of(databaseUp);
   }
 
-  private async databaseAnswers(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), TIMEOUT_MS)));
-    const ping = this.database.ping().then(
-      () => true,
-      () => false,
-    );
-    try {
-      return await Promise.race([ping, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness',
+    description:
+      'Answers 200 while the process serves requests, without asking the database: a failing liveness probe means the process should be restarted, which a database outage does not call for.',
+  })
+  @ApiOkResponse({ type: LivenessDto, description: 'The process serves requests.' })
+  live(): LivenessDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      'Answers 200 when the database answers (within 2 seconds) and every migration of this build is applied; 503 otherwise, and from the moment the process begins to shut down (SIGTERM), so that a load balancer stops sending it requests while it finishes those in flight.',
+  })
+  @ApiOkResponse({ type: ReadinessDto, description: 'The instance may be sent traffic.' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessDto,
+    description: 'The database does not answer, a migration is missing, or the process is shutting down.',
+  })
+  async ready(@Res({ passthrough: true }) res: FastifyReply): Promise<ReadinessDto> {
+    const readiness = await this.readiness.check();
+    if (readiness.status !== 'ready') res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return readiness;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database';
 
-/** Health owns no table: it only asks whether the database answers. */
+/** Health owns no table: it only asks whether the database answers, and which migrations it has. */
 @Injectable()
 export class HealthRepository {
   constructor(private readonly sql: Sql) {}
@@ -12,5 +12,11 @@ export class HealthRepository {
    */
   async ping(): Promise<void> {
     await this.sql.prepared('ping', 'SELECT 1', []);
+  }
+
+  /** The names in TypeORM's record of the migrations applied. */
+  async appliedMigrations(): Promise<string[]> {
+    const rows = await this.sql.prepared<{ name: string }>('applied-migrations', 'SELECT name FROM migrations', []);
+    return rows.map((row) => row.name);
   }
 }

@@ -24,6 +24,17 @@ export interface ClaimedMail {
 export class OutboxRepository {
   constructor(private readonly sql: Sql) {}
 
+  /** Mail neither sent nor given up: how many, and when the oldest was queued (null: none). */
+  async backlog(): Promise<{ pending: number; oldest: Date | null }> {
+    const [row] = await this.sql.prepared<{ pending: number; oldest: Date | null }>(
+      'outbox-backlog',
+      `SELECT count(*)::int AS pending, min(created_at) AS oldest FROM mail_outbox
+        WHERE sent_at IS NULL AND failed_at IS NULL`,
+      [],
+    );
+    return row;
+  }
+
   /**
    * Queues the mail and notifies the relay. NOTIFY inside a transaction is delivered only when it
    * commits, so the relay wakes for committed mail and never for rolled-back work.

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
+import { Metrics } from '../common/metrics';
 import { ResealCount, resealInBatches } from '../common/sealed-data';
 import { MailContexts, MailRenderer, MailTemplate } from './mail-templates';
 import { OutboxRepository } from './outbox.repository';
@@ -22,13 +23,23 @@ export interface SealedMail {
 
 /** Queues mail in the caller's transaction: it goes out once that commits, and never if it rolls back. */
 @Injectable()
-export class OutboxService {
+export class OutboxService implements OnModuleInit {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly renderer: MailRenderer,
     private readonly cipher: Cipher,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
+
+  /** The backlog of the outbox, in the metrics (`authd_outbox_pending{outbox="mail"}`, oldest age). */
+  onModuleInit(): void {
+    this.metrics.registerOutbox('mail', async () => {
+      const { pending, oldest } = await this.outbox.backlog();
+      const oldestAgeSeconds = oldest ? Math.max(0, (this.clock.now().getTime() - oldest.getTime()) / 1000) : 0;
+      return { pending, oldestAgeSeconds };
+    });
+  }
 
   async enqueue<T extends MailTemplate>(to: string, template: T, context: MailContexts[T]): Promise<void> {
     const mail: SealedMail = { to, ...this.renderer.render(template, context) };

@@ -14,5 +14,5 @@ export const OPENAPI_TAGS = {
   'api-keys': 'Personal API keys (`Authorization: Bearer ak_…`) for the routes that accept them.',
   organizations: 'Organizations, their members and roles, and the documents they share.',
   sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',
-  operations: 'Health of the service and its database.',
+  operations: 'Health of the service and its database: liveness and readiness for orchestrators and load balancers.',
 } as const satisfies Record<string, string>;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
+import { Metrics } from '../common/metrics';
 import { RATE_LIMITS, RateLimitName } from './rate-limits';
 import { RateLimitStore, RateWindow } from './rate-limit.store';
 
@@ -28,18 +29,27 @@ export class RateLimiter {
   constructor(
     private readonly store: RateLimitStore,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
    * Counts an attempt, then refuses it with too_many_requests once the limit is passed. Counting
    * comes first, so attempts sent together cannot all slip past a check made before any counted.
    */
-  async consume(name: RateLimitName, subject: Subject): Promise<CountedAttempt> {
+  async consume(name: RateLimitName, subject: Subject, options: { quiet?: boolean } = {}): Promise<CountedAttempt> {
     const rule = RATE_LIMITS[name];
     const key = this.key(name, subject);
     const window = await this.store.hit(key, rule.windowMs, this.clock.now());
-    if (window.count > rule.limit) this.refuse(window);
+    if (window.count > rule.limit) this.refuse(name, window, !options.quiet);
     return { key, resetAt: window.resetAt };
+  }
+
+  /**
+   * Counts a refusal of a `quiet` consume() once it stands: the caller had another limit to fall
+   * back on (AttemptLimiter.countSignIn) and found none.
+   */
+  recordRefusal(name: RateLimitName): void {
+    this.metrics.rateLimitRefusals.inc({ limit: RATE_LIMITS[name].name });
   }
 
   /**
@@ -60,7 +70,7 @@ export class RateLimiter {
   /** Throws too_many_requests when the limit is already reached, without counting. */
   async assertNotExhausted(name: RateLimitName, subject: Subject): Promise<void> {
     const window = await this.store.peek(this.key(name, subject), this.clock.now());
-    if (window.count >= RATE_LIMITS[name].limit) this.refuse(window);
+    if (window.count >= RATE_LIMITS[name].limit) this.refuse(name, window);
   }
 
   /**
@@ -105,7 +115,9 @@ export class RateLimiter {
     return [RATE_LIMITS[name].name, ...parts.map((part) => shorten(digest(part)))].join(':');
   }
 
-  private refuse(window: RateWindow): never {
+  /** Counted in `authd_rate_limit_refusals_total{limit}`, by the limit's name (`login-ip`), unless quiet. */
+  private refuse(name: RateLimitName, window: RateWindow, counted = true): never {
+    if (counted) this.recordRefusal(name);
     const retryAfterSeconds = Math.max(1, Math.ceil((window.resetAt.getTime() - this.clock.now().getTime()) / 1000));
     throw new DomainError('too_many_requests', { retryAfterSeconds });
   }

@@ -2,9 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ClientInfo } from '../common/client-info';
 import { describeError } from '../common/describe-error';
 import { DomainError } from '../common/errors';
+import { Metrics } from '../common/metrics';
 import { ipSubject } from '../rate-limit/ip-subject';
 import { CountedAttempt, RateLimiter } from '../rate-limit/rate-limiter.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { AuthMethod, SessionsService } from '../sessions/sessions.service';
 import { CredentialRejected } from './proof';
 
 /**
@@ -19,6 +20,7 @@ export class AttemptLimiter {
   constructor(
     private readonly limiter: RateLimiter,
     private readonly sessions: SessionsService,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -30,23 +32,39 @@ export class AttemptLimiter {
    */
   async countSignIn(email: string, userId: string | null, client: ClientInfo): Promise<CountedAttempt> {
     try {
-      return await this.limiter.consume('loginFailuresPerAccount', email);
+      // Quiet: a refusal is counted in the metrics only once it stands.
+      return await this.limiter.consume('loginFailuresPerAccount', email, { quiet: true });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'too_many_requests')) throw error;
-      if (!userId || !(await this.sessions.hasSignedInFrom(userId, client.ip))) throw error;
+      if (!userId || !(await this.sessions.hasSignedInFrom(userId, client.ip))) {
+        this.limiter.recordRefusal('loginFailuresPerAccount');
+        throw error;
+      }
       return this.limiter.consume('loginFailuresPerKnownAddress', [userId, ipSubject(client.ip)]);
     }
   }
 
-  /** Counts with `count` (which answers 429 past the limit), then runs `check`. */
-  async attempt<T>(count: () => Promise<CountedAttempt>, check: () => Promise<T>): Promise<T> {
-    const counted = await count();
+  /**
+   * Counts with `count` (which answers 429 past the limit), then runs `check`. With the sign-in
+   * `method` it guards, a rejected credential and a refusal by the limit are counted in
+   * `authd_sign_ins_total{method, outcome}` (outcome: the error code, e.g. invalid_credentials,
+   * invalid_totp, too_many_requests); a success is counted where the session is issued.
+   */
+  async attempt<T>(count: () => Promise<CountedAttempt>, check: () => Promise<T>, method?: AuthMethod): Promise<T> {
+    let counted: CountedAttempt;
+    try {
+      counted = await count();
+    } catch (error) {
+      if (method && error instanceof DomainError) this.metrics.signIns.inc({ method, outcome: error.code });
+      throw error;
+    }
     try {
       const result = await check();
       await this.takeBack(counted);
       return result;
     } catch (error) {
       if (!(error instanceof CredentialRejected)) await this.takeBack(counted);
+      else if (method) this.metrics.signIns.inc({ method, outcome: error.code });
       throw error;
     }
   }

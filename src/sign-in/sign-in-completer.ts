@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditEvent, AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
+import { DomainError } from '../common/errors';
+import { Metrics } from '../common/metrics';
 import { AppConfig } from '../config';
 import { TransactionHost } from '../database/transactions';
 import type { UserView } from '../http';
@@ -66,6 +68,7 @@ export class SignInCompleter {
     private readonly audit: AuditService,
     private readonly users: UsersService,
     private readonly webhooks: WebhooksService,
+    private readonly metrics: Metrics,
   ) {}
 
   /** `then` runs in the same transaction, after the session is issued (e.g. a break-glass audit row). */
@@ -75,15 +78,39 @@ export class SignInCompleter {
     then?: (session: IssuedSession) => Promise<unknown>,
   ): Promise<IssuedSession> {
     const { method, amr, client, alertOnNewIp, ssoConnectionId, action = 'user.login', details } = completed;
-    return this.txHost.withTransaction(async () => {
-      await this.users.assertMaySignIn(user.id);
-      const session = await this.sessions.issue(user, client, method, { alertOnNewIp, amr, ssoConnectionId });
-      const target = completed.target ?? `session:${session.id}`;
-      await this.audit.record({ action, actor: user, client, target, details });
-      await this.webhooks.emit('session.created', { userId: user.id, sessionId: session.id, method });
-      await then?.(session);
+    return this.counted(method, action !== 'user.signup', () =>
+      this.txHost.withTransaction(async () => {
+        await this.users.assertMaySignIn(user.id);
+        const session = await this.sessions.issue(user, client, method, { alertOnNewIp, amr, ssoConnectionId });
+        const target = completed.target ?? `session:${session.id}`;
+        await this.audit.record({ action, actor: user, client, target, details });
+        await this.webhooks.emit('session.created', { userId: user.id, sessionId: session.id, method });
+        await then?.(session);
+        return session;
+      }),
+    );
+  }
+
+  /**
+   * `authd_sessions_created_total{method}` for every session issued (a signup's too), and
+   * `authd_sign_ins_total{method, outcome}` for a sign-in: `success`, or the code of the refusal
+   * decided here (account_locked, account_suspended, …). The attempt limiter counts the rejected
+   * credentials, which never reach this far.
+   */
+  private async counted(
+    method: AuthMethod,
+    signIn: boolean,
+    issue: () => Promise<IssuedSession>,
+  ): Promise<IssuedSession> {
+    try {
+      const session = await issue();
+      this.metrics.sessionsCreated.inc({ method });
+      if (signIn) this.metrics.signIns.inc({ method, outcome: 'success' });
       return session;
-    });
+    } catch (error) {
+      if (signIn && error instanceof DomainError) this.metrics.signIns.inc({ method, outcome: error.code });
+      throw error;
+    }
   }
 
   confirm(user: Account, sessionId: string, completed: CompletedConfirmation): Promise<Confirmation> {

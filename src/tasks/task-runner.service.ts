@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { Metrics } from '../common/metrics';
 import { Sql } from '../database/sql';
 import { ScheduledTask, Task, TaskResult } from './task';
 
@@ -26,6 +27,7 @@ export class TaskRunner implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly sql: Sql,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -58,10 +60,24 @@ export class TaskRunner implements OnModuleInit {
     return this.run(name);
   }
 
-  /** Runs the task now (the CLI, and a scheduler's claimed tick). */
+  /**
+   * Runs the task now (the CLI, and a scheduler's claimed tick). Counted in
+   * `authd_task_runs_total{task, outcome}`: done, skipped or failed.
+   */
   async run(name: string): Promise<TaskOutcome> {
     const task = this.tasks.get(name);
     if (!task) throw new UnknownTaskError(name, [...this.tasks.keys()]);
+    try {
+      const outcome = await this.runLocked(name, task);
+      this.metrics.taskRuns.inc({ task: name, outcome: outcome.status });
+      return outcome;
+    } catch (error) {
+      this.metrics.taskRuns.inc({ task: name, outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  private async runLocked(name: string, task: ScheduledTask): Promise<TaskOutcome> {
     const lockKey = `authd:task:${name}`;
     const connection = await this.sql.hold();
     // Closed rather than pooled unless the lock is known released (or was never taken).

@@ -9,3 +9,5 @@ import './operations/migrations.e2e';
 import './operations/mail-outbox.e2e';
 import './operations/transactions.e2e';
 import './operations/encryption-keys.e2e';
+import './operations/health-metrics.e2e';
+import './operations/shutdown-tracing.e2e';
