@@ -7,7 +7,7 @@ import { createLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { runMigrations } from './database';
 import { openDatabase } from './dev/open-database';
-import { OutboxRelay } from './mail';
+import { OutboxRelay } from './tasks';
 
 /** `npm start`: validate config, open the database (embedded unless DATABASE_URL), migrate, serve. */
 async function main(): Promise<void> {

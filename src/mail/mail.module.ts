@@ -5,15 +5,16 @@ import { AppConfig } from '../config';
 import { DeliverMailTask } from './deliver-mail.task';
 import { MailDelivery } from './mail-delivery.service';
 import { MailRenderer } from './mail-templates';
-import { OutboxRelay } from './outbox-relay.service';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { MailUserData } from './mail.user-data';
 import { mailTransport } from './transports';
+import { TasksModule } from '../tasks';
 
 @Module({
   imports: [
     CommonModule,
+    TasksModule,
     MailerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig): MailerOptions => ({
@@ -32,9 +33,8 @@ import { mailTransport } from './transports';
     MailUserData,
     OutboxRepository,
     MailDelivery,
-    OutboxRelay,
     DeliverMailTask,
   ],
-  exports: [OutboxService, MailDelivery, OutboxRelay],
+  exports: [OutboxService, MailDelivery],
 })
 export class MailModule {}

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { OutboxRelay } from './outbox-relay.service';
 import { TaskRunner } from './task-runner.service';
 import { TaskScheduler } from './task-scheduler.service';
 
 @Module({
   imports: [DiscoveryModule, ScheduleModule.forRoot()],
-  providers: [TaskRunner, TaskScheduler],
-  exports: [TaskRunner],
+  providers: [TaskRunner, TaskScheduler, OutboxRelay],
+  exports: [TaskRunner, OutboxRelay],
 })
 export class TasksModule {}
