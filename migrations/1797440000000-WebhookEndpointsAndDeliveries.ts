@@ -21,7 +21,9 @@ export class WebhookEndpointsAndDeliveries1797440000000 implements MigrationInte
     await queryRunner.query(
       `CREATE UNIQUE INDEX "webhook_deliveries_event_endpoint_key" ON "webhook_deliveries" ("event_id", "endpoint_id")`,
     );
-    await queryRunner.query(`CREATE INDEX "webhook_deliveries_endpoint_id_idx" ON "webhook_deliveries" ("endpoint_id")`);
+    await queryRunner.query(
+      `CREATE INDEX "webhook_deliveries_endpoint_id_idx" ON "webhook_deliveries" ("endpoint_id")`,
+    );
     await queryRunner.query(
       `CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" ("next_attempt_at") WHERE delivered_at IS NULL AND failed_at IS NULL`,
     );

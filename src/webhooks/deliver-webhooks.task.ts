@@ -9,7 +9,8 @@ import { WebhookDeliveries } from './webhook-delivery.service';
 export class DeliverWebhooksTask implements ScheduledTask {
   readonly name = 'deliver-webhooks';
   readonly schedule = CronExpression.EVERY_30_SECONDS;
-  readonly description = 'retries webhook deliveries (24 hours, then marked failed); clears settled events after a week';
+  readonly description =
+    'retries webhook deliveries (24 hours, then marked failed); clears settled events after a week';
 
   constructor(private readonly deliveries: WebhookDeliveries) {}
 

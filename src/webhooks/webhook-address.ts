@@ -3,13 +3,7 @@ import { isIP, isIPv4 } from 'node:net';
 
 /** Why an address is not one to send a webhook to; undefined when it is a public unicast address. */
 export type RefusedRange =
-  | 'unspecified'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'shared (CGNAT)'
-  | 'multicast'
-  | 'reserved';
+  'unspecified' | 'loopback' | 'private' | 'link-local' | 'shared (CGNAT)' | 'multicast' | 'reserved';
 
 type Range = [base: number, bits: number, kind: RefusedRange];
 
@@ -105,7 +99,10 @@ export type GuardedLookup = (
   callback: LookupCallback,
 ) => void;
 
-export type Resolver = (hostname: string, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 const systemResolver: Resolver = (hostname, callback) => dnsLookup(hostname, { all: true }, callback);
 
