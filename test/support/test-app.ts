@@ -9,7 +9,7 @@ import { AppModule } from '../../src/app.module';
 import { BackgroundWork } from '../../src/common/background-work';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, Env, loadConfig, PasswordHashing } from '../../src/config';
-import { OutboxRelay } from '../../src/mail';
+import { OutboxRelay } from '../../src/tasks';
 import { createTestDatabase, TestDatabase } from './database';
 import { FakeClock } from './fake-clock';
 import { SmtpCapture } from './smtp';
