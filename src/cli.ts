@@ -7,6 +7,7 @@ import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
 import { createDataSource, runMigrations } from './database';
 import { openDatabase } from './dev/open-database';
 import { MailDelivery } from './mail';
+import { WebhookDeliveries } from './webhooks/webhook-delivery.service';
 import { TaskRunner, UnknownTaskError } from './tasks';
 
 const USAGE = `usage:
@@ -74,9 +75,10 @@ async function runTask(config: AppConfig, name: string): Promise<void> {
   app.useLogger(new JsonLogger(createLogger(config)));
   try {
     const outcome = await app.get(TaskRunner).run(name);
-    // Mail the task queued leaves with it, not at the next server's convenience.
-    const mail = await app.get(MailDelivery).deliverDue();
-    print(name === 'deliver-mail' ? outcome : { ...outcome, mail });
+    // Mail and webhooks the task queued leave with it, not at the next server's convenience.
+    const mail = name === 'deliver-mail' ? undefined : await app.get(MailDelivery).deliverDue();
+    const webhooks = name === 'deliver-webhooks' ? undefined : await app.get(WebhookDeliveries).deliverDue();
+    print({ ...outcome, ...(mail && { mail }), ...(webhooks && { webhooks }) });
   } finally {
     await app.close();
   }

@@ -31,14 +31,16 @@ export class OutboxRelay implements OnApplicationShutdown {
   constructor(private readonly config: AppConfig) {}
 
   /**
-   * Adds an outbox (a module's onModuleInit, before start): a NOTIFY on `channel` after a commit,
-   * and every (re)connection, run `drain`. Channel names are identifiers of our own, never input.
+   * Adds an outbox (a module's onModuleInit): a NOTIFY on `channel` after a commit, and every
+   * (re)connection, run `drain`. Channel names are identifiers of our own, never input.
    */
   register(channel: string, drain: () => Promise<unknown>): void {
     if (!/^[a-z_]+$/.test(channel)) throw new Error(`"${channel}" is not a channel name`);
     if (this.outboxes.has(channel)) throw new Error(`two outboxes notify "${channel}"`);
-    if (!this.stopped) throw new Error('outboxes are registered before the relay starts');
     this.outboxes.set(channel, { channel, drain, draining: undefined, again: false });
+    // Registered while connected: listen now (a connection under way listens after it connects).
+    const client = this.client;
+    if (client) void this.listen(client, [channel]);
   }
 
   async start(): Promise<void> {
@@ -93,7 +95,6 @@ export class OutboxRelay implements OnApplicationShutdown {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      for (const channel of this.outboxes.keys()) await client.query(`LISTEN ${channel}`);
     } catch (error) {
       this.lost(client, error);
       return;
@@ -104,8 +105,18 @@ export class OutboxRelay implements OnApplicationShutdown {
     }
     this.client = client;
     this.reconnectDelay = RECONNECT_MIN_MS;
-    // What was committed while nobody listened is due now.
-    void this.kick();
+    await this.listen(client, [...this.outboxes.keys()]);
+  }
+
+  /** LISTENs on the channels, then drains their outboxes: what was committed while nobody listened is due now. */
+  private async listen(client: Client, channels: string[]): Promise<void> {
+    try {
+      for (const channel of channels) await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      this.lost(client, error);
+      return;
+    }
+    await Promise.all(channels.map((channel) => this.kick(channel)));
   }
 
   private lost(client: Client, error?: unknown): void {
