@@ -9,3 +9,4 @@ import './operations/migrations.e2e';
 import './operations/mail-outbox.e2e';
 import './operations/transactions.e2e';
 import './operations/webhooks.e2e';
+import './operations/admin-keys.e2e';

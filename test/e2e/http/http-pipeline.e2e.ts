@@ -333,6 +333,9 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/sso/oidc',
         'GET /auth/oidc/{id}/login',
         'GET /auth/oidc/{id}/callback',
+        'POST /admin/users/{id}/lock',
+        'POST /admin/users/{id}/unlock',
+        'DELETE /admin/users/{id}/sessions',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);
