@@ -66,7 +66,8 @@ export class AdminUsersService {
   @Transactional()
   async revokeSessions(admin: AdminAuth, id: string, client: ClientInfo): Promise<number> {
     await this.existing(id);
-    const revoked = await this.sessions.revokeAll(id);
+    // SessionsService tells the product (session.revoked, reason admin) in this transaction.
+    const revoked = await this.sessions.revokeAll(id, undefined, 'admin');
     await this.audit.record({
       action: 'session.revoked_all',
       actor: { adminKeyId: admin.adminKey.id },
@@ -74,7 +75,6 @@ export class AdminUsersService {
       target: `user:${id}`,
       details: { revoked },
     });
-    if (revoked > 0) await this.webhooks.emit('session.revoked', { userId: id, count: revoked, reason: 'admin' });
     return revoked;
   }
 }

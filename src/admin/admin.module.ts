@@ -12,6 +12,8 @@ import { AdminKeyGuard } from './admin-key.guard';
 import { AdminKeysService } from './admin-keys.service';
 import { AdminRepository } from './admin.repository';
 import { AdminUserData } from './admin.user-data';
+import { AdminWebhooksService } from './admin-webhooks.service';
+import { AdminWebhooksController } from './webhooks.controller';
 
 /**
  * The operators' side: admin keys and the routes they open. The guard and the audit interceptor are
@@ -20,9 +22,10 @@ import { AdminUserData } from './admin.user-data';
  */
 @Module({
   imports: [CommonModule, AuditModule, WebhooksModule, UsersModule, SessionsModule],
-  controllers: [AdminUsersController],
+  controllers: [AdminUsersController, AdminWebhooksController],
   providers: [
     AdminUsersService,
+    AdminWebhooksService,
     AdminRepository,
     AdminKeysService,
     AdminUserData,

@@ -62,7 +62,10 @@ export type AuditAction =
   | 'admin.request_refused'
   | 'user.locked'
   | 'user.unlocked'
-  | 'session.revoked_all';
+  | 'session.revoked_all'
+  | 'webhook.endpoint_created'
+  | 'webhook.endpoint_deleted'
+  | 'webhook.test_sent';
 
 /**
  * An operator acting through an admin key. Such a row names no account as actor (`actorId` null); the

@@ -6,8 +6,10 @@
 export type SessionRevocationReason =
   /** The user signed out (POST /auth/logout). */
   | 'logout'
-  /** The user (or an operator) ended the session(s). */
+  /** The user ended the session. */
   | 'revoked'
+  /** An operator signed the account out everywhere (admin API). */
+  | 'admin'
   /** "Sign out everywhere else". */
   | 'signed_out_elsewhere'
   | 'password_changed'

@@ -336,6 +336,10 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'POST /admin/users/{id}/lock',
         'POST /admin/users/{id}/unlock',
         'DELETE /admin/users/{id}/sessions',
+        'POST /admin/webhooks',
+        'GET /admin/webhooks',
+        'DELETE /admin/webhooks/{id}',
+        'POST /admin/webhooks/{id}/test',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);

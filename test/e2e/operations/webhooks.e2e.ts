@@ -2,6 +2,7 @@ import { TransactionHost } from '../../../src/database/transactions';
 import { TaskRunner } from '../../../src/tasks';
 import { KEEP_EVENTS_MS, RETRY_FOR_MS, WebhookDeliveries } from '../../../src/webhooks/webhook-delivery.service';
 import { CreatedWebhookEndpoint, WebhooksService } from '../../../src/webhooks/webhooks.service';
+import { createAdminKey, TestAdminKey } from '../../support/admin';
 import { createTestDatabase } from '../../support/database';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { bearer, confirmPassword, PASSWORD, signUp, signUpVerified, uniqueEmail } from '../../support/users';
@@ -446,6 +447,101 @@ describe('webhooks to private addresses', () => {
       await forbidding.close();
       await database.drop();
     }
+  });
+});
+
+describe('the admin webhook routes', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let operator: TestAdminKey;
+
+  beforeAll(async () => {
+    receiver = await WebhookReceiver.start();
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    operator = await createAdminKey(t, 'webhooks:write,users:write');
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('register an endpoint (the secret shown once), list, test and delete it, each audited', async () => {
+    const url = receiver.url('/hooks?token=private-part');
+    const created = await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.key))
+      .send({ url, events: ['user.created', 'user.locked'], description: 'CRM sync' })
+      .expect(201);
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      url,
+      events: ['user.created', 'user.locked'],
+      description: 'CRM sync',
+      createdAt: expect.any(String),
+      secret: expect.stringMatching(/^whsec_/),
+    });
+    const { id, secret } = created.body as { id: string; secret: string };
+
+    const listed = await t.http.get('/admin/webhooks').set(bearer(operator.key)).expect(200);
+    expect(listed.headers['cache-control']).toBe('no-store');
+    expect(listed.body).toEqual([
+      { id, url, events: ['user.created', 'user.locked'], description: 'CRM sync', createdAt: created.body.createdAt },
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain(secret.slice(6));
+
+    const tested = await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(operator.key)).expect(202);
+    const [test] = await receiver.waitFor((r) => typeOf(r) === 'webhook.test');
+    expect(test.headers['webhook-id']).toBe(tested.body.eventId);
+    expect(WebhookReceiver.verify(secret, test).data).toEqual({ endpointId: id });
+
+    // A lock is news: user.locked to this endpoint (session.revoked is not subscribed).
+    const user = await signUp(t);
+    await receiver.waitFor((r) => typeOf(r) === 'user.created');
+    await t.http.post(`/admin/users/${user.id}/lock`).set(bearer(operator.key)).send({ reason: 'test' }).expect(200);
+    const [locked] = await receiver.waitFor((r) => typeOf(r) === 'user.locked');
+    expect(WebhookReceiver.verify(secret, locked).data).toEqual({ userId: user.id });
+
+    await t.http.delete(`/admin/webhooks/${id}`).set(bearer(operator.key)).expect(204);
+    await t.http.delete(`/admin/webhooks/${id}`).set(bearer(operator.key)).expect(404);
+    await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(operator.key)).expect(404);
+    await t.http.delete('/admin/webhooks/not-an-id').set(bearer(operator.key)).expect(404);
+    expect((await t.http.get('/admin/webhooks').set(bearer(operator.key)).expect(200)).body).toEqual([]);
+
+    const audit: Array<{ action: string; target: string; details: Record<string, unknown> }> = await t.dataSource.query(
+      `SELECT action, target, details FROM audit_log WHERE action LIKE 'webhook.%' ORDER BY id`,
+    );
+    expect(audit.map((row) => [row.action, row.target])).toEqual([
+      ['webhook.endpoint_created', `webhook:${id}`],
+      ['webhook.test_sent', `webhook:${id}`],
+      ['webhook.endpoint_deleted', `webhook:${id}`],
+    ]);
+    expect(audit[0].details).toMatchObject({ origin: `http://127.0.0.1:${receiver.port}`, adminKeyId: operator.id });
+    expect(JSON.stringify(audit)).not.toContain('private-part');
+    expect(JSON.stringify(audit)).not.toContain(secret.slice(6));
+  });
+
+  it('answer 400 for what cannot be an endpoint', async () => {
+    const post = (body: object) => t.http.post('/admin/webhooks').set(bearer(operator.key)).send(body).expect(400);
+    const problems = async (body: object) => (await post(body)).body.details.map((d: { field: string }) => d.field);
+    expect(await problems({ url: 'ftp://example.com/', events: ['*'] })).toEqual(['url']);
+    expect(await problems({ url: receiver.url(), events: [] })).toEqual(['events']);
+    expect(await problems({ url: receiver.url(), events: ['user.nope'] })).toEqual(['events']);
+    expect(await problems({ url: receiver.url(), events: ['*', 'user.created'] })).toEqual(['events']);
+    expect(await problems({ url: receiver.url() })).toEqual(['events']);
+    expect(await problems({ url: receiver.url(), events: ['*'], secret: 'mine' })).toEqual(['secret']);
+  });
+
+  it('need an admin key with webhooks:write, and nothing else', async () => {
+    const reader = await createAdminKey(t, 'users:read');
+    const user = await signUpVerified(t);
+    const body = { url: receiver.url(), events: ['*'] };
+    expect((await t.http.post('/admin/webhooks').set(bearer(reader.key)).send(body).expect(403)).body.error).toBe(
+      'insufficient_scope',
+    );
+    await t.http.get('/admin/webhooks').set(bearer(reader.key)).expect(403);
+    await t.http.post('/admin/webhooks').set(bearer(user.token)).send(body).expect(401);
+    await t.http.get('/admin/webhooks').expect(401);
+    expect((await t.http.get('/admin/webhooks').set(bearer(operator.key)).expect(200)).body).toEqual([]);
   });
 });
 
