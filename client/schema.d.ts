@@ -1092,6 +1092,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the webhook endpoints
+         * @description Every endpoint, oldest first; never a secret.
+         */
+        get: operations["AdminWebhooksController_list"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Adds an endpoint for the event types listed (or `["*"]`), signed the Standard Webhooks way with the `whsec_` secret answered here once. The URL is checked now (https outside development; a host resolving to a loopback, private or link-local address refused unless WEBHOOK_ALLOW_PRIVATE=true) and at every delivery. It receives the events queued from now on.
+         */
+        post: operations["AdminWebhooksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a webhook endpoint
+         * @description The endpoint receives nothing more, not even the deliveries still waiting for it.
+         */
+        delete: operations["AdminWebhooksController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to a webhook endpoint
+         * @description Queues a `webhook.test` event (`data: {endpointId}`) for this endpoint alone, sent at once and retried like any other; answers its id, the `webhook-id` it arrives with.
+         */
+        post: operations["AdminWebhooksController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1870,6 +1934,69 @@ export interface components {
              * @description an organization's directory deactivated the account
              */
             suspendedAt: string | null;
+        };
+        CreateWebhookDto: {
+            /**
+             * @description https (http outside production), without credentials; its host must not resolve to a loopback, private or link-local address unless WEBHOOK_ALLOW_PRIVATE=true
+             * @example https://app.example.com/hooks/authd
+             */
+            url: string;
+            /**
+             * @description the event types to receive, or `["*"]` for all of them
+             * @example [
+             *       "user.created",
+             *       "user.deleted"
+             *     ]
+             */
+            events: ("*" | "user.created" | "user.email_verified" | "user.updated" | "user.email_changed" | "user.deletion_scheduled" | "user.deletion_cancelled" | "user.deleted" | "user.locked" | "user.unlocked" | "user.suspended" | "user.reactivated" | "session.created" | "session.revoked" | "org.member_added" | "org.member_removed" | "org.member_role_changed")[];
+            /** @example CRM sync */
+            description?: string;
+        };
+        CreatedWebhookEndpointDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://app.example.com/hooks/authd */
+            url: string;
+            /**
+             * @example [
+             *       "user.created",
+             *       "user.deleted"
+             *     ]
+             */
+            events: string[];
+            /** @example CRM sync */
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description the signing secret (Standard Webhooks), shown this once
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5YRsNVP8Qlw=
+             */
+            secret: string;
+        };
+        WebhookEndpointDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://app.example.com/hooks/authd */
+            url: string;
+            /**
+             * @example [
+             *       "user.created",
+             *       "user.deleted"
+             *     ]
+             */
+            events: string[];
+            /** @example CRM sync */
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WebhookTestDto: {
+            /**
+             * Format: uuid
+             * @description the test event’s id: the `webhook-id` it arrives with
+             */
+            eventId: string;
         };
         Error: {
             /** @example 403 */
@@ -5398,6 +5525,187 @@ export interface operations {
                 };
             };
             /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"][];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpointDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
