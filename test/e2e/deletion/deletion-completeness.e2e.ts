@@ -6,7 +6,7 @@ import { PostgresSamlRequestStore } from '../../../src/sso/saml-request-store';
 import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
 import { SsoRepository } from '../../../src/sso/sso.repository';
 import { TaskRunner } from '../../../src/tasks';
-import { WebhooksService } from '../../../src/webhooks/webhooks.service';
+import { createAdminKey } from '../../support/admin';
 import { selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { addMember, invite } from '../../support/orgs';
@@ -80,8 +80,13 @@ describe('deletion completeness', () => {
     // The address the account had first, before it moved to `email`.
     const earlier = `onmlkji.earlier.${Date.now().toString(36)}@example.com`;
 
-    // The product hears about everything (the endpoint answers nothing: its deliveries wait).
-    await t.app.get(WebhooksService).createEndpoint({ url: 'http://127.0.0.1:1/hooks', events: ['*'] });
+    // An operator registers an endpoint hearing about everything (it answers nothing: its deliveries wait).
+    const operator = await createAdminKey(t, 'webhooks:write');
+    await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.key))
+      .send({ url: 'http://127.0.0.1:1/hooks', events: ['*'] })
+      .expect(201);
 
     // Signed up from one address, verified, signed in from another.
     const signup = await t.http

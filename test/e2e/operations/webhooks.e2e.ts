@@ -5,7 +5,15 @@ import { CreatedWebhookEndpoint, WebhooksService } from '../../../src/webhooks/w
 import { createAdminKey, TestAdminKey } from '../../support/admin';
 import { createTestDatabase } from '../../support/database';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { bearer, confirmPassword, PASSWORD, signUp, signUpVerified, uniqueEmail } from '../../support/users';
+import {
+  bearer,
+  confirmPassword,
+  PASSWORD,
+  signUp,
+  signUpVerified,
+  uniqueEmail,
+  verificationToken,
+} from '../../support/users';
 import { ReceivedWebhook, typeOf, WebhookReceiver } from '../../support/webhook-receiver';
 
 const MINUTE = 60_000;
@@ -181,6 +189,10 @@ describe('webhooks', () => {
     const org = await t.http.post('/orgs').set(bearer(token)).send({ name: 'Hooks Inc' }).expect(201);
     const moved = uniqueEmail('moved');
     await t.http.post('/me/email').set(bearer(token)).send({ email: moved }).expect(200);
+    await t.http
+      .post('/auth/verify-email')
+      .send({ token: await verificationToken(t, moved) })
+      .expect(200);
     await t.http.delete('/me').set(bearer(token)).expect(202);
     await t.http
       .post('/me/deletion/cancel')
@@ -189,6 +201,7 @@ describe('webhooks', () => {
 
     const expected = [
       'user.created',
+      'user.email_verified',
       'user.email_verified',
       'user.updated',
       'session.revoked',
@@ -204,6 +217,12 @@ describe('webhooks', () => {
     const types = new Set(bodies.map((b) => b.type));
     for (const type of expected) expect(types.has(type)).toBe(true);
     expect(bodies.find((b) => b.type === 'user.email_changed')?.data).toEqual({ userId: user.id, email: moved });
+    expect(bodies.filter((b) => b.type === 'user.email_verified').map((b) => b.data)).toEqual(
+      expect.arrayContaining([
+        { userId: user.id, email },
+        { userId: user.id, email: moved },
+      ]),
+    );
     expect(bodies.find((b) => b.type === 'user.updated')?.data).toEqual({ userId: user.id, fields: ['password'] });
     expect(bodies.find((b) => b.type === 'org.member_added')?.data).toEqual({
       orgId: org.body.id,
@@ -235,6 +254,23 @@ describe('webhooks', () => {
       expect(everything).not.toContain(secret);
     }
     expect(everything).not.toContain(endpoint.secret.slice('whsec_'.length));
+  });
+
+  it('tells of an account made by an email sign-in, with its method', async () => {
+    const endpoint = await subscribe(['user.created', 'session.created']);
+    const email = uniqueEmail('mailed');
+    await t.http.post('/auth/email/start').send({ email }).expect(202);
+    const [mail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Sign in'));
+    const token = /sign-in\/email\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+    const signedIn = await t.http.post('/auth/email/verify').send({ token }).expect(200);
+    await receiver.waitFor(() => true, 2);
+    const bodies = receiver.received.map((r) => WebhookReceiver.verify(endpoint.secret, r));
+    expect(bodies.find((b) => b.type === 'user.created')?.data).toEqual({
+      userId: signedIn.body.user.id,
+      email,
+      method: 'email',
+    });
+    expect(bodies.find((b) => b.type === 'session.created')?.data).toMatchObject({ method: 'email' });
   });
 
   it('keeps the secret sealed at rest and lists endpoints without it', async () => {
