@@ -624,30 +624,6 @@ export interface paths {
         patch: operations["OrganizationsController_rename"];
         trace?: never;
     };
-    "/orgs/{id}/policy": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get the security policy
-         * @description Any member reads whether the organization requires MFA. Outside the rule itself, so that a client refused with `mfa_enrollment_required` or `mfa_required` can read why.
-         */
-        get: operations["OrganizationsController_getPolicy"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Set the security policy
-         * @description Owners only, after a recent step-up; audited. `requireMfa: true` makes every /orgs/:id route answer members without a second factor `mfa_enrollment_required` and sessions that did not prove one `mfa_required`; the owner turning it on needs a second factor of their own. Outside the rule itself, so an owner can always turn it off (the step-up asks a second factor of an account that has one).
-         */
-        patch: operations["OrganizationsController_setPolicy"];
-        trace?: never;
-    };
     "/orgs/{id}/members": {
         parameters: {
             query?: never;
@@ -1056,27 +1032,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health/live": {
+    "/admin/users/{id}/lock": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Liveness
-         * @description Answers 200 while the process serves requests, without asking the database: a failing liveness probe means the process should be restarted, which a database outage does not call for.
-         */
-        get: operations["HealthController_live"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Lock an account
+         * @description Ends every session and API key of the account at once; every sign-in method then answers 403 `account_locked` until it is unlocked. Locking a locked account keeps its first reason.
+         */
+        post: operations["AdminUsersController_lock"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/health/ready": {
+    "/admin/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock an account
+         * @description Sign-ins work again; the sessions and keys the lock ended stay ended.
+         */
+        post: operations["AdminUsersController_unlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign an account out everywhere
+         * @description Revokes every live session of the account (its API keys stay); answers how many.
+         */
+        delete: operations["AdminUsersController_revokeSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks": {
         parameters: {
             query?: never;
             header?: never;
@@ -1084,12 +1100,56 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness
-         * @description Answers 200 when the database answers (within 2 seconds) and every migration of this build is applied; 503 otherwise, and from the moment the process begins to shut down (SIGTERM), so that a load balancer stops sending it requests while it finishes those in flight.
+         * List the webhook endpoints
+         * @description Every endpoint, oldest first; never a secret.
          */
-        get: operations["HealthController_ready"];
+        get: operations["AdminWebhooksController_list"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Adds an endpoint for the event types listed (or `["*"]`), signed the Standard Webhooks way with the `whsec_` secret answered here once. The URL is checked now (https outside development; a host resolving to a loopback, private or link-local address refused unless WEBHOOK_ALLOW_PRIVATE=true) and at every delivery. It receives the events queued from now on.
+         */
+        post: operations["AdminWebhooksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
         put?: never;
         post?: never;
+        /**
+         * Remove a webhook endpoint
+         * @description The endpoint receives nothing more, not even the deliveries still waiting for it.
+         */
+        delete: operations["AdminWebhooksController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to a webhook endpoint
+         * @description Queues a `webhook.test` event (`data: {endpointId}`) for this endpoint alone, sent at once and retried like any other; answers its id, the `webhook-id` it arrives with.
+         */
+        post: operations["AdminWebhooksController_test"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1460,17 +1520,6 @@ export interface components {
              */
             name: string;
         };
-        OrganizationPolicyDto: {
-            /** @description members need a second factor, proved by their session (or the organization's own SSO) */
-            requireMfa: boolean;
-        };
-        SetOrganizationPolicyDto: {
-            /**
-             * @description require a second factor (TOTP or a passkey) of every member on the organization's routes; the owner setting it needs one
-             * @example true
-             */
-            requireMfa: boolean;
-        };
         MemberProfileDto: {
             /** Format: uuid */
             userId: string;
@@ -1481,8 +1530,6 @@ export interface components {
             role: "owner" | "admin" | "member";
             /** Format: date-time */
             joinedAt: string;
-            /** @description the member has a second factor: an authenticator app (TOTP) or a passkey */
-            mfaEnabled: boolean;
         };
         ChangeRoleDto: {
             /**
@@ -1853,31 +1900,103 @@ export interface components {
             /** @enum {string} */
             db: "up" | "down";
         };
-        LivenessDto: {
+        LockUserDto: {
             /**
-             * @example ok
-             * @enum {string}
+             * @description why, for other operators (kept with the account and in the audit log)
+             * @example Chargeback fraud reported by support ticket 4821
              */
-            status: "ok";
+            reason: string;
         };
-        ReadinessDto: {
+        AdminUserDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            name: string | null;
+            emailVerified: boolean;
+            twoFactorEnabled: boolean;
+            hasPassword: boolean;
+            /** @description at least one passkey is registered */
+            hasPasskey: boolean;
+            /** Format: uuid */
+            ssoProviderId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deletionScheduledFor: string | null;
             /**
-             * @example ready
-             * @enum {string}
+             * Format: date-time
+             * @description an operator locked the account
              */
-            status: "ready" | "not_ready";
+            lockedAt: string | null;
             /**
-             * @description Whether the database answered (within 2 seconds).
-             * @enum {string}
+             * Format: date-time
+             * @description an organization's directory deactivated the account
              */
-            db: "up" | "down";
+            suspendedAt: string | null;
+        };
+        CreateWebhookDto: {
             /**
-             * @description Whether every migration of this build is applied (`unknown` while the database is down).
-             * @enum {string}
+             * @description https (http outside production), without credentials; its host must not resolve to a loopback, private or link-local address unless WEBHOOK_ALLOW_PRIVATE=true
+             * @example https://app.example.com/hooks/authd
              */
-            migrations: "applied" | "pending" | "unknown";
-            /** @description The process is shutting down: it finishes what it serves and takes no new work. */
-            shuttingDown: boolean;
+            url: string;
+            /**
+             * @description the event types to receive, or `["*"]` for all of them
+             * @example [
+             *       "user.created",
+             *       "user.deleted"
+             *     ]
+             */
+            events: ("*" | "user.created" | "user.email_verified" | "user.updated" | "user.email_changed" | "user.deletion_scheduled" | "user.deletion_cancelled" | "user.deleted" | "user.locked" | "user.unlocked" | "user.suspended" | "user.reactivated" | "session.created" | "session.revoked" | "org.member_added" | "org.member_removed" | "org.member_role_changed")[];
+            /** @example CRM sync */
+            description?: string;
+        };
+        CreatedWebhookEndpointDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://app.example.com/hooks/authd */
+            url: string;
+            /**
+             * @example [
+             *       "user.created",
+             *       "user.deleted"
+             *     ]
+             */
+            events: string[];
+            /** @example CRM sync */
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description the signing secret (Standard Webhooks), shown this once
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw5YRsNVP8Qlw=
+             */
+            secret: string;
+        };
+        WebhookEndpointDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://app.example.com/hooks/authd */
+            url: string;
+            /**
+             * @example [
+             *       "user.created",
+             *       "user.deleted"
+             *     ]
+             */
+            events: string[];
+            /** @example CRM sync */
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WebhookTestDto: {
+            /**
+             * Format: uuid
+             * @description the test event’s id: the `webhook-id` it arrives with
+             */
+            eventId: string;
         };
         Error: {
             /** @example 403 */
@@ -1946,7 +2065,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "mfa_enrollment_required" | "mfa_required" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_scope" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -3718,7 +3837,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3765,7 +3884,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner deletes; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`: only an owner deletes; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3826,7 +3945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner renames; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`: only an owner renames; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3837,124 +3956,6 @@ export interface operations {
             };
             /** @description `not_found`: no such organization, or the caller is not a member */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    OrganizationsController_getPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganizationPolicyDto"];
-                };
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `not_found`: no such organization, or the caller is not a member */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    OrganizationsController_setPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SetOrganizationPolicyDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganizationPolicyDto"];
-                };
-            };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `insufficient_role`: only an owner sets the policy; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `not_found`: no such organization, or the caller is not a member */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `mfa_enrollment_required` (with `enrollUrls`): the owner has no second factor to turn MFA on with */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3993,7 +3994,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4040,7 +4041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4111,7 +4112,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner grants or takes `owner`; `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
+            /** @description `insufficient_role`: only an owner grants or takes `owner`; `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,7 +4169,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4229,7 +4230,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4278,7 +4279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4340,7 +4341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4408,7 +4409,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4517,7 +4518,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4579,7 +4580,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4626,7 +4627,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4684,7 +4685,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4733,7 +4734,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4795,7 +4796,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4851,7 +4852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4909,7 +4910,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5386,27 +5387,164 @@ export interface operations {
             };
         };
     };
-    HealthController_live: {
+    AdminUsersController_lock: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockUserDto"];
+            };
+        };
         responses: {
-            /** @description The process serves requests. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LivenessDto"];
+                    "application/json": components["schemas"]["AdminUserDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
     };
-    HealthController_ready: {
+    AdminUsersController_unlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminUsersController_revokeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedCountDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -5415,22 +5553,174 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The instance may be sent traffic. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReadinessDto"];
+                    "application/json": components["schemas"]["WebhookEndpointDto"][];
                 };
             };
-            /** @description The database does not answer, a migration is missing, or the process is shutting down. */
-            503: {
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReadinessDto"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpointDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminWebhooksController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `webhooks:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

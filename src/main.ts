@@ -11,7 +11,7 @@ import { runMigrations } from './database';
 import { EncryptionKeyMismatch } from './encryption';
 import { openDatabase } from './dev/open-database';
 import { Readiness } from './health/readiness';
-import { OutboxRelay } from './mail';
+import { OutboxRelay } from './tasks';
 
 /** `npm start`: validate config, open the database (embedded unless DATABASE_URL), migrate, serve. */
 async function main(): Promise<void> {

@@ -54,7 +54,7 @@ export class SignInService {
 
   @Transactional()
   async logout(auth: SessionAuth, client: ClientInfo): Promise<void> {
-    await this.sessions.revoke(auth.user.id, auth.session.id);
+    await this.sessions.revoke(auth.user.id, auth.session.id, 'logout');
     await this.audit.record({ action: 'user.logout', actor: auth.user, client, target: `session:${auth.session.id}` });
   }
 }

@@ -81,6 +81,8 @@ export interface AppConfigValues {
   databaseStatementTimeoutMs: number;
   databaseLockTimeoutMs: number;
   tasksEnabled: boolean;
+  /** Webhook URLs may resolve to loopback, private and link-local addresses (development, tests). */
+  webhookAllowPrivate: boolean;
   dnsServers: string[];
   /** Unset: AuthnRequests go unsigned and the metadata publishes no key. */
   samlSp: SamlSpCredentials | undefined;
@@ -119,6 +121,7 @@ export class AppConfig implements AppConfigValues {
   readonly databaseStatementTimeoutMs: number;
   readonly databaseLockTimeoutMs: number;
   readonly tasksEnabled: boolean;
+  readonly webhookAllowPrivate: boolean;
   readonly dnsServers: string[];
   readonly samlSp: SamlSpCredentials | undefined;
   readonly webauthn: WebAuthnSettings;

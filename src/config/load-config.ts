@@ -109,6 +109,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseStatementTimeoutMs: duration('DB_STATEMENT_TIMEOUT', read('DB_STATEMENT_TIMEOUT') ?? '10s'),
     databaseLockTimeoutMs: duration('DB_LOCK_TIMEOUT', read('DB_LOCK_TIMEOUT') ?? '3s'),
     tasksEnabled: boolean('TASKS_ENABLED', read('TASKS_ENABLED') ?? 'true'),
+    webhookAllowPrivate: boolean('WEBHOOK_ALLOW_PRIVATE', read('WEBHOOK_ALLOW_PRIVATE') ?? 'false'),
     dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
     samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),
     webauthn: webauthn(appUrl, read('WEBAUTHN_RP_ID'), read('WEBAUTHN_ORIGINS'), isProduction),

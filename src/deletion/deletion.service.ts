@@ -43,7 +43,7 @@ export class DeletionService {
       const due = new Date(this.clock.now().getTime() + this.config.deletionGracePeriodMs);
       const { at, scheduled } = await this.users.scheduleDeletion(user.id, due);
       if (!scheduled) return at;
-      const revoked = await this.sessions.revokeAll(user.id, auth.session.id);
+      const revoked = await this.sessions.revokeAll(user.id, auth.session.id, 'deletion_scheduled');
       await this.outbox.enqueue(user.email, 'deletion-scheduled', {
         deletionDate: at.toUTCString(),
         cancelUrl: CANCEL_URL,

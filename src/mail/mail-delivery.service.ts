@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { MailerService } from '@nestjs-modules/mailer';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
 import { describeError } from '../common/describe-error';
-import { ClaimedMail, OutboxRepository } from './outbox.repository';
+import { OutboxRelay } from '../tasks';
+import { ClaimedMail, OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository';
 import { OUTBOX_AAD, SealedMail } from './outbox.service';
 
 const BATCH_SIZE = 20;
@@ -23,7 +24,7 @@ export interface DeliveryCounts {
 
 /** Sends due outbox mail. Any number of deliverers can run: each claims rows with SKIP LOCKED. */
 @Injectable()
-export class MailDelivery {
+export class MailDelivery implements OnModuleInit {
   private readonly logger = new Logger('Mail');
 
   constructor(
@@ -31,7 +32,13 @@ export class MailDelivery {
     private readonly mailer: MailerService,
     private readonly cipher: Cipher,
     private readonly clock: Clock,
+    private readonly relay: OutboxRelay,
   ) {}
+
+  /** Committed mail is sent right away by the relay; the deliver-mail task retries. */
+  onModuleInit(): void {
+    this.relay.register(OUTBOX_CHANNEL, () => this.deliverDue());
+  }
 
   /** Delivers everything due now, batch by batch. */
   async deliverDue(): Promise<DeliveryCounts> {

@@ -5,16 +5,17 @@ import { AppConfig } from '../config';
 import { DeliverMailTask } from './deliver-mail.task';
 import { MailDelivery } from './mail-delivery.service';
 import { MailRenderer } from './mail-templates';
-import { OutboxRelay } from './outbox-relay.service';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { MailUserData } from './mail.user-data';
 import { MailSealedData } from './mail.sealed-data';
 import { mailTransport } from './transports';
+import { TasksModule } from '../tasks';
 
 @Module({
   imports: [
     CommonModule,
+    TasksModule,
     MailerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig): MailerOptions => ({
@@ -34,9 +35,8 @@ import { mailTransport } from './transports';
     MailSealedData,
     OutboxRepository,
     MailDelivery,
-    OutboxRelay,
     DeliverMailTask,
   ],
-  exports: [OutboxService, MailDelivery, OutboxRelay],
+  exports: [OutboxService, MailDelivery],
 })
 export class MailModule {}

@@ -15,4 +15,7 @@ export const OPENAPI_TAGS = {
   organizations: 'Organizations, their members and roles, and the documents they share.',
   sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',
   operations: 'Health of the service and its database: liveness and readiness for orchestrators and load balancers.',
+  admin:
+    'The operators’ API: accounts, sessions and the audit log, with an admin key (`Authorization: Bearer adm_…`, ' +
+    'made by `npm run admin -- keys:create`) holding the scope each route names.',
 } as const satisfies Record<string, string>;

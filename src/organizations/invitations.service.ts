@@ -13,6 +13,7 @@ import { normalizeEmail } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { MANAGERS, mayInvite, ORG_ROLES, OrgRole } from './organization.entity';
 import { OrganizationsRepository, PendingInvitation } from './organizations.repository';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 /** How long an invitation's link works. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -41,6 +42,7 @@ export class InvitationsService {
     private readonly outbox: OutboxService,
     private readonly limiter: RateLimiter,
     private readonly audit: AuditService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /**
@@ -175,6 +177,7 @@ export class InvitationsService {
     // Rolled back with the rest: the invitation stays for a later try.
     if (await this.orgs.roleOf(invitation.orgId, user.id)) throw new DomainError('already_member');
     await this.orgs.addMember({ orgId: invitation.orgId, userId: user.id, role: invitation.role, createdAt: now });
+    await this.webhooks.emit('org.member_added', { orgId: invitation.orgId, userId: user.id, role: invitation.role });
     await this.audit.record({
       action: 'org.member_added',
       actor: user,

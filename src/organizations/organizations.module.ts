@@ -12,9 +12,10 @@ import { InvitationsService } from './invitations.service';
 import { CleanupOrphanedOrgsTask } from './cleanup-orphaned-orgs.task';
 import { PurgeExpiredInvitationsTask } from './purge-expired-invitations.task';
 import { OrganizationsUserData } from './organizations.user-data';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule],
+  imports: [CommonModule, AuditModule, MailModule, RateLimitModule, UsersModule, WebhooksModule],
   controllers: [OrganizationsController, OrgInvitationsController, InvitationsController],
   providers: [
     OrganizationsService,

@@ -13,6 +13,7 @@ import type { Membership, OrgRole } from './organization.entity';
 import type { UserView } from '../http';
 import { MemberOrganization, OrganizationsRepository } from './organizations.repository';
 import { hasSecondFactor, mfaEnrollmentRequired } from './mfa-policy';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 export { ORG_ROLES } from './organization.entity';
 export type { OrgRole } from './organization.entity';
@@ -75,6 +76,7 @@ export class OrganizationsService {
     private readonly events: DomainEvents,
     private readonly audit: AuditService,
     private readonly invitations: InvitationsService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   @Transactional()
@@ -82,6 +84,7 @@ export class OrganizationsService {
     const now = this.clock.now();
     const id = await this.orgs.createOrganization(name, now);
     await this.orgs.addMember({ orgId: id, userId: actor.id, role: 'owner', createdAt: now });
+    await this.webhooks.emit('org.member_added', { orgId: id, userId: actor.id, role: 'owner' });
     await this.audit.record({ action: 'org.created', actor, client, target: `org:${id}` });
     return { id, name, role: 'owner' };
   }
@@ -172,6 +175,10 @@ export class OrganizationsService {
   async delete(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
     await this.lock(orgId);
     await this.roleOf(orgId, actor.id, ['owner']);
+    // The product hears that every member left: there is no event for the organization itself.
+    for (const member of await this.orgs.listMembers(orgId)) {
+      await this.webhooks.emit('org.member_removed', { orgId, userId: member.userId });
+    }
     await this.events.emit('org.deleting', { orgIds: [orgId] });
     await this.orgs.deleteOrganizations([orgId]);
     await this.audit.record({ action: 'org.deleted', actor, client, target: `org:${orgId}` });
@@ -241,6 +248,7 @@ export class OrganizationsService {
     if ((role === 'owner' || current === 'owner') && actorRole !== 'owner') throw new DomainError('insufficient_role');
     if (current === 'owner' && role !== 'owner') await this.assertAnotherOwner(orgId);
     await this.orgs.setRole(orgId, userId, role);
+    if (role !== current) await this.webhooks.emit('org.member_role_changed', { orgId, userId, role });
     // Someone else changed this member's privileges: each of their sessions gets a new token on its next request.
     if (userId !== actor.id && role !== current) {
       await this.events.emit('org.member_role_changed', { userId, orgId });
@@ -271,6 +279,7 @@ export class OrganizationsService {
     const current = (await this.orgs.roleOf(orgId, userId)) ?? null;
     if (current === null) {
       await this.orgs.addMember({ orgId, userId, role, createdAt: this.clock.now() });
+      await this.webhooks.emit('org.member_added', { orgId, userId, role });
       return { from: null, to: role };
     }
     if (current === role) return { from: current, to: role };
@@ -278,6 +287,7 @@ export class OrganizationsService {
       return { from: current, to: current, kept: 'last_owner' };
     }
     await this.orgs.setRole(orgId, userId, role);
+    await this.webhooks.emit('org.member_role_changed', { orgId, userId, role });
     await this.events.emit('org.member_role_changed', { userId, orgId });
     if (current === 'owner') await this.events.emit('org.owner_stepped_down', { userId, orgId });
     await this.invitations.withdrawSentBy({ id: null, email: null }, orgId, userId, role);
@@ -296,6 +306,7 @@ export class OrganizationsService {
     }
     if (current === 'owner') await this.assertAnotherOwner(orgId);
     await this.orgs.removeMember(orgId, userId);
+    await this.webhooks.emit('org.member_removed', { orgId, userId });
     if (current === 'owner') await this.events.emit('org.owner_stepped_down', { userId, orgId, client });
     await this.invitations.withdrawSentBy(actor, orgId, userId, null, client);
     await this.audit.record({

@@ -6,6 +6,7 @@ import { normalizeEmail } from '../users/user.dto';
 import { UsersService } from '../users/users.service';
 import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 /**
  * Memberships go, and invitations to any address the account has had; invitations it sent stay with their
@@ -22,6 +23,7 @@ export class OrganizationsUserData implements UserDataHandler {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
@@ -44,6 +46,7 @@ export class OrganizationsUserData implements UserDataHandler {
       const heir = await this.repository.successor(orgId, leaving);
       if (!heir) continue;
       await this.repository.setRole(orgId, heir.userId, 'owner');
+      await this.webhooks.emit('org.member_role_changed', { orgId, userId: heir.userId, role: 'owner' });
       const [user] = await this.users.findByIds([heir.userId]);
       await this.outbox.enqueue(user.email, 'org-ownership-transferred', { orgName, formerRole: heir.role });
       await this.audit.record({

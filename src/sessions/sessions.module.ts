@@ -9,9 +9,10 @@ import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
 import { SessionsUserData } from './sessions.user-data';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [CommonModule, AuditModule, MailModule],
+  imports: [CommonModule, AuditModule, MailModule, WebhooksModule],
   controllers: [SessionsController],
   providers: [
     SessionsService,

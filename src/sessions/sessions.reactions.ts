@@ -9,14 +9,14 @@ export class SessionsReactions {
 
   /** Whoever held the old password is signed out; the session that changed it stays. */
   @OnDomainEvent('user.password_changed')
-  async signOutOthers({ userId, keepSessionId }: DomainEventMap['user.password_changed']): Promise<void> {
-    await this.sessions.revokeAll(userId, keepSessionId ?? undefined);
+  async signOutOthers({ userId, keepSessionId, reset }: DomainEventMap['user.password_changed']): Promise<void> {
+    await this.sessions.revokeAll(userId, keepSessionId ?? undefined, reset ? 'password_reset' : 'password_changed');
   }
 
   /** A locked or suspended account is signed out everywhere at once. */
   @OnDomainEvent('user.access_revoked')
-  async signOutEverywhere({ userId }: DomainEventMap['user.access_revoked']): Promise<void> {
-    await this.sessions.revokeAll(userId);
+  async signOutEverywhere({ userId, reason }: DomainEventMap['user.access_revoked']): Promise<void> {
+    await this.sessions.revokeAll(userId, undefined, reason);
   }
 
   /** Sessions carrying the old privileges get a new token on their next request. */

@@ -9,6 +9,8 @@ import { AuditService } from '../audit/audit.service';
 import { OutboxService } from '../mail';
 import { ipSubject } from '../rate-limit/ip-subject';
 import type { SessionContext, UserView } from '../http';
+import type { SessionRevocationReason } from '../webhooks/webhook-events';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { deviceName } from './device-name';
 import type { AuthMethod } from './session.entity';
 import { ResolvedSession, SessionAuthentication, SessionsRepository } from './sessions.repository';
@@ -69,6 +71,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /**
@@ -107,7 +110,9 @@ export class SessionsService {
     // The account was erased between the password check and now: it is as if it never existed.
     if (!id) throw new DomainError('invalid_credentials');
     // The new session always stays; of the others, the newest MAX − 1 do.
-    await this.sessions.revokeBeyondNewest(userId, id, MAX_SESSIONS_PER_USER - 1, now);
+    const pushedOut = await this.sessions.revokeBeyondNewest(userId, id, MAX_SESSIONS_PER_USER - 1, now);
+    if (pushedOut > 0)
+      await this.webhooks.emit('session.revoked', { userId, count: pushedOut, reason: 'session_limit' });
     if ((await this.rememberIp(userId, ip, now)) && alertOnNewIp) {
       await this.outbox.enqueue(user.email, 'new-sign-in', {
         ip,
@@ -311,7 +316,7 @@ export class SessionsService {
   /** The user signs one of their sessions out (the owner guard has checked it is theirs). */
   @Transactional()
   async revokeByUser(user: Pick<UserView, 'id' | 'email'>, sessionId: string, client: ClientInfo): Promise<void> {
-    await this.revoke(user.id, sessionId);
+    await this.revoke(user.id, sessionId, 'revoked');
     await this.audit.record({ action: 'session.revoked', actor: user, client, target: `session:${sessionId}` });
   }
 
@@ -322,7 +327,7 @@ export class SessionsService {
     currentSessionId: string,
     client: ClientInfo,
   ): Promise<number> {
-    const revoked = await this.revokeAll(user.id, currentSessionId);
+    const revoked = await this.revokeAll(user.id, currentSessionId, 'signed_out_elsewhere');
     await this.audit.record({
       action: 'session.revoked_all_others',
       actor: user,
@@ -333,21 +338,34 @@ export class SessionsService {
     return revoked;
   }
 
-  /** Revokes one session of the user; false when it is not theirs or already revoked. */
-  async revoke(userId: string, sessionId: string): Promise<boolean> {
-    return this.sessions.revoke(userId, sessionId, this.clock.now());
+  /**
+   * Revokes one session of the user; false when it is not theirs or already revoked. The product
+   * hears `session.revoked` (webhooks) with the reason, in the caller's transaction.
+   */
+  async revoke(userId: string, sessionId: string, reason: SessionRevocationReason): Promise<boolean> {
+    const revoked = await this.sessions.revoke(userId, sessionId, this.clock.now());
+    if (revoked) await this.webhooks.emit('session.revoked', { userId, sessionId, reason });
+    return revoked;
   }
 
   /**
    * Revokes the user's live sessions signed in otherwise than through SSO (SSO became the only way
    * in: an enforced domain refuses a password, a passkey and a mailed link alike); returns how many.
    */
-  revokePasswordSessions(userId: string): Promise<number> {
-    return this.sessions.revokeByMethod(userId, ['password', 'passkey', 'email'], this.clock.now());
+  async revokePasswordSessions(userId: string): Promise<number> {
+    const count = await this.sessions.revokeByMethod(userId, ['password', 'passkey', 'email'], this.clock.now());
+    if (count > 0) await this.webhooks.emit('session.revoked', { userId, count, reason: 'sso_enforced' });
+    return count;
   }
 
-  /** Revokes every live session of the user, but the one kept; returns how many. */
-  async revokeAll(userId: string, keepSessionId?: string): Promise<number> {
-    return this.sessions.revokeAll(userId, this.clock.now(), keepSessionId);
+  /** Revokes every live session of the user, but the one kept; returns how many (`session.revoked` says so, with the reason). */
+  async revokeAll(
+    userId: string,
+    keepSessionId?: string,
+    reason: SessionRevocationReason = 'revoked',
+  ): Promise<number> {
+    const count = await this.sessions.revokeAll(userId, this.clock.now(), keepSessionId);
+    if (count > 0) await this.webhooks.emit('session.revoked', { userId, count, reason });
+    return count;
   }
 }

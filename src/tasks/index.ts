@@ -1,4 +1,5 @@
 export { BATCH_SIZE, deleteInBatches } from './batch';
+export { OutboxRelay } from './outbox-relay.service';
 export { Task } from './task';
 export type { ScheduledTask, TaskResult } from './task';
 export { TaskRunner, UnknownTaskError } from './task-runner.service';

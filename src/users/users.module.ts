@@ -7,9 +7,10 @@ import { CommonModule } from '../common/common.module';
 import { AuditModule } from '../audit/audit.module';
 import { UsersReactions } from './users.reactions';
 import { UsersUserData } from './users.user-data';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [CommonModule, AuditModule],
+  imports: [CommonModule, AuditModule, WebhooksModule],
   controllers: [MeController],
   providers: [UsersService, UsersRepository, UsersUserData, UsersReactions, PasswordService],
   exports: [UsersService, PasswordService],

@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { DomainEventMap, DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { ErasedAccount, UserDataRegistry } from '../common/user-data';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { PasswordService } from './password.service';
 import { normalizeEmail } from './user.dto';
 import type { User } from './user.entity';
@@ -21,6 +22,11 @@ export interface NewUser {
   emailVerified?: boolean;
   /** The SSO provider that signed the account up. */
   ssoProviderId?: string | null;
+  /**
+   * How the account came to be, as `user.created` says; by default `sso` with a provider, else
+   * `password` with a password, else `email` (a mailed sign-in link).
+   */
+  method?: string;
 }
 
 /**
@@ -48,6 +54,7 @@ export class UsersService {
     private readonly userData: UserDataRegistry,
     private readonly events: DomainEvents,
     private readonly passwords: PasswordService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /**
@@ -73,6 +80,8 @@ export class UsersService {
     );
     if (!user) throw new DomainError('email_taken');
     if (displaced) await this.emitReverted(displaced, email, 'address_registered');
+    const method = input.method ?? (input.ssoProviderId ? 'sso' : input.passwordHash ? 'password' : 'email');
+    await this.webhooks.emit('user.created', { userId: user.id, email, method });
     return userRecord(user);
   }
 
@@ -128,6 +137,7 @@ export class UsersService {
   @Transactional()
   async updateProfile(id: string, name: string, client: ClientInfo): Promise<UserRecord> {
     await this.users.setName(id, name, this.clock.now());
+    await this.webhooks.emit('user.updated', { userId: id, fields: ['name'] });
     const user = await this.getById(id);
     await this.audit.record({ action: 'user.profile_updated', actor: user, client, target: `user:${id}` });
     return user;
@@ -149,8 +159,10 @@ export class UsersService {
   }
 
   /** Marks the address verified if it is still the user's address; false when it has changed since. */
-  markEmailVerified(id: string, email: string): Promise<boolean> {
-    return this.users.markEmailVerified(id, email, this.clock.now());
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    const verified = await this.users.markEmailVerified(id, email, this.clock.now());
+    if (verified) await this.webhooks.emit('user.email_verified', { userId: id, email });
+    return verified;
   }
 
   /**
@@ -164,6 +176,7 @@ export class UsersService {
     if (!(await this.users.setUnverifiedEmail(id, next, this.clock.now()))) {
       throw new DomainError('email_taken');
     }
+    await this.webhooks.emit('user.email_changed', { userId: id, email: next });
     return this.getById(id);
   }
 
@@ -191,6 +204,8 @@ export class UsersService {
       abandonedEmail,
       reason,
     });
+    // The account is back at its verified address: for the product, the address changed again.
+    await this.webhooks.emit('user.email_changed', { userId: account.id, email: account.email });
   }
 
   /** Locks up to `limit` never-verified accounts created before `before` (in the caller's transaction). */
@@ -204,18 +219,28 @@ export class UsersService {
   }
 
   /** Sets the deletion date unless one is set; answers the date in force and whether this call set it. */
-  scheduleDeletion(id: string, at: Date): Promise<{ at: Date; scheduled: boolean }> {
-    return this.users.scheduleDeletion(id, at, this.clock.now());
+  async scheduleDeletion(id: string, at: Date): Promise<{ at: Date; scheduled: boolean }> {
+    const result = await this.users.scheduleDeletion(id, at, this.clock.now());
+    if (result.scheduled) {
+      await this.webhooks.emit('user.deletion_scheduled', {
+        userId: id,
+        deletionScheduledFor: result.at.toISOString(),
+      });
+    }
+    return result;
   }
 
   /** Clears the deletion date; false when none was set. */
-  cancelDeletion(id: string): Promise<boolean> {
-    return this.users.cancelDeletion(id, this.clock.now());
+  async cancelDeletion(id: string): Promise<boolean> {
+    const cancelled = await this.users.cancelDeletion(id, this.clock.now());
+    if (cancelled) await this.webhooks.emit('user.deletion_cancelled', { userId: id });
+    return cancelled;
   }
 
   /**
    * Erases these (locked) accounts through every module's UserDataHandler, in the caller's
-   * transaction: each gets a random pseudonym that stands for it in what is kept.
+   * transaction: each gets a random pseudonym that stands for it in what is kept. The product hears
+   * `user.deleted` with the account's id, kept until delivered (see WebhooksUserData).
    */
   async erase(accounts: AccountToErase[]): Promise<ErasedAccount[]> {
     const hashes = await this.users.addressHashesOf(accounts.map((account) => account.id));
@@ -225,11 +250,14 @@ export class UsersService {
       addressHashes: hashes.get(account.id) ?? [],
     }));
     await this.userData.eraseAll(erased);
+    // Queued after the erasure, which drops every other event about the accounts: the id alone.
+    for (const account of erased) await this.webhooks.emit('user.deleted', { userId: account.id });
     return erased;
   }
 
   async setTwoFactorEnabled(id: string, enabled: boolean): Promise<void> {
     await this.users.setTwoFactorEnabled(id, enabled, this.clock.now());
+    await this.webhooks.emit('user.updated', { userId: id, fields: ['twoFactorEnabled'] });
   }
 
   /**
@@ -277,6 +305,7 @@ export class UsersService {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.users.setPasswordHash(id, passwordHash, this.clock.now());
+    await this.webhooks.emit('user.updated', { userId: id, fields: ['password'] });
   }
 
   /**
@@ -285,6 +314,7 @@ export class UsersService {
    */
   async clearPassword(id: string): Promise<void> {
     await this.users.setPasswordHash(id, null, this.clock.now());
+    await this.webhooks.emit('user.updated', { userId: id, fields: ['password'] });
   }
 
   /** Ties the account to the SSO provider it signs in with (the one that signed it in last). */

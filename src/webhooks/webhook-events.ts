@@ -2,6 +2,26 @@
  * What the product around authd hears about (Standard Webhooks `type`), and what each carries: ids,
  * and only what the type needs. Nothing secret ever goes in `data`.
  */
+/** Why sessions ended, as `session.revoked` says. */
+export type SessionRevocationReason =
+  /** The user signed out (POST /auth/logout). */
+  | 'logout'
+  /** The user ended the session. */
+  | 'revoked'
+  /** An operator signed the account out everywhere (admin API). */
+  | 'admin'
+  /** "Sign out everywhere else". */
+  | 'signed_out_elsewhere'
+  | 'password_changed'
+  | 'password_reset'
+  | 'locked'
+  | 'suspended'
+  | 'deletion_scheduled'
+  /** The organization now signs the user in through its IdP alone. */
+  | 'sso_enforced'
+  /** A new sign-in pushed the oldest out beyond the per-user limit. */
+  | 'session_limit';
+
 export interface WebhookEventMap {
   'user.created': { userId: string; email: string; method: string };
   'user.email_verified': { userId: string; email: string };
@@ -15,7 +35,8 @@ export interface WebhookEventMap {
   'user.suspended': { userId: string; orgId: string };
   'user.reactivated': { userId: string; orgId: string };
   'session.created': { userId: string; sessionId: string; method: string };
-  'session.revoked': { userId: string; sessionId?: string; count?: number; reason: string };
+  /** One session (`sessionId`) or several at once (`count`). */
+  'session.revoked': { userId: string; sessionId?: string; count?: number; reason: SessionRevocationReason };
   'org.member_added': { orgId: string; userId: string; role: string };
   'org.member_removed': { orgId: string; userId: string };
   'org.member_role_changed': { orgId: string; userId: string; role: string };

@@ -11,3 +11,5 @@ import './operations/transactions.e2e';
 import './operations/encryption-keys.e2e';
 import './operations/health-metrics.e2e';
 import './operations/shutdown-tracing.e2e';
+import './operations/webhooks.e2e';
+import './operations/admin-keys.e2e';

@@ -10,7 +10,7 @@ import { BackgroundWork } from '../../src/common/background-work';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, Env, loadConfig, PasswordHashing } from '../../src/config';
 import { EncryptionKeys } from '../../src/encryption';
-import { OutboxRelay } from '../../src/mail';
+import { OutboxRelay } from '../../src/tasks';
 import { createTestDatabase, TestDatabase } from './database';
 import { FakeClock } from './fake-clock';
 import { SmtpCapture } from './smtp';

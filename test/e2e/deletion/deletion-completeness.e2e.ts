@@ -6,6 +6,7 @@ import { PostgresSamlRequestStore } from '../../../src/sso/saml-request-store';
 import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
 import { SsoRepository } from '../../../src/sso/sso.repository';
 import { TaskRunner } from '../../../src/tasks';
+import { createAdminKey } from '../../support/admin';
 import { selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { addMember, invite } from '../../support/orgs';
@@ -69,7 +70,8 @@ describe('deletion completeness', () => {
   let t: TestApp;
   beforeAll(async () => {
     // Behind a trusted proxy, so the user signs in "from" two addresses.
-    t = await startTestApp({ env: { TRUST_PROXY: 'true' } });
+    // Webhooks go to a closed loopback port: the events are queued, and stay pending.
+    t = await startTestApp({ env: { TRUST_PROXY: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' } });
   });
   afterAll(() => t.close());
 
@@ -77,6 +79,14 @@ describe('deletion completeness', () => {
     const email = `zyxwvut.qponml.${Date.now().toString(36)}@example.com`;
     // The address the account had first, before it moved to `email`.
     const earlier = `onmlkji.earlier.${Date.now().toString(36)}@example.com`;
+
+    // An operator registers an endpoint hearing about everything (it answers nothing: its deliveries wait).
+    const operator = await createAdminKey(t, 'webhooks:write');
+    await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.key))
+      .send({ url: 'http://127.0.0.1:1/hooks', events: ['*'] })
+      .expect(201);
 
     // Signed up from one address, verified, signed in from another.
     const signup = await t.http
@@ -260,6 +270,7 @@ describe('deletion completeness', () => {
         'totp_factors',
         'users',
         'verification_tokens',
+        'webhook_events',
       ]),
     );
     for (const table of await publicTables(t)) {
@@ -277,7 +288,18 @@ describe('deletion completeness', () => {
     await t.app.get(MailDelivery).deliverDue();
     await t.mail.waitFor((m) => m.to === email && /delet/i.test(m.subject), 2);
 
-    expect(await traces(t, needles)).toEqual([]);
+    // What is left is the news of the deletion itself: `user.deleted`, carrying the account's id
+    // alone, waits for its delivery (the endpoint is down), then goes a week after it settles.
+    expect(await traces(t, needles)).toEqual([
+      `webhook_events.data holds ${user.id} (1 rows)`,
+      `webhook_events.user_id holds ${user.id} (1 rows)`,
+    ]);
+    const [deleted] = await t.dataSource.query(
+      `SELECT e.type, e.data, d.delivered_at, d.failed_at FROM webhook_events e
+         JOIN webhook_deliveries d ON d.event_id = e.id WHERE e.user_id = $1`,
+      [user.id],
+    );
+    expect(deleted).toEqual({ type: 'user.deleted', data: { userId: user.id }, delivered_at: null, failed_at: null });
     // The organization lives on with its other member as the owner.
     const [owner] = await t.dataSource.query(`SELECT user_id FROM org_members WHERE org_id = $1 AND role = 'owner'`, [
       orgId,

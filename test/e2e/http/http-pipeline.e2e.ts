@@ -337,6 +337,13 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/sso/oidc',
         'GET /auth/oidc/{id}/login',
         'GET /auth/oidc/{id}/callback',
+        'POST /admin/users/{id}/lock',
+        'POST /admin/users/{id}/unlock',
+        'DELETE /admin/users/{id}/sessions',
+        'POST /admin/webhooks',
+        'GET /admin/webhooks',
+        'DELETE /admin/webhooks/{id}',
+        'POST /admin/webhooks/{id}/test',
       ].sort(),
     );
     // GET /metrics is left out: the main port does not tell that it exists (404 without the token).

@@ -161,6 +161,7 @@ describe('the built service', () => {
         'cleanup-orphaned-orgs',
         'cleanup-unverified-accounts',
         'deliver-mail',
+        'deliver-webhooks',
         'purge-deleted-accounts',
         'purge-email-sign-in-codes',
         'purge-expired-invitations',
