@@ -55,7 +55,8 @@ export type AuditAction =
   | 'sso.role_changed'
   | 'sso.break_glass_login'
   | 'sso.identity_unlinked'
-  | 'sso.enforced_sign_out';
+  | 'sso.enforced_sign_out'
+  | 'signing_key.rotated';
 
 /**
  * A user named in `details` is named under the key `userId` (their id) or `email` (their address),

@@ -41,6 +41,8 @@ describe('loadConfig', () => {
       dnsServers: [],
       samlSp: undefined,
       webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
+      accessTokenTtlMs: 5 * 60_000,
+      accessTokenAudience: 'http://localhost:3000',
       passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
     });
     expect(config.secureCookies).toBe(false);
@@ -111,10 +113,20 @@ describe('loadConfig', () => {
     ['WEBAUTHN_RP_ID', 'example.com:443'],
     ['WEBAUTHN_ORIGINS', 'https://example.com/path'],
     ['WEBAUTHN_ORIGINS', 'https://elsewhere.test'],
+    ['ACCESS_TOKEN_TTL', 'soon'],
+    ['ACCESS_TOKEN_AUDIENCE', 'two audiences'],
+    ['ACCESS_TOKEN_AUDIENCE', 'https://[bad'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const message = refusal({ ...base, [name]: value });
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it("takes the access tokens' lifetime and audience, a URI or a plain name", () => {
+    expect(
+      loadConfig({ ...base, ACCESS_TOKEN_TTL: '90s', ACCESS_TOKEN_AUDIENCE: 'https://api.example.com' }),
+    ).toMatchObject({ accessTokenTtlMs: 90_000, accessTokenAudience: 'https://api.example.com' });
+    expect(loadConfig({ ...base, ACCESS_TOKEN_AUDIENCE: 'product-api' }).accessTokenAudience).toBe('product-api');
   });
 
   it('never repeats a URL that may hold a password', () => {

@@ -14,5 +14,7 @@ export const OPENAPI_TAGS = {
   'api-keys': 'Personal API keys (`Authorization: Bearer ak_…`) for the routes that accept them.',
   organizations: 'Organizations, their members and roles, and the documents they share.',
   sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',
+  tokens:
+    'Short-lived JWTs for the product’s own backend, the keys that verify them (JWKS), and introspection of session tokens and API keys.',
   operations: 'Health of the service and its database.',
 } as const satisfies Record<string, string>;

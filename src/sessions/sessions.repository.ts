@@ -148,6 +148,11 @@ export class SessionsRepository {
       : undefined;
   }
 
+  /** What the session proved (amr) and when it last authenticated (sign-in or confirmation). */
+  authenticationOf(sessionId: string): Promise<{ amr: string[]; authenticatedAt: Date } | undefined> {
+    return this.sql.one('SELECT amr, reauthenticated_at AS "authenticatedAt" FROM sessions WHERE id = $1', [sessionId]);
+  }
+
   /**
    * Moves last_active_at to `now` unless it is already past `touchedBefore`, so instances racing on
    * one session write it once. Called by request authentication, where no transaction is open: the

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Sql } from '../database/sql';
-import { ScheduledTask, Task, TaskResult } from './task';
+import { ScheduledTask, Task, TaskResult, TaskTrigger } from './task';
 
 export type TaskOutcome =
   | { task: string; status: 'done'; durationMs: number; result: TaskResult }
@@ -40,7 +40,7 @@ export class TaskRunner implements OnModuleInit {
     return [...this.tasks.values()];
   }
 
-  async run(name: string): Promise<TaskOutcome> {
+  async run(name: string, trigger: TaskTrigger = 'command'): Promise<TaskOutcome> {
     const task = this.tasks.get(name);
     if (!task) throw new UnknownTaskError(name, [...this.tasks.keys()]);
     const lockKey = `authd:task:${name}`;
@@ -59,7 +59,7 @@ export class TaskRunner implements OnModuleInit {
       }
       try {
         const started = performance.now();
-        const result = await task.run();
+        const result = await task.run(trigger);
         const durationMs = Math.round(performance.now() - started);
         // A routine run that changed nothing is a debug line; one that did something stays at info.
         const didSomething = Object.values(result).some((value) => value !== 0 && value !== false);

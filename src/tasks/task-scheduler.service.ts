@@ -24,7 +24,7 @@ export class TaskScheduler implements OnApplicationBootstrap {
         waitForCompletion: true,
         onTick: async () => {
           try {
-            await this.runner.run(task.name);
+            await this.runner.run(task.name, 'schedule');
           } catch (error) {
             this.logger.error({ task: task.name, error: describeError(error), msg: 'task failed' });
           }
