@@ -756,6 +756,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a short-lived JWT for the product’s backend
+         * @description A JWT for the current session, valid for ACCESS_TOKEN_TTL (5 minutes by default), to send to the product’s own backend, which verifies it with the keys of `GET /.well-known/jwks.json` (issuer APP_URL, audience ACCESS_TOKEN_AUDIENCE). Open to unverified users (`email_verified` says so); not to API keys, nor during an account’s deletion grace period. A token outlives a sign-out or a lock by at most its lifetime: use `POST /auth/introspect` where that matters.
+         */
+        post: operations["TokensController_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The keys that verify the JWTs (JWKS)
+         * @description The public halves (ES256, P-256) of the key that signs now, of the next key (published a rotation ahead, so a cached copy knows it before it signs), and of the retired keys whose tokens may still be live. Cacheable for 5 minutes.
+         */
+        get: operations["TokensController_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{id}/sso/saml": {
         parameters: {
             query?: never;
@@ -1491,6 +1531,35 @@ export interface components {
             orgId: string;
             /** @enum {string} */
             role: "owner" | "admin" | "member";
+        };
+        AccessTokenDto: {
+            /**
+             * @description A JWT (ES256, header `kid`) with `iss`, `aud`, `sub`, `sid`, `email`, `email_verified`, `orgs`, `amr`, `auth_time`, `iat`, `exp` and `jti`; verify it with the keys of `/.well-known/jwks.json`
+             * @example eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+             */
+            token: string;
+            /**
+             * Format: date-time
+             * @description its `exp`
+             */
+            expiresAt: string;
+        };
+        JwkDto: {
+            /** @example EC */
+            kty: string;
+            /** @example P-256 */
+            crv: string;
+            x: string;
+            y: string;
+            /** @description the RFC 7638 thumbprint of the key; the JWT header names it */
+            kid: string;
+            /** @example ES256 */
+            alg: string;
+            /** @enum {string} */
+            use: "sig";
+        };
+        JwksDto: {
+            keys: components["schemas"]["JwkDto"][];
         };
         SaveSamlProviderDto: {
             /**
@@ -4263,6 +4332,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    TokensController_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessTokenDto"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    TokensController_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwksDto"];
                 };
             };
         };

@@ -333,6 +333,8 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/sso/oidc',
         'GET /auth/oidc/{id}/login',
         'GET /auth/oidc/{id}/callback',
+        'POST /auth/token',
+        'GET /.well-known/jwks.json',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);
