@@ -156,6 +156,7 @@ describe('the built service', () => {
         'purge-rate-limits',
         'purge-saml-records',
         'purge-webauthn-challenges',
+        'rotate-signing-keys',
       ];
       expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual(names);
       expect(lines).toContainEqual(expect.stringMatching(/^deliver-mail +\*\/30 \* \* \* \* \* +retries outbox mail/));
