@@ -1072,6 +1072,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock an account
+         * @description Ends every session and API key of the account at once; every sign-in method then answers 403 `account_locked` until it is unlocked. Locking a locked account keeps its first reason.
+         */
+        post: operations["AdminUsersController_lock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock an account
+         * @description Sign-ins work again; the sessions and keys the lock ended stay ended.
+         */
+        post: operations["AdminUsersController_unlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign an account out everywhere
+         * @description Revokes every live session of the account (its API keys stay); answers how many.
+         */
+        delete: operations["AdminUsersController_revokeSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1845,6 +1905,41 @@ export interface components {
             /** @enum {string} */
             db: "up" | "down";
         };
+        LockUserDto: {
+            /**
+             * @description why, for other operators (kept with the account and in the audit log)
+             * @example Chargeback fraud reported by support ticket 4821
+             */
+            reason: string;
+        };
+        AdminUserDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            name: string | null;
+            emailVerified: boolean;
+            twoFactorEnabled: boolean;
+            hasPassword: boolean;
+            /** @description at least one passkey is registered */
+            hasPasskey: boolean;
+            /** Format: uuid */
+            ssoProviderId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deletionScheduledFor: string | null;
+            /**
+             * Format: date-time
+             * @description an operator locked the account
+             */
+            lockedAt: string | null;
+            /**
+             * Format: date-time
+             * @description an organization's directory deactivated the account
+             */
+            suspendedAt: string | null;
+        };
         Error: {
             /** @example 403 */
             statusCode: number;
@@ -1912,7 +2007,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_scope" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -5286,6 +5381,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
+    };
+    AdminUsersController_lock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminUsersController_unlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminUsersController_revokeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedCountDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NestFactory } from '@nestjs/core';
+import { AdminKeysService, parseAdminKeyRequest } from './admin/admin-keys.service';
 import { AppModule } from './app.module';
+import { DomainError } from './common/errors';
 import { createLogger, JsonLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfigFromEnv } from './config';
+import { ADMIN_SCOPES, AdminScope } from './http';
 import { createDataSource, runMigrations } from './database';
 import { openDatabase } from './dev/open-database';
 import { MailDelivery } from './mail';
@@ -14,12 +17,56 @@ const USAGE = `usage:
   npm run task -- <name>                       run one scheduled task now
   npm run migration:run                        apply pending migrations
   npm run migration:generate -- migrations/Name  write a migration for the entity changes
-  npm run migration:revert                     undo the last migration`;
+  npm run migration:revert                     undo the last migration
+  npm run admin -- keys:create --name NAME --scopes SCOPE[,SCOPE…]
+                                               make an admin key (printed once); scopes: ${ADMIN_SCOPES.join(',')}
+  npm run admin -- keys:list                   list the admin keys (never the keys themselves)
+  npm run admin -- keys:revoke ID              revoke an admin key at once`;
 
 class UsageError extends Error {}
 
+/** What `npm run admin -- …` asks for, checked before anything is opened. */
+type AdminCommand =
+  | { action: 'keys:create'; name: string; scopes: AdminScope[] }
+  | { action: 'keys:list' }
+  | { action: 'keys:revoke'; id: string };
+
+function parseAdminCommand(args: string[]): AdminCommand {
+  const [action, ...rest] = args;
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]);
+    if (!match) positional.push(rest[i]);
+    else if (match[2] !== undefined) options.set(match[1], match[2]);
+    else if (i + 1 < rest.length && !rest[i + 1].startsWith('--')) options.set(match[1], rest[++i]);
+    else options.set(match[1], '');
+  }
+  const allow = (...names: string[]) => {
+    const unknown = [...options.keys()].find((option) => !names.includes(option));
+    if (unknown) throw new UsageError(`unknown option --${unknown} for admin ${action}`);
+  };
+  switch (action) {
+    case 'keys:create': {
+      allow('name', 'scopes');
+      if (positional.length > 0) throw new UsageError(`unexpected "${positional[0]}": give --name and --scopes`);
+      return { action, ...parseAdminKeyRequest(options.get('name'), options.get('scopes')) };
+    }
+    case 'keys:list':
+      allow();
+      return { action };
+    case 'keys:revoke':
+      allow();
+      if (positional.length !== 1) throw new UsageError('name the key to revoke: npm run admin -- keys:revoke ID');
+      return { action, id: positional[0] };
+    default:
+      throw new UsageError(action ? `unknown admin command "${action}"` : 'no admin command given');
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, argument] = argv;
+  const admin = command === 'admin' ? parseAdminCommand(argv.slice(1)) : undefined;
   const config = loadConfigFromEnv().with({ tasksEnabled: false });
   const log = createLogger(config);
   const database = await openDatabase(config, (message) => log.info(message));
@@ -32,6 +79,10 @@ async function main(argv: string[]): Promise<void> {
         if (argument) {
           await runTask(database.config.with({ databaseStatementTimeoutMs: 0, databaseLockTimeoutMs: 0 }), argument);
         } else await listTasks(database.config);
+        break;
+      case 'admin':
+        await runMigrations(url);
+        await runAdmin(database.config, admin!);
         break;
       case 'migration:run':
         print({ applied: await runMigrations(url) });
@@ -77,6 +128,30 @@ async function runTask(config: AppConfig, name: string): Promise<void> {
     // Mail the task queued leaves with it, not at the next server's convenience.
     const mail = await app.get(MailDelivery).deliverDue();
     print(name === 'deliver-mail' ? outcome : { ...outcome, mail });
+  } finally {
+    await app.close();
+  }
+}
+
+async function runAdmin(config: AppConfig, command: AdminCommand): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
+  app.useLogger(new JsonLogger(createLogger(config)));
+  try {
+    const keys = app.get(AdminKeysService);
+    switch (command.action) {
+      case 'keys:create': {
+        const created = await keys.create(command);
+        print(created);
+        process.stderr.write('Keep the key now: it is shown this once and only its hash is stored.\n');
+        break;
+      }
+      case 'keys:list':
+        print(await keys.list());
+        break;
+      case 'keys:revoke':
+        print({ revoked: (await keys.revoke(command.id)).id });
+        break;
+    }
   } finally {
     await app.close();
   }
@@ -143,9 +218,10 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
-    else if (error instanceof ConfigError || error instanceof UnknownTaskError)
+    else if (error instanceof ConfigError || error instanceof UnknownTaskError || error instanceof DomainError)
       process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    const usage = error instanceof UsageError || (error instanceof DomainError && error.code === 'validation_failed');
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -56,7 +56,22 @@ export type AuditAction =
   | 'sso.break_glass_login'
   | 'sso.identity_unlinked'
   | 'sso.enforced_sign_out'
+  | 'admin_key.created'
+  | 'admin_key.revoked'
+  | 'admin.request'
+  | 'admin.request_refused'
+  | 'user.locked'
+  | 'user.unlocked'
+  | 'session.revoked_all'
   | 'signing_key.rotated';
+
+/**
+ * An operator acting through an admin key. Such a row names no account as actor (`actorId` null); the
+ * key's id is in its details as `adminKeyId`.
+ */
+export interface AdminActor {
+  adminKeyId: string;
+}
 
 /**
  * A user named in `details` is named under the key `userId` (their id) or `email` (their address),
@@ -64,7 +79,7 @@ export type AuditAction =
  */
 export interface AuditEvent {
   action: AuditAction;
-  actor: { id: string | null; email: string | null };
+  actor: { id: string | null; email: string | null } | AdminActor;
   client?: ClientInfo;
   target?: string;
   details?: AuditDetails;
@@ -96,15 +111,15 @@ export class AuditService {
     if (events.length === 0) return;
     const createdAt = this.clock.now();
     await this.entries.append(
-      events.map((event) => ({
+      events.map(({ actor, ...event }) => ({
         action: event.action,
-        actorId: event.actor.id,
+        actorId: 'adminKeyId' in actor ? null : actor.id,
         // Cut to the columns' sizes: an audit row must never fail the change it records.
-        actorEmail: event.actor.email?.slice(0, 320) ?? null,
+        actorEmail: 'adminKeyId' in actor ? null : (actor.email?.slice(0, 320) ?? null),
         ip: event.client?.ip.slice(0, 45) ?? null,
         userAgent: event.client?.userAgent.slice(0, 512) ?? null,
         target: event.target?.slice(0, 200) ?? null,
-        details: event.details ?? null,
+        details: 'adminKeyId' in actor ? { ...event.details, adminKeyId: actor.adminKeyId } : (event.details ?? null),
         createdAt,
       })),
     );

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import { API_KEY_PREFIX } from '../common/crypto';
+import { ADMIN_KEY_PREFIX, API_KEY_PREFIX } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { SessionsService } from '../sessions/sessions.service';
@@ -25,7 +25,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Global: every route needs a session unless marked @Public(); an API key (`Bearer ak_…`) reaches
- * only routes marked @AllowApiKey(); a @ToleratesDeadSession() route (logout) is reached without a
+ * only routes marked @AllowApiKey(), an admin key (`Bearer adm_…`) none (@AdminRoute()s are public here); a @ToleratesDeadSession() route (logout) is reached without a
  * live session too, and takes a token a rotation replaced as its session's, however long ago. A bearer
  * token or the session cookie is resolved in one query; a cookie-authenticated unsafe request must also
  * come from a trusted origin (CSRF), which is checked first since it needs no query.
@@ -49,6 +49,8 @@ export class SessionAuthGuard implements CanActivate {
     if (routeHas(this.reflector, IS_PUBLIC, context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const bearer = bearerOf(request);
+    // An admin key opens the operators' routes alone (which are public here), and is never looked up as a session.
+    if (bearer?.startsWith(ADMIN_KEY_PREFIX)) throw new DomainError('unauthenticated');
     if (bearer?.startsWith(API_KEY_PREFIX)) {
       if (!routeHas(this.reflector, ALLOWS_API_KEY, context)) {
         throw new DomainError('api_key_not_allowed');

@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX, Cipher, generateSessionToken, generateToken, hashToken } from './crypto';
+import { ADMIN_KEY_PREFIX, API_KEY_PREFIX, Cipher, generateSessionToken, generateToken, hashToken } from './crypto';
 
 describe('tokens', () => {
   it('are 32 random bytes in base64url and hash to 32 bytes', () => {
@@ -32,8 +32,8 @@ describe('Cipher', () => {
 });
 
 describe('session tokens', () => {
-  it('never start like an API key: such a draw is thrown away', () => {
-    const draws = [`${API_KEY_PREFIX}${'a'.repeat(40)}`, `${API_KEY_PREFIX}${'b'.repeat(40)}`, 'c'.repeat(43)];
+  it('never start like an API or admin key: such a draw is thrown away', () => {
+    const draws = [`${API_KEY_PREFIX}${'a'.repeat(40)}`, `${ADMIN_KEY_PREFIX}${'b'.repeat(39)}`, 'c'.repeat(43)];
     expect(generateSessionToken(() => draws.shift()!)).toBe('c'.repeat(43));
     expect(generateSessionToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });

@@ -8,11 +8,14 @@ export function generateToken(): string {
 /** Bearer credentials starting with this are API keys. */
 export const API_KEY_PREFIX = 'ak_';
 
-/** A session token: never one that reads as an API key (base64url can start with "ak_"). */
+/** Bearer credentials starting with this are admin keys (operators', made on the command line). */
+export const ADMIN_KEY_PREFIX = 'adm_';
+
+/** A session token: never one that reads as an API or admin key (base64url can start with "ak_" or "adm_"). */
 export function generateSessionToken(next: () => string = generateToken): string {
   for (;;) {
     const token = next();
-    if (!token.startsWith(API_KEY_PREFIX)) return token;
+    if (!token.startsWith(API_KEY_PREFIX) && !token.startsWith(ADMIN_KEY_PREFIX)) return token;
   }
 }
 

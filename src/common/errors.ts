@@ -55,6 +55,7 @@ export const ERRORS = {
     status: 403,
     message: 'This invitation was sent to another address; sign in with the verified address it was sent to.',
   },
+  insufficient_scope: { status: 403, message: 'This admin key does not hold the scope this route needs.' },
   insufficient_role: { status: 403, message: 'Your role in this organization does not allow this.' },
   not_found: { status: 404, message: 'Not found.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },

@@ -16,8 +16,10 @@ export class PendingDeletionGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
-    const scheduledFor = auth?.user.deletionScheduledFor;
-    if (!auth || !scheduledFor) return true;
+    // An admin key is no account: the AdminKeyGuard governs its routes.
+    if (!auth || auth.kind === 'admin') return true;
+    const scheduledFor = auth.user.deletionScheduledFor;
+    if (!scheduledFor) return true;
     if (auth.kind === 'session' && routeHas(this.reflector, OPEN_DURING_DELETION, context)) return true;
     throw new DomainError('account_pending_deletion', {
       cancelUrl: CANCEL_URL,

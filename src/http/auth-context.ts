@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { AdminScope } from './route-access';
 import type { UserView } from './user-view';
 
 /** The session half of a request's authentication. */
@@ -28,17 +29,32 @@ export interface ApiKeyAuth {
   apiKey: { id: string };
 }
 
+/** A user's authentication: what every route but the operators' sees. */
 export type AuthContext = SessionAuth | ApiKeyAuth;
 
+/** An operator's admin key, on an @AdminRoute() (and nowhere else). */
+export interface AdminAuth {
+  kind: 'admin';
+  adminKey: { id: string; name: string; scopes: readonly AdminScope[] };
+}
+
 export interface AuthenticatedRequest extends FastifyRequest<{ Params: Record<string, string | undefined> }> {
-  auth?: AuthContext;
+  auth?: AuthContext | AdminAuth;
 }
 
 function authOf(context: ExecutionContext): AuthContext {
   const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
   if (!auth) throw new Error('authentication was not resolved for this route');
+  if (auth.kind === 'admin') throw new Error("a user's authentication was asked for on an admin route");
   return auth;
 }
+
+/** The admin key of an @AdminRoute() request, as the AdminKeyGuard resolved it. */
+export const CurrentAdmin = createParamDecorator((_: unknown, context: ExecutionContext): AdminAuth => {
+  const auth = context.switchToHttp().getRequest<AuthenticatedRequest>().auth;
+  if (auth?.kind !== 'admin') throw new Error('CurrentAdmin used on a route that is not an @AdminRoute()');
+  return auth;
+});
 
 /** The request's authentication, session or API key, as the SessionAuthGuard resolved it. */
 export const CurrentAuth = createParamDecorator((_: unknown, context: ExecutionContext): AuthContext =>

@@ -1,12 +1,24 @@
-export { CurrentAuth, CurrentSession, OptionalSession } from './auth-context';
+export { CurrentAdmin, CurrentAuth, CurrentSession, OptionalSession } from './auth-context';
 export { AcceptFormBody } from './form-body';
 export { IdParam, parseId } from './id-param';
 export { clearSiteCookies, docsSecurityHeaders, NoStore, noSniff, noStoreByDefault } from './response-headers';
 export { PassportGuard, passportResponse } from './passport-guard';
 export { fromTrustedOrigin, requestOrigin } from './request-origin';
 export type { PassportRequest, PassportResponse } from './passport-guard';
-export type { ApiKeyAuth, AuthContext, AuthenticatedRequest, SessionAuth, SessionContext } from './auth-context';
+export type {
+  AdminAuth,
+  ApiKeyAuth,
+  AuthContext,
+  AuthenticatedRequest,
+  SessionAuth,
+  SessionContext,
+} from './auth-context';
+export type { AdminScope } from './route-access';
 export {
+  ADMIN_SCOPE,
+  ADMIN_SCOPES,
+  AdminRoute,
+  adminScopeOf,
   ALLOWS_API_KEY,
   AllowApiKey,
   AllowPendingDeletion,

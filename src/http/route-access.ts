@@ -1,4 +1,4 @@
-import { applyDecorators, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, ExecutionContext, Header, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
 /**
@@ -15,6 +15,34 @@ export const TOLERATES_DEAD_SESSION = Symbol('tolerates-dead-session');
 
 /** Opts a route out of the global SessionAuthGuard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** What an admin key may be allowed to do, one scope per kind of route. */
+export const ADMIN_SCOPES = [
+  'users:read',
+  'users:write',
+  'audit:read',
+  'webhooks:write',
+  'sessions:introspect',
+] as const;
+export type AdminScope = (typeof ADMIN_SCOPES)[number];
+
+export const ADMIN_SCOPE = Symbol('admin-scope');
+
+/**
+ * The route is the operators': reachable only with an admin key (`Bearer adm_…`) holding `scope`, and
+ * with nothing else (no session, no API key). The session-based guards (authentication, CSRF, pending
+ * deletion, verified email) do not apply: for them the route is public, and the AdminKeyGuard
+ * (src/admin/) authenticates the key and checks the scope. No other route accepts an admin key.
+ * Answers about accounts are never cached. A handler decorator (not a controller one).
+ */
+export const AdminRoute = (scope: AdminScope): MethodDecorator =>
+  applyDecorators(
+    SetMetadata(ADMIN_SCOPE, scope),
+    Public(),
+    AllowUnverified(),
+    AllowPendingDeletion(),
+    Header('Cache-Control', 'no-store'),
+  );
 
 /**
  * Lets an API key reach the route. Routes are session-only unless marked: API keys never reach
@@ -54,6 +82,23 @@ export const RequireStepUp = () => SetMetadata(REQUIRES_STEP_UP, true);
 
 /** The marks already read, by controller and handler: metadata is fixed once the app is built. */
 const knownMarks = new WeakMap<object, WeakMap<object, Map<symbol, boolean>>>();
+
+/** The admin scope each route needs (null: not an admin route), by controller and handler, read once. */
+const knownScopes = new WeakMap<object, WeakMap<object, AdminScope | null>>();
+
+/** The scope an @AdminRoute() needs, or null for every other route; cheap after the first request. */
+export function adminScopeOf(reflector: Reflector, context: ExecutionContext): AdminScope | null {
+  const controller = context.getClass();
+  const handler = context.getHandler();
+  let handlers = knownScopes.get(controller);
+  if (!handlers) knownScopes.set(controller, (handlers = new WeakMap()));
+  let scope = handlers.get(handler);
+  if (scope === undefined) {
+    scope = reflector.getAllAndOverride<AdminScope | undefined>(ADMIN_SCOPE, [handler, controller]) ?? null;
+    handlers.set(handler, scope);
+  }
+  return scope;
+}
 
 /**
  * Whether the handler or its controller carries the mark. Each global guard asks on every request,

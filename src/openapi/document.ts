@@ -37,6 +37,14 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       scheme: 'bearer',
       bearerFormat: 'ak_…',
       description: 'An API key (`ak_…`, from POST /me/api-keys); only routes that list this scheme accept one.',
+    })
+    .addSecurity(SECURITY.adminKey, {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'adm_…',
+      description:
+        'An operator’s admin key (`adm_…`, from `npm run admin -- keys:create --name NAME --scopes …`); ' +
+        'the admin routes accept nothing else, and need the scope each names. No other route accepts one.',
     });
   for (const [name, description] of Object.entries(OPENAPI_TAGS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), { operationIdFactory: operationIdOf });

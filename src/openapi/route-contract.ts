@@ -4,6 +4,8 @@ import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject, OperationObject, PathItemObject, ResponseObject } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors';
 import {
+  ADMIN_SCOPE,
+  AdminScope,
   ALLOWS_API_KEY,
   IS_PUBLIC,
   OPEN_DURING_DELETION,
@@ -20,11 +22,14 @@ export const SECURITY = {
   sessionCookie: 'sessionCookie',
   sessionToken: 'sessionToken',
   apiKey: 'apiKey',
+  adminKey: 'adminKey',
 } as const;
 
 /** What the route metadata (src/http/route-access.ts, rate limits) says about one handler. */
 export interface RouteAccess {
   public: boolean;
+  /** @AdminRoute(scope): an admin key with this scope, and nothing else. */
+  adminScope: AdminScope | null;
   /** @ToleratesDeadSession(): reached without a live session too, so never a 401. */
   sessionOptional: boolean;
   allowsApiKey: boolean;
@@ -65,6 +70,7 @@ export function routeHandlers(app: INestApplication): RouteHandler[] {
           handler,
           access: {
             public: has(IS_PUBLIC),
+            adminScope: reflector.getAllAndOverride<AdminScope | undefined>(ADMIN_SCOPE, [handler, controller]) ?? null,
             sessionOptional: has(TOLERATES_DEAD_SESSION),
             allowsApiKey: has(ALLOWS_API_KEY),
             openToUnverified: has(OPEN_TO_UNVERIFIED),
@@ -100,7 +106,10 @@ export function genericErrors(access: RouteAccess, method: string, operation: Op
     add(400, 'validation_failed', '`validation_failed` (with `details` naming every failing field)');
     add(400, 'invalid_json');
   }
-  if (!access.public) {
+  if (access.adminScope) {
+    add(401, 'unauthenticated', '`unauthenticated`: no admin key, an unknown or revoked one, or other credentials');
+    add(403, 'insufficient_scope', `\`insufficient_scope\`: the admin key lacks \`${access.adminScope}\``);
+  } else if (!access.public) {
     if (!access.sessionOptional) {
       add(401, 'unauthenticated', '`unauthenticated`: no or unknown credentials');
       add(401, 'session_expired', '`session_expired` (with `reason`)');
@@ -191,6 +200,7 @@ export function completeOperations(document: OpenAPIObject, handlers: RouteHandl
 }
 
 function securityOf(access: RouteAccess): Array<Record<string, string[]>> {
+  if (access.adminScope) return [{ [SECURITY.adminKey]: [access.adminScope] }];
   if (access.public) return [];
   return [
     // OpenAPI's empty requirement: the credentials are optional.

@@ -17,4 +17,7 @@ export const OPENAPI_TAGS = {
   tokens:
     'Short-lived JWTs for the product’s own backend, the keys that verify them (JWKS), and introspection of session tokens and API keys.',
   operations: 'Health of the service and its database.',
+  admin:
+    'The operators’ API: accounts, sessions and the audit log, with an admin key (`Authorization: Bearer adm_…`, ' +
+    'made by `npm run admin -- keys:create`) holding the scope each route names.',
 } as const satisfies Record<string, string>;

@@ -14,7 +14,7 @@ export class SessionOwnerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (!request.auth) throw new DomainError('not_found');
+    if (!request.auth || request.auth.kind === 'admin') throw new DomainError('not_found');
     const id = parseId(request.params.id);
     if (!(await this.sessions.isOwnLiveSession(request.auth.user.id, id))) throw new DomainError('not_found');
     return true;

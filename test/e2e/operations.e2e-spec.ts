@@ -8,3 +8,4 @@ import './operations/tasks.e2e';
 import './operations/migrations.e2e';
 import './operations/mail-outbox.e2e';
 import './operations/transactions.e2e';
+import './operations/admin-keys.e2e';

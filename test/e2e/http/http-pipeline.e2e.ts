@@ -335,6 +335,10 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'GET /auth/oidc/{id}/callback',
         'POST /auth/token',
         'GET /.well-known/jwks.json',
+        'POST /auth/introspect',
+        'POST /admin/users/{id}/lock',
+        'POST /admin/users/{id}/unlock',
+        'DELETE /admin/users/{id}/sessions',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);

@@ -134,12 +134,18 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('declares the three credentials and says per route which it takes', () => {
+  it('declares the four credentials and says per route which it takes', () => {
     expect(document.components?.securitySchemes).toEqual({
       sessionCookie: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'sid' }),
       sessionToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       apiKey: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'ak_…' }),
+      adminKey: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'adm_…' }),
     });
+    // The operators' routes take an admin key with the route's scope, and nothing else.
+    const lock = find('post', '/admin/users/{id}/lock');
+    expect(lock.security).toEqual([{ adminKey: ['users:write'] }]);
+    expect(codes(lock, 401)).toEqual(['unauthenticated']);
+    expect(codes(lock, 403)).toEqual(['insufficient_scope']);
     const session = [{ sessionCookie: [] }, { sessionToken: [] }];
     const sessionOrKey = [...session, { apiKey: [] }];
     // docs/api.md: public routes and routes an API key reaches.
