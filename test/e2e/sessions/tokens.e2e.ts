@@ -6,6 +6,7 @@ import { KEY_CACHE_MS, RETIRED_KEY_MARGIN_MS, SIGNING_KEY_LIFETIME_MS } from '..
 import { TokensService } from '../../../src/tokens/tokens.service';
 import { UsersService } from '../../../src/users/users.service';
 import { ROTATION_GRACE_MS } from '../../../src/sessions/sessions.service';
+import { createAdminKey } from '../../support/admin';
 import { createTestDatabase } from '../../support/database';
 import { addMember } from '../../support/orgs';
 import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../../support/test-app';
@@ -372,5 +373,78 @@ describe('introspection (RFC 7662)', () => {
     expect(await tokens.introspect(leavingKey.key)).toEqual({ active: false });
     await t.http.post('/me/deletion/cancel').set(bearer(leaving.token)).expect(200);
     expect(await tokens.introspect(leaving.token)).toMatchObject({ active: true });
+  });
+
+  describe('POST /auth/introspect', () => {
+    const introspect = (key: string, body: object) => t.http.post('/auth/introspect').set(bearer(key)).send(body);
+
+    it('answers an admin key with sessions:introspect, audited with the key as actor', async () => {
+      const admin = await createAdminKey(t, 'sessions:introspect');
+      const user = await signUpVerified(t);
+      const res = await introspect(admin.key, { token: user.token }).expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({
+        active: true,
+        sub: user.id,
+        sid: user.sessionId,
+        email: user.email,
+        email_verified: true,
+        orgs: {},
+        exp: expect.any(Number),
+        auth_time: expect.any(Number),
+      });
+      await introspect(admin.key, { token: 'unknown' }).expect(200, { active: false });
+      const rows = await t.dataSource.query(
+        `SELECT actor_id AS "actorId", details FROM audit_log WHERE action = 'admin.request' ORDER BY id`,
+      );
+      expect(rows.at(-1)).toEqual({
+        actorId: null,
+        details: expect.objectContaining({ adminKeyId: admin.id, route: '/auth/introspect', status: 200 }),
+      });
+      // The token asked about is in no audit row.
+      const all = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE details::text LIKE $1`, [
+        `%${user.token}%`,
+      ]);
+      expect(all[0].n).toBe(0);
+    });
+
+    it('refuses no key, sessions, API keys, another scope, and bodies without a token', async () => {
+      const user = await signUpVerified(t);
+      const apiKey = await createApiKey(t, user.token);
+      await t.http.post('/auth/introspect').send({ token: user.token }).expect(401);
+      await introspect(user.token, { token: user.token }).expect(401);
+      await introspect(apiKey.key, { token: apiKey.key }).expect(401);
+      const reader = await createAdminKey(t, 'users:read,users:write,audit:read,webhooks:write');
+      const refused = await introspect(reader.key, { token: user.token }).expect(403);
+      expect(refused.body).toMatchObject({ statusCode: 403, error: 'insufficient_scope' });
+      const admin = await createAdminKey(t, 'sessions:introspect');
+      const missing = await introspect(admin.key, {}).expect(400);
+      expect(missing.body.error).toBe('validation_failed');
+      await introspect(admin.key, { token: user.token, extra: 1 }).expect(400);
+    });
+
+    it('follows a sign-out, an operator lock and an API key over HTTP', async () => {
+      const admin = await createAdminKey(t, 'sessions:introspect,users:write');
+      const user = await signUpVerified(t);
+      const key = await createApiKey(t, user.token);
+      const other = await logIn(t, user.email);
+      await introspect(admin.key, { token: key.key }).expect(200, {
+        active: true,
+        sub: user.id,
+        sid: null,
+        email: user.email,
+        email_verified: true,
+        orgs: {},
+        exp: null,
+        auth_time: null,
+      });
+      await t.http.post('/auth/logout').set(bearer(other.token)).expect(204);
+      await introspect(admin.key, { token: other.token }).expect(200, { active: false });
+      await introspect(admin.key, { token: user.token }).expect(200);
+      await t.http.post(`/admin/users/${user.id}/lock`).set(bearer(admin.key)).send({ reason: 'fraud' }).expect(200);
+      for (const token of [user.token, key.key]) {
+        await introspect(admin.key, { token }).expect(200, { active: false });
+      }
+    });
   });
 });
