@@ -19,14 +19,14 @@ export const SIGNING_ALGORITHM = 'ES256';
 export const SIGNING_KEY_LIFETIME_MS = 30 * 24 * 3600_000;
 
 /**
- * How long an instance trusts what it read of the key set: the key it signs with and the JWKS it
- * serves. A rotation made elsewhere reaches every instance within this time.
+ * How long an instance serves the JWKS it read (and keeps the opened signing key, while it is still
+ * the current one): a new next key reaches every instance's JWKS within this time.
  */
 export const KEY_CACHE_MS = 30_000;
 
 /**
- * A retired key stays published for ACCESS_TOKEN_TTL plus this: the tokens an instance still signed
- * with it during KEY_CACHE_MS after the rotation, and clock skew between instances and verifiers.
+ * A retired key stays published for ACCESS_TOKEN_TTL plus this: a token signed by a request that read
+ * the key just before the rotation committed, and clock skew between instances and verifiers.
  */
 export const RETIRED_KEY_MARGIN_MS = 2 * 60_000;
 
@@ -66,7 +66,7 @@ const generateEcKeyPair = promisify(generateKeyPair);
 /**
  * The keys that sign the access tokens: made on first need, kept sealed under ENCRYPTION_KEY,
  * rotated by the rotate-signing-keys task. Each instance keeps what it read for KEY_CACHE_MS, so
- * signing and serving the JWKS cost no query most of the time.
+ * serving the JWKS costs no query most of the time and signing one small read.
  */
 @Injectable()
 export class SigningKeysService {
@@ -82,9 +82,19 @@ export class SigningKeysService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The key that signs now. */
+  /**
+   * The key that signs now. Which key that is costs one indexed read per token, so a rotation made
+   * by any instance or by the command line holds for every token signed after it commits; the
+   * opened key itself is kept while it stays the current one.
+   */
   async signer(): Promise<Signer> {
-    return (await this.keySet()).signer;
+    const kid = await this.keys.currentKid();
+    for (let attempt = 0; ; attempt++) {
+      const { signer } = await this.keySet();
+      if (kid === undefined || signer.kid === kid || attempt > 0) return signer;
+      // Rotated since this instance read the key set (or a read under way began before it).
+      this.cached = undefined;
+    }
   }
 
   /** The public halves of the next key, the current one and the retired ones whose tokens may be live. */
@@ -125,7 +135,8 @@ export class SigningKeysService {
       });
       return { rotated: true, created, deleted, kid };
     });
-    // This instance signs with the new key from now on; the others within KEY_CACHE_MS.
+    // Every instance signs with the new key from now on (signer() reads which key is current); this
+    // instance's JWKS shows the new next key at once, the others' within KEY_CACHE_MS.
     if (result.rotated || result.created > 0) this.cached = undefined;
     return result;
   }

@@ -34,6 +34,11 @@ export class TokensRepository {
     );
   }
 
+  /** The kid of the key that signs now (the unique index on the state finds it), if any. */
+  async currentKid(): Promise<string | undefined> {
+    return (await this.sql.one<{ kid: string }>(`SELECT kid FROM signing_keys WHERE state = 'current'`))?.kid;
+  }
+
   async insert(key: NewSigningKey): Promise<void> {
     await this.sql.count(
       `INSERT INTO signing_keys (kid, algorithm, state, public_jwk, private_key, created_at, activated_at)

@@ -8,6 +8,7 @@ import { UsersService } from '../../../src/users/users.service';
 import { ROTATION_GRACE_MS } from '../../../src/sessions/sessions.service';
 import { createAdminKey } from '../../support/admin';
 import { createTestDatabase } from '../../support/database';
+import { assertBuilt, runNode } from '../../support/processes';
 import { addMember } from '../../support/orgs';
 import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../../support/test-app';
 import { bearer, confirmPassword, createApiKey, logIn, signUp, signUpVerified } from '../../support/users';
@@ -241,7 +242,7 @@ describe('access tokens for the product backend', () => {
 });
 
 describe('signing keys across instances', () => {
-  it('makes one key set when two instances need it at once, and a rotation on one reaches the other', async () => {
+  it('makes one key set when two instances need it at once; a rotation by one, or by the command line, holds for both at once', async () => {
     const database = await createTestDatabase();
     const a = await startTestApp({ database });
     const b = await startTestApp({ database });
@@ -258,13 +259,29 @@ describe('signing keys across instances', () => {
       await a.app.get(TaskRunner).run('rotate-signing-keys');
       const rotatedKid = (await keyRows(a)).find((row) => row.state === 'current')!.kid;
       expect(await kidOf((await issue(a, user.token)).token)).toBe(rotatedKid);
-      // B signs with what it read until its copy ages out; the key it still uses stays published.
-      const stale = await issue(b, user.token);
-      expect(await kidOf(stale.token)).toBe(current);
-      await expect(verify(a, stale.token, APP_URL)).resolves.toBeDefined();
-      b.clock.advance(KEY_CACHE_MS);
-      expect(await kidOf((await issue(b, user.token)).token)).toBe(rotatedKid);
+      // B's JWKS, read before the rotation, already holds the key that signs now (it was the next
+      // one) and the retired one; the new next key shows once B's copy ages out.
+      const newNext = (await keyRows(a)).find((row) => row.state === 'next')!.kid;
       expect(await publishedKids(b)).toEqual(expect.arrayContaining([current, rotatedKid]));
+      expect(await publishedKids(b)).not.toContain(newNext);
+      b.clock.advance(KEY_CACHE_MS);
+      expect(await publishedKids(b)).toEqual(expect.arrayContaining([current, rotatedKid, newNext]));
+      // B signs with the new key, and B's older token still verifies.
+      expect(await kidOf((await issue(b, user.token)).token)).toBe(rotatedKid);
+      await expect(verify(b, fromB.token, APP_URL)).resolves.toBeDefined();
+
+      // `npm run task -- rotate-signing-keys`, beside the running servers: rotates at once, and the
+      // next token either serves carries the new kid.
+      assertBuilt();
+      const run = await runNode('cli.js', ['task', 'rotate-signing-keys'], {
+        DATABASE_URL: database.url,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        LOG_LEVEL: 'silent',
+      });
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ status: 'done', result: { rotated: true, kid: newNext } });
+      expect(await kidOf((await issue(a, user.token)).token)).toBe(newNext);
+      expect(await kidOf((await issue(b, user.token)).token)).toBe(newNext);
     } finally {
       await b.close();
       await a.close();
