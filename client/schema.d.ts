@@ -624,6 +624,30 @@ export interface paths {
         patch: operations["OrganizationsController_rename"];
         trace?: never;
     };
+    "/orgs/{id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the security policy
+         * @description Any member reads whether the organization requires MFA. Outside the rule itself, so that a client refused with `mfa_enrollment_required` or `mfa_required` can read why.
+         */
+        get: operations["OrganizationsController_getPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the security policy
+         * @description Owners only, after a recent step-up; audited. `requireMfa: true` makes every /orgs/:id route answer members without a second factor `mfa_enrollment_required` and sessions that did not prove one `mfa_required`; the owner turning it on needs a second factor of their own. Outside the rule itself, so an owner can always turn it off (the step-up asks a second factor of an account that has one).
+         */
+        patch: operations["OrganizationsController_setPolicy"];
+        trace?: never;
+    };
     "/orgs/{id}/members": {
         parameters: {
             query?: never;
@@ -750,6 +774,66 @@ export interface paths {
          * @description Joins the organization with the invited role; the session’s verified address must be the invited one.
          */
         post: operations["InvitationsController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a short-lived JWT for the product’s backend
+         * @description A JWT for the current session, valid for ACCESS_TOKEN_TTL (5 minutes by default), to send to the product’s own backend, which verifies it with the keys of `GET /.well-known/jwks.json` (issuer APP_URL, audience ACCESS_TOKEN_AUDIENCE). Open to unverified users (`email_verified` says so); not to API keys, nor during an account’s deletion grace period. A token outlives a sign-out or a lock by at most its lifetime: use `POST /auth/introspect` where that matters.
+         */
+        post: operations["TokensController_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The keys that verify the JWTs (JWKS)
+         * @description The public halves (ES256, P-256) of the key that signs now, of the next key (published a rotation ahead, so a cached copy knows it before it signs), and of the retired keys whose tokens may still be live. Cacheable for 5 minutes.
+         */
+        get: operations["TokensController_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Introspect a session token or API key (RFC 7662)
+         * @description For an admin key with the scope `sessions:introspect`. `{active: true, sub, sid, email, email_verified, orgs, exp, auth_time}` for a session token or user API key that works now (`sid`, `exp` and `auth_time` are null for an API key; times are seconds since the epoch), else `{active: false}` alone: unknown, signed out, expired, replaced (after its grace), the account locked or scheduled for deletion. Asking changes nothing: the session’s last activity and the key’s last use stay as they were.
+         */
+        post: operations["TokensController_introspect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1024,6 +1108,46 @@ export interface paths {
          * @description Whether the service and its database answer; 503 when the database does not.
          */
         get: operations["HealthController_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description Answers 200 while the process serves requests, without asking the database: a failing liveness probe means the process should be restarted, which a database outage does not call for.
+         */
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Answers 200 when the database answers (within 2 seconds) and every migration of this build is applied; 503 otherwise, and from the moment the process begins to shut down (SIGTERM), so that a load balancer stops sending it requests while it finishes those in flight.
+         */
+        get: operations["HealthController_ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1520,6 +1644,17 @@ export interface components {
              */
             name: string;
         };
+        OrganizationPolicyDto: {
+            /** @description members need a second factor, proved by their session (or the organization's own SSO) */
+            requireMfa: boolean;
+        };
+        SetOrganizationPolicyDto: {
+            /**
+             * @description require a second factor (TOTP or a passkey) of every member on the organization's routes; the owner setting it needs one
+             * @example true
+             */
+            requireMfa: boolean;
+        };
         MemberProfileDto: {
             /** Format: uuid */
             userId: string;
@@ -1530,6 +1665,8 @@ export interface components {
             role: "owner" | "admin" | "member";
             /** Format: date-time */
             joinedAt: string;
+            /** @description the member has a second factor: an authenticator app (TOTP) or a passkey */
+            mfaEnabled: boolean;
         };
         ChangeRoleDto: {
             /**
@@ -1615,6 +1752,66 @@ export interface components {
             orgId: string;
             /** @enum {string} */
             role: "owner" | "admin" | "member";
+        };
+        AccessTokenDto: {
+            /**
+             * @description A JWT (ES256, header `kid`) with `iss`, `aud`, `sub`, `sid`, `email`, `email_verified`, `orgs`, `amr`, `auth_time`, `iat`, `exp` and `jti`; verify it with the keys of `/.well-known/jwks.json`
+             * @example eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+             */
+            token: string;
+            /**
+             * Format: date-time
+             * @description its `exp`
+             */
+            expiresAt: string;
+        };
+        JwkDto: {
+            /** @example EC */
+            kty: string;
+            /** @example P-256 */
+            crv: string;
+            x: string;
+            y: string;
+            /** @description the RFC 7638 thumbprint of the key; the JWT header names it */
+            kid: string;
+            /** @example ES256 */
+            alg: string;
+            /** @enum {string} */
+            use: "sig";
+        };
+        JwksDto: {
+            keys: components["schemas"]["JwkDto"][];
+        };
+        IntrospectDto: {
+            /**
+             * @description a session token or a user API key (`ak_…`)
+             * @example q3Xb0f1v2P5s0kq8k2s1Yk8m9t7c4Vw3n2Ha1Jd0ZsE
+             */
+            token: string;
+        };
+        IntrospectionDto: {
+            /** @description whether the token works now; when false, no other field is present */
+            active: boolean;
+            /**
+             * Format: uuid
+             * @description the user
+             */
+            sub?: string;
+            /**
+             * Format: uuid
+             * @description the session; null for an API key
+             */
+            sid?: string | null;
+            email?: string;
+            email_verified?: boolean;
+            /** @description `{orgId: role}` of every organization the user belongs to */
+            orgs?: {
+                [key: string]: "owner" | "admin" | "member";
+            };
+            /** @description seconds since the epoch: when the session token stops working unless used again (idle timeout, at most its absolute end); null for an API key */
+            exp?: number | null;
+            /** @description seconds since the epoch: the session’s last authentication (sign-in or confirmation); null for an API key */
+            auth_time?: number | null;
         };
         SaveSamlProviderDto: {
             /**
@@ -1900,6 +2097,32 @@ export interface components {
             /** @enum {string} */
             db: "up" | "down";
         };
+        LivenessDto: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+        };
+        ReadinessDto: {
+            /**
+             * @example ready
+             * @enum {string}
+             */
+            status: "ready" | "not_ready";
+            /**
+             * @description Whether the database answered (within 2 seconds).
+             * @enum {string}
+             */
+            db: "up" | "down";
+            /**
+             * @description Whether every migration of this build is applied (`unknown` while the database is down).
+             * @enum {string}
+             */
+            migrations: "applied" | "pending" | "unknown";
+            /** @description The process is shutting down: it finishes what it serves and takes no new work. */
+            shuttingDown: boolean;
+        };
         LockUserDto: {
             /**
              * @description why, for other operators (kept with the account and in the audit log)
@@ -2065,7 +2288,7 @@ export interface components {
          * @description What went wrong, for programs: a stable snake_case code (the HTTP status is the same for a code).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_scope" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "mfa_enrollment_required" | "mfa_required" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_scope" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
     };
     responses: never;
     parameters: never;
@@ -3837,7 +4060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +4107,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner deletes; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`: only an owner deletes; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3945,7 +4168,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner renames; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`: only an owner renames; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3956,6 +4179,124 @@ export interface operations {
             };
             /** @description `not_found`: no such organization, or the caller is not a member */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OrganizationsController_getPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPolicyDto"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OrganizationsController_setPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetOrganizationPolicyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPolicyDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`: only an owner sets the policy; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `mfa_enrollment_required` (with `enrollUrls`): the owner has no second factor to turn MFA on with */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3994,7 +4335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4041,7 +4382,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4112,7 +4453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: only an owner grants or takes `owner`; `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `insufficient_role`: only an owner grants or takes `owner`; `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4169,7 +4510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4230,7 +4571,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`) */
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4279,7 +4620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4341,7 +4682,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4409,7 +4750,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin */
+            /** @description `insufficient_role`: owners and admins manage invitations; only owners invite owners; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4489,6 +4830,112 @@ export interface operations {
             };
         };
     };
+    TokensController_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessTokenDto"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    TokensController_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwksDto"];
+                };
+            };
+        };
+    };
+    TokensController_introspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntrospectDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntrospectionDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `sessions:introspect` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     SsoConfigController_get: {
         parameters: {
             query?: never;
@@ -4518,7 +4965,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4580,7 +5027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4627,7 +5074,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4685,7 +5132,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4734,7 +5181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4796,7 +5243,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4852,7 +5299,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4910,7 +5357,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            /** @description `insufficient_role`; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `api_key_not_allowed`: this route needs a signed-in session; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5383,6 +5830,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
+    };
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process serves requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LivenessDto"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance may be sent traffic. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+            /** @description The database does not answer, a migration is missing, or the process is shutting down. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessDto"];
                 };
             };
         };

@@ -19,6 +19,7 @@ import { SessionsModule } from './sessions/sessions.module';
 import { SsoModule } from './sso/sso.module';
 import { StepUpModule } from './step-up/step-up.module';
 import { TasksModule } from './tasks';
+import { TokensModule } from './tokens/tokens.module';
 import { TwoFactorModule } from './two-factor/two-factor.module';
 import { UsersModule } from './users/users.module';
 import { VerificationModule } from './verification/verification.module';
@@ -49,6 +50,7 @@ export class AppModule {
         PasskeysModule,
         VerificationModule,
         OrganizationsModule,
+        TokensModule,
         SsoModule,
         DeletionModule,
         HealthModule,

@@ -76,6 +76,16 @@ export class ApiKeysService {
     return revoked;
   }
 
+  /**
+   * The key's owner if the key works now, without recording a use (introspection asks about a key;
+   * it does not use it). An account scheduled for deletion has keys that reach nothing: none.
+   */
+  async inspect(key: string): Promise<{ keyId: string; user: UserView } | undefined> {
+    const resolved = await this.keys.resolve(hashToken(key));
+    if (!resolved || resolved.user.deletionScheduledFor) return undefined;
+    return { keyId: resolved.key.id, user: resolved.user };
+  }
+
   async authenticate(key: string): Promise<ApiKeyAuth> {
     const resolved = await this.keys.resolve(hashToken(key));
     if (!resolved) throw new DomainError('unauthenticated');

@@ -66,7 +66,8 @@ export type AuditAction =
   | 'session.revoked_all'
   | 'webhook.endpoint_created'
   | 'webhook.endpoint_deleted'
-  | 'webhook.test_sent';
+  | 'webhook.test_sent'
+  | 'signing_key.rotated';
 
 /**
  * An operator acting through an admin key. Such a row names no account as actor (`actorId` null); the

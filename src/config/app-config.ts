@@ -87,6 +87,10 @@ export interface AppConfigValues {
   /** Unset: AuthnRequests go unsigned and the metadata publishes no key. */
   samlSp: SamlSpCredentials | undefined;
   webauthn: WebAuthnSettings;
+  /** Lifetime of the JWTs from POST /auth/token. */
+  accessTokenTtlMs: number;
+  /** Their `aud` (APP_URL unless set). */
+  accessTokenAudience: string;
   logLevel: LogLevel;
   passwordHashing: PasswordHashing;
   /** Opens GET /metrics on the main port to `Authorization: Bearer <token>`; unset, it answers 404 there. */
@@ -125,6 +129,8 @@ export class AppConfig implements AppConfigValues {
   readonly dnsServers: string[];
   readonly samlSp: SamlSpCredentials | undefined;
   readonly webauthn: WebAuthnSettings;
+  readonly accessTokenTtlMs: number;
+  readonly accessTokenAudience: string;
   readonly logLevel: LogLevel;
   readonly passwordHashing: PasswordHashing;
   readonly metricsToken: string | undefined;

@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       dnsServers: [],
       samlSp: undefined,
       webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
+      accessTokenTtlMs: 5 * 60_000,
+      accessTokenAudience: 'http://localhost:3000',
       passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
     });
     expect(config.secureCookies).toBe(false);
@@ -123,6 +125,9 @@ describe('loadConfig', () => {
     ['METRICS_PORT', '3000'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['ACCESS_TOKEN_TTL', 'soon'],
+    ['ACCESS_TOKEN_AUDIENCE', 'two audiences'],
+    ['ACCESS_TOKEN_AUDIENCE', 'https://[bad'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const message = refusal({ ...base, [name]: value });
     expect(message).toContain(name);
@@ -156,6 +161,13 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ ...base, METRICS_PORT: '[::]:9464' }).metricsListen).toEqual({ host: '::', port: 9464 });
     expect(refusal({ ...base, METRICS_TOKEN: 'x'.repeat(8) + ' secret-part' })).not.toContain('secret-part');
+  });
+
+  it("takes the access tokens' lifetime and audience, a URI or a plain name", () => {
+    expect(
+      loadConfig({ ...base, ACCESS_TOKEN_TTL: '90s', ACCESS_TOKEN_AUDIENCE: 'https://api.example.com' }),
+    ).toMatchObject({ accessTokenTtlMs: 90_000, accessTokenAudience: 'https://api.example.com' });
+    expect(loadConfig({ ...base, ACCESS_TOKEN_AUDIENCE: 'product-api' }).accessTokenAudience).toBe('product-api');
   });
 
   it('never repeats a URL that may hold a password', () => {

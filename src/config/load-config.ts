@@ -113,6 +113,8 @@ export function loadConfig(env: Env): AppConfig {
     dnsServers: list(read('DNS_SERVERS')).map((value) => dnsServer('DNS_SERVERS', value)),
     samlSp: samlSp(read('SAML_SP_PRIVATE_KEY'), read('SAML_SP_CERT')),
     webauthn: webauthn(appUrl, read('WEBAUTHN_RP_ID'), read('WEBAUTHN_ORIGINS'), isProduction),
+    accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', read('ACCESS_TOKEN_TTL') ?? '5m'),
+    accessTokenAudience: audience('ACCESS_TOKEN_AUDIENCE', read('ACCESS_TOKEN_AUDIENCE') ?? appUrl),
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'), LOG_LEVELS),
     // Not an environment variable: every deployment hashes at the baseline. Tests lower it in code.
     passwordHashing: PRODUCTION_PASSWORD_HASHING,
@@ -202,6 +204,21 @@ function duration(name: string, value: string): number {
     throw new ConfigError(name, `must be a positive duration such as 30s, 30m, 24h or 7d, got "${value}"`);
   }
   return ms;
+}
+
+/**
+ * A JWT audience (RFC 7519 StringOrURI): printable, without spaces, at most 255 characters; one with a
+ * colon must parse as a URI, as the JWT specification asks.
+ */
+function audience(name: string, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (value.length > 255 || /[\s\u0000-\u001f\u007f]/.test(value)) {
+    throw new ConfigError(name, `must be one audience, without spaces, at most 255 characters, got "${value}"`);
+  }
+  if (value.includes(':') && !URL.canParse(value)) {
+    throw new ConfigError(name, `must be a URI when it holds a colon, got "${value}"`);
+  }
+  return value;
 }
 
 function port(name: string, value: string): number {

@@ -14,6 +14,8 @@ export const OPENAPI_TAGS = {
   'api-keys': 'Personal API keys (`Authorization: Bearer ak_…`) for the routes that accept them.',
   organizations: 'Organizations, their members and roles, and the documents they share.',
   sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',
+  tokens:
+    'Short-lived JWTs for the product’s own backend, the keys that verify them (JWKS), and introspection of session tokens and API keys.',
   operations: 'Health of the service and its database: liveness and readiness for orchestrators and load balancers.',
   admin:
     'The operators’ API: accounts, sessions and the audit log, with an admin key (`Authorization: Bearer adm_…`, ' +

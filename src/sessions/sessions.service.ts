@@ -45,6 +45,16 @@ export interface SessionListing {
   reauthenticatedAt: Date;
 }
 
+/** A live session found by its token, as introspection reports it. */
+export interface InspectedSession {
+  sessionId: string;
+  user: UserView;
+  /** When the token stops working unless used again: the idle timeout, the absolute one, or a rotation's grace. */
+  expiresAt: Date;
+  /** The session's last authentication: its sign-in or its latest confirmation. */
+  authenticatedAt: Date;
+}
+
 /** Live sessions per user; signing in beyond it revokes the oldest. */
 export const MAX_SESSIONS_PER_USER = 100;
 /** Addresses remembered per user for new-sign-in alerts. */
@@ -177,6 +187,30 @@ export class SessionsService {
       await this.sessions.touch(session.id, now, new Date(now.getTime() - this.config.sessionTouchIntervalMs + 1));
     }
     return { session: this.context(session, lastActiveAt, tokenHash), user };
+  }
+
+  /**
+   * The token's session if the token works now, judged as authenticate judges it (revocation, both
+   * timeouts, a replaced token's grace), without touching the session: no last-active write and no
+   * rotation, so asking about a token (introspection) never keeps it alive or changes it.
+   */
+  async inspect(token: string): Promise<InspectedSession | undefined> {
+    const tokenHash = hashToken(token);
+    const current = await this.sessions.resolve(tokenHash);
+    const replaced = current ? undefined : await this.sessions.resolvePrevious(tokenHash);
+    const resolved = current ?? replaced;
+    if (!resolved) return undefined;
+    const { session, user } = resolved;
+    const now = this.clock.now();
+    if (session.revokedAt || now >= session.expiresAt) return undefined;
+    if (now.getTime() - session.lastActiveAt.getTime() >= this.config.sessionIdleTimeoutMs) return undefined;
+    let expiresAt = this.idleExpiry(session.lastActiveAt, session.expiresAt);
+    if (replaced) {
+      const graceEnds = replaced.rotatedAt.getTime() + ROTATION_GRACE_MS;
+      if (!replaced.grace || now.getTime() > graceEnds) return undefined;
+      expiresAt = new Date(Math.min(expiresAt.getTime(), graceEnds));
+    }
+    return { sessionId: session.id, user, expiresAt, authenticatedAt: session.reauthenticatedAt };
   }
 
   private context(session: ResolvedSession['session'], lastActiveAt: Date, tokenHash: Buffer): SessionContext {

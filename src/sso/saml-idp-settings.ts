@@ -29,8 +29,9 @@ export function samlIdpSettings(
 ): SamlIdpSettings {
   let idp: SamlIdpSettings = { certs: [] };
   const fieldByField = ['idpEntityId', 'idpSsoUrl', 'idpCert'] as const;
-  if (input.idpMetadataXml !== undefined) {
-    const mixed = fieldByField.filter((field) => input[field] !== undefined);
+  // A field sent as null is a field not given (the body checks let null through as absent).
+  if (input.idpMetadataXml != null) {
+    const mixed = fieldByField.filter((field) => input[field] != null);
     if (mixed.length > 0) {
       for (const field of mixed) problem(field, 'give either idpMetadataXml or idpEntityId, idpSsoUrl and idpCert');
     } else if (usable('idpMetadataXml')) {
@@ -42,15 +43,15 @@ export function samlIdpSettings(
     }
   } else {
     for (const field of fieldByField) {
-      if (input[field] === undefined) problem(field, 'is required (or give idpMetadataXml)');
+      if (input[field] == null) problem(field, 'is required (or give idpMetadataXml)');
     }
-    if (usable('idpEntityId') && input.idpEntityId !== undefined) {
+    if (usable('idpEntityId') && input.idpEntityId != null) {
       idp.entityId = input.idpEntityId.trim();
       if (!idp.entityId) problem('idpEntityId', 'must not be empty');
       else if (hasControlCharacter(idp.entityId)) problem('idpEntityId', 'must not contain control characters');
     }
-    if (usable('idpSsoUrl')) idp.ssoUrl = input.idpSsoUrl;
-    const certs = input.idpCert === undefined || !usable('idpCert') ? [] : [input.idpCert].flat();
+    if (usable('idpSsoUrl') && input.idpSsoUrl != null) idp.ssoUrl = input.idpSsoUrl;
+    const certs = input.idpCert == null || !usable('idpCert') ? [] : [input.idpCert].flat();
     certs.forEach((cert, i) => {
       const field = Array.isArray(input.idpCert) ? `idpCert[${i}]` : 'idpCert';
       try {
@@ -65,7 +66,7 @@ export function samlIdpSettings(
   }
   if (idp.ssoUrl !== undefined && !isSignOnUrl(idp.ssoUrl)) {
     problem(
-      input.idpMetadataXml !== undefined ? 'idpMetadataXml' : 'idpSsoUrl',
+      input.idpMetadataXml != null ? 'idpMetadataXml' : 'idpSsoUrl',
       'must be an absolute https URL (http only for a loopback host: localhost, 127.0.0.0/8, ::1)',
     );
   }

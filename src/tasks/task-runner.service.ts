@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Metrics } from '../common/metrics';
 import { Sql } from '../database/sql';
-import { ScheduledTask, Task, TaskResult } from './task';
+import { ScheduledTask, Task, TaskResult, TaskTrigger } from './task';
 
 export type TaskOutcome =
   | { task: string; status: 'done'; durationMs: number; result: TaskResult }
@@ -57,18 +57,18 @@ export class TaskRunner implements OnModuleInit {
       this.logger.debug({ task: name, period, msg: 'skipped: another instance ran it for this period' });
       return { task: name, status: 'skipped', reason: 'another instance ran it for this period' };
     }
-    return this.run(name);
+    return this.run(name, 'schedule');
   }
 
   /**
    * Runs the task now (the CLI, and a scheduler's claimed tick). Counted in
    * `authd_task_runs_total{task, outcome}`: done, skipped or failed.
    */
-  async run(name: string): Promise<TaskOutcome> {
+  async run(name: string, trigger: TaskTrigger = 'command'): Promise<TaskOutcome> {
     const task = this.tasks.get(name);
     if (!task) throw new UnknownTaskError(name, [...this.tasks.keys()]);
     try {
-      const outcome = await this.runLocked(name, task);
+      const outcome = await this.runLocked(name, task, trigger);
       this.metrics.taskRuns.inc({ task: name, outcome: outcome.status });
       return outcome;
     } catch (error) {
@@ -77,7 +77,7 @@ export class TaskRunner implements OnModuleInit {
     }
   }
 
-  private async runLocked(name: string, task: ScheduledTask): Promise<TaskOutcome> {
+  private async runLocked(name: string, task: ScheduledTask, trigger: TaskTrigger): Promise<TaskOutcome> {
     const lockKey = `authd:task:${name}`;
     const connection = await this.sql.hold();
     // Closed rather than pooled unless the lock is known released (or was never taken).
@@ -94,7 +94,7 @@ export class TaskRunner implements OnModuleInit {
       }
       try {
         const started = performance.now();
-        const result = await task.run();
+        const result = await task.run(trigger);
         const durationMs = Math.round(performance.now() - started);
         // A routine run that changed nothing is a debug line; one that did something stays at info.
         const didSomething = Object.values(result).some((value) => value !== 0 && value !== false);

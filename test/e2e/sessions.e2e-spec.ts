@@ -5,3 +5,4 @@
  */
 import './sessions/sessions-core.e2e';
 import './sessions/session-management.e2e';
+import './sessions/tokens.e2e';

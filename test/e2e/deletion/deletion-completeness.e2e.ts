@@ -135,6 +135,11 @@ describe('deletion completeness', () => {
     await createApiKey(t, user.token, 'completeness key');
     const { recoveryCodes } = await enableTotp(t, user.token);
     await t.http.patch('/me').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: NAME }).expect(200);
+    // A JWT for the product's backend: it makes the signing keys, and stores nothing about the user.
+    await t.http.post('/auth/token').set(bearer(user.token)).expect(200);
+    // The product's backend introspects the session with an operator's key (audited as the key's call).
+    const introspector = await createAdminKey(t, 'sessions:introspect');
+    await t.http.post('/auth/introspect').set(bearer(introspector.key)).send({ token: user.token }).expect(200);
 
     // A passkey, stored as a registration stores it (the ceremony itself needs a browser: the
     // passkeys spec), and a step-up challenge of their session.

@@ -170,6 +170,7 @@ describe('the built service', () => {
         'purge-saml-records',
         'purge-webauthn-challenges',
         'reseal-encrypted-data',
+        'rotate-signing-keys',
       ];
       expect(lines.slice(0, -1).map((line) => line.split(/\s+/)[0])).toEqual(names);
       expect(lines).toContainEqual(expect.stringMatching(/^deliver-mail +\*\/30 \* \* \* \* \* +retries outbox mail/));

@@ -259,6 +259,10 @@ describe('SSO configuration, discovery, domain verification and enforcement', ()
         await refused(provider({ idpSsoUrl: 'not a url' }), 'idpSsoUrl', /http/);
         await refused(provider({ idpSsoUrl: 'ftp://idp.acme.test/sso' }), 'idpSsoUrl', /http/);
         await refused(provider({ idpSsoUrl: 'javascript:alert(1)' }), 'idpSsoUrl', /http/);
+        // null is a field not given, never a 500.
+        await refused(provider({ idpSsoUrl: null }), 'idpSsoUrl', /required/);
+        await refused(provider({ idpEntityId: null }), 'idpEntityId', /required/);
+        await refused(provider({ idpCert: null }), 'idpCert', /required/);
       });
 
       it('bad metadata', async () => {
