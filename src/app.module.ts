@@ -13,6 +13,7 @@ import { PagesModule } from './pages/pages.module';
 import { PasskeysModule } from './passkeys/passkeys.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { ScimModule } from './scim/scim.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SsoModule } from './sso/sso.module';
 import { StepUpModule } from './step-up/step-up.module';
@@ -50,6 +51,7 @@ export class AppModule {
         DeletionModule,
         HealthModule,
         PagesModule,
+        ScimModule,
       ],
     };
   }

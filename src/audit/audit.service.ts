@@ -55,7 +55,19 @@ export type AuditAction =
   | 'sso.role_changed'
   | 'sso.break_glass_login'
   | 'sso.identity_unlinked'
-  | 'sso.enforced_sign_out';
+  | 'sso.enforced_sign_out'
+  | 'scim.token_created'
+  | 'scim.token_revoked'
+  | 'scim.user_provisioned'
+  | 'scim.user_updated'
+  | 'scim.user_suspended'
+  | 'scim.user_reactivated'
+  | 'scim.user_deprovisioned'
+  | 'scim.member_added'
+  | 'scim.role_changed'
+  | 'scim.group_created'
+  | 'scim.group_updated'
+  | 'scim.group_deleted';
 
 /**
  * A user named in `details` is named under the key `userId` (their id) or `email` (their address),

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import { API_KEY_PREFIX } from '../common/crypto';
+import { API_KEY_PREFIX, SCIM_TOKEN_PREFIX } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { SessionsService } from '../sessions/sessions.service';
@@ -49,6 +49,8 @@ export class SessionAuthGuard implements CanActivate {
     if (routeHas(this.reflector, IS_PUBLIC, context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const bearer = bearerOf(request);
+    // A directory's token opens /scim/v2 (its own guard) and nothing else.
+    if (bearer?.startsWith(SCIM_TOKEN_PREFIX)) throw new DomainError('unauthenticated');
     if (bearer?.startsWith(API_KEY_PREFIX)) {
       if (!routeHas(this.reflector, ALLOWS_API_KEY, context)) {
         throw new DomainError('api_key_not_allowed');

@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX, Cipher, generateSessionToken, generateToken, hashToken } from './crypto';
+import { API_KEY_PREFIX, Cipher, SCIM_TOKEN_PREFIX, generateSessionToken, generateToken, hashToken } from './crypto';
 
 describe('tokens', () => {
   it('are 32 random bytes in base64url and hash to 32 bytes', () => {
@@ -36,5 +36,10 @@ describe('session tokens', () => {
     const draws = [`${API_KEY_PREFIX}${'a'.repeat(40)}`, `${API_KEY_PREFIX}${'b'.repeat(40)}`, 'c'.repeat(43)];
     expect(generateSessionToken(() => draws.shift()!)).toBe('c'.repeat(43));
     expect(generateSessionToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('never start like a SCIM token either', () => {
+    const draws = [`${SCIM_TOKEN_PREFIX}${'a'.repeat(38)}`, 'd'.repeat(43)];
+    expect(generateSessionToken(() => draws.shift()!)).toBe('d'.repeat(43));
   });
 });

@@ -8,11 +8,14 @@ export function generateToken(): string {
 /** Bearer credentials starting with this are API keys. */
 export const API_KEY_PREFIX = 'ak_';
 
-/** A session token: never one that reads as an API key (base64url can start with "ak_"). */
+/** Bearer credentials starting with this are an organization's SCIM tokens: only /scim/v2 takes them. */
+export const SCIM_TOKEN_PREFIX = 'scim_';
+
+/** A session token: never one that reads as an API key or a SCIM token (base64url can start with either). */
 export function generateSessionToken(next: () => string = generateToken): string {
   for (;;) {
     const token = next();
-    if (!token.startsWith(API_KEY_PREFIX)) return token;
+    if (!token.startsWith(API_KEY_PREFIX) && !token.startsWith(SCIM_TOKEN_PREFIX)) return token;
   }
 }
 

@@ -14,5 +14,6 @@ export const OPENAPI_TAGS = {
   'api-keys': 'Personal API keys (`Authorization: Bearer ak_…`) for the routes that accept them.',
   organizations: 'Organizations, their members and roles, and the documents they share.',
   sso: 'SAML single sign-on: discovery, the browser flow, and per-organization provider settings.',
+  scim: 'SCIM 2.0 provisioning: an organization’s SCIM tokens, and the `/scim/v2` routes its identity provider calls with one.',
   operations: 'Health of the service and its database.',
 } as const satisfies Record<string, string>;

@@ -61,6 +61,6 @@ import { SsoUserData } from './sso.user-data';
     DnsTxt,
     PurgeSamlRecordsTask,
   ],
-  exports: [SsoEnforcementService],
+  exports: [SsoEnforcementService, SsoDomainsService],
 })
 export class SsoModule {}
