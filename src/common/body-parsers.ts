@@ -25,6 +25,29 @@ export const SCIM_JSON_TYPE = 'application/scim+json';
  */
 export const BODY_TYPES = 'bodyTypes';
 
+/**
+ * The Fastify route config key of a route whose errors have another body than the API's (the SCIM
+ * routes answer RFC 7644's): a function from the error to the status, body and content type to
+ * answer. The ErrorFilter asks it for what fails before the route's own filters run (an unreadable
+ * or unaccepted body, a body too large).
+ */
+export const ERROR_BODY = 'errorBody';
+
+export interface RouteErrorAnswer {
+  status: number;
+  body: unknown;
+  contentType: string;
+}
+
+export type RouteErrorBody = (error: DomainError) => RouteErrorAnswer;
+
+/** The route's own error body, if it has one (see ERROR_BODY). */
+export function routeErrorBody(request: FastifyRequest | undefined): RouteErrorBody | undefined {
+  const config = request?.routeOptions?.config as unknown as Record<string, unknown> | undefined;
+  const answer = config?.[ERROR_BODY];
+  return typeof answer === 'function' ? (answer as RouteErrorBody) : undefined;
+}
+
 /** Marks an error of the request body stream (a bad compressed body): bad input, not our fault. */
 const MALFORMED_BODY = Symbol('malformed-body');
 

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply } from 'fastify';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { describeError } from '../common/describe-error';
+import type { RouteErrorBody } from '../common/body-parsers';
 import { DomainError, ErrorCode } from '../common/errors';
 import { ScimError, ScimType } from './scim-error';
 import { SCIM_MEDIA_TYPE } from './scim-resources';
@@ -50,6 +51,18 @@ export class ScimErrorFilter implements ExceptionFilter {
     return new ScimError(500, undefined, 'Something went wrong on our side.');
   }
 }
+
+export function scimErrorOf(error: DomainError): ScimError {
+  const status = error.status;
+  return new ScimError(status, status === 400 || status === 409 ? SCIM_TYPES[error.code] : undefined, error.message);
+}
+
+/** For the ErrorFilter (ERROR_BODY): what fails before a SCIM route's own filter runs, as SCIM says it. */
+export const scimErrorBody: RouteErrorBody = (error) => ({
+  status: error.status,
+  body: scimErrorOf(error).body(),
+  contentType: SCIM_MEDIA_TYPE,
+});
 
 function frameworkStatus(exception: unknown): number | undefined {
   const { code, statusCode } = (exception ?? {}) as { code?: unknown; statusCode?: unknown };

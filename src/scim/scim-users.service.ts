@@ -122,14 +122,15 @@ export class ScimUsersService {
       await this.record(caller, 'scim.user_provisioned', { userId: account.id, scimUserId: row.id, linked: !created });
       await this.applyRole(caller, row, false);
       if (!input.active) await this.setActive(caller, row, false);
-      return this.representation(row, (await this.users.findById(account.id)) ?? account);
+      return this.representation(row, (await this.users.findById(account.id)) ?? account, []);
     });
   }
 
   async get(caller: ScimCaller, id: string): Promise<Json> {
     connectionOf(caller);
     const row = await this.find(caller, id);
-    return this.representation(row, await this.accountOf(row));
+    const groups = await this.groupsOf([row.id]);
+    return this.representation(row, await this.accountOf(row), groups.get(row.id) ?? []);
   }
 
   async list(caller: ScimCaller, query: Json): Promise<Json> {
@@ -296,7 +297,8 @@ export class ScimUsersService {
       });
     }
     if (input.active !== row.active) await this.setActive(caller, row, input.active);
-    return this.representation(saved, (await this.users.findById(account.id)) ?? account);
+    const groups = await this.groupsOf([row.id]);
+    return this.representation(saved, (await this.users.findById(account.id)) ?? account, groups.get(row.id) ?? []);
   }
 
   private async setActive(caller: ScimCaller, row: Pick<ScimUser, 'id' | 'userId'>, active: boolean): Promise<void> {

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -25,12 +26,12 @@ import {
   ApiCreatedResponse,
   ApiProduces,
 } from '@nestjs/swagger';
-import { BODY_TYPES, SCIM_JSON_TYPE } from '../common/body-parsers';
+import { BODY_TYPES, ERROR_BODY, SCIM_JSON_TYPE } from '../common/body-parsers';
 import { NoBody } from '../common/no-body.pipe';
 import { IdParam, Public } from '../http';
 import { Directory } from './scim-caller';
 import type { ScimCaller } from './scim-caller';
-import { ScimErrorFilter } from './scim-error.filter';
+import { scimErrorBody, ScimErrorFilter } from './scim-error.filter';
 import { ScimGroupsService } from './scim-groups.service';
 import { resourceTypes, schemas, serviceProviderConfig } from './scim-discovery';
 import { SCIM_MEDIA_TYPE } from './scim-resources';
@@ -44,8 +45,15 @@ type Json = Record<string, unknown>;
 const SCIM_AUTH =
   ' Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.';
 
-/** Takes application/scim+json as well as JSON, and answers application/scim+json. */
-const ScimBody = () => RouteConfig({ [BODY_TYPES]: [SCIM_JSON_TYPE] });
+/**
+ * Every SCIM route: takes application/scim+json as well as JSON, answers application/scim+json, and
+ * answers what fails before its handler (the body) with the SCIM error body too.
+ */
+const ScimRoute = () =>
+  applyDecorators(
+    RouteConfig({ [BODY_TYPES]: [SCIM_JSON_TYPE], [ERROR_BODY]: scimErrorBody }),
+    Header('Content-Type', SCIM_MEDIA_TYPE),
+  );
 
 const listQueries = [
   ApiQuery({ name: 'filter', required: false, type: String }),
@@ -71,7 +79,7 @@ export class ScimController {
   ) {}
 
   @Get('ServiceProviderConfig')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({
     summary: 'SCIM: service provider configuration',
     description: 'PATCH and filter supported (maxResults 200); bulk, sort, etag and changePassword not.' + SCIM_AUTH,
@@ -82,7 +90,7 @@ export class ScimController {
   }
 
   @Get('ResourceTypes')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({ summary: 'SCIM: resource types', description: 'User and Group, as a ListResponse.' + SCIM_AUTH })
   @ApiOkResponse({ description: 'A ListResponse of ResourceType resources.' })
   resourceTypes(@NoBody() _: undefined): Json {
@@ -90,7 +98,7 @@ export class ScimController {
   }
 
   @Get('Schemas')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({
     summary: 'SCIM: schemas',
     description: 'The User and Group attributes this service keeps, as a ListResponse.' + SCIM_AUTH,
@@ -101,8 +109,7 @@ export class ScimController {
   }
 
   @Post('Users')
-  @ScimBody()
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiConsumes(SCIM_MEDIA_TYPE, 'application/json')
   @ApiOperation({
     summary: 'SCIM: provision a user',
@@ -117,7 +124,7 @@ export class ScimController {
   }
 
   @Get('Users')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({
     summary: 'SCIM: list users',
     description:
@@ -133,7 +140,7 @@ export class ScimController {
   }
 
   @Get('Users/:id')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({ summary: 'SCIM: read a user', description: '404 for an id of another organization.' + SCIM_AUTH })
   @ApiOkResponse({ description: 'The User.' })
   getUser(@NoBody() _: undefined, @Directory() caller: ScimCaller, @IdParam('id') id: string): Promise<Json> {
@@ -141,8 +148,7 @@ export class ScimController {
   }
 
   @Put('Users/:id')
-  @ScimBody()
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiConsumes(SCIM_MEDIA_TYPE, 'application/json')
   @ApiOperation({
     summary: 'SCIM: replace a user',
@@ -157,8 +163,7 @@ export class ScimController {
   }
 
   @Patch('Users/:id')
-  @ScimBody()
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiConsumes(SCIM_MEDIA_TYPE, 'application/json')
   @ApiOperation({
     summary: 'SCIM: patch a user',
@@ -173,7 +178,7 @@ export class ScimController {
   }
 
   @Delete('Users/:id')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'SCIM: deprovision a user',
@@ -187,8 +192,7 @@ export class ScimController {
   }
 
   @Post('Groups')
-  @ScimBody()
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiConsumes(SCIM_MEDIA_TYPE, 'application/json')
   @ApiOperation({
     summary: 'SCIM: create a group',
@@ -203,7 +207,7 @@ export class ScimController {
   }
 
   @Get('Groups')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({
     summary: 'SCIM: list groups',
     description:
@@ -220,7 +224,7 @@ export class ScimController {
   }
 
   @Get('Groups/:id')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiOperation({
     summary: 'SCIM: read a group',
     description: '`excludedAttributes=members` leaves the members out.' + SCIM_AUTH,
@@ -237,8 +241,7 @@ export class ScimController {
   }
 
   @Put('Groups/:id')
-  @ScimBody()
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiConsumes(SCIM_MEDIA_TYPE, 'application/json')
   @ApiOperation({
     summary: 'SCIM: replace a group',
@@ -251,8 +254,7 @@ export class ScimController {
   }
 
   @Patch('Groups/:id')
-  @ScimBody()
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @ApiConsumes(SCIM_MEDIA_TYPE, 'application/json')
   @ApiOperation({
     summary: 'SCIM: patch a group',
@@ -267,7 +269,7 @@ export class ScimController {
   }
 
   @Delete('Groups/:id')
-  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @ScimRoute()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'SCIM: delete a group',

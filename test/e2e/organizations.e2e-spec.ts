@@ -5,3 +5,4 @@
  */
 import './organizations/organizations.e2e';
 import './organizations/invitations.e2e';
+import './organizations/scim.e2e';
