@@ -108,6 +108,8 @@ function attrPath(text: string, fail: (detail: string) => ScimError): AttrPath {
 
 class Parser {
   private position = 0;
+  /** Inside a value filter's brackets, where another value path may not appear (RFC 7644's valFilter). */
+  private inValueFilter = false;
 
   constructor(
     private readonly tokens: Token[],
@@ -128,7 +130,10 @@ class Parser {
     if (this.peek()?.type !== '[') return { attr };
     this.position++;
     if (attr.sub) throw this.fail(`a value filter follows ${token.text}`);
+    if (this.inValueFilter) throw this.fail('value filters do not nest');
+    this.inValueFilter = true;
     const valueFilter = this.parseFilter(depth + 1);
+    this.inValueFilter = false;
     this.expect(']');
     const after = this.peek();
     if (after?.type === 'word' && after.text.startsWith('.')) {
