@@ -321,8 +321,8 @@ describe('the OpenAPI document', () => {
     }
     for (const [schemaName, schema] of Object.entries(schemas)) {
       for (const [key, property] of Object.entries((schema.properties ?? {}) as Record<string, SchemaObject>)) {
-        // SAML entity ids are URIs, NameIDs and OIDC client ids the IdP's strings, not ours.
-        const theirs = key.endsWith('EntityId') || key === 'nameId' || key === 'clientId';
+        // SAML entity ids are URIs, NameIDs, OIDC client ids and SCIM externalIds the IdP's strings, not ours.
+        const theirs = key.endsWith('EntityId') || key === 'nameId' || key === 'clientId' || key === 'externalId';
         if (key !== 'id' && !(key.endsWith('Id') && !theirs)) continue;
         expect([schemaName, key, property.format]).toEqual([schemaName, key, 'uuid']);
       }
