@@ -2159,6 +2159,18 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ScimError: {
+            schemas: "urn:ietf:params:scim:api:messages:2.0:Error"[];
+            /**
+             * @description The HTTP status, as a string.
+             * @example 400
+             */
+            status: string;
+            /** @enum {string} */
+            scimType?: "invalidFilter" | "tooMany" | "uniqueness" | "mutability" | "invalidSyntax" | "invalidPath" | "noTarget" | "invalidValue" | "invalidVers" | "sensitive";
+            /** @description A sentence for humans. */
+            detail: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -5652,6 +5664,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
         };
     };
     ScimController_resourceTypes: {
@@ -5670,6 +5727,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
         };
     };
     ScimController_schemas: {
@@ -5687,6 +5789,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
             };
         };
     };
@@ -5709,6 +5856,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
             };
         };
     };
@@ -5733,13 +5925,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5762,13 +5990,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `not_found` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5796,22 +6060,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
-            /** @description `not_found` */
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5833,13 +6124,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `not_found` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5867,22 +6194,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
-            /** @description `not_found` */
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5908,6 +6262,51 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
         };
     };
     ScimController_createGroup: {
@@ -5931,13 +6330,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5962,13 +6397,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `not_found` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -5996,22 +6467,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
-            /** @description `not_found` */
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -6033,13 +6531,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `not_found` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };
@@ -6067,22 +6601,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
-            /** @description `not_found` */
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };

@@ -2,7 +2,14 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '../config';
 import { sessionCookieName } from '../http';
-import { ERROR_CODE_SCHEMA_NAME, ERROR_SCHEMA_NAME, errorCodeSchema, errorSchema } from './error-schema';
+import {
+  ERROR_CODE_SCHEMA_NAME,
+  ERROR_SCHEMA_NAME,
+  errorCodeSchema,
+  errorSchema,
+  SCIM_ERROR_SCHEMA_NAME,
+  scimErrorSchema,
+} from './error-schema';
 import { completeOperations, operationIdOf, routeHandlers, SECURITY } from './route-contract';
 import { OPENAPI_TAGS } from './tags';
 
@@ -37,6 +44,13 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       scheme: 'bearer',
       bearerFormat: 'ak_…',
       description: 'An API key (`ak_…`, from POST /me/api-keys); only routes that list this scheme accept one.',
+    })
+    .addSecurity(SECURITY.scimToken, {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'scim_…',
+      description:
+        'An organization’s SCIM token (`scim_…`, from POST /orgs/{id}/scim/tokens); only /scim/v2 accepts one.',
     });
   for (const [name, description] of Object.entries(OPENAPI_TAGS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), { operationIdFactory: operationIdOf });
@@ -45,6 +59,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     ...schemas,
     [ERROR_SCHEMA_NAME]: errorSchema(),
     [ERROR_CODE_SCHEMA_NAME]: errorCodeSchema(),
+    [SCIM_ERROR_SCHEMA_NAME]: scimErrorSchema(),
   };
   completeOperations(document, routeHandlers(app));
   return document;

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { OrgRole } from '../organizations/organizations.service';
 
@@ -25,3 +25,7 @@ export const Directory = createParamDecorator((_: unknown, context: ExecutionCon
   if (!caller) throw new Error('the SCIM token was not resolved for this route');
   return caller;
 });
+
+/** Marks the /scim/v2 routes: the OpenAPI document gives them the SCIM token and the SCIM error body. */
+export const SCIM_ROUTE = 'scim:route';
+export const ScimRouteMark = () => SetMetadata(SCIM_ROUTE, true);

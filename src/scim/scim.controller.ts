@@ -16,7 +16,12 @@ import {
 } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
+  ApiBadRequestResponse,
   ApiBody,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiUnauthorizedResponse,
   ApiConsumes,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -29,7 +34,7 @@ import {
 import { BODY_TYPES, ERROR_BODY, SCIM_JSON_TYPE } from '../common/body-parsers';
 import { NoBody } from '../common/no-body.pipe';
 import { IdParam, Public } from '../http';
-import { Directory } from './scim-caller';
+import { Directory, ScimRouteMark } from './scim-caller';
 import type { ScimCaller } from './scim-caller';
 import { scimErrorBody, ScimErrorFilter } from './scim-error.filter';
 import { ScimGroupsService } from './scim-groups.service';
@@ -67,6 +72,15 @@ const listQueries = [
  */
 @ApiTags('scim')
 @ApiProduces(SCIM_MEDIA_TYPE)
+@ApiUnauthorizedResponse({ description: 'a missing, unknown or revoked SCIM token' })
+@ApiForbiddenResponse({ description: 'the organization has no SSO connection with a verified domain (any more)' })
+@ApiBadRequestResponse({
+  description:
+    '`scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability`',
+})
+@ApiNotFoundResponse({ description: 'no such resource in this organization’s directory' })
+@ApiConflictResponse({ description: '`scimType: uniqueness`; or a change that would remove or demote the last owner' })
+@ScimRouteMark()
 @Public()
 @UseGuards(ScimTokenGuard)
 @UseFilters(ScimErrorFilter)
