@@ -551,6 +551,38 @@ describe('SCIM 2.0 provisioning', () => {
       expect(await roleOf(owner.id)).toBe('owner');
     });
 
+    it('changes a role through the organizations module: the member’s session rotates on its next request', async () => {
+      const email = address('rotated');
+      const person = await signUpVerified(t, email);
+      const linked = (await scim.post('/Users', newUser(email)).expect(201)).body;
+      const group = (
+        await scim
+          .post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Acme Admins', members: [{ value: linked.id }] })
+          .expect(201)
+      ).body;
+      expect(await roleOf(person.id)).toBe('admin');
+      const next = await t.http.get('/me').set(bearer(person.token)).expect(200);
+      expect(next.headers['x-session-token']).toEqual(expect.any(String));
+      expect(next.headers['x-session-token']).not.toBe(person.token);
+      await scim.delete(`/Groups/${group.id}`).expect(204);
+      expect(await roleOf(person.id)).toBe('member');
+    });
+
+    it('answers 403 on Users and Groups once the organization’s SSO connection is gone', async () => {
+      const lone = await orgWithVerifiedDomain(t, dns, 'initech-scim.test');
+      const directory = scimClient(t, await scimToken(t, lone.orgId, lone.owner));
+      await directory.get('/Users').expect(200);
+      await t.http.delete(`/orgs/${lone.orgId}/sso/saml`).set(bearer(lone.owner.token)).expect(204);
+      const refused = await directory.get('/Users').expect(403);
+      expect(refused.body).toEqual({
+        schemas: [ERROR_SCHEMA],
+        status: '403',
+        detail: expect.stringContaining('verified domain'),
+      });
+      await directory.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'G' }).expect(403);
+      await directory.get('/ServiceProviderConfig').expect(200);
+    });
+
     it("keeps each organization's directory to itself: another organization's ids answer 404", async () => {
       const mine = (await scim.post('/Users', newUser(address('mine'))).expect(201)).body;
       const theirs = scimClient(t, other.token);
