@@ -432,6 +432,28 @@ describe('SCIM 2.0 provisioning', () => {
         .send('{"userName": ');
       expect(badJson.status).toBe(400);
       expect(badJson.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidSyntax' });
+      const notJson = await t.http
+        .post('/scim/v2/Users')
+        .set(bearer(token))
+        .set('Content-Type', 'text/plain')
+        .send('userName=x');
+      expect(notJson.status).toBe(415);
+      expect(notJson.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '415' });
+      expect(notJson.headers['content-type']).toContain(SCIM_JSON);
+      const huge = await t.http
+        .post('/scim/v2/Users')
+        .set(bearer(token))
+        .set('Content-Type', SCIM_JSON)
+        .send(JSON.stringify({ userName: 'x'.repeat(70_000) }));
+      expect(huge.status).toBe(413);
+      expect(huge.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '413' });
+      // SCIM's media type is for SCIM routes only.
+      await t.http
+        .post('/orgs')
+        .set(bearer(owner.token))
+        .set('Content-Type', SCIM_JSON)
+        .send('{"name":"x"}')
+        .expect(415);
       const plainJson = await t.http
         .post('/scim/v2/Users')
         .set(bearer(token))
