@@ -54,7 +54,11 @@ export class ScimErrorFilter implements ExceptionFilter {
 
 export function scimErrorOf(error: DomainError): ScimError {
   const status = error.status;
-  return new ScimError(status, status === 400 || status === 409 ? SCIM_TYPES[error.code] : undefined, error.message);
+  const detail =
+    error.code === 'unsupported_media_type'
+      ? 'Send the request body as application/scim+json (or application/json).'
+      : error.message;
+  return new ScimError(status, status === 400 || status === 409 ? SCIM_TYPES[error.code] : undefined, detail);
 }
 
 /** For the ErrorFilter (ERROR_BODY): what fails before a SCIM route's own filter runs, as SCIM says it. */
