@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { isDatabaseUnavailable } from '../common/database-errors';
+import { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation } from '../common/database-errors';
 import { describeError } from '../common/describe-error';
 import type { RouteErrorBody } from '../common/body-parsers';
 import { DomainError, ErrorCode } from '../common/errors';
@@ -40,6 +40,12 @@ export class ScimErrorFilter implements ExceptionFilter {
         status === 400 || status === 409 ? SCIM_TYPES[exception.code] : undefined,
         exception.message,
       );
+    }
+    // Two requests of the directory racing for one name or id: the later one lost, nothing half-written.
+    if (isUniqueViolation(exception))
+      return ScimError.conflict('A resource with this name or id was created meanwhile.');
+    if (isForeignKeyViolation(exception)) {
+      return new ScimError(409, undefined, 'A resource this request names was removed meanwhile; try again.');
     }
     if (isDatabaseUnavailable(exception))
       return new ScimError(503, undefined, 'The service is unavailable; try again shortly.');

@@ -478,6 +478,20 @@ describe('SCIM 2.0 provisioning', () => {
       expect(badPath.body.scimType).toBe('invalidPath');
     });
 
+    it('answers concurrent creations of one user or group once with 201, the others 409 uniqueness', async () => {
+      const userName = address('race');
+      const users = await Promise.all(Array.from({ length: 5 }, () => scim.post('/Users', newUser(userName))));
+      expect(users.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      for (const res of users.filter((r) => r.status === 409)) expect(res.body.scimType).toBe('uniqueness');
+      const groups = await Promise.all(
+        Array.from({ length: 5 }, () => scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Race' })),
+      );
+      expect(groups.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      expect(await t.dataSource.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [userName])).toEqual([
+        { n: 1 },
+      ]);
+    });
+
     it('pages with startIndex and count', async () => {
       for (let i = 0; i < 3; i++) await scim.post('/Users', newUser(address('page'))).expect(201);
       const all = (await scim.get('/Users?count=200').expect(200)).body;
