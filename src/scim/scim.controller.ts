@@ -11,10 +11,12 @@ import {
   Post,
   Put,
   Query,
+  Res,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -46,6 +48,12 @@ import { ScimGroupBodyDto, ScimPatchDto, ScimUserBodyDto } from './scim.dto';
 import { AppConfig } from '../config';
 
 type Json = Record<string, unknown>;
+
+/** RFC 7644 §3.3: a created resource's URI in the Location header, as in its meta.location. */
+function located(reply: FastifyReply, resource: Json): Json {
+  void reply.header('Location', (resource.meta as { location: string }).location);
+  return resource;
+}
 
 const SCIM_AUTH =
   ' Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.';
@@ -133,8 +141,12 @@ export class ScimController {
   })
   @ApiBody({ type: ScimUserBodyDto })
   @ApiCreatedResponse({ description: 'The User.' })
-  createUser(@Directory() caller: ScimCaller, @Body() body: unknown): Promise<Json> {
-    return this.users.create(caller, body);
+  async createUser(
+    @Directory() caller: ScimCaller,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    return located(reply, await this.users.create(caller, body));
   }
 
   @Get('Users')
@@ -216,8 +228,12 @@ export class ScimController {
   })
   @ApiBody({ type: ScimGroupBodyDto })
   @ApiCreatedResponse({ description: 'The Group.' })
-  createGroup(@Directory() caller: ScimCaller, @Body() body: unknown): Promise<Json> {
-    return this.groups.create(caller, body);
+  async createGroup(
+    @Directory() caller: ScimCaller,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    return located(reply, await this.groups.create(caller, body));
   }
 
   @Get('Groups')

@@ -177,6 +177,7 @@ describe('SCIM 2.0 provisioning', () => {
       const created = await scim.post('/Users', newUser(userName, { externalId: '00u1okta' })).expect(201);
       expect(created.headers['content-type']).toContain(SCIM_JSON);
       const id = created.body.id;
+      expect(created.headers.location).toBe(`http://localhost:3000/scim/v2/Users/${id}`);
       expect(created.body).toMatchObject({
         schemas: [USER_SCHEMA],
         id: expect.any(String),
@@ -351,6 +352,7 @@ describe('SCIM 2.0 provisioning', () => {
         .post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Acme Admins', externalId: 'grp-1', members: [] })
         .expect(201);
       const groupId = group.body.id;
+      expect(group.headers.location).toBe(`http://localhost:3000/scim/v2/Groups/${groupId}`);
       expect(group.body).toMatchObject({ displayName: 'Acme Admins', members: [] });
       const listed = await scim.get(lookup).expect(200);
       expect(listed.body.Resources).toEqual([expect.not.objectContaining({ members: expect.anything() })]);
