@@ -10,6 +10,7 @@ import {
   GROUP_SHAPE,
   GroupInput,
   groupFilterOf,
+  filterParam,
   listResponse,
   pageOf,
   readGroup,
@@ -68,7 +69,7 @@ export class ScimGroupsService {
 
   async list(caller: ScimCaller, query: Json): Promise<Json> {
     connectionOf(caller);
-    const filter = groupFilterOf(typeof query.filter === 'string' ? query.filter : undefined);
+    const filter = groupFilterOf(filterParam(query));
     const { startIndex, count } = pageOf(query);
     const where = conditionsOf(filter);
     if (!where) return listResponse(0, startIndex, []);

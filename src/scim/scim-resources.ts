@@ -146,6 +146,13 @@ export function readGroup(body: unknown): GroupInput {
   };
 }
 
+/** The `filter` query parameter; given twice, it is refused rather than ignored. */
+export function filterParam(query: Json): string | undefined {
+  const filter = query.filter;
+  if (filter === undefined || typeof filter === 'string') return filter;
+  throw ScimError.badRequest('invalidFilter', 'Give one filter parameter.');
+}
+
 /** startIndex (1-based) and count of a list, as RFC 7644 §3.4.2.4 reads them. */
 export function pageOf(query: Json): { startIndex: number; count: number } {
   const number = (value: unknown, fallback: number, field: string) => {

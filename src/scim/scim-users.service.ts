@@ -17,6 +17,7 @@ import { ScimError } from './scim-error';
 import { applyPatch, parsePatchBody } from './scim-patch';
 import {
   CORE_USER_SCHEMA,
+  filterParam,
   listResponse,
   pageOf,
   readUser,
@@ -135,7 +136,7 @@ export class ScimUsersService {
 
   async list(caller: ScimCaller, query: Json): Promise<Json> {
     connectionOf(caller);
-    const filter = userFilterOf(typeof query.filter === 'string' ? query.filter : undefined);
+    const filter = userFilterOf(filterParam(query));
     const { startIndex, count } = pageOf(query);
     const where = await this.conditionsOf(filter);
     if (!where) return listResponse(0, startIndex, []);

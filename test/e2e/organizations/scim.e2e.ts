@@ -411,6 +411,8 @@ describe('SCIM 2.0 provisioning', () => {
         [scim.get(`/Users?filter=${encodeURIComponent('userName eq "a" or userName eq "b"')}`), 400, 'invalidFilter'],
         [scim.get(`/Users?filter=${encodeURIComponent('userName eq')}`), 400, 'invalidFilter'],
         [scim.get(`/Groups?filter=${encodeURIComponent('members.value eq "x"')}`), 400, 'invalidFilter'],
+        [scim.get(`/Users?filter=${encodeURIComponent('userName eq "a"')}&filter=x`), 400, 'invalidFilter'],
+        [scim.get('/Users?count=many'), 400, 'invalidValue'],
         [scim.post('/Users', newUser(address('outside', 'example.com'))), 400, 'invalidValue'],
         [scim.post('/Users', { schemas: [USER_SCHEMA] }), 400, 'invalidValue'],
         [scim.patch('/Users/010f8a8c-8f2b-4c1e-9b4f-6a1c7b2a9e55', { Operations: [] }), 400, 'invalidSyntax'],
