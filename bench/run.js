@@ -1,7 +1,8 @@
 'use strict';
 // `npm run bench`: GET /health, authenticated GET /me over many sessions, login, /me while logins
 // run, and the ceiling (bench/ceiling.js), all on this machine in one run against one database;
-// then whether a login for an unknown email takes about as long as one with a wrong password.
+// then whether a login for an unknown email takes about as long as one with a wrong password, and
+// one SCIM directory's sequential requests per second (bench/scim.js). BENCH_ONLY=scim runs that alone.
 // DATABASE_URL when set (a bench database is created beside it), else an embedded PostgreSQL.
 const { fork, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -13,6 +14,7 @@ const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { measurePurge } = require('./purge');
+const { measureScim } = require('./scim');
 
 const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
@@ -109,6 +111,16 @@ async function loginTiming(base) {
   return { wrong: median(wrong), unknown: median(unknown) };
 }
 
+/** Microsoft Entra ID's gallery asks a SCIM endpoint for at least 25 requests a second. */
+function reportScim(scim) {
+  const ok = scim.perSecond >= 25;
+  console.log(
+    `\nSCIM, one directory's sequential requests: ${scim.perSecond.toFixed(1)}/s ` +
+      `(${scim.requests} in ${scim.seconds.toFixed(1)} s; target ≥ 25)`,
+  );
+  console.log(`${ok ? 'PASS' : 'FAIL'}: one directory sustains at least 25 SCIM requests a second`);
+}
+
 async function main() {
   let baseUrl = process.env.DATABASE_URL;
   let embedded;
@@ -177,6 +189,10 @@ async function main() {
   try {
     const base = `http://127.0.0.1:${appPort}`;
     await waitFor(`${base}/health`);
+    if (process.env.BENCH_ONLY === 'scim') {
+      reportScim(await measureScim({ base, databaseUrl }));
+      return;
+    }
     await waitFor(`http://127.0.0.1:${ceilingPort}/me`);
 
     // Sessions to rotate over: one user per session, each signing up from its own address.
@@ -311,6 +327,10 @@ async function main() {
     console.log(
       `log lines written: app ${statSync(join(logDir, 'app.log')).size} bytes, ceiling ${statSync(join(logDir, 'ceiling.log')).size} bytes`,
     );
+
+    const scim = await measureScim({ base, databaseUrl });
+    reportScim(scim);
+    figures.scimRequestsPerSecond = scim.perSecond;
 
     const timing = await loginTiming(base);
     const timingRatio = timing.unknown / timing.wrong;

@@ -1280,6 +1280,222 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{id}/scim/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the SCIM tokens
+         * @description Owners: name, creation and last use of each token; never the token itself.
+         */
+        get: operations["ScimTokensController_list"];
+        put?: never;
+        /**
+         * Create a SCIM token
+         * @description Owners, with a recent step-up. The organization needs its SSO connection with a verified domain. The token (`scim_…`) is in this answer only; the IdP sends it as `Authorization: Bearer` to `${APP_URL}/scim/v2`.
+         */
+        post: operations["ScimTokensController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{id}/scim/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a SCIM token
+         * @description Owners, with a recent step-up. The token answers 401 from now on.
+         */
+        delete: operations["ScimTokensController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/ServiceProviderConfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: service provider configuration
+         * @description PATCH and filter supported (maxResults 200); bulk, sort, etag and changePassword not. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_serviceProviderConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/ResourceTypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: resource types
+         * @description User and Group, as a ListResponse. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_resourceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: schemas
+         * @description The User and Group attributes this service keeps, as a ListResponse. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_schemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: list users
+         * @description A ListResponse; filters `userName eq`, `externalId eq`, `emails[type eq "work"].value eq`, `active eq` (and `id eq`), joined by `and`; others 400 `invalidFilter`. `startIndex` (1-based) and `count` (≤ 200). Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_listUsers"];
+        put?: never;
+        /**
+         * SCIM: provision a user
+         * @description Makes the account of `userName` (an address of the verified domain) a member with the connection’s `defaultRole`: a new account is verified and has no password; an existing one is linked. 409 `uniqueness` when already provisioned. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        post: operations["ScimController_createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: read a user
+         * @description 404 for an id of another organization. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_getUser"];
+        /**
+         * SCIM: replace a user
+         * @description `active: false` suspends the account at once (sessions and API keys end; sign-ins answer 403 `account_suspended`), `true` restores it. `userName` cannot change (400 `mutability`). Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        put: operations["ScimController_replaceUser"];
+        post?: never;
+        /**
+         * SCIM: deprovision a user
+         * @description Removes the membership; an account of the organization’s domain that belongs to no other organization is erased at once. 409 for the last owner. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        delete: operations["ScimController_deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * SCIM: patch a user
+         * @description PatchOp add/replace/remove, with or without `path` (value filters such as `emails[type eq "work"].value`; Entra’s `Replace` and `"False"` too). Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        patch: operations["ScimController_patchUser"];
+        trace?: never;
+    };
+    "/scim/v2/Groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: list groups
+         * @description A ListResponse; filter `displayName eq` (and `externalId eq`, `id eq`); `excludedAttributes=members`. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_listGroups"];
+        put?: never;
+        /**
+         * SCIM: create a group
+         * @description `displayName` and `members` (`value` = a SCIM user id). A member’s role is the highest any of their groups maps to in the connection’s `groupRoleMap`, else `defaultRole`. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        post: operations["ScimController_createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: read a group
+         * @description `excludedAttributes=members` leaves the members out. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        get: operations["ScimController_getGroup"];
+        /**
+         * SCIM: replace a group
+         * @description Its name and members; the roles of those it touches follow. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        put: operations["ScimController_replaceGroup"];
+        post?: never;
+        /**
+         * SCIM: delete a group
+         * @description Its members’ roles follow their remaining groups. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        delete: operations["ScimController_deleteGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * SCIM: patch a group
+         * @description PatchOp: add or remove members (`members[value eq "…"]`, or `members` with a value list), replace displayName. Authenticated by the organization’s SCIM token (`Authorization: Bearer scim_…`); every error answers the SCIM error body `{schemas, status, scimType?, detail}`.
+         */
+        patch: operations["ScimController_patchGroup"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2221,6 +2437,105 @@ export interface components {
              */
             eventId: string;
         };
+        CreateScimTokenDto: {
+            /** @example Okta */
+            name: string;
+        };
+        CreatedScimTokenDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description shown this once; the IdP sends it as `Authorization: Bearer scim_…` to `${APP_URL}/scim/v2`
+             * @example scim_3q2-7wEhxY0mYbqH0Qn8V3fS1Kc4u9rA6bZ2dLp5tGo
+             */
+            token: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ScimTokenDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        ScimUserBodyDto: {
+            /**
+             * @example [
+             *       "urn:ietf:params:scim:schemas:core:2.0:User"
+             *     ]
+             */
+            schemas: string[];
+            /**
+             * @description an address of the organization’s verified domain
+             * @example ada@acme.example
+             */
+            userName: string;
+            /** @example 00u1abcd2EFGH3ijk4l5 */
+            externalId?: string;
+            /**
+             * @example {
+             *       "givenName": "Ada",
+             *       "familyName": "Lovelace"
+             *     }
+             */
+            name?: Record<string, never>;
+            /** @example Ada Lovelace */
+            displayName?: string;
+            /**
+             * @example [
+             *       {
+             *         "value": "ada@acme.example",
+             *         "type": "work",
+             *         "primary": true
+             *       }
+             *     ]
+             */
+            emails?: string[];
+            /** @example true */
+            active?: boolean;
+        };
+        ScimPatchDto: {
+            /**
+             * @example [
+             *       "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+             *     ]
+             */
+            schemas: string[];
+            /**
+             * @example [
+             *       {
+             *         "op": "replace",
+             *         "path": "active",
+             *         "value": false
+             *       }
+             *     ]
+             */
+            Operations: string[];
+        };
+        ScimGroupBodyDto: {
+            /**
+             * @example [
+             *       "urn:ietf:params:scim:schemas:core:2.0:Group"
+             *     ]
+             */
+            schemas: string[];
+            /** @example Engineering */
+            displayName: string;
+            /**
+             * @example [
+             *       {
+             *         "value": "6f1c9a52-6f5e-4c1e-9f65-1f1c2a6d3b10"
+             *       }
+             *     ]
+             */
+            members?: string[];
+            /** @example engineering-group */
+            externalId?: string;
+        };
         Error: {
             /** @example 403 */
             statusCode: number;
@@ -2289,6 +2604,18 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "weak_password" | "totp_setup_required" | "invalid_token" | "domain_not_verified" | "unauthenticated" | "invalid_credentials" | "totp_required" | "invalid_totp" | "session_expired" | "passkey_invalid" | "saml_invalid" | "oidc_invalid" | "email_not_verified" | "csrf_rejected" | "forbidden" | "step_up_required" | "account_pending_deletion" | "account_locked" | "account_suspended" | "mfa_enrollment_required" | "mfa_required" | "api_key_not_allowed" | "sso_required" | "invitation_email_mismatch" | "insufficient_scope" | "insufficient_role" | "not_found" | "email_taken" | "already_verified" | "already_member" | "totp_already_enabled" | "totp_not_enabled" | "email_code_unavailable" | "passkey_required" | "deletion_not_scheduled" | "last_owner" | "sso_already_configured" | "session_rotated" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "internal_error" | "service_unavailable";
+        ScimError: {
+            schemas: "urn:ietf:params:scim:api:messages:2.0:Error"[];
+            /**
+             * @description The HTTP status, as a string.
+             * @example 400
+             */
+            status: string;
+            /** @enum {string} */
+            scimType?: "invalidFilter" | "tooMany" | "uniqueness" | "mutability" | "invalidSyntax" | "invalidPath" | "noTarget" | "invalidValue" | "invalidVers" | "sensitive";
+            /** @description A sentence for humans. */
+            detail: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6217,6 +6544,1162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ScimTokensController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScimTokenDto"][];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`: owners only; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ScimTokensController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScimTokenDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedScimTokenDto"];
+                };
+            };
+            /** @description `domain_not_verified`: the organization has no SSO connection with a verified domain; `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`: owners only; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ScimTokensController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: no or unknown credentials; `session_expired` (with `reason`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_role`: owners only; `api_key_not_allowed`: this route needs a signed-in session; `account_pending_deletion` (with `cancelUrl`, `deletionScheduledFor`); `email_not_verified` (with `resendUrl`); `mfa_enrollment_required` (with `enrollUrls`): the organization requires MFA and the account has no second factor; `mfa_required` (with `confirmUrl`, `methods`, and `ssoUrl` when `methods` holds `sso`): the organization requires MFA and this session has not proved a second factor; `csrf_rejected`: a cookie request from an untrusted origin; `step_up_required` (with `confirmUrl`, `methods`, `maxAgeSeconds`, and `ssoUrl` when `methods` holds `sso`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: no such organization (or not a member), or no such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ScimController_serviceProviderConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ServiceProviderConfig resource. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_resourceTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ListResponse of ResourceType resources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_schemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ListResponse of Schema resources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_listUsers: {
+        parameters: {
+            query?: {
+                count?: number;
+                startIndex?: number;
+                filter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ListResponse of Users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimUserBodyDto"];
+                "application/json": components["schemas"]["ScimUserBodyDto"];
+            };
+        };
+        responses: {
+            /** @description The User. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The User. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_replaceUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimUserBodyDto"];
+                "application/json": components["schemas"]["ScimUserBodyDto"];
+            };
+        };
+        responses: {
+            /** @description The User. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_patchUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimPatchDto"];
+                "application/json": components["schemas"]["ScimPatchDto"];
+            };
+        };
+        responses: {
+            /** @description The User. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_listGroups: {
+        parameters: {
+            query?: {
+                excludedAttributes?: string;
+                count?: number;
+                startIndex?: number;
+                filter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ListResponse of Groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimGroupBodyDto"];
+                "application/json": components["schemas"]["ScimGroupBodyDto"];
+            };
+        };
+        responses: {
+            /** @description The Group. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_getGroup: {
+        parameters: {
+            query?: {
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_replaceGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimGroupBodyDto"];
+                "application/json": components["schemas"]["ScimGroupBodyDto"];
+            };
+        };
+        responses: {
+            /** @description The Group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+        };
+    };
+    ScimController_patchGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimPatchDto"];
+                "application/json": components["schemas"]["ScimPatchDto"];
+            };
+        };
+        responses: {
+            /** @description The Group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `scimType`: `invalidFilter`, `invalidSyntax`, `invalidValue`, `invalidPath`, `noTarget` or `mutability` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description a missing, unknown or revoked SCIM token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description the organization has no SSO connection with a verified domain (any more) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description no such resource in this organization’s directory */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
+            /** @description `scimType: uniqueness`; or a change that would remove or demote the last owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
                 };
             };
         };

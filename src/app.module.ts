@@ -15,6 +15,7 @@ import { PagesModule } from './pages/pages.module';
 import { PasskeysModule } from './passkeys/passkeys.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { ScimModule } from './scim/scim.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SsoModule } from './sso/sso.module';
 import { StepUpModule } from './step-up/step-up.module';
@@ -56,6 +57,7 @@ export class AppModule {
         HealthModule,
         PagesModule,
         AdminModule,
+        ScimModule,
       ],
     };
   }

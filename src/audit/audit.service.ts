@@ -67,7 +67,19 @@ export type AuditAction =
   | 'webhook.endpoint_created'
   | 'webhook.endpoint_deleted'
   | 'webhook.test_sent'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'scim.token_created'
+  | 'scim.token_revoked'
+  | 'scim.user_provisioned'
+  | 'scim.user_updated'
+  | 'scim.user_suspended'
+  | 'scim.user_reactivated'
+  | 'scim.user_deprovisioned'
+  | 'scim.member_added'
+  | 'scim.role_changed'
+  | 'scim.group_created'
+  | 'scim.group_updated'
+  | 'scim.group_deleted';
 
 /**
  * An operator acting through an admin key. Such a row names no account as actor (`actorId` null); the

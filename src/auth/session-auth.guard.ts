@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import { ADMIN_KEY_PREFIX, API_KEY_PREFIX } from '../common/crypto';
+import { ADMIN_KEY_PREFIX, API_KEY_PREFIX, SCIM_TOKEN_PREFIX } from '../common/crypto';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
 import { SessionsService } from '../sessions/sessions.service';
@@ -51,6 +51,8 @@ export class SessionAuthGuard implements CanActivate {
     const bearer = bearerOf(request);
     // An admin key opens the operators' routes alone (which are public here), and is never looked up as a session.
     if (bearer?.startsWith(ADMIN_KEY_PREFIX)) throw new DomainError('unauthenticated');
+    // A directory's token opens /scim/v2 (its own guard) and nothing else.
+    if (bearer?.startsWith(SCIM_TOKEN_PREFIX)) throw new DomainError('unauthenticated');
     if (bearer?.startsWith(API_KEY_PREFIX)) {
       if (!routeHas(this.reflector, ALLOWS_API_KEY, context)) {
         throw new DomainError('api_key_not_allowed');

@@ -14,10 +14,39 @@ export const FORM_TYPE = 'application/x-www-form-urlencoded';
 export const FORM_BODY_LIMIT = 256 * 1024;
 
 /**
+ * JSON under SCIM's media type (RFC 7644 §3.1), parsed as JSON is; only the routes that list it
+ * under BODY_TYPES (the SCIM routes) accept it.
+ */
+export const SCIM_JSON_TYPE = 'application/scim+json';
+
+/**
  * The Fastify route config key (set through @RouteConfig) listing the body types a route accepts
- * besides JSON. Only FORM_TYPE has a parser.
+ * besides JSON: FORM_TYPE or SCIM_JSON_TYPE.
  */
 export const BODY_TYPES = 'bodyTypes';
+
+/**
+ * The Fastify route config key of a route whose errors have another body than the API's (the SCIM
+ * routes answer RFC 7644's): a function from the error to the status, body and content type to
+ * answer. The ErrorFilter asks it for what fails before the route's own filters run (an unreadable
+ * or unaccepted body, a body too large).
+ */
+export const ERROR_BODY = 'errorBody';
+
+export interface RouteErrorAnswer {
+  status: number;
+  body: unknown;
+  contentType: string;
+}
+
+export type RouteErrorBody = (error: DomainError) => RouteErrorAnswer;
+
+/** The route's own error body, if it has one (see ERROR_BODY). */
+export function routeErrorBody(request: FastifyRequest | undefined): RouteErrorBody | undefined {
+  const config = request?.routeOptions?.config as unknown as Record<string, unknown> | undefined;
+  const answer = config?.[ERROR_BODY];
+  return typeof answer === 'function' ? (answer as RouteErrorBody) : undefined;
+}
 
 /** Marks an error of the request body stream (a bad compressed body): bad input, not our fault. */
 const MALFORMED_BODY = Symbol('malformed-body');
@@ -38,13 +67,15 @@ export function isMalformedBodyError(error: unknown): boolean {
 export function registerBodyParsers(fastify: FastifyInstance): void {
   for (const method of ['GET', 'HEAD']) fastify.addHttpMethod(method, { hasBody: true, overrideExisting: true });
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (request, body, done) => {
-    try {
-      done(null, parseJson(decode(body as Buffer, charsetOf(request))));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  for (const type of [JSON_TYPE, SCIM_JSON_TYPE]) {
+    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (request, body, done) => {
+      try {
+        done(null, parseJson(decode(body as Buffer, charsetOf(request))));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+  }
   fastify.addContentTypeParser(FORM_TYPE, { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
     try {
       done(null, rejectUnsafeValues({ ...parseQueryString(UTF8.decode(body as Buffer)) }));
@@ -65,7 +96,7 @@ const requireAcceptedBody: preParsingHookHandler = (request, _reply, payload, do
   }
   const type = mediaTypeOf(headers['content-type']);
   const accepted =
-    type === JSON_TYPE
+    type === JSON_TYPE || (type === SCIM_JSON_TYPE && routeAccepts(request, SCIM_JSON_TYPE))
       ? (charsetOf(request) ?? 'utf-').startsWith('utf-')
       : type === FORM_TYPE && routeAccepts(request, FORM_TYPE) && (charsetOf(request) ?? 'utf-8') === 'utf-8';
   if (!accepted) {

@@ -7,6 +7,7 @@ import {
   generateToken,
   hashToken,
   keyCheckValue,
+  SCIM_TOKEN_PREFIX,
   UnreadableSealedValue,
 } from './crypto';
 
@@ -138,5 +139,10 @@ describe('session tokens', () => {
     const draws = [`${API_KEY_PREFIX}${'a'.repeat(40)}`, `${ADMIN_KEY_PREFIX}${'b'.repeat(39)}`, 'c'.repeat(43)];
     expect(generateSessionToken(() => draws.shift()!)).toBe('c'.repeat(43));
     expect(generateSessionToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('never start like a SCIM token either', () => {
+    const draws = [`${SCIM_TOKEN_PREFIX}${'a'.repeat(38)}`, 'd'.repeat(43)];
+    expect(generateSessionToken(() => draws.shift()!)).toBe('d'.repeat(43));
   });
 });

@@ -11,11 +11,19 @@ export const API_KEY_PREFIX = 'ak_';
 /** Bearer credentials starting with this are admin keys (operators', made on the command line). */
 export const ADMIN_KEY_PREFIX = 'adm_';
 
-/** A session token: never one that reads as an API or admin key (base64url can start with "ak_" or "adm_"). */
+/** Bearer credentials starting with this are an organization's SCIM tokens: only /scim/v2 takes them. */
+export const SCIM_TOKEN_PREFIX = 'scim_';
+
+const CREDENTIAL_PREFIXES = [API_KEY_PREFIX, ADMIN_KEY_PREFIX, SCIM_TOKEN_PREFIX];
+
+/**
+ * A session token: never one that reads as an API key, an admin key or a SCIM token (base64url can
+ * start with any of them).
+ */
 export function generateSessionToken(next: () => string = generateToken): string {
   for (;;) {
     const token = next();
-    if (!token.startsWith(API_KEY_PREFIX) && !token.startsWith(ADMIN_KEY_PREFIX)) return token;
+    if (!CREDENTIAL_PREFIXES.some((prefix) => token.startsWith(prefix))) return token;
   }
 }
 

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { isMalformedBodyError } from './body-parsers';
+import { isMalformedBodyError, routeErrorBody } from './body-parsers';
 import { isDatabaseUnavailable } from './database-errors';
 import { describeError } from './describe-error';
 import { DomainError, ErrorCode, errorBody } from './errors';
@@ -40,6 +40,13 @@ export class ErrorFilter implements ExceptionFilter {
     const { retryAfterSeconds, ...body } = errorBody(error);
     if (typeof retryAfterSeconds === 'number') {
       httpAdapter.setHeader(response, 'Retry-After', String(retryAfterSeconds));
+    }
+    const own = routeErrorBody(host.switchToHttp().getRequest());
+    if (own) {
+      const answer = own(error);
+      httpAdapter.setHeader(response, 'Content-Type', answer.contentType);
+      httpAdapter.reply(response, answer.body, answer.status);
+      return;
     }
     httpAdapter.reply(response, body, error.status);
   }

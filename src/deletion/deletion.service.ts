@@ -112,6 +112,19 @@ export class DeletionService {
     }
   }
 
+  /**
+   * Erases the account now, as the purge does once a grace period ends (an organization's directory
+   * deprovisioned an account that was only its own): in the caller's transaction; false when it is gone.
+   */
+  async eraseNow(userId: string): Promise<boolean> {
+    return this.txHost.withTransaction(async () => {
+      const account = await this.users.lockForErasure(userId);
+      if (!account) return false;
+      await this.purge(account);
+      return true;
+    });
+  }
+
   private async purge(account: Pick<UserRecord, 'id' | 'email' | 'name'>): Promise<void> {
     const [erased] = await this.users.erase([account]);
     const now = this.clock.now();

@@ -2,7 +2,14 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '../config';
 import { sessionCookieName } from '../http';
-import { ERROR_CODE_SCHEMA_NAME, ERROR_SCHEMA_NAME, errorCodeSchema, errorSchema } from './error-schema';
+import {
+  ERROR_CODE_SCHEMA_NAME,
+  ERROR_SCHEMA_NAME,
+  errorCodeSchema,
+  errorSchema,
+  SCIM_ERROR_SCHEMA_NAME,
+  scimErrorSchema,
+} from './error-schema';
 import { completeOperations, operationIdOf, routeHandlers, SECURITY } from './route-contract';
 import { OPENAPI_TAGS } from './tags';
 
@@ -45,6 +52,13 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       description:
         'An operator’s admin key (`adm_…`, from `npm run admin -- keys:create --name NAME --scopes …`); ' +
         'the admin routes accept nothing else, and need the scope each names. No other route accepts one.',
+    })
+    .addSecurity(SECURITY.scimToken, {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'scim_…',
+      description:
+        'An organization’s SCIM token (`scim_…`, from POST /orgs/{id}/scim/tokens); only /scim/v2 accepts one.',
     });
   for (const [name, description] of Object.entries(OPENAPI_TAGS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), { operationIdFactory: operationIdOf });
@@ -53,6 +67,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     ...schemas,
     [ERROR_SCHEMA_NAME]: errorSchema(),
     [ERROR_CODE_SCHEMA_NAME]: errorCodeSchema(),
+    [SCIM_ERROR_SCHEMA_NAME]: scimErrorSchema(),
   };
   completeOperations(document, routeHandlers(app));
   return document;

@@ -5,6 +5,36 @@ export const ERROR_SCHEMA_NAME = 'Error';
 export const ERROR_CODE_SCHEMA_NAME = 'ErrorCode';
 
 export const ERROR_REF: ReferenceObject = { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` };
+export const SCIM_ERROR_SCHEMA_NAME = 'ScimError';
+export const SCIM_ERROR_REF: ReferenceObject = { $ref: `#/components/schemas/${SCIM_ERROR_SCHEMA_NAME}` };
+
+/** RFC 7644 §3.12: the body of every error on /scim/v2. */
+export function scimErrorSchema(): SchemaObject {
+  return {
+    type: 'object',
+    required: ['schemas', 'status', 'detail'],
+    properties: {
+      schemas: { type: 'array', items: { type: 'string', enum: ['urn:ietf:params:scim:api:messages:2.0:Error'] } },
+      status: { type: 'string', description: 'The HTTP status, as a string.', example: '400' },
+      scimType: {
+        type: 'string',
+        enum: [
+          'invalidFilter',
+          'tooMany',
+          'uniqueness',
+          'mutability',
+          'invalidSyntax',
+          'invalidPath',
+          'noTarget',
+          'invalidValue',
+          'invalidVers',
+          'sensitive',
+        ],
+      },
+      detail: { type: 'string', description: 'A sentence for humans.' },
+    },
+  };
+}
 
 /** Every `error` code the API answers with, straight from ERRORS: a new code is documented by existing. */
 export function errorCodeSchema(): SchemaObject {

@@ -17,7 +17,9 @@ import {
 } from '../http';
 import { rateLimitsOf } from '../rate-limit/rate-limit.guard';
 import { RATE_LIMITS, RateLimitName } from '../rate-limit/rate-limits';
-import { codesNamedIn, ERROR_REF, errorExamples } from './error-schema';
+import { SCIM_ROUTE } from '../scim/scim-caller';
+import { SCIM_MEDIA_TYPE } from '../scim/scim-resources';
+import { codesNamedIn, ERROR_REF, errorExamples, SCIM_ERROR_REF } from './error-schema';
 
 /** The security schemes, by the names operations refer to them with. */
 export const SECURITY = {
@@ -25,6 +27,7 @@ export const SECURITY = {
   sessionToken: 'sessionToken',
   apiKey: 'apiKey',
   adminKey: 'adminKey',
+  scimToken: 'scimToken',
 } as const;
 
 /** What the route metadata (src/http/route-access.ts, rate limits) says about one handler. */
@@ -41,6 +44,8 @@ export interface RouteAccess {
   /** Under /orgs/:id and not @OutsideOrgMfaRule(): the organization's MFA rule applies. */
   underOrgMfaRule: boolean;
   rateLimits: RateLimitName[];
+  /** A /scim/v2 route: an organization's SCIM token, and the SCIM error body (RFC 7644) for every error. */
+  scim: boolean;
 }
 
 export interface RouteHandler {
@@ -82,6 +87,7 @@ export function routeHandlers(app: INestApplication): RouteHandler[] {
             requiresStepUp: has(REQUIRES_STEP_UP),
             underOrgMfaRule: isOrgRoute(controller, handler) && !has(OUTSIDE_ORG_MFA_RULE),
             rateLimits: rateLimitsOf(handler),
+            scim: reflector.getAllAndOverride<boolean>(SCIM_ROUTE, [handler, controller]) === true,
           },
         });
       }
@@ -106,6 +112,8 @@ interface GenericError {
  */
 export function genericErrors(access: RouteAccess, method: string, operation: OperationObject): GenericError[] {
   const errors: GenericError[] = [];
+  // SCIM routes declare their errors themselves: none of the API's codes reach them.
+  if (access.scim) return errors;
   const add = (status: number, code: ErrorCode, says = `\`${code}\``) => errors.push({ status, code, says });
   if (operation.requestBody) {
     add(400, 'validation_failed', '`validation_failed` (with `details` naming every failing field)');
@@ -204,12 +212,14 @@ export function completeOperations(document: OpenAPIObject, handlers: RouteHandl
       }
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) < 400) continue;
-        response.content ??= {
-          'application/json': {
-            schema: ERROR_REF,
-            examples: errorExamples(Number(status), codesNamedIn(response.description)),
-          },
-        };
+        response.content ??= route.access.scim
+          ? { [SCIM_MEDIA_TYPE]: { schema: SCIM_ERROR_REF } }
+          : {
+              'application/json': {
+                schema: ERROR_REF,
+                examples: errorExamples(Number(status), codesNamedIn(response.description)),
+              },
+            };
         if (status === '429') response.headers = { 'Retry-After': RETRY_AFTER, ...response.headers };
       }
     }
@@ -218,6 +228,7 @@ export function completeOperations(document: OpenAPIObject, handlers: RouteHandl
 
 function securityOf(access: RouteAccess): Array<Record<string, string[]>> {
   if (access.adminScope) return [{ [SECURITY.adminKey]: [access.adminScope] }];
+  if (access.scim) return [{ [SECURITY.scimToken]: [] }];
   if (access.public) return [];
   return [
     // OpenAPI's empty requirement: the credentials are optional.

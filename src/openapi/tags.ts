@@ -20,4 +20,5 @@ export const OPENAPI_TAGS = {
   admin:
     'The operators’ API: accounts, sessions and the audit log, with an admin key (`Authorization: Bearer adm_…`, ' +
     'made by `npm run admin -- keys:create`) holding the scope each route names.',
+  scim: 'SCIM 2.0 provisioning: an organization’s SCIM tokens, and the `/scim/v2` routes its identity provider calls with one.',
 } as const satisfies Record<string, string>;

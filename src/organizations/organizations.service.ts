@@ -318,6 +318,22 @@ export class OrganizationsService {
     });
   }
 
+  /**
+   * The organization's directory (SCIM) removes the member: false when they were not one. The last
+   * owner is never removed (last_owner), as when a person removes them.
+   */
+  @Transactional()
+  async removeByDirectory(orgId: string, userId: string): Promise<boolean> {
+    await this.lock(orgId);
+    const current = await this.orgs.roleOf(orgId, userId);
+    if (!current) return false;
+    if (current === 'owner') await this.assertAnotherOwner(orgId);
+    await this.orgs.removeMember(orgId, userId);
+    if (current === 'owner') await this.events.emit('org.owner_stepped_down', { userId, orgId });
+    await this.invitations.withdrawSentBy({ id: null, email: null }, orgId, userId, null);
+    return true;
+  }
+
   async createDocument(actor: Actor, orgId: string, title: string, body: string): Promise<AuthoredDocument> {
     await this.roleOf(orgId, actor.id);
     const createdAt = this.clock.now();

@@ -55,6 +55,15 @@ export class SsoDomainsService {
     private readonly outbox: OutboxService,
   ) {}
 
+  /**
+   * The organization's connection when its domain is verified (what provisioning by SCIM needs: the
+   * domain vouches for the addresses the directory asserts); null otherwise.
+   */
+  async verifiedConnectionOfOrg(orgId: string): Promise<SsoConnection | null> {
+    const connection = await this.repository.findProviderOfOrg(orgId);
+    return connection?.domainVerifiedAt ? connection : null;
+  }
+
   /** An unverified claim reserves nothing; a verified one holds the domain (validation_failed for the others). */
   async assertClaimable(domain: string, orgId: string): Promise<void> {
     const holder = await this.repository.findVerifiedProviderByDomain(domain);

@@ -63,6 +63,6 @@ import { SsoSealedData } from './sso.sealed-data';
     DnsTxt,
     PurgeSamlRecordsTask,
   ],
-  exports: [SsoEnforcementService],
+  exports: [SsoEnforcementService, SsoDomainsService],
 })
 export class SsoModule {}

@@ -97,7 +97,7 @@ export class UsersRepository {
       : this.sql.rows<User>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  async setName(id: string, name: string, now: Date): Promise<void> {
+  async setName(id: string, name: string | null, now: Date): Promise<void> {
     await this.sql.count('UPDATE users SET name = $2, updated_at = $3 WHERE id = $1', [id, name, now]);
   }
 
@@ -196,6 +196,10 @@ export class UsersRepository {
    * Locks one account whose deletion was due by `now`, skipping rows another run holds. Under the
    * lock a cancel waits, and a cancel that committed first has already cleared the date.
    */
+  lockForErasure(id: string): Promise<AccountToErase | undefined> {
+    return this.sql.one<AccountToErase>('SELECT id, email, name FROM users WHERE id = $1 FOR UPDATE', [id]);
+  }
+
   lockDueForDeletion(now: Date, except: string[]): Promise<AccountToErase | undefined> {
     return this.sql.one<AccountToErase>(
       `SELECT id, email, name FROM users WHERE deletion_scheduled_for <= $1 AND id <> ALL($2::uuid[])

@@ -143,6 +143,16 @@ export class UsersService {
     return user;
   }
 
+  /** The name as an organization's directory asserts it (the caller audits): no one signed in changed it. */
+  async setName(id: string, name: string | null): Promise<void> {
+    await this.users.setName(id, name, this.clock.now());
+  }
+
+  /** Locks the account for an erasure now (in the caller's transaction); undefined when it is gone. */
+  lockForErasure(id: string): Promise<AccountToErase | undefined> {
+    return this.users.lockForErasure(id);
+  }
+
   /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */
   findByEmailDomain(domain: string): Promise<Array<Pick<UserRecord, 'id' | 'email'>>> {
     return this.users.findByEmailDomain(domain);

@@ -6,3 +6,4 @@
 import './organizations/organizations.e2e';
 import './organizations/invitations.e2e';
 import './organizations/mfa-policy.e2e';
+import './organizations/scim.e2e';

@@ -23,6 +23,9 @@ describe('step-up: POST /auth/confirm and @RequireStepUp()', () => {
     ['delete', '/me/password'],
     // An organization's route asks for the step-up before it looks the organization up.
     ['patch', `/orgs/${randomUUID()}/policy`, { requireMfa: true }],
+    // An organization's routes answer the step-up before they look the organization up.
+    ['post', '/orgs/5a1d6e0c-3f7b-4f0e-9d43-0c2b8e7f1a21/scim/tokens', { name: 'Okta' }],
+    ['delete', '/orgs/5a1d6e0c-3f7b-4f0e-9d43-0c2b8e7f1a21/scim/tokens/0b9e2f4d-7c1a-4e3b-8f6d-2a5c9e1b7d30'],
   ];
 
   it('lets a fresh login through, and asks again once STEP_UP_WINDOW has passed', async () => {

@@ -7,6 +7,8 @@ import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
 import { SsoRepository } from '../../../src/sso/sso.repository';
 import { TaskRunner } from '../../../src/tasks';
 import { createAdminKey } from '../../support/admin';
+import { ScimRepository } from '../../../src/scim/scim.repository';
+import { GROUP_SCHEMA, scimClient, scimToken } from '../../support/scim';
 import { selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { addMember, invite } from '../../support/orgs';
@@ -184,10 +186,30 @@ describe('deletion completeness', () => {
           idpEntityId: 'https://idp.shared-space.test',
           idpSsoUrl: 'https://idp.shared-space.test/sso',
           idpCert: selfSigned({ commonName: 'completeness-idp' }).cert,
+          groupRoleMap: { Owners: 'owner' },
         })
         .expect(200)
     ).body.id;
     expect(await t.app.get(SsoIdentitiesService).link(providerId, email, user.id)).toBe(true);
+    // Its SCIM directory (the domain verified, as DNS would): a token, the user as the directory
+    // knows them (stored as provisioning stores a linked account), and a group holding them.
+    await t.dataSource.query('UPDATE saml_providers SET domain_verified_at = $2 WHERE id = $1', [
+      providerId,
+      t.clock.now(),
+    ]);
+    const directory = scimClient(t, await scimToken(t, orgId, user));
+    const provisioned = await t.app.get(ScimRepository).insertUser({
+      orgId,
+      userId: user.id,
+      externalId: 'zyxwvut-directory-id',
+      givenName: 'Zyxwvut',
+      familyName: 'Qponml',
+      active: true,
+      createdAt: t.clock.now(),
+    });
+    await directory
+      .post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Owners', members: [{ value: provisioned!.id }] })
+      .expect(201);
     // The stores a login redirect and an ACS post use.
     const now = t.clock.now();
     const expiresAt = new Date(now.getTime() + 600_000);
@@ -270,6 +292,7 @@ describe('deletion completeness', () => {
         'password_reset_tokens',
         'rate_limits',
         'recovery_codes',
+        'scim_users',
         'sessions',
         'sso_identities',
         'totp_factors',

@@ -136,18 +136,25 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('declares the four credentials and says per route which it takes', () => {
+  it('declares the five credentials and says per route which it takes', () => {
     expect(document.components?.securitySchemes).toEqual({
       sessionCookie: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'sid' }),
       sessionToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       apiKey: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'ak_…' }),
       adminKey: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'adm_…' }),
+      scimToken: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'scim_…' }),
     });
     // The operators' routes take an admin key with the route's scope, and nothing else.
     const lock = find('post', '/admin/users/{id}/lock');
     expect(lock.security).toEqual([{ adminKey: ['users:write'] }]);
     expect(codes(lock, 401)).toEqual(['unauthenticated']);
     expect(codes(lock, 403)).toEqual(['insufficient_scope']);
+    // The organization's SCIM token opens /scim/v2, and nothing else does.
+    for (const { path, operation } of operations) {
+      const scim = [{ scimToken: [] }];
+      if (path.startsWith('/scim/v2/')) expect([path, operation.security]).toEqual([path, scim]);
+      else expect([path, operation.security]).not.toEqual([path, scim]);
+    }
     const session = [{ sessionCookie: [] }, { sessionToken: [] }];
     const sessionOrKey = [...session, { apiKey: [] }];
     // docs/api.md: public routes and routes an API key reaches.
@@ -200,10 +207,14 @@ describe('the OpenAPI document', () => {
     for (const { method, path, operation } of operations) {
       for (const [status, response] of Object.entries(responses(operation))) {
         if (Number(status) < 400 || (['/health', '/health/ready'].includes(path) && status === '503')) continue;
-        expect([name({ method, path }), status, response.content?.['application/json']?.schema]).toEqual([
+        // SCIM routes answer RFC 7644's error body.
+        const [type, schema] = path.startsWith('/scim/v2/')
+          ? ['application/scim+json', 'ScimError']
+          : ['application/json', 'Error'];
+        expect([name({ method, path }), status, response.content?.[type]?.schema]).toEqual([
           name({ method, path }),
           status,
-          { $ref: '#/components/schemas/Error' },
+          { $ref: `#/components/schemas/${schema}` },
         ]);
       }
     }
@@ -221,6 +232,14 @@ describe('the OpenAPI document', () => {
       const marks = access.get(operation.operationId ?? '');
       expect([route, marks]).toEqual([route, expect.any(Object)]);
       const expected: Array<[number, string]> = [];
+      // SCIM routes answer none of the API's codes (their errors are RFC 7644's).
+      if (marks!.scim) {
+        expect([route, [400, 401, 404].map((status) => responses(operation)[status] !== undefined)]).toEqual([
+          route,
+          [true, true, true],
+        ]);
+        continue;
+      }
       if (operation.requestBody) expected.push([400, 'validation_failed']);
       if (!marks!.public) {
         if (!marks!.sessionOptional) expected.push([401, 'unauthenticated'], [401, 'session_expired']);
@@ -335,8 +354,8 @@ describe('the OpenAPI document', () => {
     }
     for (const [schemaName, schema] of Object.entries(schemas)) {
       for (const [key, property] of Object.entries((schema.properties ?? {}) as Record<string, SchemaObject>)) {
-        // SAML entity ids are URIs, NameIDs and OIDC client ids the IdP's strings, not ours.
-        const theirs = key.endsWith('EntityId') || key === 'nameId' || key === 'clientId';
+        // SAML entity ids are URIs, NameIDs, OIDC client ids and SCIM externalIds the IdP's strings, not ours.
+        const theirs = key.endsWith('EntityId') || key === 'nameId' || key === 'clientId' || key === 'externalId';
         if (key !== 'id' && !(key.endsWith('Id') && !theirs)) continue;
         expect([schemaName, key, property.format]).toEqual([schemaName, key, 'uuid']);
       }
