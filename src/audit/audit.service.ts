@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { AuditDetails, AuditEntry } from './audit-entry.entity';
-import { AuditRepository } from './audit.repository';
+import { AuditFilter, AuditRepository } from './audit.repository';
+
+export type { AuditFilter };
 
 export type AuditAction =
   | 'user.signup'
@@ -62,6 +64,7 @@ export type AuditAction =
   | 'admin.request_refused'
   | 'user.locked'
   | 'user.unlocked'
+  | 'user.erased_by_operator'
   | 'session.revoked_all';
 
 /**
@@ -94,6 +97,11 @@ export class AuditService {
 
   async record(event: AuditEvent): Promise<void> {
     await this.recordMany([event]);
+  }
+
+  /** The log for operators, newest first: at most `limit` rows strictly older than row `beforeId`. */
+  search(filter: AuditFilter & { beforeId?: string; limit: number }): Promise<AuditEntry[]> {
+    return this.entries.search(filter);
   }
 
   /** The rows where the user acted or was acted upon (for the export). */

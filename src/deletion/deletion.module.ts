@@ -14,6 +14,6 @@ import { PurgeDeletedAccountsTask } from './purge-deleted-accounts.task';
   imports: [CommonModule, AuditModule, MailModule, UsersModule, SessionsModule],
   controllers: [DeletionController],
   providers: [DeletionService, PurgeDeletedAccountsTask, PendingDeletionGuard],
-  exports: [PendingDeletionGuard],
+  exports: [PendingDeletionGuard, DeletionService],
 })
 export class DeletionModule {}

@@ -61,6 +61,6 @@ import { SsoUserData } from './sso.user-data';
     DnsTxt,
     PurgeSamlRecordsTask,
   ],
-  exports: [SsoEnforcementService],
+  exports: [SsoEnforcementService, SsoIdentitiesService],
 })
 export class SsoModule {}

@@ -8,10 +8,13 @@ import { DomainEventMap, DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { ErasedAccount, UserDataRegistry } from '../common/user-data';
 import { PasswordService } from './password.service';
+import { canonicalEmail } from '../common/email-address';
 import { normalizeEmail } from './user.dto';
 import type { User } from './user.entity';
 import { UserRecord, userRecord } from './user-record';
 import { AccountToErase, RevertedAccount, UsersRepository } from './users.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewUser {
   email: string;
@@ -81,6 +84,25 @@ export class UsersService {
     return user && userRecord(user);
   }
 
+  /**
+   * Operators' search, newest accounts first: by address prefix (normalised as addresses are) or
+   * exact id, `limit` at most, strictly after `after` (a previous row's `position`).
+   */
+  async search(query: {
+    q?: string;
+    after?: { at: string; id: string };
+    limit: number;
+  }): Promise<Array<{ user: UserRecord; position: { at: string; id: string } }>> {
+    const q = query.q?.normalize('NFC').trim();
+    const rows = await this.users.search({
+      emailPrefix: q ? (canonicalEmail(q) ?? q.toLowerCase()) : undefined,
+      id: q && UUID.test(q) ? q : undefined,
+      after: query.after,
+      limit: query.limit,
+    });
+    return rows.map(({ position, ...user }) => ({ user: userRecord(user), position: { at: position, id: user.id } }));
+  }
+
   async findByEmail(email: string): Promise<UserRecord | null> {
     const user = await this.users.findByEmail(normalizeEmail(email));
     return user && userRecord(user);
@@ -131,6 +153,11 @@ export class UsersService {
     const user = await this.getById(id);
     await this.audit.record({ action: 'user.profile_updated', actor: user, client, target: `user:${id}` });
     return user;
+  }
+
+  /** Locks the account for an erasure now (in the caller's transaction); undefined when it is gone. */
+  lockForErasure(id: string): Promise<AccountToErase | undefined> {
+    return this.users.lockForErasure(id);
   }
 
   /** Every account whose address is of this (lower-case, IDNA ASCII) domain. */

@@ -9,3 +9,5 @@ import './operations/migrations.e2e';
 import './operations/mail-outbox.e2e';
 import './operations/transactions.e2e';
 import './operations/admin-keys.e2e';
+import './operations/admin-users.e2e';
+import './operations/admin-audit.e2e';

@@ -333,9 +333,13 @@ describe('HTTP pipeline: errors, validation, CORS, request ids, OpenAPI', () => 
         'DELETE /orgs/{id}/sso/oidc',
         'GET /auth/oidc/{id}/login',
         'GET /auth/oidc/{id}/callback',
+        'GET /admin/users',
+        'GET /admin/users/{id}',
         'POST /admin/users/{id}/lock',
         'POST /admin/users/{id}/unlock',
         'DELETE /admin/users/{id}/sessions',
+        'POST /admin/users/{id}/deletion',
+        'GET /admin/audit',
       ].sort(),
     );
     const ui = await t.http.get('/docs').redirects(1).expect(200);
