@@ -6,6 +6,7 @@ import { PostgresSamlRequestStore } from '../../../src/sso/saml-request-store';
 import { SsoIdentitiesService } from '../../../src/sso/sso-identities.service';
 import { SsoRepository } from '../../../src/sso/sso.repository';
 import { TaskRunner } from '../../../src/tasks';
+import { createAdminKey } from '../../support/admin';
 import { selfSigned } from '../../support/x509';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { addMember, invite } from '../../support/orgs';
@@ -125,6 +126,9 @@ describe('deletion completeness', () => {
     await createApiKey(t, user.token, 'completeness key');
     const { recoveryCodes } = await enableTotp(t, user.token);
     await t.http.patch('/me').set(from(SIGNUP_IP)).set(bearer(user.token)).send({ name: NAME }).expect(200);
+    // Support looks the account up: an admin call, audited as naming it.
+    const supportDesk = await createAdminKey(t, 'users:read');
+    await t.http.get(`/admin/users/${user.id}`).set(bearer(supportDesk.key)).expect(200);
 
     // A passkey, stored as a registration stores it (the ceremony itself needs a browser: the
     // passkeys spec), and a step-up challenge of their session.
