@@ -1,7 +1,17 @@
 import { UsersService } from '../../../src/users/users.service';
 import { createAdminKey, TestAdminKey } from '../../support/admin';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { bearer, createApiKey, enableTotp, logIn, PASSWORD, signUpVerified, uniqueEmail } from '../../support/users';
+import { addMember } from '../../support/orgs';
+import {
+  bearer,
+  confirmPassword,
+  createApiKey,
+  enableTotp,
+  logIn,
+  PASSWORD,
+  signUpVerified,
+  uniqueEmail,
+} from '../../support/users';
 
 /** The operators' side of accounts: find, look at, lock, sign out, delete. */
 describe('admin API: users', () => {
@@ -188,6 +198,45 @@ describe('admin API: users', () => {
     it('answers 404 for an unknown id and for something that is no id', async () => {
       await read('/admin/users/00000000-0000-4000-8000-000000000000').expect(404);
       await read('/admin/users/nope').expect(404);
+    });
+  });
+
+  describe('as the account changes', () => {
+    it('finds the account under its new address after an email change, and not under the old one', async () => {
+      const user = await signUpVerified(t);
+      const token = await confirmPassword(t, user.token);
+      const moved = uniqueEmail('moved');
+      await t.http.post('/me/email').set(bearer(token)).send({ email: moved }).expect(200);
+      const ids = async (q: string) =>
+        (await read(`/admin/users?q=${encodeURIComponent(q)}`).expect(200)).body.data.map((u: { id: string }) => u.id);
+      expect(await ids(moved)).toEqual([user.id]);
+      expect(await ids(user.email)).toEqual([]);
+      expect((await read(`/admin/users/${user.id}`).expect(200)).body).toMatchObject({
+        email: moved,
+        emailVerified: false,
+      });
+    });
+
+    it('shows a suspension by a directory, and memberships and roles as they change', async () => {
+      const owner = await signUpVerified(t);
+      const member = await signUpVerified(t);
+      const org = (await t.http.post('/orgs').set(bearer(owner.token)).send({ name: 'Directory' }).expect(201)).body;
+      await addMember(t, org.id, owner, member);
+      const organizations = async () => (await read(`/admin/users/${member.id}`).expect(200)).body.organizations;
+      expect(await organizations()).toEqual([{ id: org.id, name: 'Directory', role: 'member' }]);
+      await t.http
+        .patch(`/orgs/${org.id}/members/${member.id}`)
+        .set(bearer(owner.token))
+        .send({ role: 'admin' })
+        .expect(200);
+      expect(await organizations()).toEqual([{ id: org.id, name: 'Directory', role: 'admin' }]);
+
+      await t.app.get(UsersService).setSuspension(member.id, org.id, true);
+      const listed = (await read(`/admin/users?q=${member.id}`).expect(200)).body.data[0];
+      expect(listed).toMatchObject({ suspendedAt: t.clock.now().toISOString(), lockedAt: null });
+
+      await t.http.delete(`/orgs/${org.id}/members/${member.id}`).set(bearer(owner.token)).expect(204);
+      expect(await organizations()).toEqual([]);
     });
   });
 
