@@ -1156,6 +1156,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find accounts
+         * @description Newest accounts first, `limit` (at most 100, default 50) a page; `q` matches an address prefix or an exact id. Pages are keyset-paged: accounts made while paging neither shift nor repeat what follows. `lastSignInAt` is the latest sign-in or signup.
+         */
+        get: operations["AdminUsersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look at an account
+         * @description The account with its live sessions, organizations and roles, factors (TOTP, passkey count) and SSO identities.
+         */
+        get: operations["AdminUsersController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{id}/lock": {
         parameters: {
             query?: never;
@@ -1211,6 +1251,46 @@ export interface paths {
          * @description Revokes every live session of the account (its API keys stay); answers how many.
          */
         delete: operations["AdminUsersController_revokeSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete an account
+         * @description As DELETE /me: the deletion is scheduled after the grace period (202; every session ends, the user is mailed and may cancel). With `immediate: true` the account is erased now through the deletion pipeline (200), as the purge does when a grace period ends.
+         */
+        post: operations["AdminUsersController_delete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit log
+         * @description Newest first, `limit` (at most 100, default 50) a page, keyset-paged (rows written while paging do not shift the pages). Filters combine: `userId` (acted or acted upon), `orgId`, `action`, `since` (inclusive) and `until` (exclusive). A row an admin key wrote has `actorId: null` and `details.adminKeyId`.
+         */
+        get: operations["AdminAuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2339,6 +2419,112 @@ export interface components {
             /** @description The process is shutting down: it finishes what it serves and takes no new work. */
             shuttingDown: boolean;
         };
+        AdminUserListItemDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            name: string | null;
+            emailVerified: boolean;
+            twoFactorEnabled: boolean;
+            hasPassword: boolean;
+            /** @description at least one passkey is registered */
+            hasPasskey: boolean;
+            /** Format: uuid */
+            ssoProviderId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deletionScheduledFor: string | null;
+            /**
+             * Format: date-time
+             * @description an operator locked the account
+             */
+            lockedAt: string | null;
+            /**
+             * Format: date-time
+             * @description an organization's directory deactivated the account
+             */
+            suspendedAt: string | null;
+            /**
+             * Format: date-time
+             * @description the latest sign-in (or signup); null when the account never signed in
+             */
+            lastSignInAt: string | null;
+        };
+        AdminUserPageDto: {
+            data: components["schemas"]["AdminUserListItemDto"][];
+            /** @description pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        AdminOrganizationDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        AdminFactorsDto: {
+            /** @description an authenticator app (TOTP) is on */
+            totp: boolean;
+            /** @description how many passkeys are registered */
+            passkeys: number;
+        };
+        AdminSsoIdentityDto: {
+            /**
+             * Format: uuid
+             * @description the SSO connection (SAML or OIDC)
+             */
+            providerId: string;
+            /** @example example.com */
+            domain: string;
+            /** @description the provider's name for the person: SAML NameID or OIDC `sub` */
+            nameId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastLoginAt: string;
+        };
+        AdminUserDetailsDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            name: string | null;
+            emailVerified: boolean;
+            twoFactorEnabled: boolean;
+            hasPassword: boolean;
+            /** @description at least one passkey is registered */
+            hasPasskey: boolean;
+            /** Format: uuid */
+            ssoProviderId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deletionScheduledFor: string | null;
+            /**
+             * Format: date-time
+             * @description an operator locked the account
+             */
+            lockedAt: string | null;
+            /**
+             * Format: date-time
+             * @description an organization's directory deactivated the account
+             */
+            suspendedAt: string | null;
+            /**
+             * Format: date-time
+             * @description the latest sign-in (or signup); null when the account never signed in
+             */
+            lastSignInAt: string | null;
+            /** @description why an operator locked the account */
+            lockReason: string | null;
+            /** @description the live sessions (`current` is always false here) */
+            sessions: components["schemas"]["SessionListingDto"][];
+            organizations: components["schemas"]["AdminOrganizationDto"][];
+            factors: components["schemas"]["AdminFactorsDto"];
+            ssoIdentities: components["schemas"]["AdminSsoIdentityDto"][];
+        };
         LockUserDto: {
             /**
              * @description why, for other operators (kept with the account and in the audit log)
@@ -2373,6 +2559,55 @@ export interface components {
              * @description an organization's directory deactivated the account
              */
             suspendedAt: string | null;
+        };
+        DeleteUserDto: {
+            /**
+             * @description erase the account now instead of after the grace period
+             * @default false
+             * @example false
+             */
+            immediate: boolean;
+        };
+        AdminDeletionDto: {
+            /**
+             * Format: date-time
+             * @description when the account will be erased (grace period); null when it was erased now
+             */
+            deletionScheduledFor: string | null;
+            /** @description the account is already erased (`immediate: true`) */
+            deleted: boolean;
+        };
+        AuditEntryDto: {
+            /**
+             * Format: int64
+             * @description grows with every row (a 64-bit integer, as a string)
+             * @example 1042
+             */
+            id: string;
+            /** @example user.login */
+            action: string;
+            /**
+             * Format: uuid
+             * @description the account that acted; null for the system or an admin key (then `details.adminKeyId`)
+             */
+            actorId: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            /**
+             * @description what was acted upon
+             * @example user:3f1c…
+             */
+            target: string | null;
+            details: {
+                [key: string]: (string | number | boolean) | null;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AuditPageDto: {
+            data: components["schemas"]["AuditEntryDto"][];
+            /** @description pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
         };
         CreateWebhookDto: {
             /**
@@ -6210,6 +6445,97 @@ export interface operations {
             };
         };
     };
+    AdminUsersController_list: {
+        parameters: {
+            query?: {
+                /** @description an address prefix (normalised like addresses: case does not matter) or an exact user id */
+                q?: string;
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPageDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:read` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminUsersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDetailsDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:read` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     AdminUsersController_lock: {
         parameters: {
             query?: never;
@@ -6358,6 +6684,128 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminUsersController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteUserDto"];
+            };
+        };
+        responses: {
+            /** @description erased now (`immediate: true`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDeletionDto"];
+                };
+            };
+            /** @description scheduled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDeletionDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `users:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AdminAuditController_list: {
+        parameters: {
+            query?: {
+                /** @description rows where this user acted or was acted upon (as target, or named in the details) */
+                userId?: string;
+                /** @description rows about this organization */
+                orgId?: string;
+                /** @description one action, e.g. `user.login` or `admin.request` */
+                action?: string;
+                /** @description rows written at or after this time */
+                since?: string;
+                /** @description rows written before this time */
+                until?: string;
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `audit:read` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,16 +1,25 @@
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import type { FastifyReply } from 'fastify';
 import { catchError, concatMap, from, map, Observable, throwError } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
 import { clientInfoOf } from '../common/client-info';
 import { DomainError } from '../common/errors';
 import type { AuthenticatedRequest } from '../http';
 
+/** Requests whose account the handler erased: their audit row must not name it. */
+const erasedTargets = new WeakSet<object>();
+
+/** The call erased the account it names (the erasure has already anonymised what names it). */
+export function markTargetErased(request: object): void {
+  erasedTargets.add(request);
+}
+
 /**
  * What an admin call was about, as an audit target: `user:<id>` for the routes under
  * /admin/users/:id, so the row is found, exported and anonymised with that account.
  */
 export function adminAuditTarget(request: AuthenticatedRequest): string | undefined {
+  if (erasedTargets.has(request)) return undefined;
   const id = request.params?.id;
   return id && request.routeOptions.url?.startsWith('/admin/users/:id') ? `user:${id}` : undefined;
 }
@@ -42,12 +51,10 @@ export class AdminAuditInterceptor implements NestInterceptor {
         target: adminAuditTarget(request),
         details: { method: request.method, route: request.routeOptions.url ?? null, status },
       });
-    const handler = context.getHandler();
-    const success =
-      (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
-      (request.method === 'POST' ? 201 : 200);
+    // Nest sets the route's status before the handler runs; a handler may change it.
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
-      concatMap((value: unknown) => from(record(success)).pipe(map(() => value))),
+      concatMap((value: unknown) => from(record(reply.statusCode)).pipe(map(() => value))),
       catchError((error: unknown) => from(record(statusOf(error))).pipe(concatMap(() => throwError(() => error)))),
     );
   }

@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { SessionListingDto } from '../sessions/sessions.dto';
 import type { UserRecord } from '../users/user-record';
 import { UserDto, userView } from '../users/user.dto';
 
@@ -36,4 +38,107 @@ export class LockUserDto {
   @MinLength(1)
   @MaxLength(500)
   reason: string;
+}
+
+export class ListUsersQuery {
+  @ApiPropertyOptional({
+    description: 'an address prefix (normalised like addresses: case does not matter) or an exact user id',
+    example: 'ada@',
+    maxLength: 320,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page', maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+/** A row of the operators' listing: the User, its restrictions, and its latest sign-in. */
+export class AdminUserListItemDto extends AdminUserDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'the latest sign-in (or signup); null when the account never signed in',
+  })
+  lastSignInAt: string | null;
+
+  static ofListed(user: UserRecord, lastSignInAt: Date | undefined): AdminUserListItemDto {
+    return { ...AdminUserDto.ofRecord(user), lastSignInAt: lastSignInAt?.toISOString() ?? null };
+  }
+}
+
+export class AdminUserPageDto {
+  @ApiProperty({ type: [AdminUserListItemDto] }) data: AdminUserListItemDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'pass as `cursor` for the next page; null on the last' })
+  nextCursor: string | null;
+}
+
+export class AdminOrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] }) role: string;
+}
+
+export class AdminFactorsDto {
+  @ApiProperty({ description: 'an authenticator app (TOTP) is on' }) totp: boolean;
+  @ApiProperty({ description: 'how many passkeys are registered' }) passkeys: number;
+}
+
+export class AdminSsoIdentityDto {
+  @ApiProperty({ format: 'uuid', description: 'the SSO connection (SAML or OIDC)' }) providerId: string;
+  @ApiProperty({ example: 'example.com' }) domain: string;
+  @ApiProperty({ description: "the provider's name for the person: SAML NameID or OIDC `sub`" }) nameId: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) lastLoginAt: string;
+}
+
+export class AdminUserDetailsDto extends AdminUserListItemDto {
+  @ApiProperty({ type: String, nullable: true, description: 'why an operator locked the account' })
+  lockReason: string | null;
+
+  @ApiProperty({ type: [SessionListingDto], description: 'the live sessions (`current` is always false here)' })
+  sessions: SessionListingDto[];
+
+  @ApiProperty({ type: [AdminOrganizationDto] }) organizations: AdminOrganizationDto[];
+  @ApiProperty({ type: AdminFactorsDto }) factors: AdminFactorsDto;
+  @ApiProperty({ type: [AdminSsoIdentityDto] }) ssoIdentities: AdminSsoIdentityDto[];
+}
+
+export class DeleteUserDto {
+  @ApiPropertyOptional({
+    description: 'erase the account now instead of after the grace period',
+    default: false,
+    example: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  immediate?: boolean;
+}
+
+export class AdminDeletionDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'when the account will be erased (grace period); null when it was erased now',
+  })
+  deletionScheduledFor: string | null;
+
+  @ApiProperty({ description: 'the account is already erased (`immediate: true`)' })
+  deleted: boolean;
 }

@@ -2,11 +2,16 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { CommonModule } from '../common/common.module';
+import { DeletionModule } from '../deletion/deletion.module';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { PasskeysModule } from '../passkeys/passkeys.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SsoModule } from '../sso/sso.module';
 import { UsersModule } from '../users/users.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
+import { AdminAuditController } from './admin-audit.controller';
 import { AdminAuditInterceptor } from './admin-audit.interceptor';
 import { AdminKeyGuard } from './admin-key.guard';
 import { AdminKeysService } from './admin-keys.service';
@@ -21,8 +26,18 @@ import { AdminWebhooksController } from './webhooks.controller';
  * audited the same way.
  */
 @Module({
-  imports: [CommonModule, AuditModule, WebhooksModule, UsersModule, SessionsModule],
-  controllers: [AdminUsersController, AdminWebhooksController],
+  imports: [
+    CommonModule,
+    AuditModule,
+    WebhooksModule,
+    UsersModule,
+    SessionsModule,
+    OrganizationsModule,
+    PasskeysModule,
+    SsoModule,
+    DeletionModule,
+  ],
+  controllers: [AdminUsersController, AdminAuditController, AdminWebhooksController],
   providers: [
     AdminUsersService,
     AdminWebhooksService,

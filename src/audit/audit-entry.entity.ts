@@ -8,6 +8,8 @@ export type AuditDetails = Record<string, string | number | boolean | null>;
 @Index('audit_log_created_at_idx', ['createdAt'])
 @Index('audit_log_actor_email_idx', ['actorEmail'])
 @Index('audit_log_target_idx', ['target'])
+// The admin API's filter by action, newest first.
+@Index('audit_log_action_id_idx', ['action', 'id'])
 // GIN (jsonb_path_ops) on details, for erasure's containment lookups: made by its migration, which TypeORM cannot express.
 @Index('audit_log_details_idx', { synchronize: false })
 // address_sha256() of actor_email and of details.email, for erasure by an account's earlier addresses: by the same migration.

@@ -4,6 +4,15 @@ import { AuditEntry } from './audit-entry.entity';
 
 export type NewAuditEntry = Omit<AuditEntry, 'id'>;
 
+/** What the admin API filters the log by; each is optional, all given must hold. */
+export interface AuditFilter {
+  userId?: string;
+  orgId?: string;
+  action?: string;
+  since?: Date;
+  until?: Date;
+}
+
 /** The audit log's table: rows are appended here and nowhere else. */
 @Injectable()
 export class AuditRepository {
@@ -41,6 +50,38 @@ export class AuditRepository {
            OR ($2::text IS NOT NULL AND details @> jsonb_build_object('email', $2::text) AND created_at >= $3)
         ORDER BY created_at, id`,
       [userId, address?.email ?? null, address?.since ?? null],
+    );
+  }
+
+  /**
+   * Rows newest first (by id, which grows with every row), keyset-paged: strictly before `beforeId`.
+   * A user is matched as `about` matches them (actor, target, or `userId` in the details); an
+   * organization as target or `orgId` in the details. `since` is inclusive, `until` exclusive.
+   */
+  search(filter: AuditFilter & { beforeId?: string; limit: number }): Promise<AuditEntry[]> {
+    const values: unknown[] = [];
+    const add = (value: unknown) => `$${values.push(value)}`;
+    const where: string[] = [];
+    if (filter.userId !== undefined) {
+      const id = add(filter.userId);
+      where.push(
+        `(actor_id = ${id}::uuid OR target = 'user:' || ${id} OR details @> jsonb_build_object('userId', ${id}::text))`,
+      );
+    }
+    if (filter.orgId !== undefined) {
+      const id = add(filter.orgId);
+      where.push(`(target = 'org:' || ${id} OR details @> jsonb_build_object('orgId', ${id}::text))`);
+    }
+    if (filter.action !== undefined) where.push(`action = ${add(filter.action)}`);
+    if (filter.since !== undefined) where.push(`created_at >= ${add(filter.since)}`);
+    if (filter.until !== undefined) where.push(`created_at < ${add(filter.until)}`);
+    if (filter.beforeId !== undefined) where.push(`id < ${add(filter.beforeId)}::bigint`);
+    return this.sql.rows<AuditEntry>(
+      `SELECT id::text AS id, action, actor_id AS "actorId", actor_email AS "actorEmail", ip, user_agent AS "userAgent",
+              target, details, created_at AS "createdAt"
+         FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY id DESC LIMIT ${add(filter.limit)}`,
+      values,
     );
   }
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { AuditDetails, AuditEntry } from './audit-entry.entity';
-import { AuditRepository } from './audit.repository';
+import { AuditFilter, AuditRepository } from './audit.repository';
+
+export type { AuditFilter };
 
 export type AuditAction =
   | 'user.signup'
@@ -64,6 +66,7 @@ export type AuditAction =
   | 'user.locked'
   | 'user.unlocked'
   | 'session.revoked_all'
+  | 'user.erased_by_operator'
   | 'webhook.endpoint_created'
   | 'webhook.endpoint_deleted'
   | 'webhook.test_sent'
@@ -111,6 +114,11 @@ export class AuditService {
 
   async record(event: AuditEvent): Promise<void> {
     await this.recordMany([event]);
+  }
+
+  /** The log for operators, newest first: at most `limit` rows strictly older than row `beforeId`. */
+  search(filter: AuditFilter & { beforeId?: string; limit: number }): Promise<AuditEntry[]> {
+    return this.entries.search(filter);
   }
 
   /** The rows where the user acted or was acted upon (for the export). */

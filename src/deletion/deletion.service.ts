@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
+import { AdminActor, AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { describeError } from '../common/describe-error';
@@ -51,6 +51,32 @@ export class DeletionService {
       await this.audit.record({
         action: 'user.deletion_scheduled',
         actor: user,
+        client,
+        target: `user:${user.id}`,
+        details: { deletionScheduledFor: at.toISOString(), sessionsRevoked: revoked },
+      });
+      return at;
+    });
+  }
+
+  /**
+   * An operator schedules the deletion (admin API): as DELETE /me does, but every session ends, the
+   * operator's key is the audit row's actor, and asking again answers the date already set.
+   */
+  scheduleByOperator(userId: string, actor: AdminActor, client: ClientInfo): Promise<Date> {
+    return this.txHost.withTransaction(async () => {
+      const user = await this.users.getById(userId);
+      const due = new Date(this.clock.now().getTime() + this.config.deletionGracePeriodMs);
+      const { at, scheduled } = await this.users.scheduleDeletion(user.id, due);
+      if (!scheduled) return at;
+      const revoked = await this.sessions.revokeAll(user.id);
+      await this.outbox.enqueue(user.email, 'deletion-scheduled', {
+        deletionDate: at.toUTCString(),
+        cancelUrl: CANCEL_URL,
+      });
+      await this.audit.record({
+        action: 'user.deletion_scheduled',
+        actor,
         client,
         target: `user:${user.id}`,
         details: { deletionScheduledFor: at.toISOString(), sessionsRevoked: revoked },

@@ -139,6 +139,16 @@ export class SessionsRepository {
     return row?.inserted === true;
   }
 
+  /** Each user's latest sign-in: the newest last_seen_at of their known addresses (a primary-key range read each). */
+  async lastSeen(userIds: string[]): Promise<Map<string, Date>> {
+    const rows = await this.sql.rows<{ id: string; at: Date | null }>(
+      `SELECT u.id, (SELECT max(k.last_seen_at) FROM known_ips k WHERE k.user_id = u.id) AS at
+         FROM unnest($1::uuid[]) AS u(id)`,
+      [userIds],
+    );
+    return new Map(rows.flatMap((row) => (row.at ? [[row.id, row.at] as const] : [])));
+  }
+
   /** Forgets the user's addresses beyond the `keep` most recently seen. */
   forgetIpsBeyondNewest(userId: string, keep: number): Promise<number> {
     return this.sql.count(

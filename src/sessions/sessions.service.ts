@@ -264,6 +264,15 @@ export class SessionsService {
     }));
   }
 
+  /**
+   * When each user last signed in: every session issued (sign-in or signup) records its address's
+   * last_seen_at, and those records outlive the sessions (the newest KNOWN_IPS_PER_USER are kept).
+   * Users who never signed in are absent.
+   */
+  lastSignInAt(userIds: string[]): Promise<Map<string, Date>> {
+    return userIds.length === 0 ? Promise.resolve(new Map()) : this.sessions.lastSeen(userIds);
+  }
+
   /** Whether the session is the user's and live; the lookup carries the owner, so another user's id is simply absent. */
   async isOwnLiveSession(userId: string, sessionId: string): Promise<boolean> {
     return this.sessions.isOwnLive(userId, sessionId, this.clock.now());

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { UsersService } from '../users/users.service';
 import { emailDomain } from './domains';
 import type { SsoIdentity } from './sso.entity';
-import { SsoRepository, UnlinkedIdentity } from './sso.repository';
+import { IdentityWithDomain, SsoRepository, UnlinkedIdentity } from './sso.repository';
 
 type Actor = { id: string | null; email: string | null };
 
@@ -27,6 +27,11 @@ export class SsoIdentitiesService {
 
   find(providerId: string, nameId: string): Promise<SsoIdentity | null> {
     return this.repository.findIdentity(providerId, nameId);
+  }
+
+  /** The account's identities at providers, with each provider's domain, oldest first. */
+  identitiesOf(userId: string): Promise<IdentityWithDomain[]> {
+    return this.repository.identitiesOf(userId);
   }
 
   /** Ties a NameID at the provider to a user; false when the provider already knows the NameID. */

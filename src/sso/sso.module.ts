@@ -63,6 +63,6 @@ import { SsoSealedData } from './sso.sealed-data';
     DnsTxt,
     PurgeSamlRecordsTask,
   ],
-  exports: [SsoEnforcementService, SsoDomainsService],
+  exports: [SsoEnforcementService, SsoDomainsService, SsoIdentitiesService],
 })
 export class SsoModule {}

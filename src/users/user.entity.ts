@@ -6,6 +6,10 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 /** An account's way back is its own: no other account takes that address while the change is pending. */
 @Index('users_previous_email_key', ['previousEmail'], { unique: true, where: 'previous_email IS NOT NULL' })
 @Index('users_email_changed_at_idx', ['emailChangedAt'], { where: 'previous_email IS NOT NULL' })
+// Operators' listing: newest first, keyset-paged.
+@Index('users_created_at_id_idx', ['createdAt', 'id'])
+// Operators' search by address prefix (LIKE 'prefix%'): varchar_pattern_ops, made by its migration, which TypeORM cannot express.
+@Index('users_email_prefix_idx', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -97,6 +97,39 @@ export class UsersRepository {
       : this.sql.rows<User>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
+  /**
+   * Accounts newest first, keyset-paged on (created_at, id), which never change: a page starts
+   * strictly after `after`, so accounts made meanwhile neither shift nor repeat what follows. `position`
+   * is created_at as exact UTC text (microseconds), for the next page's `after`. Filtered by an
+   * address prefix (already normalised; LIKE wildcards are escaped here) and/or an exact id: either matches.
+   */
+  search(query: {
+    emailPrefix?: string;
+    id?: string;
+    after?: { at: string; id: string };
+    limit: number;
+  }): Promise<Array<User & { position: string }>> {
+    const values: unknown[] = [];
+    const add = (value: unknown) => `$${values.push(value)}`;
+    const matches: string[] = [];
+    if (query.emailPrefix !== undefined) {
+      matches.push(`email LIKE ${add(`${query.emailPrefix.replace(/[\\%_]/g, '\\$&')}%`)} ESCAPE '\\'`);
+    }
+    if (query.id !== undefined) matches.push(`id = ${add(query.id)}::uuid`);
+    const where = matches.length > 0 ? [`(${matches.join(' OR ')})`] : [];
+    if (query.after) {
+      where.push(
+        `(created_at, id) < (${add(query.after.at)}::timestamp AT TIME ZONE 'UTC', ${add(query.after.id)}::uuid)`,
+      );
+    }
+    return this.sql.rows(
+      `SELECT ${USER_COLUMNS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS position
+         FROM users ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ${add(query.limit)}`,
+      values,
+    );
+  }
+
   async setName(id: string, name: string | null, now: Date): Promise<void> {
     await this.sql.count('UPDATE users SET name = $2, updated_at = $3 WHERE id = $1', [id, name, now]);
   }

@@ -9,10 +9,13 @@ import { DomainError } from '../common/errors';
 import { ErasedAccount, UserDataRegistry } from '../common/user-data';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { PasswordService } from './password.service';
+import { canonicalEmail } from '../common/email-address';
 import { normalizeEmail } from './user.dto';
 import type { User } from './user.entity';
 import { UserRecord, userRecord } from './user-record';
 import { AccountToErase, RevertedAccount, UsersRepository } from './users.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewUser {
   email: string;
@@ -88,6 +91,25 @@ export class UsersService {
   async findById(id: string): Promise<UserRecord | null> {
     const user = await this.users.findById(id);
     return user && userRecord(user);
+  }
+
+  /**
+   * Operators' search, newest accounts first: by address prefix (normalised as addresses are) or
+   * exact id, `limit` at most, strictly after `after` (a previous row's `position`).
+   */
+  async search(query: {
+    q?: string;
+    after?: { at: string; id: string };
+    limit: number;
+  }): Promise<Array<{ user: UserRecord; position: { at: string; id: string } }>> {
+    const q = query.q?.normalize('NFC').trim();
+    const rows = await this.users.search({
+      emailPrefix: q ? (canonicalEmail(q) ?? q.toLowerCase()) : undefined,
+      id: q && UUID.test(q) ? q : undefined,
+      after: query.after,
+      limit: query.limit,
+    });
+    return rows.map(({ position, ...user }) => ({ user: userRecord(user), position: { at: position, id: user.id } }));
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {

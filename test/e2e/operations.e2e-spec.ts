@@ -13,3 +13,5 @@ import './operations/health-metrics.e2e';
 import './operations/shutdown-tracing.e2e';
 import './operations/webhooks.e2e';
 import './operations/admin-keys.e2e';
+import './operations/admin-users.e2e';
+import './operations/admin-audit.e2e';

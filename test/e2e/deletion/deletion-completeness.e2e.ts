@@ -142,6 +142,9 @@ describe('deletion completeness', () => {
     // The product's backend introspects the session with an operator's key (audited as the key's call).
     const introspector = await createAdminKey(t, 'sessions:introspect');
     await t.http.post('/auth/introspect').set(bearer(introspector.key)).send({ token: user.token }).expect(200);
+    // Support looks the account up: an admin call, audited as naming it.
+    const supportDesk = await createAdminKey(t, 'users:read');
+    await t.http.get(`/admin/users/${user.id}`).set(bearer(supportDesk.key)).expect(200);
 
     // A passkey, stored as a registration stores it (the ceremony itself needs a browser: the
     // passkeys spec), and a step-up challenge of their session.
