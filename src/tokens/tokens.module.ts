@@ -9,12 +9,20 @@ import { SigningKeysService } from './signing-keys.service';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
 import { TokensService } from './tokens.service';
+import { TokensSealedData } from './tokens.sealed-data';
 import { TokensUserData } from './tokens.user-data';
 
 @Module({
   imports: [CommonModule, AuditModule, SessionsModule, ApiKeysModule, OrganizationsModule],
   controllers: [TokensController],
-  providers: [TokensService, SigningKeysService, TokensRepository, RotateSigningKeysTask, TokensUserData],
+  providers: [
+    TokensService,
+    SigningKeysService,
+    TokensRepository,
+    RotateSigningKeysTask,
+    TokensUserData,
+    TokensSealedData,
+  ],
   exports: [TokensService],
 })
 export class TokensModule {}

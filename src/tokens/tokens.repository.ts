@@ -71,4 +71,29 @@ export class TokensRepository {
   deleteRetired(retiredBefore: Date): Promise<number> {
     return this.sql.count(`DELETE FROM signing_keys WHERE state = 'retired' AND retired_at <= $1`, [retiredBefore]);
   }
+
+  /** Private keys not sealed under the current key (`currentPrefix`), after `after`, by kid. */
+  privateKeysNotUnder(currentPrefix: Buffer, after: string | null, limit: number): Promise<SealedPrivateKeyRow[]> {
+    return this.sql.rows<SealedPrivateKeyRow>(
+      `SELECT kid AS key, private_key AS "privateKey" FROM signing_keys
+        WHERE substring(private_key from 1 for $1) <> $2 AND ($3::varchar IS NULL OR kid > $3::varchar)
+        ORDER BY kid LIMIT $4`,
+      [currentPrefix.length, currentPrefix, after, limit],
+    );
+  }
+
+  /** The private key sealed again, if the row still holds `before`. */
+  async replacePrivateKey(kid: string, before: Buffer, sealed: Buffer): Promise<boolean> {
+    const count = await this.sql.count('UPDATE signing_keys SET private_key = $3 WHERE kid = $1 AND private_key = $2', [
+      kid,
+      before,
+      sealed,
+    ]);
+    return count === 1;
+  }
+}
+
+export interface SealedPrivateKeyRow {
+  key: string;
+  privateKey: Buffer;
 }

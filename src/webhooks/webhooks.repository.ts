@@ -176,4 +176,29 @@ export class WebhooksRepository {
   async deleteEventsOf(userIds: string[]): Promise<void> {
     await this.sql.count('DELETE FROM webhook_events WHERE user_id = ANY($1::uuid[])', [userIds]);
   }
+
+  /** Endpoint secrets not sealed under the current key (`currentPrefix`), after `after`, by id. */
+  secretsNotUnder(currentPrefix: Buffer, after: string | null, limit: number): Promise<SealedSecretRow[]> {
+    return this.sql.rows<SealedSecretRow>(
+      `SELECT id::text AS key, secret FROM webhook_endpoints
+        WHERE substring(secret from 1 for $1) <> $2 AND ($3::uuid IS NULL OR id > $3::uuid)
+        ORDER BY id LIMIT $4`,
+      [currentPrefix.length, currentPrefix, after, limit],
+    );
+  }
+
+  /** The secret sealed again, if the endpoint still holds `before`. */
+  async replaceSecret(id: string, before: Buffer, secret: Buffer): Promise<boolean> {
+    const count = await this.sql.count('UPDATE webhook_endpoints SET secret = $3 WHERE id = $1 AND secret = $2', [
+      id,
+      before,
+      secret,
+    ]);
+    return count === 1;
+  }
+}
+
+export interface SealedSecretRow {
+  key: string;
+  secret: Buffer;
 }

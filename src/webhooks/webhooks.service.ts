@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Cipher } from '../common/crypto';
 import { DomainError, validationFailed } from '../common/errors';
+import { Metrics } from '../common/metrics';
 import { AppConfig } from '../config';
 import { guardedLookup, GuardedLookup } from './webhook-address';
 import { WEBHOOK_EVENT_TYPES, WebhookEventMap, WebhookEventType } from './webhook-events';
@@ -35,7 +36,7 @@ export interface WebhookBacklog {
 
 /** Events for the product's webhook endpoints, and the endpoints themselves. */
 @Injectable()
-export class WebhooksService {
+export class WebhooksService implements OnModuleInit {
   private readonly lookup: GuardedLookup;
 
   constructor(
@@ -43,8 +44,14 @@ export class WebhooksService {
     private readonly clock: Clock,
     private readonly cipher: Cipher,
     private readonly webhooks: WebhooksRepository,
+    private readonly metrics: Metrics,
   ) {
     this.lookup = guardedLookup(config.webhookAllowPrivate);
+  }
+
+  /** The deliveries' backlog, in the metrics (`authd_outbox_pending{outbox="webhooks"}`, oldest age). */
+  onModuleInit(): void {
+    this.metrics.registerOutbox('webhooks', () => this.backlog());
   }
 
   /**

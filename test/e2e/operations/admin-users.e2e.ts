@@ -1,6 +1,8 @@
 import { UsersService } from '../../../src/users/users.service';
 import { createAdminKey, TestAdminKey } from '../../support/admin';
 import { startTestApp, TestApp } from '../../support/test-app';
+import { WebhookReceiver } from '../../support/webhook-receiver';
+import { subscribeToEveryEvent } from '../../support/webhook-sink';
 import { addMember } from '../../support/orgs';
 import {
   bearer,
@@ -19,12 +21,17 @@ describe('admin API: users', () => {
   let reader: TestAdminKey;
   let writer: TestAdminKey;
 
+  let sink: WebhookReceiver;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    sink = await subscribeToEveryEvent(t);
     reader = await createAdminKey(t, 'users:read');
     writer = await createAdminKey(t, 'users:write');
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await sink.close();
+  });
 
   const read = (path: string) => t.http.get(path).set(bearer(reader.key));
   const write = (method: 'post' | 'delete', path: string, body?: object) =>
@@ -336,7 +343,7 @@ describe('admin API: users', () => {
       await t.http.get('/me').set(bearer(key.key)).expect(200);
       await write('delete', `/admin/users/${user.id}/sessions`).expect(200, { revoked: 0 });
       expect((await webhookEvents(user.id)).filter((e) => e.type === 'session.revoked')).toEqual([
-        { type: 'session.revoked', data: { userId: user.id, count: 2, reason: 'revoked' } },
+        { type: 'session.revoked', data: { userId: user.id, count: 2, reason: 'admin' } },
       ]);
       await write('delete', '/admin/users/00000000-0000-4000-8000-000000000000/sessions').expect(404);
     });

@@ -23,6 +23,7 @@ const B = KEY_B.toString('base64');
  * `@SealedData` declaration or here, with its reason.
  */
 const NOT_SEALED_BYTEA = [
+  'admin_keys.key_hash', // SHA-256 of the key
   'api_keys.key_hash', // SHA-256 of the key
   'email_sign_in_codes.token_hash', // SHA-256 of the link token
   'encryption_key_check.check_value', // HMAC under the key of a fixed text
@@ -33,6 +34,7 @@ const NOT_SEALED_BYTEA = [
   'password_reset_tokens.token_hash', // SHA-256 of the token
   'recovery_codes.code_hash', // SHA-256 of the code
   'saml_requests.binding_hash', // SHA-256 of the browser binding
+  'scim_tokens.token_hash', // SHA-256 of the token
   'sessions.previous_token_hash', // SHA-256 of the token
   'sessions.token_hash', // SHA-256 of the token
   'user_addresses.address_hash', // SHA-256 of the address

@@ -226,16 +226,17 @@ describe('GET /metrics on the main port (METRICS_TOKEN)', () => {
     expect(delta(last, 'authd_rate_limit_refusals_total', { limit: 'forgot-account' })).toBe(1);
   });
 
-  it('lets another module report its outbox beside the mail outbox; one that cannot be read is left out', async () => {
+  it('reports the webhooks outbox beside the mail outbox, and another a module registers; one that cannot be read is left out', async () => {
     const metrics = t.app.get(Metrics);
-    metrics.registerOutbox('webhooks', async () => ({ pending: 3, oldestAgeSeconds: 12.5 }));
     expect(() => metrics.registerOutbox('webhooks', async () => ({ pending: 0, oldestAgeSeconds: 0 }))).toThrow(
       /already/,
     );
+    metrics.registerOutbox('sms', async () => ({ pending: 3, oldestAgeSeconds: 12.5 }));
     metrics.registerOutbox('broken', () => Promise.reject(new Error('the table is gone')));
     const samples = await scrape(t, TOKEN);
-    expect(valueOf(samples, 'authd_outbox_pending', { outbox: 'webhooks' })).toBe(3);
-    expect(valueOf(samples, 'authd_outbox_oldest_age_seconds', { outbox: 'webhooks' })).toBe(12.5);
+    expect(valueOf(samples, 'authd_outbox_pending', { outbox: 'webhooks' })).toBe(0);
+    expect(valueOf(samples, 'authd_outbox_pending', { outbox: 'sms' })).toBe(3);
+    expect(valueOf(samples, 'authd_outbox_oldest_age_seconds', { outbox: 'sms' })).toBe(12.5);
     expect(samples.some((s) => s.name === 'authd_outbox_pending' && s.labels.outbox === 'mail')).toBe(true);
     expect(samples.some((s) => s.labels.outbox === 'broken')).toBe(false);
   });

@@ -1,4 +1,6 @@
 import { startTestApp, TestApp } from '../../support/test-app';
+import { WebhookReceiver } from '../../support/webhook-receiver';
+import { subscribeToEveryEvent } from '../../support/webhook-sink';
 import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
 import { addMember } from '../../support/orgs';
 import {
@@ -51,11 +53,19 @@ describe('SCIM 2.0 provisioning', () => {
   let counter = 0;
   const address = (prefix: string, domain = DOMAIN) => `${prefix}.${++counter}.${Date.now().toString(36)}@${domain}`;
 
+  let sink: WebhookReceiver;
+
   beforeAll(async () => {
     dns = await startTxtDnsServer();
     t = await startTestApp({
-      env: { DNS_SERVERS: `127.0.0.1:${dns.port}`, SESSION_IDLE_TIMEOUT: '30d', SESSION_ABSOLUTE_TIMEOUT: '365d' },
+      env: {
+        DNS_SERVERS: `127.0.0.1:${dns.port}`,
+        SESSION_IDLE_TIMEOUT: '30d',
+        SESSION_ABSOLUTE_TIMEOUT: '365d',
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+      },
     });
+    sink = await subscribeToEveryEvent(t);
     ({ orgId, owner, connectionId } = await orgWithVerifiedDomain(t, dns, DOMAIN, {
       groupRoleMap: { 'Acme Admins': 'admin', 'Acme Owners': 'owner' },
       defaultRole: 'member',
@@ -68,6 +78,7 @@ describe('SCIM 2.0 provisioning', () => {
   afterAll(async () => {
     await t.close();
     await dns.close();
+    await sink.close();
   });
 
   describe('tokens', () => {
