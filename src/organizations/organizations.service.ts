@@ -103,7 +103,7 @@ export class OrganizationsService {
   /** Owners rename (after a step-up, which the route asks for). */
   @Transactional()
   async rename(actor: Actor, orgId: string, name: string, client: ClientInfo): Promise<OrganizationDetails> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     const org = await this.get(actor.id, orgId);
     if (org.role !== 'owner') throw new DomainError('insufficient_role');
     await this.orgs.renameOrganization(orgId, name);
@@ -137,7 +137,7 @@ export class OrganizationsService {
     policy: OrganizationPolicy,
     client: ClientInfo,
   ): Promise<OrganizationPolicy> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     await this.roleOf(orgId, actor.id, ['owner']);
     const before = await this.orgs.policyOf(orgId);
     if (!before) throw new DomainError('not_found');
@@ -173,7 +173,7 @@ export class OrganizationsService {
    */
   @Transactional()
   async delete(actor: Actor, orgId: string, client: ClientInfo): Promise<void> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     await this.roleOf(orgId, actor.id, ['owner']);
     // The product hears that every member left: there is no event for the organization itself.
     for (const member of await this.orgs.listMembers(orgId)) {
@@ -242,7 +242,7 @@ export class OrganizationsService {
 
   @Transactional()
   async changeRole(actor: Actor, orgId: string, userId: string, role: OrgRole, client: ClientInfo): Promise<Member> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     const actorRole = await this.roleOf(orgId, actor.id, MANAGERS);
     const current = await this.roleOf(orgId, userId);
     if ((role === 'owner' || current === 'owner') && actorRole !== 'owner') throw new DomainError('insufficient_role');
@@ -275,7 +275,7 @@ export class OrganizationsService {
    */
   @Transactional()
   async syncMembership(orgId: string, userId: string, role: OrgRole): Promise<MembershipSync> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     const current = (await this.orgs.roleOf(orgId, userId)) ?? null;
     if (current === null) {
       await this.orgs.addMember({ orgId, userId, role, createdAt: this.clock.now() });
@@ -297,7 +297,7 @@ export class OrganizationsService {
   /** Managers remove others (only an owner removes an owner); anyone may leave. */
   @Transactional()
   async removeMember(actor: Actor, orgId: string, userId: string, client: ClientInfo): Promise<void> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     const actorRole = await this.roleOf(orgId, actor.id);
     const current = userId === actor.id ? actorRole : await this.roleOf(orgId, userId);
     if (userId !== actor.id) {
@@ -324,7 +324,7 @@ export class OrganizationsService {
    */
   @Transactional()
   async removeByDirectory(orgId: string, userId: string): Promise<boolean> {
-    await this.lock(orgId);
+    await this.lockMemberships(orgId);
     const current = await this.orgs.roleOf(orgId, userId);
     if (!current) return false;
     if (current === 'owner') await this.assertAnotherOwner(orgId);
@@ -406,8 +406,13 @@ export class OrganizationsService {
     return role;
   }
 
-  /** Serialises membership changes of one organization, so two demotions cannot both pass the owner check. */
-  private async lock(orgId: string): Promise<void> {
+  /**
+   * Serialises membership changes of one organization (in the caller's transaction), so two
+   * demotions cannot both pass the owner check. A caller that writes rows of the organization's
+   * before changing memberships (a SCIM directory) takes it first: taken after, two such
+   * transactions each hold a key-share lock on the organization and deadlock upgrading it.
+   */
+  async lockMemberships(orgId: string): Promise<void> {
     await this.orgs.lockOrganization(orgId);
   }
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { TransactionHost } from '../database/transactions';
 import type { ScimCaller } from './scim-caller';
 import { ScimError } from './scim-error';
 import { applyPatch, parsePatchBody } from './scim-patch';
@@ -29,7 +28,6 @@ type Json = Record<string, unknown>;
 @Injectable()
 export class ScimGroupsService {
   constructor(
-    private readonly txHost: TransactionHost,
     private readonly clock: Clock,
     private readonly repository: ScimRepository,
     private readonly scimUsers: ScimUsersService,
@@ -38,7 +36,7 @@ export class ScimGroupsService {
   create(caller: ScimCaller, body: unknown): Promise<Json> {
     connectionOf(caller);
     const input = readGroup(body);
-    return this.txHost.withTransaction(async () => {
+    return this.scimUsers.inDirectoryTransaction(caller, async () => {
       const members = await this.membersAmong(caller, input.members);
       const group = await this.repository.insertGroup({
         orgId: caller.orgId,
@@ -90,13 +88,15 @@ export class ScimGroupsService {
   replace(caller: ScimCaller, id: string, body: unknown): Promise<Json> {
     connectionOf(caller);
     const input = readGroup(body);
-    return this.txHost.withTransaction(async () => this.save(caller, await this.find(caller, id, true), input));
+    return this.scimUsers.inDirectoryTransaction(caller, async () =>
+      this.save(caller, await this.find(caller, id, true), input),
+    );
   }
 
   patch(caller: ScimCaller, id: string, body: unknown): Promise<Json> {
     connectionOf(caller);
     const operations = parsePatchBody(body);
-    return this.txHost.withTransaction(async () => {
+    return this.scimUsers.inDirectoryTransaction(caller, async () => {
       const group = await this.find(caller, id, true);
       const resource = this.representation(group, await this.repository.membersOf([group.id]));
       applyPatch(resource, operations, GROUP_SHAPE);
@@ -106,7 +106,7 @@ export class ScimGroupsService {
 
   remove(caller: ScimCaller, id: string): Promise<void> {
     connectionOf(caller);
-    return this.txHost.withTransaction(async () => {
+    return this.scimUsers.inDirectoryTransaction(caller, async () => {
       const group = await this.find(caller, id, true);
       const members = await this.repository.membersOf([group.id]);
       await this.repository.deleteGroup(caller.orgId, group.id);

@@ -65,11 +65,23 @@ export class ScimUsersService {
     private readonly webhooks: WebhooksService,
   ) {}
 
+  /**
+   * A write of the directory, in one transaction that first takes the organization's membership
+   * lock: one directory's writes run one at a time, and concurrent creates cannot deadlock on the
+   * organization row they all reference.
+   */
+  inDirectoryTransaction<T>(caller: ScimCaller, work: () => Promise<T>): Promise<T> {
+    return this.txHost.withTransaction(async () => {
+      await this.organizations.lockMemberships(caller.orgId);
+      return work();
+    });
+  }
+
   create(caller: ScimCaller, body: unknown): Promise<Json> {
     const connection = connectionOf(caller);
     const input = readUser(body);
     const email = this.addressOf(input, connection);
-    return this.txHost.withTransaction(async () => {
+    return this.inDirectoryTransaction(caller, async () => {
       if (input.externalId && (await this.repository.externalIdTaken(caller.orgId, input.externalId, null))) {
         throw ScimError.conflict('A user with this externalId is already provisioned in this directory.');
       }
@@ -156,7 +168,7 @@ export class ScimUsersService {
   replace(caller: ScimCaller, id: string, body: unknown): Promise<Json> {
     connectionOf(caller);
     const input = readUser(body);
-    return this.txHost.withTransaction(async () => {
+    return this.inDirectoryTransaction(caller, async () => {
       const row = await this.find(caller, id, true);
       return this.save(caller, row, await this.accountOf(row), input);
     });
@@ -165,7 +177,7 @@ export class ScimUsersService {
   patch(caller: ScimCaller, id: string, body: unknown): Promise<Json> {
     connectionOf(caller);
     const operations = parsePatchBody(body);
-    return this.txHost.withTransaction(async () => {
+    return this.inDirectoryTransaction(caller, async () => {
       const row = await this.find(caller, id, true);
       const account = await this.accountOf(row);
       const resource = this.representation(row, account);
@@ -181,7 +193,7 @@ export class ScimUsersService {
    */
   remove(caller: ScimCaller, id: string): Promise<void> {
     const connection = connectionOf(caller);
-    return this.txHost.withTransaction(async () => {
+    return this.inDirectoryTransaction(caller, async () => {
       const row = await this.find(caller, id, true);
       const account = await this.accountOf(row);
       try {

@@ -507,6 +507,12 @@ describe('SCIM 2.0 provisioning', () => {
       ]);
     });
 
+    it('creates different users at once: each 201, none deadlocked into a 500', async () => {
+      const names = Array.from({ length: 6 }, (_, i) => address(`burst${i}`));
+      const created = await Promise.all(names.map((userName) => scim.post('/Users', newUser(userName))));
+      expect(created.map((r) => r.status)).toEqual(names.map(() => 201));
+    });
+
     it('pages with startIndex and count', async () => {
       for (let i = 0; i < 3; i++) await scim.post('/Users', newUser(address('page'))).expect(201);
       const all = (await scim.get('/Users?count=200').expect(200)).body;

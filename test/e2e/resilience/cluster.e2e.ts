@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request, Server as HttpServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../support/database';
-import { assertBuilt, freePort, Server, startServer } from '../../support/processes';
+import { assertBuilt, freePort, runNode, Server, startServer } from '../../support/processes';
+import { SCIM_JSON, USER_SCHEMA } from '../../support/scim';
 import { SmtpCapture } from '../../support/smtp';
 import { TEST_ENCRYPTION_KEY } from '../../support/test-app';
+import { startTxtDnsServer, TxtDnsServer } from '../../support/txt-dns-server';
 import { PASSWORD } from '../../support/users';
+import { WebhookReceiver } from '../../support/webhook-receiver';
+import { selfSigned } from '../../support/x509';
 
 const INSTANCES = 3;
 /**
@@ -19,7 +24,13 @@ interface Answer {
   status: number;
   headers: Record<string, string>;
   /** The parts of the answers read here. */
-  body: { session: { token: string }; id: string; error?: string };
+  body: {
+    session: { token: string };
+    id: string;
+    error?: string;
+    token: string;
+    domainVerificationRecord: { name: string; value: string };
+  };
   /** The instance that answered (its index), when the request went through the proxy. */
   instance?: number;
 }
@@ -60,6 +71,8 @@ async function roundRobin(ports: number[]): Promise<{ url: string; server: HttpS
 describe('a cluster of instances on one database', () => {
   let database: TestDatabase;
   let smtp: SmtpCapture;
+  let dns: TxtDnsServer;
+  let receiver: WebhookReceiver;
   let proxy: { url: string; server: HttpServer };
   const servers: Server[] = [];
   const ports: number[] = [];
@@ -69,12 +82,17 @@ describe('a cluster of instances on one database', () => {
     base: string,
     method: string,
     path: string,
-    { token, body, from = address(250) }: { token?: string; body?: unknown; from?: string } = {},
+    {
+      token,
+      body,
+      from = address(250),
+      type = 'application/json',
+    }: { token?: string; body?: unknown; from?: string; type?: string } = {},
   ): Promise<Answer> => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': type }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         // The client's address as the load balancer forwards it (TRUST_PROXY=1).
         'x-forwarded-for': from,
@@ -90,8 +108,11 @@ describe('a cluster of instances on one database', () => {
     return answer;
   };
   /** Through the proxy: whichever instance is next. */
-  const viaProxy = (method: string, path: string, options?: { token?: string; body?: unknown; from?: string }) =>
-    call(proxy.url, method, path, options);
+  const viaProxy = (
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; from?: string; type?: string },
+  ) => call(proxy.url, method, path, options);
   /** Straight to one instance. */
   const at = (
     instance: number,
@@ -112,6 +133,8 @@ describe('a cluster of instances on one database', () => {
     assertBuilt();
     database = await createTestDatabase();
     smtp = await SmtpCapture.start();
+    dns = await startTxtDnsServer();
+    receiver = await WebhookReceiver.start();
     for (let i = 0; i < INSTANCES; i++) ports.push(await freePort());
     proxy = await roundRobin(ports);
     const env = {
@@ -121,6 +144,8 @@ describe('a cluster of instances on one database', () => {
       APP_URL: proxy.url,
       TASKS_ENABLED: 'true',
       TRUST_PROXY: '1',
+      DNS_SERVERS: `127.0.0.1:${dns.port}`,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       LOG_LEVEL: 'warn',
       ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     };
@@ -132,10 +157,26 @@ describe('a cluster of instances on one database', () => {
     await Promise.all(servers.map((server) => server.stop()));
     await new Promise((resolve) => proxy.server.close(resolve));
     await smtp.down();
+    await dns.close();
+    await receiver.close();
     await database.drop();
   });
 
-  it('serves a mixed workload from any instance: sessions, limits, rotation, revocation and mail hold', async () => {
+  it('serves a mixed workload from any instance: sessions, limits, rotation, revocation, mail and webhooks hold', async () => {
+    // The product subscribes to every event, with an operator's key made on the command line.
+    const created = await runNode(
+      'cli.js',
+      ['admin', 'keys:create', '--name', 'cluster', '--scopes', 'webhooks:write'],
+      { DATABASE_URL: database.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'silent' },
+    );
+    expect(created.code).toBe(0);
+    const adminKey = JSON.parse(created.stdout).key as string;
+    const endpoint = await viaProxy('POST', '/admin/webhooks', {
+      token: adminKey,
+      body: { url: receiver.url(), events: ['*'] },
+    });
+    expect(endpoint.status).toBe(201);
+
     // Signups at once, spread over the instances; each mails one verification.
     const emails = Array.from({ length: 9 }, (_, i) => `cluster${i}-${Date.now().toString(36)}@example.com`);
     const signups = await Promise.all(
@@ -212,6 +253,48 @@ describe('a cluster of instances on one database', () => {
       ports.map(() => [401, 'session_expired']),
     );
 
+    // An organization's directory provisions and deactivates people through any instance.
+    const domain = `cluster-${RUN.toString('hex')}.test`;
+    const sso = await viaProxy('PUT', `/orgs/${org.body.id}/sso/saml`, {
+      token: fifth,
+      body: {
+        domain,
+        idpEntityId: `https://idp.${domain}/metadata`,
+        idpSsoUrl: `https://idp.${domain}/sso`,
+        idpCert: selfSigned({ commonName: `${domain}-idp` }).cert,
+      },
+    });
+    expect(sso.status).toBe(200);
+    const record = sso.body.domainVerificationRecord;
+    dns.records.set(record.name, [record.value]);
+    expect((await viaProxy('POST', `/orgs/${org.body.id}/sso/saml/verify-domain`, { token: fifth })).status).toBe(200);
+    const scimToken = (
+      await viaProxy('POST', `/orgs/${org.body.id}/scim/tokens`, { token: fifth, body: { name: 'IdP' } })
+    ).body.token;
+    const scim = (method: string, path: string, body?: unknown) =>
+      viaProxy(method, `/scim/v2${path}`, { token: scimToken, body, type: SCIM_JSON });
+    const people = Array.from({ length: 6 }, (_, i) => `person${i}@${domain}`);
+    const provisioned = await Promise.all(
+      people.map((userName) =>
+        scim('POST', '/Users', {
+          schemas: [USER_SCHEMA],
+          userName,
+          emails: [{ value: userName, primary: true }],
+          active: true,
+        }),
+      ),
+    );
+    expect(provisioned.map((answer) => answer.status)).toEqual(people.map(() => 201));
+    const deactivated = await Promise.all(
+      provisioned.slice(0, 3).map((answer) =>
+        scim('PATCH', `/Users/${answer.body.id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+        }),
+      ),
+    );
+    expect(deactivated.map((answer) => answer.status)).toEqual([200, 200, 200]);
+
     // Every queued mail was sent once, though three relays and three schedulers could each send it.
     await smtp.waitFor((mail) => mail.subject.toLowerCase().includes('invit'), invitees.length);
     // Once no mail has come for 1.5 s (a relay sends within a second of commit), none came twice.
@@ -222,6 +305,33 @@ describe('a cluster of instances on one database', () => {
     const sent = smtp.messages.map((mail) => `${mail.to} ${mail.subject}`);
     expect(sent.filter((line, index) => sent.indexOf(line) !== index)).toEqual([]);
     for (const email of invitees) expect(smtp.messages.filter((mail) => mail.to === email)).toHaveLength(1);
+
+    // Every webhook was delivered, each once: as many requests as deliveries, no id twice.
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    const pending = async () =>
+      Number((await db.query('SELECT count(*) AS n FROM webhook_deliveries WHERE delivered_at IS NULL')).rows[0].n);
+    for (let i = 0; i < 100 && (await pending()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const delivered = Number(
+      (await db.query('SELECT count(*) AS n FROM webhook_deliveries WHERE delivered_at IS NOT NULL')).rows[0].n,
+    );
+    const undelivered = await pending();
+    await db.end();
+    expect(undelivered).toBe(0);
+    const ids = receiver.received.map((request) => request.headers['webhook-id']);
+    expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
+    expect(ids).toHaveLength(delivered);
+    const types = receiver.received.map((request) => (JSON.parse(request.body) as { type: string }).type);
+    expect([...new Set(types)]).toEqual(
+      expect.arrayContaining([
+        'user.created',
+        'user.email_verified',
+        'session.created',
+        'session.revoked',
+        'user.suspended',
+        'org.member_added',
+      ]),
+    );
 
     // Nothing anywhere answered 5xx.
     expect(answers.filter((answer) => answer.status >= 500)).toEqual([]);
