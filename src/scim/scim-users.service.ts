@@ -110,6 +110,7 @@ export class ScimUsersService {
             passwordHash: null,
             emailVerified: true,
             ssoProviderId: connection.id,
+            method: 'scim',
           });
         } catch (error) {
           if (error instanceof DomainError && error.code === 'email_taken') {
@@ -131,7 +132,6 @@ export class ScimUsersService {
         createdAt: this.now(),
       });
       if (!row) throw ScimError.conflict('This user is already provisioned in this directory.');
-      if (created) await this.webhooks.emit('user.created', { userId: account.id, email, method: 'scim' });
       await this.record(caller, 'scim.user_provisioned', { userId: account.id, scimUserId: row.id, linked: !created });
       await this.applyRole(caller, row, false);
       if (!input.active) await this.setActive(caller, row, false);
@@ -231,11 +231,10 @@ export class ScimUsersService {
       if (strict) throw lastOwner();
       this.logger.warn({ msg: 'SCIM groups would demote the last owner; kept as owner', orgId: caller.orgId });
     }
+    // The organizations module tells the product (org.member_added, org.member_role_changed).
     if (sync.from === null) {
-      await this.webhooks.emit('org.member_added', { orgId: caller.orgId, userId: row.userId, role: sync.to });
       await this.record(caller, 'scim.member_added', { userId: row.userId, role: sync.to });
     } else if (sync.from !== sync.to) {
-      await this.webhooks.emit('org.member_role_changed', { orgId: caller.orgId, userId: row.userId, role: sync.to });
       await this.record(caller, 'scim.role_changed', { userId: row.userId, from: sync.from, to: sync.to });
     }
   }

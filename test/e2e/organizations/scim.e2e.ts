@@ -511,6 +511,15 @@ describe('SCIM 2.0 provisioning', () => {
       const names = Array.from({ length: 6 }, (_, i) => address(`burst${i}`));
       const created = await Promise.all(names.map((userName) => scim.post('/Users', newUser(userName))));
       expect(created.map((r) => r.status)).toEqual(names.map(() => 201));
+      // Each told to the product once: the account made, the membership added.
+      const [{ id }] = await t.dataSource.query('SELECT id FROM users WHERE email = $1', [names[0]]);
+      const told = await t.dataSource.query('SELECT type, data FROM webhook_events WHERE user_id = $1 ORDER BY type', [
+        id,
+      ]);
+      expect(told).toEqual([
+        { type: 'org.member_added', data: { orgId, userId: id, role: 'member' } },
+        { type: 'user.created', data: { userId: id, email: names[0], method: 'scim' } },
+      ]);
     });
 
     it('pages with startIndex and count', async () => {
