@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from './cursor';
 
-export class AuditQuery {
+export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({
     format: 'uuid',
     description: 'rows where this user acted or was acted upon (as target, or named in the details)',
@@ -32,20 +32,6 @@ export class AuditQuery {
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   until?: string;
-
-  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page', maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 
 type AuditDetailsValue = string | number | boolean | null;

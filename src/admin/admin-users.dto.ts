@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { SessionListingDto } from '../sessions/sessions.dto';
 import type { UserRecord } from '../users/user-record';
 import { UserDto, userView } from '../users/user.dto';
+import { PageQuery } from './cursor';
 
 /** The User object with what operators need beside it (docs/api.md, Admin API). */
 export class AdminUserDto extends UserDto {
@@ -40,7 +40,7 @@ export class LockUserDto {
   reason: string;
 }
 
-export class ListUsersQuery {
+export class ListUsersQuery extends PageQuery {
   @ApiPropertyOptional({
     description: 'an address prefix (normalised like addresses: case does not matter) or an exact user id',
     example: 'ada@',
@@ -50,20 +50,6 @@ export class ListUsersQuery {
   @IsString()
   @MaxLength(320)
   q?: string;
-
-  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page', maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 
 /** A row of the operators' listing: the User, its restrictions, and its latest sign-in. */

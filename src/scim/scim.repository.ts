@@ -114,30 +114,12 @@ export class ScimRepository {
   }
 
   async listUsers(orgId: string, where: UserConditions, offset: number, limit: number): Promise<Page<ScimUser>> {
-    const conditions = ['org_id = $1'];
-    const values: unknown[] = [orgId];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      values.push(value);
-      conditions.push(sql(`$${values.length}`));
-    };
+    const { conditions, values, add } = orgConditions(orgId);
     if (where.ids) add((n) => `id = ANY(${n}::uuid[])`, where.ids);
     if (where.userIds) add((n) => `user_id = ANY(${n}::uuid[])`, where.userIds);
     if (where.externalId !== undefined) add((n) => `external_id = ${n}`, where.externalId);
     if (where.active !== undefined) add((n) => `active = ${n}`, where.active);
-    const clause = conditions.join(' AND ');
-    const [{ total }] = await this.sql.rows<{ total: number }>(
-      `SELECT count(*)::int AS total FROM scim_users WHERE ${clause}`,
-      values,
-    );
-    const rows =
-      limit === 0
-        ? []
-        : await this.sql.rows<ScimUser>(
-            `SELECT ${USER_COLUMNS} FROM scim_users WHERE ${clause} ORDER BY created_at, id
-              OFFSET $${values.length + 1} LIMIT $${values.length + 2}`,
-            [...values, offset, limit],
-          );
-    return { total, rows };
+    return this.page<ScimUser>('scim_users', USER_COLUMNS, conditions, values, offset, limit);
   }
 
   updateUser(orgId: string, id: string, changes: ScimUserChanges, now: Date): Promise<ScimUser | undefined> {
@@ -200,29 +182,11 @@ export class ScimRepository {
   }
 
   async listGroups(orgId: string, where: GroupConditions, offset: number, limit: number): Promise<Page<ScimGroup>> {
-    const conditions = ['org_id = $1'];
-    const values: unknown[] = [orgId];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      values.push(value);
-      conditions.push(sql(`$${values.length}`));
-    };
+    const { conditions, values, add } = orgConditions(orgId);
     if (where.ids) add((n) => `id = ANY(${n}::uuid[])`, where.ids);
     if (where.displayName !== undefined) add((n) => `lower(display_name) = lower(${n})`, where.displayName);
     if (where.externalId !== undefined) add((n) => `external_id = ${n}`, where.externalId);
-    const clause = conditions.join(' AND ');
-    const [{ total }] = await this.sql.rows<{ total: number }>(
-      `SELECT count(*)::int AS total FROM scim_groups WHERE ${clause}`,
-      values,
-    );
-    const rows =
-      limit === 0
-        ? []
-        : await this.sql.rows<ScimGroup>(
-            `SELECT ${GROUP_COLUMNS} FROM scim_groups WHERE ${clause} ORDER BY created_at, id
-              OFFSET $${values.length + 1} LIMIT $${values.length + 2}`,
-            [...values, offset, limit],
-          );
-    return { total, rows };
+    return this.page<ScimGroup>('scim_groups', GROUP_COLUMNS, conditions, values, offset, limit);
   }
 
   updateGroup(
@@ -287,4 +251,40 @@ export class ScimRepository {
   async deleteUsersOfAccounts(userIds: string[]): Promise<void> {
     await this.sql.count('DELETE FROM scim_users WHERE user_id = ANY($1::uuid[])', [userIds]);
   }
+
+  /** One page of a directory's users or groups (oldest first, as SCIM's startIndex counts) and the total. */
+  private async page<Row>(
+    table: 'scim_users' | 'scim_groups',
+    columns: string,
+    conditions: string[],
+    values: unknown[],
+    offset: number,
+    limit: number,
+  ): Promise<Page<Row>> {
+    const clause = conditions.join(' AND ');
+    const [{ total }] = await this.sql.rows<{ total: number }>(
+      `SELECT count(*)::int AS total FROM ${table} WHERE ${clause}`,
+      values,
+    );
+    const rows =
+      limit === 0
+        ? []
+        : await this.sql.rows<Row>(
+            `SELECT ${columns} FROM ${table} WHERE ${clause} ORDER BY created_at, id
+              OFFSET $${values.length + 1} LIMIT $${values.length + 2}`,
+            [...values, offset, limit],
+          );
+    return { total, rows };
+  }
+}
+
+/** The conditions of a directory's listing, starting with its organization; `add` binds a value. */
+function orgConditions(orgId: string) {
+  const conditions = ['org_id = $1'];
+  const values: unknown[] = [orgId];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    values.push(value);
+    conditions.push(sql(`$${values.length}`));
+  };
+  return { conditions, values, add };
 }
