@@ -363,6 +363,17 @@ export class UsersRepository {
     return count > 0;
   }
 
+  /** Lifts every suspension these organizations made; answers the accounts it lifted. */
+  async liftSuspensionsBy(orgIds: string[], now: Date): Promise<Array<{ id: string; orgId: string }>> {
+    return this.sql.rows<{ id: string; orgId: string }>(
+      `UPDATE users u SET suspended_at = NULL, suspended_by_org_id = NULL, updated_at = $2
+         FROM (SELECT id, suspended_by_org_id FROM users WHERE suspended_by_org_id = ANY($1::uuid[]) FOR UPDATE) s
+        WHERE u.id = s.id
+        RETURNING u.id, s.suspended_by_org_id AS "orgId"`,
+      [orgIds, now],
+    );
+  }
+
   async setHasPasskey(id: string, hasPasskey: boolean, now: Date): Promise<void> {
     await this.sql.count('UPDATE users SET has_passkey = $2, updated_at = $3 WHERE id = $1', [id, hasPasskey, now]);
   }

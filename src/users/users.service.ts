@@ -325,6 +325,22 @@ export class UsersService {
     return changed;
   }
 
+  /**
+   * These organizations are being deleted: the suspensions their directories made are lifted, since
+   * no one would be left to lift them (in the caller's transaction; audited, and told to webhooks).
+   */
+  async liftSuspensionsBy(orgIds: string[]): Promise<void> {
+    for (const { id, orgId } of await this.users.liftSuspensionsBy(orgIds, this.clock.now())) {
+      await this.audit.record({
+        action: 'scim.user_reactivated',
+        actor: { id: null, email: null },
+        target: `user:${id}`,
+        details: { userId: id, orgId, reason: 'organization_deleted' },
+      });
+      await this.webhooks.emit('user.reactivated', { userId: id, orgId });
+    }
+  }
+
   private async revokeAccess(id: string, reason: 'locked' | 'suspended'): Promise<void> {
     const user = await this.users.findById(id);
     if (user) await this.events.emit('user.access_revoked', { userId: id, email: user.email, reason });

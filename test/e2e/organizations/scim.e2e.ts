@@ -619,6 +619,27 @@ describe('SCIM 2.0 provisioning', () => {
       expect(await roleOf(person.id)).toBe('member');
     });
 
+    it('lifts the suspensions of an organization that is deleted: no one is left to lift them', async () => {
+      const gone = await orgWithVerifiedDomain(t, dns, 'hooli-scim.test');
+      const directory = scimClient(t, await scimToken(t, gone.orgId, gone.owner));
+      const email = address('stranded', 'hooli-scim.test');
+      const person = await signUpVerified(t, email);
+      const linked = (await directory.post('/Users', newUser(email)).expect(201)).body;
+      await directory
+        .patch(`/Users/${linked.id}`, patchOp({ op: 'replace', path: 'active', value: false }))
+        .expect(200);
+      expect((await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(403)).body.error).toBe(
+        'account_suspended',
+      );
+      gone.owner.token = await confirmPassword(t, gone.owner.token);
+      await t.http.delete(`/orgs/${gone.orgId}`).set(bearer(gone.owner.token)).expect(204);
+      await logIn(t, email);
+      expect((await events('user.reactivated')).map((e: { data: object }) => e.data)).toContainEqual({
+        userId: person.id,
+        orgId: gone.orgId,
+      });
+    });
+
     it('answers 403 on Users and Groups once the organization’s SSO connection is gone', async () => {
       const lone = await orgWithVerifiedDomain(t, dns, 'initech-scim.test');
       const directory = scimClient(t, await scimToken(t, lone.orgId, lone.owner));
