@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditAction, AuditEvent, AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { canonicalEmail } from '../common/email-address';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
@@ -63,9 +65,10 @@ export class ScimUsersService {
     private readonly deletion: DeletionService,
     private readonly audit: AuditService,
     private readonly webhooks: WebhooksService,
+    private readonly events: DomainEvents,
   ) {}
 
-  create(caller: ScimCaller, body: unknown): Promise<Json> {
+  create(caller: ScimCaller, body: unknown, client: ClientInfo): Promise<Json> {
     const connection = connectionOf(caller);
     const input = readUser(body);
     const email = this.addressOf(input, connection);
@@ -83,9 +86,19 @@ export class ScimUsersService {
         }
         if (!account.emailVerifiedAt) {
           // Whoever signed up without proving the address may not be its holder: the directory vouches
-          // for the address now, and their password goes.
+          // for the address now, and their way in goes (the reactions to a reset: the password, every
+          // session and API key, any linked SSO identity), as when the mailbox's holder claims it.
           await this.users.markEmailVerified(account.id, account.email);
           await this.users.clearPassword(account.id);
+          await this.events.emit('user.password_changed', {
+            userId: account.id,
+            email: account.email,
+            keepSessionId: null,
+            reset: true,
+            revokeApiKeys: true,
+            client,
+          });
+          await this.record(caller, 'user.unverified_account_claimed', { userId: account.id });
         }
         if (input.displayName && input.displayName !== account.name) {
           await this.users.setName(account.id, input.displayName);

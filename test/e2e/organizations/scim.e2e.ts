@@ -14,7 +14,16 @@ import {
   scimToken,
   USER_SCHEMA,
 } from '../../support/scim';
-import { bearer, confirmPassword, createApiKey, logIn, PASSWORD, SignedUp, signUpVerified } from '../../support/users';
+import {
+  bearer,
+  confirmPassword,
+  createApiKey,
+  logIn,
+  PASSWORD,
+  SignedUp,
+  signUp,
+  signUpVerified,
+} from '../../support/users';
 
 const DOMAIN = 'acme-scim.test';
 const OTHER_DOMAIN = 'globex-scim.test';
@@ -617,6 +626,22 @@ describe('SCIM 2.0 provisioning', () => {
       expect(next.headers['x-session-token']).not.toBe(person.token);
       await scim.delete(`/Groups/${group.id}`).expect(204);
       expect(await roleOf(person.id)).toBe('member');
+    });
+
+    it('claims an account that never proved its address: whoever made it loses its sessions, not only its password', async () => {
+      // Someone registers the employee's address before the directory provisions it, and keeps the session.
+      const email = address('preclaimed');
+      const squatter = await signUp(t, email);
+      await t.http.get('/me').set(bearer(squatter.token)).expect(200);
+      await scim.post('/Users', newUser(email)).expect(201);
+      expect(await roleOf(squatter.id)).toBe('member');
+      // The account is the directory's now (verified, a member): the squatter's session must not be.
+      await t.http.get('/me').set(bearer(squatter.token)).expect(401);
+      await t.http.get(`/orgs/${orgId}`).set(bearer(squatter.token)).expect(401);
+      expect((await t.http.post('/auth/login').send({ email, password: PASSWORD })).status).toBe(401);
+      expect(await audit('user.unverified_account_claimed')).toContainEqual(
+        expect.objectContaining({ target: `org:${orgId}`, details: expect.objectContaining({ userId: squatter.id }) }),
+      );
     });
 
     it('lifts the suspensions of an organization that is deleted: no one is left to lift them', async () => {
