@@ -211,7 +211,7 @@ export class ScimUsersService {
       await this.record(caller, 'scim.user_deprovisioned', { userId: account.id, scimUserId: row.id, erased: erase });
       if (erase) {
         await this.deletion.eraseNow(account.id);
-      } else if (!row.active && (await this.users.setSuspension(account.id, caller.orgId, false))) {
+      } else if (!row.active && (await this.liftSuspension(account.id, caller.orgId))) {
         await this.webhooks.emit('user.reactivated', { userId: account.id, orgId: caller.orgId });
       }
     });
@@ -316,7 +316,9 @@ export class ScimUsersService {
   }
 
   private async setActive(caller: ScimCaller, row: Pick<ScimUser, 'id' | 'userId'>, active: boolean): Promise<void> {
-    const changed = await this.users.setSuspension(row.userId, caller.orgId, !active);
+    const changed = active
+      ? await this.liftSuspension(row.userId, caller.orgId)
+      : await this.users.setSuspension(row.userId, caller.orgId, true);
     await this.record(caller, active ? 'scim.user_reactivated' : 'scim.user_suspended', {
       userId: row.userId,
       scimUserId: row.id,
@@ -328,6 +330,19 @@ export class ScimUsersService {
         orgId: caller.orgId,
       });
     }
+  }
+
+  /**
+   * Lifts this organization's suspension of the account, unless another organization's directory has
+   * the account inactive too: then that one holds the suspension from now on. True when lifted.
+   */
+  private async liftSuspension(userId: string, orgId: string): Promise<boolean> {
+    const still = await this.repository.inactiveElsewhere(userId, orgId);
+    if (still) {
+      await this.users.handOverSuspension(userId, orgId, still);
+      return false;
+    }
+    return this.users.setSuspension(userId, orgId, false);
   }
 
   /** The filter as conditions on the organization's rows; undefined when no user can match. */

@@ -363,6 +363,15 @@ export class UsersRepository {
     return count > 0;
   }
 
+  /** The suspension `from` made is held by `to` from now on; false when `from` holds none. */
+  async handOverSuspension(id: string, from: string, to: string, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      'UPDATE users SET suspended_by_org_id = $3, updated_at = $4 WHERE id = $1 AND suspended_by_org_id = $2',
+      [id, from, to, now],
+    );
+    return count > 0;
+  }
+
   /** Lifts every suspension these organizations made; answers the accounts it lifted. */
   async liftSuspensionsBy(orgIds: string[], now: Date): Promise<Array<{ id: string; orgId: string }>> {
     return this.sql.rows<{ id: string; orgId: string }>(

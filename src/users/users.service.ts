@@ -326,6 +326,16 @@ export class UsersService {
   }
 
   /**
+   * The directory that suspended the account no longer does, but another organization's still has it
+   * inactive: the suspension stays, held by that organization (it alone lifts it now). False when
+   * `from` held none.
+   */
+  @Transactional()
+  async handOverSuspension(id: string, from: string, to: string): Promise<boolean> {
+    return this.users.handOverSuspension(id, from, to, this.clock.now());
+  }
+
+  /**
    * These organizations are being deleted: the suspensions their directories made are lifted, since
    * no one would be left to lift them (in the caller's transaction; audited, and told to webhooks).
    */

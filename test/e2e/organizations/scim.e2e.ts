@@ -23,6 +23,7 @@ import {
   SignedUp,
   signUp,
   signUpVerified,
+  verificationToken,
 } from '../../support/users';
 
 const DOMAIN = 'acme-scim.test';
@@ -647,6 +648,41 @@ describe('SCIM 2.0 provisioning', () => {
       expect(await audit('user.unverified_account_claimed')).toContainEqual(
         expect.objectContaining({ target: `org:${orgId}`, details: expect.objectContaining({ userId: squatter.id }) }),
       );
+    });
+
+    it("keeps an account suspended while another organization's directory still has it inactive", async () => {
+      // Provisioned by this directory, the person moves to the other organization's domain, whose directory provisions them too.
+      const email = address('twice');
+      const person = await signUpVerified(t, email);
+      const here = (await scim.post('/Users', newUser(email)).expect(201)).body;
+      person.token = await confirmPassword(t, person.token);
+      const moved = address('twice', OTHER_DOMAIN);
+      await t.http.post('/me/email').set(bearer(person.token)).send({ email: moved }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, moved) })
+        .expect(200);
+      const theirs = scimClient(t, other.token);
+      const there = (await theirs.post('/Users', newUser(moved)).expect(201)).body;
+      const deactivate = patchOp({ op: 'replace', path: 'active', value: false });
+      const reactivate = patchOp({ op: 'replace', path: 'active', value: true });
+      // Both directories deactivate them; the first to reactivate does not undo the other's.
+      await scim.patch(`/Users/${here.id}`, deactivate).expect(200);
+      await theirs.patch(`/Users/${there.id}`, deactivate).expect(200);
+      await scim.patch(`/Users/${here.id}`, reactivate).expect(200);
+      const login = await t.http.post('/auth/login').send({ email: moved, password: PASSWORD }).expect(403);
+      expect(login.body.error).toBe('account_suspended');
+      await theirs.patch(`/Users/${there.id}`, reactivate).expect(200);
+      await logIn(t, moved);
+      // Likewise when a directory that deactivated them deprovisions them.
+      await theirs.patch(`/Users/${there.id}`, deactivate).expect(200);
+      await scim.patch(`/Users/${here.id}`, deactivate).expect(200);
+      await theirs.delete(`/Users/${there.id}`).expect(204);
+      expect((await t.http.post('/auth/login').send({ email: moved, password: PASSWORD }).expect(403)).body.error).toBe(
+        'account_suspended',
+      );
+      await scim.patch(`/Users/${here.id}`, reactivate).expect(200);
+      await logIn(t, moved);
     });
 
     it('lifts the suspensions of an organization that is deleted: no one is left to lift them', async () => {
