@@ -16,7 +16,9 @@ export interface ResolvedApiKey {
 const RESOLVE_SQL = `
   SELECT k.id AS key_id, k.last_used_at, k.second_factor, ${USER_VIEW_COLUMNS}
     FROM api_keys k JOIN users u ON u.id = k.user_id
-   WHERE k.key_hash = $1`;
+   WHERE k.key_hash = $1
+     -- A lock or suspension deletes the keys; this also catches one made in a transaction the lock did not see.
+     AND u.locked_at IS NULL AND u.suspended_at IS NULL`;
 
 /** Every column of a key row, under the entity's field names. */
 const KEY_COLUMNS = `id, user_id AS "userId", name, prefix, key_hash AS "keyHash", created_at AS "createdAt",
