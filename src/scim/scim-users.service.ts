@@ -232,11 +232,10 @@ export class ScimUsersService {
       if (strict) throw lastOwner();
       this.logger.warn({ msg: 'SCIM groups would demote the last owner; kept as owner', orgId: caller.orgId });
     }
+    // The organizations module tells webhooks of the membership or the role change (syncMembership).
     if (sync.from === null) {
-      await this.webhooks.emit('org.member_added', { orgId: caller.orgId, userId: row.userId, role: sync.to });
       await this.record(caller, 'scim.member_added', { userId: row.userId, role: sync.to });
     } else if (sync.from !== sync.to) {
-      await this.webhooks.emit('org.member_role_changed', { orgId: caller.orgId, userId: row.userId, role: sync.to });
       await this.record(caller, 'scim.role_changed', { userId: row.userId, from: sync.from, to: sync.to });
     }
   }

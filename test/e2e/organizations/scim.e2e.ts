@@ -685,6 +685,22 @@ describe('SCIM 2.0 provisioning', () => {
       await logIn(t, moved);
     });
 
+    it('tells webhooks of a membership and of a role change once each', async () => {
+      const linked = (await scim.post('/Users', newUser(address('once'))).expect(201)).body;
+      const [account] = await t.dataSource.query('SELECT id FROM users WHERE email = $1', [linked.userName]);
+      const of = async (type: string) =>
+        (await events(type)).filter((e: { data: { userId: string } }) => e.data.userId === account.id);
+      expect(await of('org.member_added')).toHaveLength(1);
+      const group = (await scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Acme Admins"')}`).expect(200))
+        .body.Resources[0] as { id: string } | undefined;
+      const admins =
+        group ?? (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Acme Admins' }).expect(201)).body;
+      await scim
+        .patch(`/Groups/${admins.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: linked.id }] }))
+        .expect(200);
+      expect(await of('org.member_role_changed')).toHaveLength(1);
+    });
+
     it('lifts the suspensions of an organization that is deleted: no one is left to lift them', async () => {
       const gone = await orgWithVerifiedDomain(t, dns, 'hooli-scim.test');
       const directory = scimClient(t, await scimToken(t, gone.orgId, gone.owner));
