@@ -336,7 +336,7 @@ export class ScimUsersService {
    * the account inactive too: then that one holds the suspension from now on. True when lifted.
    */
   private async liftSuspension(userId: string, orgId: string): Promise<boolean> {
-    const still = await this.repository.inactiveElsewhere(userId, orgId);
+    const still = await this.repository.inactiveElsewhere(userId, [orgId]);
     if (still) {
       await this.users.handOverSuspension(userId, orgId, still);
       return false;

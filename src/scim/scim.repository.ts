@@ -90,13 +90,13 @@ export class ScimRepository {
     );
   }
 
-  /** Another organization whose directory has this account inactive (the longest-standing such row), if any. */
-  async inactiveElsewhere(userId: string, orgId: string): Promise<string | undefined> {
+  /** An organization but these whose directory has this account inactive (the longest-standing such row), if any. */
+  async inactiveElsewhere(userId: string, orgIds: string[]): Promise<string | undefined> {
     const row = await this.sql.one<{ orgId: string }>(
       `SELECT org_id AS "orgId" FROM scim_users
-        WHERE user_id = $1 AND org_id <> $2 AND active = false
+        WHERE user_id = $1 AND org_id <> ALL($2::uuid[]) AND active = false
         ORDER BY updated_at, id LIMIT 1`,
-      [userId, orgId],
+      [userId, orgIds],
     );
     return row?.orgId;
   }

@@ -12,10 +12,4 @@ export class UsersReactions {
   async forgetProvider({ providerId }: DomainEventMap['sso.provider_removed']): Promise<void> {
     await this.users.clearSsoProvider(providerId);
   }
-
-  /** A deleted organization's directory governs no account any more: its suspensions are lifted. */
-  @OnDomainEvent('org.deleting')
-  async liftSuspensions({ orgIds }: DomainEventMap['org.deleting']): Promise<void> {
-    await this.users.liftSuspensionsBy(orgIds);
-  }
 }

@@ -372,14 +372,11 @@ export class UsersRepository {
     return count > 0;
   }
 
-  /** Lifts every suspension these organizations made; answers the accounts it lifted. */
-  async liftSuspensionsBy(orgIds: string[], now: Date): Promise<Array<{ id: string; orgId: string }>> {
+  /** The accounts these organizations suspended, with the organization that did. */
+  suspendedBy(orgIds: string[]): Promise<Array<{ id: string; orgId: string }>> {
     return this.sql.rows<{ id: string; orgId: string }>(
-      `UPDATE users u SET suspended_at = NULL, suspended_by_org_id = NULL, updated_at = $2
-         FROM (SELECT id, suspended_by_org_id FROM users WHERE suspended_by_org_id = ANY($1::uuid[]) FOR UPDATE) s
-        WHERE u.id = s.id
-        RETURNING u.id, s.suspended_by_org_id AS "orgId"`,
-      [orgIds, now],
+      `SELECT id, suspended_by_org_id AS "orgId" FROM users WHERE suspended_by_org_id = ANY($1::uuid[]) FOR UPDATE`,
+      [orgIds],
     );
   }
 

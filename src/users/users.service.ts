@@ -335,20 +335,9 @@ export class UsersService {
     return this.users.handOverSuspension(id, from, to, this.clock.now());
   }
 
-  /**
-   * These organizations are being deleted: the suspensions their directories made are lifted, since
-   * no one would be left to lift them (in the caller's transaction; audited, and told to webhooks).
-   */
-  async liftSuspensionsBy(orgIds: string[]): Promise<void> {
-    for (const { id, orgId } of await this.users.liftSuspensionsBy(orgIds, this.clock.now())) {
-      await this.audit.record({
-        action: 'scim.user_reactivated',
-        actor: { id: null, email: null },
-        target: `user:${id}`,
-        details: { userId: id, orgId, reason: 'organization_deleted' },
-      });
-      await this.webhooks.emit('user.reactivated', { userId: id, orgId });
-    }
+  /** The accounts these organizations' directories suspended (rows locked, in the caller's transaction). */
+  suspendedBy(orgIds: string[]): Promise<Array<{ id: string; orgId: string }>> {
+    return this.users.suspendedBy(orgIds);
   }
 
   private async revokeAccess(id: string, reason: 'locked' | 'suspended'): Promise<void> {

@@ -720,6 +720,30 @@ describe('SCIM 2.0 provisioning', () => {
         userId: person.id,
         orgId: gone.orgId,
       });
+
+      // Unless another organization's directory has the account inactive too: that one holds it then.
+      const second = await orgWithVerifiedDomain(t, dns, 'pied-scim.test');
+      const secondDirectory = scimClient(t, await scimToken(t, second.orgId, second.owner));
+      const twice = address('held', 'pied-scim.test');
+      const held = await signUpVerified(t, twice);
+      const first = (await secondDirectory.post('/Users', newUser(twice)).expect(201)).body;
+      held.token = await confirmPassword(t, held.token);
+      const moved = address('held', DOMAIN);
+      await t.http.post('/me/email').set(bearer(held.token)).send({ email: moved }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, moved) })
+        .expect(200);
+      const here = (await scim.post('/Users', newUser(moved)).expect(201)).body;
+      const deactivate = patchOp({ op: 'replace', path: 'active', value: false });
+      await secondDirectory.patch(`/Users/${first.id}`, deactivate).expect(200);
+      await scim.patch(`/Users/${here.id}`, deactivate).expect(200);
+      second.owner.token = await confirmPassword(t, second.owner.token);
+      await t.http.delete(`/orgs/${second.orgId}`).set(bearer(second.owner.token)).expect(204);
+      const refused = await t.http.post('/auth/login').send({ email: moved, password: PASSWORD }).expect(403);
+      expect(refused.body.error).toBe('account_suspended');
+      await scim.patch(`/Users/${here.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(200);
+      await logIn(t, moved);
     });
 
     it('answers 403 on Users and Groups once the organization’s SSO connection is gone', async () => {
