@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, NotContains } from 'class-validator';
 import { SessionListingDto } from '../sessions/sessions.dto';
 import type { UserRecord } from '../users/user-record';
 import { UserDto, userView } from '../users/user.dto';
@@ -49,6 +49,8 @@ export class ListUsersQuery extends PageQuery {
   @IsOptional()
   @IsString()
   @MaxLength(320)
+  // PostgreSQL stores no NUL: without this the search answered 500.
+  @NotContains('\u0000', { message: 'q must not contain a NUL character' })
   q?: string;
 }
 

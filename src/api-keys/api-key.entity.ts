@@ -29,4 +29,11 @@ export class ApiKey {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
+
+  /**
+   * The session that made the key had proved a second factor (TOTP or a passkey): an
+   * organization's MFA rule lets the key in only then (and while the account still has one).
+   */
+  @Column({ name: 'second_factor', type: 'boolean', default: false })
+  secondFactor: boolean;
 }

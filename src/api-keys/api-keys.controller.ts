@@ -45,7 +45,7 @@ export class ApiKeysController {
     @Body() body: CreateApiKeyDto,
     @Client() client: ClientInfo,
   ): Promise<CreatedApiKeyDto> {
-    return CreatedApiKeyDto.of(await this.apiKeys.create(auth.user, body.name, client));
+    return CreatedApiKeyDto.of(await this.apiKeys.create(auth.user, auth.session, body.name, client));
   }
 
   @Delete(':id')

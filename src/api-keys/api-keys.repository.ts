@@ -4,19 +4,21 @@ import type { UserView } from '../http';
 import { USER_VIEW_COLUMNS, userViewFromRow, UserViewRow } from '../users/user-view-join';
 import { ApiKey } from './api-key.entity';
 
-export type NewApiKey = Pick<ApiKey, 'userId' | 'name' | 'prefix' | 'keyHash' | 'createdAt'>;
+export type NewApiKey = Pick<ApiKey, 'userId' | 'name' | 'prefix' | 'keyHash' | 'createdAt' | 'secondFactor'>;
 
 /** A key found by its hash, with its user. */
 export interface ResolvedApiKey {
-  key: Pick<ApiKey, 'id' | 'lastUsedAt'>;
+  key: Pick<ApiKey, 'id' | 'lastUsedAt' | 'secondFactor'>;
   user: UserView;
 }
 
 /** Like the session lookup: the key's hash finds the key and its user in one query. */
 const RESOLVE_SQL = `
-  SELECT k.id AS key_id, k.last_used_at, ${USER_VIEW_COLUMNS}
+  SELECT k.id AS key_id, k.last_used_at, k.second_factor, ${USER_VIEW_COLUMNS}
     FROM api_keys k JOIN users u ON u.id = k.user_id
-   WHERE k.key_hash = $1`;
+   WHERE k.key_hash = $1
+     -- A lock or suspension deletes the keys; this also catches one made in a transaction the lock did not see.
+     AND u.locked_at IS NULL AND u.suspended_at IS NULL`;
 
 /** Every column of a key row, under the entity's field names. */
 const KEY_COLUMNS = `id, user_id AS "userId", name, prefix, key_hash AS "keyHash", created_at AS "createdAt",
@@ -25,6 +27,7 @@ const KEY_COLUMNS = `id, user_id AS "userId", name, prefix, key_hash AS "keyHash
 interface ResolvedRow extends UserViewRow {
   key_id: string;
   last_used_at: Date | null;
+  second_factor: boolean;
 }
 
 /** The api_keys table. */
@@ -35,8 +38,9 @@ export class ApiKeysRepository {
   /** Answers the new key's id. */
   async insert(key: NewApiKey): Promise<string> {
     const row = await this.sql.one<{ id: string }>(
-      `INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [key.userId, key.name, key.prefix, key.keyHash, key.createdAt],
+      `INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at, second_factor)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [key.userId, key.name, key.prefix, key.keyHash, key.createdAt, key.secondFactor],
     );
     return row!.id;
   }
@@ -63,7 +67,10 @@ export class ApiKeysRepository {
   async resolve(keyHash: Buffer): Promise<ResolvedApiKey | undefined> {
     const [row] = await this.sql.prepared<ResolvedRow>('resolve_api_key', RESOLVE_SQL, [keyHash]);
     if (!row) return undefined;
-    return { key: { id: row.key_id, lastUsedAt: row.last_used_at }, user: userViewFromRow(row) };
+    return {
+      key: { id: row.key_id, lastUsedAt: row.last_used_at, secondFactor: row.second_factor },
+      user: userViewFromRow(row),
+    };
   }
 
   /**

@@ -5,7 +5,8 @@ import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
 import { API_KEY_PREFIX, generateToken, hashToken } from '../common/crypto';
 import { DomainError } from '../common/errors';
-import type { ApiKeyAuth, UserView } from '../http';
+import type { ApiKeyAuth, SessionContext, UserView } from '../http';
+import { SessionsService } from '../sessions/sessions.service';
 import type { ApiKey } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -30,14 +31,33 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
   ) {}
 
+  /**
+   * The key remembers whether the session making it had proved a second factor (with its current
+   * token): an organization's MFA rule lets in only such a key, since a key outlives the session.
+   */
   @Transactional()
-  async create(user: UserView, name: string, client: ClientInfo): Promise<CreatedApiKey> {
+  async create(
+    user: UserView,
+    session: Pick<SessionContext, 'id' | 'tokenHash'>,
+    name: string,
+    client: ClientInfo,
+  ): Promise<CreatedApiKey> {
     const key = API_KEY_PREFIX + generateToken();
     const createdAt = this.clock.now();
     const prefix = key.slice(0, 9);
-    const id = await this.keys.insert({ userId: user.id, name, prefix, keyHash: hashToken(key), createdAt });
+    const proof = await this.sessions.authenticationOf(session.id, session.tokenHash);
+    const secondFactor = proof?.currentToken === true && proof.secondFactorAt !== null;
+    const id = await this.keys.insert({
+      userId: user.id,
+      name,
+      prefix,
+      keyHash: hashToken(key),
+      createdAt,
+      secondFactor,
+    });
     await this.audit.record({ action: 'api_key.created', actor: user, client, target: `api_key:${id}` });
     return { id, name, prefix, key, createdAt };
   }
@@ -89,11 +109,11 @@ export class ApiKeysService {
   async authenticate(key: string): Promise<ApiKeyAuth> {
     const resolved = await this.keys.resolve(hashToken(key));
     if (!resolved) throw new DomainError('unauthenticated');
-    const { id, lastUsedAt } = resolved.key;
+    const { id, lastUsedAt, secondFactor } = resolved.key;
     const now = this.clock.now();
     if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.keys.touchLastUsed(id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS + 1));
     }
-    return { kind: 'api-key', apiKey: { id }, user: resolved.user };
+    return { kind: 'api-key', apiKey: { id, secondFactor }, user: resolved.user };
   }
 }

@@ -47,6 +47,20 @@ export function startTracing(
       // The probes a load balancer sends every few seconds are no trace worth keeping.
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => /^\/health(\/(live|ready))?\/?(\?|$)/.test(request.url ?? ''),
+        // Query strings carry one-time secrets (sign-in, verification and reset links, OIDC codes): their
+        // values never leave in a span, only the names.
+        requestHook: (span, request) => {
+          if ('socket' in request && 'headers' in request && !('path' in request)) {
+            const query = redactedQuery((request as { url?: string }).url);
+            if (query !== undefined) span.setAttribute('url.query', query);
+            return;
+          }
+          const { protocol, host, path } = request as { protocol?: string; host?: string; path?: string };
+          const query = redactedQuery(path);
+          if (query !== undefined && path) {
+            span.setAttribute('url.full', `${protocol ?? 'http:'}//${host ?? ''}${path.split('?')[0]}?${query}`);
+          }
+        },
       }),
       // Statement text only: parameters hold addresses and hashes.
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
@@ -71,4 +85,15 @@ export function spanRouteNames(load: (name: string) => unknown = require): onRou
     };
     route.onRequest = [...[route.onRequest ?? []].flat(), name];
   };
+}
+
+/** The query of a request target with every value replaced; undefined when it has none. */
+export function redactedQuery(target: string | undefined): string | undefined {
+  const at = target?.indexOf('?') ?? -1;
+  if (!target || at < 0) return undefined;
+  return target
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => (pair.includes('=') ? `${pair.slice(0, pair.indexOf('='))}=REDACTED` : pair))
+    .join('&');
 }

@@ -26,7 +26,8 @@ export interface SessionAuth {
 export interface ApiKeyAuth {
   kind: 'api-key';
   user: UserView;
-  apiKey: { id: string };
+  /** `secondFactor`: the session that made the key had proved a second factor (TOTP or a passkey). */
+  apiKey: { id: string; secondFactor: boolean };
 }
 
 /** A user's authentication: what every route but the operators' sees. */

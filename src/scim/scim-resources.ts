@@ -161,7 +161,8 @@ export function pageOf(query: Json): { startIndex: number; count: number } {
     if (typeof value !== 'string' || !Number.isInteger(n)) {
       throw ScimError.badRequest('invalidValue', `${field} must be an integer.`);
     }
-    return n;
+    // Past the largest safe integer, a page that far is as empty as one at it (and the query's OFFSET holds it).
+    return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
   };
   const startIndex = Math.max(1, number(query.startIndex, 1, 'startIndex'));
   const count = Math.min(MAX_RESULTS, Math.max(0, number(query.count, DEFAULT_COUNT, 'count')));

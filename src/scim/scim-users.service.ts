@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditAction, AuditEvent, AuditService } from '../audit/audit.service';
+import type { ClientInfo } from '../common/client-info';
 import { Clock } from '../common/clock';
+import { DomainEvents } from '../common/domain-events';
 import { canonicalEmail } from '../common/email-address';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config';
@@ -63,6 +65,7 @@ export class ScimUsersService {
     private readonly deletion: DeletionService,
     private readonly audit: AuditService,
     private readonly webhooks: WebhooksService,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -77,7 +80,7 @@ export class ScimUsersService {
     });
   }
 
-  create(caller: ScimCaller, body: unknown): Promise<Json> {
+  create(caller: ScimCaller, body: unknown, client: ClientInfo): Promise<Json> {
     const connection = connectionOf(caller);
     const input = readUser(body);
     const email = this.addressOf(input, connection);
@@ -95,9 +98,19 @@ export class ScimUsersService {
         }
         if (!account.emailVerifiedAt) {
           // Whoever signed up without proving the address may not be its holder: the directory vouches
-          // for the address now, and their password goes.
+          // for the address now, and their way in goes (the reactions to a reset: the password, every
+          // session and API key, any linked SSO identity), as when the mailbox's holder claims it.
           await this.users.markEmailVerified(account.id, account.email);
           await this.users.clearPassword(account.id);
+          await this.events.emit('user.password_changed', {
+            userId: account.id,
+            email: account.email,
+            keepSessionId: null,
+            reset: true,
+            revokeApiKeys: true,
+            client,
+          });
+          await this.record(caller, 'user.unverified_account_claimed', { userId: account.id });
         }
         if (input.displayName && input.displayName !== account.name) {
           await this.users.setName(account.id, input.displayName);
@@ -210,7 +223,7 @@ export class ScimUsersService {
       await this.record(caller, 'scim.user_deprovisioned', { userId: account.id, scimUserId: row.id, erased: erase });
       if (erase) {
         await this.deletion.eraseNow(account.id);
-      } else if (!row.active && (await this.users.setSuspension(account.id, caller.orgId, false))) {
+      } else if (!row.active && (await this.liftSuspension(account.id, caller.orgId))) {
         await this.webhooks.emit('user.reactivated', { userId: account.id, orgId: caller.orgId });
       }
     });
@@ -314,7 +327,9 @@ export class ScimUsersService {
   }
 
   private async setActive(caller: ScimCaller, row: Pick<ScimUser, 'id' | 'userId'>, active: boolean): Promise<void> {
-    const changed = await this.users.setSuspension(row.userId, caller.orgId, !active);
+    const changed = active
+      ? await this.liftSuspension(row.userId, caller.orgId)
+      : await this.users.setSuspension(row.userId, caller.orgId, true);
     await this.record(caller, active ? 'scim.user_reactivated' : 'scim.user_suspended', {
       userId: row.userId,
       scimUserId: row.id,
@@ -326,6 +341,19 @@ export class ScimUsersService {
         orgId: caller.orgId,
       });
     }
+  }
+
+  /**
+   * Lifts this organization's suspension of the account, unless another organization's directory has
+   * the account inactive too: then that one holds the suspension from now on. True when lifted.
+   */
+  private async liftSuspension(userId: string, orgId: string): Promise<boolean> {
+    const still = await this.repository.inactiveElsewhere(userId, [orgId]);
+    if (still) {
+      await this.users.handOverSuspension(userId, orgId, still);
+      return false;
+    }
+    return this.users.setSuspension(userId, orgId, false);
   }
 
   /** The filter as conditions on the organization's rows; undefined when no user can match. */

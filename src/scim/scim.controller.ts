@@ -34,6 +34,8 @@ import {
   ApiProduces,
 } from '@nestjs/swagger';
 import { BODY_TYPES, ERROR_BODY, SCIM_JSON_TYPE } from '../common/body-parsers';
+import { Client } from '../common/client-info';
+import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
 import { IdParam, Public } from '../http';
 import { Directory, ScimRouteMark } from './scim-caller';
@@ -145,8 +147,9 @@ export class ScimController {
     @Directory() caller: ScimCaller,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Client() client: ClientInfo,
   ): Promise<Json> {
-    return located(reply, await this.users.create(caller, body));
+    return located(reply, await this.users.create(caller, body, client));
   }
 
   @Get('Users')

@@ -12,6 +12,7 @@ import { ScimTokenGuard } from './scim-token.guard';
 import { ScimController } from './scim.controller';
 import { ScimGroupsService } from './scim-groups.service';
 import { ScimUsersService } from './scim-users.service';
+import { ScimReactions } from './scim.reactions';
 import { ScimRepository } from './scim.repository';
 import { ScimUserData } from './scim.user-data';
 
@@ -19,6 +20,14 @@ import { ScimUserData } from './scim.user-data';
 @Module({
   imports: [CommonModule, AuditModule, WebhooksModule, UsersModule, OrganizationsModule, SsoModule, DeletionModule],
   controllers: [ScimTokensController, ScimController],
-  providers: [ScimTokensService, ScimUsersService, ScimGroupsService, ScimTokenGuard, ScimRepository, ScimUserData],
+  providers: [
+    ScimTokensService,
+    ScimUsersService,
+    ScimGroupsService,
+    ScimTokenGuard,
+    ScimRepository,
+    ScimReactions,
+    ScimUserData,
+  ],
 })
 export class ScimModule {}

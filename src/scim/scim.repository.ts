@@ -90,6 +90,17 @@ export class ScimRepository {
     );
   }
 
+  /** An organization but these whose directory has this account inactive (the longest-standing such row), if any. */
+  async inactiveElsewhere(userId: string, orgIds: string[]): Promise<string | undefined> {
+    const row = await this.sql.one<{ orgId: string }>(
+      `SELECT org_id AS "orgId" FROM scim_users
+        WHERE user_id = $1 AND org_id <> ALL($2::uuid[]) AND active = false
+        ORDER BY updated_at, id LIMIT 1`,
+      [userId, orgIds],
+    );
+    return row?.orgId;
+  }
+
   /** The row of this organization, locked for the change that follows when `lock`. */
   findUser(orgId: string, id: string, lock = false): Promise<ScimUser | undefined> {
     return this.sql.one<ScimUser>(

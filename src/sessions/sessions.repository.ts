@@ -49,15 +49,21 @@ export interface ResolvedSession {
  * The hot path: the token's hash finds the session and its user in one indexed query (a read-only
  * join of the users table that this module owns by exception, see docs/architecture.md).
  */
+/**
+ * A session of a locked or suspended account reads as revoked (the lock or suspension revokes them
+ * all; this also catches one issued in a transaction the lock did not see).
+ */
+const REVOKED_AT = 'COALESCE(s.revoked_at, u.locked_at, u.suspended_at) AS revoked_at';
+
 const RESOLVE_SQL = `
-  SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
+  SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, ${REVOKED_AT},
          s.rotation_required, ${USER_VIEW_COLUMNS}
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.token_hash = $1`;
 
 /** Only when the token is no session's current one: the session whose last rotation replaced it. */
 const RESOLVE_PREVIOUS_SQL = `
-  SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, s.revoked_at,
+  SELECT s.id, s.created_at, s.last_active_at, s.expires_at, s.reauthenticated_at, ${REVOKED_AT},
          s.rotation_required, s.rotated_at, s.previous_token_grace, ${USER_VIEW_COLUMNS}
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.previous_token_hash = $1`;

@@ -209,6 +209,8 @@ export class SessionsService {
       const graceEnds = replaced.rotatedAt.getTime() + ROTATION_GRACE_MS;
       if (!replaced.grace || now.getTime() > graceEnds) return undefined;
       expiresAt = new Date(Math.min(expiresAt.getTime(), graceEnds));
+      // Never the confirmation that replaced it: its authentication is the sign-in.
+      return { sessionId: session.id, user, expiresAt, authenticatedAt: session.createdAt };
     }
     return { sessionId: session.id, user, expiresAt, authenticatedAt: session.reauthenticatedAt };
   }

@@ -67,8 +67,9 @@ export function mfaRequired(methods: StepUpMethod[]): DomainError {
  * factor on their account and proved by their session. Other routes pay nothing; an organization
  * route pays one query (its policy, with the caller's membership), and only where the rule applies,
  * one more by primary key for what the session proved. An API key has no session to prove a factor
- * with: it passes while its owner has a second factor (creating it needed a step-up, which such an
- * account confirms with that factor), else 403 mfa_enrollment_required.
+ * with: it passes while its owner has a second factor (else 403 mfa_enrollment_required) and the
+ * session that made it had proved one (else 403 mfa_required: a key made with the password alone,
+ * e.g. before the owner enrolled, never counts).
  */
 @Injectable()
 export class OrgMfaGuard implements CanActivate {
@@ -94,8 +95,18 @@ export class OrgMfaGuard implements CanActivate {
 
   private async assertSatisfied(auth: AuthContext, orgId: string): Promise<void> {
     if (auth.kind === 'api-key') {
-      if (hasSecondFactor(auth.user)) return;
-      throw mfaEnrollmentRequired();
+      if (!hasSecondFactor(auth.user)) throw mfaEnrollmentRequired();
+      if (auth.apiKey.secondFactor) return;
+      // Made by a session that proved no second factor (e.g. before the account had one): it never will.
+      throw new DomainError(
+        'mfa_required',
+        { confirmUrl: CONFIRM_URL, methods: mfaMethods(auth.user) },
+        {
+          message:
+            'This API key was made by a session that had not proved a second factor: make a new key from a ' +
+            `session confirmed with one (POST ${CONFIRM_URL}).`,
+        },
+      );
     }
     const proof = await this.sessions.authenticationOf(auth.session.id, auth.session.tokenHash);
     const ssoOrgId =

@@ -58,13 +58,16 @@ export class TokensService {
    */
   async issue({ user, session }: SessionAuth): Promise<IssuedAccessToken> {
     const [authentication, orgs, signer, { SignJWT }] = await Promise.all([
-      this.sessions.authenticationOf(session.id),
+      this.sessions.authenticationOf(session.id, session.tokenHash),
       this.orgsOf(user.id),
       this.keys.signer(),
       loadJose(),
     ]);
     // Signed out by another request in the meantime.
     if (!authentication) throw new DomainError('session_expired', { reason: 'revoked' });
+    // A token a rotation replaced (in its grace) keeps the session, never what the confirmation that
+    // replaced it proved: it claims the sign-in's time and no method.
+    const current = authentication.currentToken;
     const issuedAt = seconds(this.clock.now());
     const expiresAt = Math.min(issuedAt + Math.ceil(this.config.accessTokenTtlMs / 1000), seconds(session.expiresAt));
     const token = await new SignJWT({
@@ -72,8 +75,8 @@ export class TokensService {
       email: user.email,
       email_verified: user.emailVerifiedAt !== null,
       orgs,
-      amr: authentication.amr,
-      auth_time: seconds(authentication.authenticatedAt),
+      amr: current ? authentication.amr : [],
+      auth_time: seconds(current ? authentication.authenticatedAt : authentication.signedInAt),
     })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.kid, typ: 'JWT' })
       .setIssuer(this.config.appUrl)

@@ -363,6 +363,23 @@ export class UsersRepository {
     return count > 0;
   }
 
+  /** The suspension `from` made is held by `to` from now on; false when `from` holds none. */
+  async handOverSuspension(id: string, from: string, to: string, now: Date): Promise<boolean> {
+    const count = await this.sql.count(
+      'UPDATE users SET suspended_by_org_id = $3, updated_at = $4 WHERE id = $1 AND suspended_by_org_id = $2',
+      [id, from, to, now],
+    );
+    return count > 0;
+  }
+
+  /** The accounts these organizations suspended, with the organization that did. */
+  suspendedBy(orgIds: string[]): Promise<Array<{ id: string; orgId: string }>> {
+    return this.sql.rows<{ id: string; orgId: string }>(
+      `SELECT id, suspended_by_org_id AS "orgId" FROM users WHERE suspended_by_org_id = ANY($1::uuid[]) FOR UPDATE`,
+      [orgIds],
+    );
+  }
+
   async setHasPasskey(id: string, hasPasskey: boolean, now: Date): Promise<void> {
     await this.sql.count('UPDATE users SET has_passkey = $2, updated_at = $3 WHERE id = $1', [id, hasPasskey, now]);
   }

@@ -325,6 +325,21 @@ export class UsersService {
     return changed;
   }
 
+  /**
+   * The directory that suspended the account no longer does, but another organization's still has it
+   * inactive: the suspension stays, held by that organization (it alone lifts it now). False when
+   * `from` held none.
+   */
+  @Transactional()
+  async handOverSuspension(id: string, from: string, to: string): Promise<boolean> {
+    return this.users.handOverSuspension(id, from, to, this.clock.now());
+  }
+
+  /** The accounts these organizations' directories suspended (rows locked, in the caller's transaction). */
+  suspendedBy(orgIds: string[]): Promise<Array<{ id: string; orgId: string }>> {
+    return this.users.suspendedBy(orgIds);
+  }
+
   private async revokeAccess(id: string, reason: 'locked' | 'suspended'): Promise<void> {
     const user = await this.users.findById(id);
     if (user) await this.events.emit('user.access_revoked', { userId: id, email: user.email, reason });

@@ -32,6 +32,12 @@ describe('refusedRange', () => {
     ['::ffff:10.0.0.1', 'private'],
     ['::127.0.0.1', 'loopback'],
     ['64:ff9b::a9fe:a9fe', 'link-local'],
+    // IPv4-translated (SIIT, ::ffff:0:0/96), 6to4 (2002::/16) and local-use NAT64 (64:ff9b:1::/48) embed one too.
+    ['::ffff:0:7f00:1', 'loopback'],
+    ['::ffff:0:10.0.0.1', 'private'],
+    ['2002:7f00:1::', 'loopback'],
+    ['2002:a9fe:a9fe::1', 'link-local'],
+    ['64:ff9b:1::a00:1', 'private'],
     ['not an address', 'reserved'],
   ])('refuses %s (%s)', (address, range) => {
     expect(refusedRange(address)).toBe(range);
@@ -49,6 +55,8 @@ describe('refusedRange', () => {
     '2606:4700:4700::1111',
     '2001:db8::1',
     '::ffff:8.8.8.8',
+    '::ffff:0:8.8.8.8',
+    '2002:808:808::1',
     '64:ff9b::808:808',
     'fec0::1'.replace('fec0', '2a00'),
   ])('allows the public address %s', (address) => {

@@ -53,7 +53,8 @@ function v6Groups(address: string): number[] {
  * Why an address (v4 or v6, as DNS answers it) must not receive a webhook: loopback, private
  * (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16 with the cloud metadata address,
  * fe80::/10), unspecified, CGNAT 100.64/10, multicast and reserved ranges, and those IPv4 ranges
- * inside IPv6 (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96). Undefined when none.
+ * inside IPv6 (mapped ::ffff:0:0/96, translated ::ffff:0:0:0/96, compatible ::/96, NAT64 64:ff9b::/96
+ * and 64:ff9b:1::/48, 6to4 2002::/16). Undefined when none.
  * Anything that is not an address is refused.
  */
 export function refusedRange(address: string): RefusedRange | undefined {
@@ -71,8 +72,13 @@ export function refusedRange(address: string): RefusedRange | undefined {
   // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, deprecated): what the IPv4 address is.
   if (zeroUpTo(5) && g[5] === 0xffff) return embeddedV4() ?? undefined;
   if (zeroUpTo(6)) return embeddedV4() ?? 'reserved';
-  // NAT64 (64:ff9b::/96) reaches the IPv4 address it embeds.
+  // IPv4-translated (SIIT, ::ffff:0:a.b.c.d) is what the IPv4 address is, through a translator.
+  if (zeroUpTo(4) && g[4] === 0xffff && g[5] === 0) return embeddedV4();
+  // NAT64 (64:ff9b::/96, and the local-use 64:ff9b:1::/48) reaches the IPv4 address it embeds.
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((group) => group === 0)) return embeddedV4();
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return embeddedV4() ?? 'reserved';
+  // 6to4 (2002::/16) embeds the IPv4 address of its relay site in the next 32 bits.
+  if (g[0] === 0x2002) return refusedRange(`${g[1] >> 8}.${g[1] & 255}.${g[2] >> 8}.${g[2] & 255}`);
   if ((g[0] & 0xfe00) === 0xfc00) return 'private';
   if ((g[0] & 0xffc0) === 0xfe80) return 'link-local';
   if ((g[0] & 0xffc0) === 0xfec0) return 'reserved';

@@ -178,6 +178,9 @@ describe('the built service: shutdown and tracing', () => {
       const token = await signUp(port);
       const me = await fetch(`http://127.0.0.1:${port}/me`, { headers: { Authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
+      // A link's one-time secret in a query string is no span's.
+      const secret = 'LinkSecret' + Date.now().toString(36);
+      await fetch(`http://127.0.0.1:${port}/verify-email?token=${secret}&x`, { redirect: 'manual' });
       // The spans still buffered are flushed as the process stops.
       expect(await server.stop()).toBe(0);
 
@@ -197,6 +200,9 @@ describe('the built service: shutdown and tracing', () => {
       // Statements only, never their parameters (the token's hash, addresses).
       for (const span of receiver.spans) expect(attribute(span, 'db.query.parameter.0')).toBeUndefined();
       expect(JSON.stringify(receiver.spans)).not.toContain(token);
+      expect(JSON.stringify(receiver.spans)).not.toContain(secret);
+      const link = receiver.spans.find((span) => attribute(span, 'url.path')?.stringValue === '/verify-email');
+      expect(attribute(link!, 'url.query')).toEqual({ stringValue: 'token=REDACTED&x' });
       // The probes are left out.
       expect(
         receiver.spans.some((span) => String(attribute(span, 'url.path')?.stringValue).startsWith('/health')),

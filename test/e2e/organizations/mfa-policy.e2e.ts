@@ -289,6 +289,31 @@ describe('organization security policy: require MFA', () => {
     await t.http.get(`/orgs/${orgId}/policy`).set(bearer(plainKey.key)).expect(200);
   });
 
+  it('refuses an API key made by a session that proved no second factor, even once its owner enrols one', async () => {
+    const late = await signUpVerified(t, undefined, undefined, 'Lee Late');
+    owner.token = await confirmTotp(owner, owner.secret!);
+    await addMember(t, orgId, owner, late);
+    // Made with the password alone (say by whoever learnt it), before the account had a second factor.
+    late.token = await confirmPassword(t, late.token);
+    const early = await createApiKey(t, late.token);
+    expectEnrollmentRequired(await t.http.get(`/orgs/${orgId}`).set(bearer(early.key)));
+    const { secret } = await enableTotp(t, late.token);
+    // The account has a second factor now; the key never proved one.
+    const refused = await t.http.get(`/orgs/${orgId}`).set(bearer(early.key)).expect(403);
+    expect(refused.body.error).toBe('mfa_required');
+    // Nor does a key made by a session that was only confirmed with the password before enrolling.
+    const unproved = await createApiKey(t, late.token);
+    expect((await t.http.get(`/orgs/${orgId}/members`).set(bearer(unproved.key)).expect(403)).body.error).toBe(
+      'mfa_required',
+    );
+    // A key made by a session that proved the factor passes.
+    late.token = await confirmTotp(late, secret);
+    const proved = await createApiKey(t, late.token);
+    await t.http.get(`/orgs/${orgId}`).set(bearer(proved.key)).expect(200);
+    // Outside the rule the older keys work as before.
+    await t.http.get(`/orgs/${orgId}/policy`).set(bearer(early.key)).expect(200);
+  });
+
   it('asks a member who turns their second factor off to enrol again, whatever the session proved', async () => {
     await get(totpUser, `/orgs/${orgId}`).expect(200);
     totpUser.token = await confirmTotp(totpUser, totpUser.secret!);

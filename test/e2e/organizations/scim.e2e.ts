@@ -14,7 +14,17 @@ import {
   scimToken,
   USER_SCHEMA,
 } from '../../support/scim';
-import { bearer, confirmPassword, createApiKey, logIn, PASSWORD, SignedUp, signUpVerified } from '../../support/users';
+import {
+  bearer,
+  confirmPassword,
+  createApiKey,
+  logIn,
+  PASSWORD,
+  SignedUp,
+  signUp,
+  signUpVerified,
+  verificationToken,
+} from '../../support/users';
 
 const DOMAIN = 'acme-scim.test';
 const OTHER_DOMAIN = 'globex-scim.test';
@@ -534,6 +544,11 @@ describe('SCIM 2.0 provisioning', () => {
         totalResults: all.totalResults,
         Resources: [],
       });
+      // Past any page there is: an empty one, never a database error.
+      for (const type of ['Users', 'Groups']) {
+        const far = await scim.get(`/${type}?startIndex=99999999999999999999&count=2`).expect(200);
+        expect(far.body).toMatchObject({ totalResults: expect.any(Number), itemsPerPage: 0, Resources: [] });
+      }
     });
   });
 
@@ -632,6 +647,118 @@ describe('SCIM 2.0 provisioning', () => {
       expect(next.headers['x-session-token']).not.toBe(person.token);
       await scim.delete(`/Groups/${group.id}`).expect(204);
       expect(await roleOf(person.id)).toBe('member');
+    });
+
+    it('claims an account that never proved its address: whoever made it loses its sessions, not only its password', async () => {
+      // Someone registers the employee's address before the directory provisions it, and keeps the session.
+      const email = address('preclaimed');
+      const squatter = await signUp(t, email);
+      await t.http.get('/me').set(bearer(squatter.token)).expect(200);
+      await scim.post('/Users', newUser(email)).expect(201);
+      expect(await roleOf(squatter.id)).toBe('member');
+      // The account is the directory's now (verified, a member): the squatter's session must not be.
+      await t.http.get('/me').set(bearer(squatter.token)).expect(401);
+      await t.http.get(`/orgs/${orgId}`).set(bearer(squatter.token)).expect(401);
+      expect((await t.http.post('/auth/login').send({ email, password: PASSWORD })).status).toBe(401);
+      expect(await audit('user.unverified_account_claimed')).toContainEqual(
+        expect.objectContaining({ target: `org:${orgId}`, details: expect.objectContaining({ userId: squatter.id }) }),
+      );
+    });
+
+    it("keeps an account suspended while another organization's directory still has it inactive", async () => {
+      // Provisioned by this directory, the person moves to the other organization's domain, whose directory provisions them too.
+      const email = address('twice');
+      const person = await signUpVerified(t, email);
+      const here = (await scim.post('/Users', newUser(email)).expect(201)).body;
+      person.token = await confirmPassword(t, person.token);
+      const moved = address('twice', OTHER_DOMAIN);
+      await t.http.post('/me/email').set(bearer(person.token)).send({ email: moved }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, moved) })
+        .expect(200);
+      const theirs = scimClient(t, other.token);
+      const there = (await theirs.post('/Users', newUser(moved)).expect(201)).body;
+      const deactivate = patchOp({ op: 'replace', path: 'active', value: false });
+      const reactivate = patchOp({ op: 'replace', path: 'active', value: true });
+      // Both directories deactivate them; the first to reactivate does not undo the other's.
+      await scim.patch(`/Users/${here.id}`, deactivate).expect(200);
+      await theirs.patch(`/Users/${there.id}`, deactivate).expect(200);
+      await scim.patch(`/Users/${here.id}`, reactivate).expect(200);
+      const login = await t.http.post('/auth/login').send({ email: moved, password: PASSWORD }).expect(403);
+      expect(login.body.error).toBe('account_suspended');
+      await theirs.patch(`/Users/${there.id}`, reactivate).expect(200);
+      await logIn(t, moved);
+      // Likewise when a directory that deactivated them deprovisions them.
+      await theirs.patch(`/Users/${there.id}`, deactivate).expect(200);
+      await scim.patch(`/Users/${here.id}`, deactivate).expect(200);
+      await theirs.delete(`/Users/${there.id}`).expect(204);
+      expect((await t.http.post('/auth/login').send({ email: moved, password: PASSWORD }).expect(403)).body.error).toBe(
+        'account_suspended',
+      );
+      await scim.patch(`/Users/${here.id}`, reactivate).expect(200);
+      await logIn(t, moved);
+    });
+
+    it('tells webhooks of a membership and of a role change once each', async () => {
+      const linked = (await scim.post('/Users', newUser(address('once'))).expect(201)).body;
+      const [account] = await t.dataSource.query('SELECT id FROM users WHERE email = $1', [linked.userName]);
+      const of = async (type: string) =>
+        (await events(type)).filter((e: { data: { userId: string } }) => e.data.userId === account.id);
+      expect(await of('org.member_added')).toHaveLength(1);
+      const group = (await scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Acme Admins"')}`).expect(200))
+        .body.Resources[0] as { id: string } | undefined;
+      const admins =
+        group ?? (await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Acme Admins' }).expect(201)).body;
+      await scim
+        .patch(`/Groups/${admins.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: linked.id }] }))
+        .expect(200);
+      expect(await of('org.member_role_changed')).toHaveLength(1);
+    });
+
+    it('lifts the suspensions of an organization that is deleted: no one is left to lift them', async () => {
+      const gone = await orgWithVerifiedDomain(t, dns, 'hooli-scim.test');
+      const directory = scimClient(t, await scimToken(t, gone.orgId, gone.owner));
+      const email = address('stranded', 'hooli-scim.test');
+      const person = await signUpVerified(t, email);
+      const linked = (await directory.post('/Users', newUser(email)).expect(201)).body;
+      await directory
+        .patch(`/Users/${linked.id}`, patchOp({ op: 'replace', path: 'active', value: false }))
+        .expect(200);
+      expect((await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(403)).body.error).toBe(
+        'account_suspended',
+      );
+      gone.owner.token = await confirmPassword(t, gone.owner.token);
+      await t.http.delete(`/orgs/${gone.orgId}`).set(bearer(gone.owner.token)).expect(204);
+      await logIn(t, email);
+      expect((await events('user.reactivated')).map((e: { data: object }) => e.data)).toContainEqual({
+        userId: person.id,
+        orgId: gone.orgId,
+      });
+
+      // Unless another organization's directory has the account inactive too: that one holds it then.
+      const second = await orgWithVerifiedDomain(t, dns, 'pied-scim.test');
+      const secondDirectory = scimClient(t, await scimToken(t, second.orgId, second.owner));
+      const twice = address('held', 'pied-scim.test');
+      const held = await signUpVerified(t, twice);
+      const first = (await secondDirectory.post('/Users', newUser(twice)).expect(201)).body;
+      held.token = await confirmPassword(t, held.token);
+      const moved = address('held', DOMAIN);
+      await t.http.post('/me/email').set(bearer(held.token)).send({ email: moved }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, moved) })
+        .expect(200);
+      const here = (await scim.post('/Users', newUser(moved)).expect(201)).body;
+      const deactivate = patchOp({ op: 'replace', path: 'active', value: false });
+      await secondDirectory.patch(`/Users/${first.id}`, deactivate).expect(200);
+      await scim.patch(`/Users/${here.id}`, deactivate).expect(200);
+      second.owner.token = await confirmPassword(t, second.owner.token);
+      await t.http.delete(`/orgs/${second.orgId}`).set(bearer(second.owner.token)).expect(204);
+      const refused = await t.http.post('/auth/login').send({ email: moved, password: PASSWORD }).expect(403);
+      expect(refused.body.error).toBe('account_suspended');
+      await scim.patch(`/Users/${here.id}`, patchOp({ op: 'replace', path: 'active', value: true })).expect(200);
+      await logIn(t, moved);
     });
 
     it('answers 403 on Users and Groups once the organization’s SSO connection is gone', async () => {

@@ -11,7 +11,8 @@ import { createTestDatabase } from '../../support/database';
 import { assertBuilt, runNode } from '../../support/processes';
 import { addMember } from '../../support/orgs';
 import { startTestApp, TEST_ENCRYPTION_KEY, TestApp } from '../../support/test-app';
-import { bearer, confirmPassword, createApiKey, logIn, signUp, signUpVerified } from '../../support/users';
+import { bearer, confirmPassword, createApiKey, enableTotp, logIn, signUp, signUpVerified } from '../../support/users';
+import { totpCode } from '../../support/totp';
 
 const loadJose = () => import('jose');
 
@@ -143,6 +144,22 @@ describe('access tokens for the product backend', () => {
     // Leaving the organization: gone from the next token.
     await t.http.delete(`/orgs/${org.body.id}/members/${member.id}`).set(bearer(owner.token)).expect(204);
     expect((await verify(t, (await issue(t, confirmed)).token)).payload.orgs).toEqual({});
+  });
+
+  it('gives a token a confirmation replaced none of what the confirmation proved', async () => {
+    const user = await signUpVerified(t);
+    const signedInAt = Math.floor(t.clock.now().getTime() / 1000);
+    const { secret } = await enableTotp(t, user.token);
+    t.clock.advance(10 * 60_000);
+    const code = totpCode(secret, t.clock);
+    const confirmed = await t.http.post('/auth/confirm').set(bearer(user.token)).send({ totpCode: code }).expect(200);
+    const fresh = (await verify(t, (await issue(t, confirmed.body.session.token)).token)).payload;
+    expect(fresh).toMatchObject({ auth_time: Math.floor(t.clock.now().getTime() / 1000), amr: ['otp', 'pwd'] });
+    // The replaced token still serves its session for the grace, never as the confirmed one.
+    const stale = (await verify(t, (await issue(t, user.token)).token)).payload;
+    expect(stale).toMatchObject({ sid: user.sessionId, auth_time: signedInAt, amr: [] });
+    const introspected = await t.app.get(TokensService).introspect(user.token);
+    expect(introspected).toMatchObject({ active: true, auth_time: signedInAt });
   });
 
   it('never outlives the session it was issued for', async () => {
