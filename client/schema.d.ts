@@ -6448,11 +6448,11 @@ export interface operations {
     AdminUsersController_list: {
         parameters: {
             query?: {
-                /** @description an address prefix (normalised like addresses: case does not matter) or an exact user id */
-                q?: string;
                 /** @description the `nextCursor` of the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description an address prefix (normalised like addresses: case does not matter) or an exact user id */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -6767,6 +6767,9 @@ export interface operations {
     AdminAuditController_list: {
         parameters: {
             query?: {
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
                 /** @description rows where this user acted or was acted upon (as target, or named in the details) */
                 userId?: string;
                 /** @description rows about this organization */
@@ -6777,9 +6780,6 @@ export interface operations {
                 since?: string;
                 /** @description rows written before this time */
                 until?: string;
-                /** @description the `nextCursor` of the previous page */
-                cursor?: string;
-                limit?: number;
             };
             header?: never;
             path?: never;
