@@ -820,26 +820,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/auth/introspect": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Introspect a session token or API key (RFC 7662)
-         * @description For an admin key with the scope `sessions:introspect`. `{active: true, sub, sid, email, email_verified, orgs, exp, auth_time}` for a session token or user API key that works now (`sid`, `exp` and `auth_time` are null for an API key; times are seconds since the epoch), else `{active: false}` alone: unknown, signed out, expired, replaced (after its grace), the account locked or scheduled for deletion. Asking changes nothing: the session’s last activity and the key’s last use stay as they were.
-         */
-        post: operations["TokensController_introspect"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/orgs/{id}/sso/saml": {
         parameters: {
             query?: never;
@@ -1354,6 +1334,26 @@ export interface paths {
          * @description Queues a `webhook.test` event (`data: {endpointId}`) for this endpoint alone, sent at once and retried like any other; answers its id, the `webhook-id` it arrives with.
          */
         post: operations["AdminWebhooksController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Introspect a session token or API key (RFC 7662)
+         * @description For an admin key with the scope `sessions:introspect`. `{active: true, sub, sid, email, email_verified, orgs, exp, auth_time}` for a session token or user API key that works now (`sid`, `exp` and `auth_time` are null for an API key; times are seconds since the epoch), else `{active: false}` alone: unknown, signed out, expired, replaced (after its grace), the account locked or scheduled for deletion. Asking changes nothing: the session’s last activity and the key’s last use stay as they were.
+         */
+        post: operations["IntrospectionController_introspect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2078,37 +2078,6 @@ export interface components {
         JwksDto: {
             keys: components["schemas"]["JwkDto"][];
         };
-        IntrospectDto: {
-            /**
-             * @description a session token or a user API key (`ak_…`)
-             * @example q3Xb0f1v2P5s0kq8k2s1Yk8m9t7c4Vw3n2Ha1Jd0ZsE
-             */
-            token: string;
-        };
-        IntrospectionDto: {
-            /** @description whether the token works now; when false, no other field is present */
-            active: boolean;
-            /**
-             * Format: uuid
-             * @description the user
-             */
-            sub?: string;
-            /**
-             * Format: uuid
-             * @description the session; null for an API key
-             */
-            sid?: string | null;
-            email?: string;
-            email_verified?: boolean;
-            /** @description `{orgId: role}` of every organization the user belongs to */
-            orgs?: {
-                [key: string]: "owner" | "admin" | "member";
-            };
-            /** @description seconds since the epoch: when the session token stops working unless used again (idle timeout, at most its absolute end); null for an API key */
-            exp?: number | null;
-            /** @description seconds since the epoch: the session’s last authentication (sign-in or confirmation); null for an API key */
-            auth_time?: number | null;
-        };
         SaveSamlProviderDto: {
             /**
              * @description the email domain whose users sign in through this identity provider
@@ -2671,6 +2640,37 @@ export interface components {
              * @description the test event’s id: the `webhook-id` it arrives with
              */
             eventId: string;
+        };
+        IntrospectDto: {
+            /**
+             * @description a session token or a user API key (`ak_…`)
+             * @example q3Xb0f1v2P5s0kq8k2s1Yk8m9t7c4Vw3n2Ha1Jd0ZsE
+             */
+            token: string;
+        };
+        IntrospectionDto: {
+            /** @description whether the token works now; when false, no other field is present */
+            active: boolean;
+            /**
+             * Format: uuid
+             * @description the user
+             */
+            sub?: string;
+            /**
+             * Format: uuid
+             * @description the session; null for an API key
+             */
+            sid?: string | null;
+            email?: string;
+            email_verified?: boolean;
+            /** @description `{orgId: role}` of every organization the user belongs to */
+            orgs?: {
+                [key: string]: "owner" | "admin" | "member";
+            };
+            /** @description seconds since the epoch: when the session token stops working unless used again (idle timeout, at most its absolute end); null for an API key */
+            exp?: number | null;
+            /** @description seconds since the epoch: the session’s last authentication (sign-in or confirmation); null for an API key */
+            auth_time?: number | null;
         };
         CreateScimTokenDto: {
             /** @example Okta */
@@ -5448,56 +5448,6 @@ export interface operations {
             };
         };
     };
-    TokensController_introspect: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["IntrospectDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IntrospectionDto"];
-                };
-            };
-            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `insufficient_scope`: the admin key lacks `sessions:introspect` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     SsoConfigController_get: {
         parameters: {
             query?: never;
@@ -6987,6 +6937,56 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    IntrospectionController_introspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntrospectDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntrospectionDto"];
+                };
+            };
+            /** @description `validation_failed` (with `details` naming every failing field); `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthenticated`: no admin key, an unknown or revoked one, or other credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `insufficient_scope`: the admin key lacks `sessions:introspect` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

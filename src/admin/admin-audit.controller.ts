@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service';
 import { validationFailed } from '../common/errors';
@@ -6,6 +6,7 @@ import { AdminRoute } from '../http';
 import { AuditPageDto, AuditQuery } from './admin-audit.dto';
 import { DEFAULT_PAGE_SIZE } from './admin-users.service';
 import { decodeCursor, encodeCursor } from './cursor';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 
 const ROW_ID = /^[1-9]\d{0,18}$/;
 
@@ -14,6 +15,7 @@ const isAuditKey = (key: readonly unknown[]): key is readonly [string] =>
 
 @ApiTags('admin')
 @Controller('admin/audit')
+@UseInterceptors(AdminAuditInterceptor)
 export class AdminAuditController {
   constructor(private readonly audit: AuditService) {}
 

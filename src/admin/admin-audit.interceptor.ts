@@ -31,7 +31,7 @@ function statusOf(error: unknown): number {
 }
 
 /**
- * Global: every call an admin key makes (one the AdminKeyGuard let through) leaves an audit row
+ * On every admin controller (the operators' routes all live in admin/): every call an admin key makes (one the AdminKeyGuard let through) leaves an audit row
  * `admin.request` with the key as actor, the route template and the answer's status, whether the
  * handler succeeded or failed. A change the call makes has its own row too, written with the change.
  */

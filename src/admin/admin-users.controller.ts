@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
@@ -19,9 +31,11 @@ import {
   LockUserDto,
 } from './admin-users.dto';
 import { AdminUsersService } from './admin-users.service';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 
 @ApiTags('admin')
 @Controller('admin/users')
+@UseInterceptors(AdminAuditInterceptor)
 export class AdminUsersController {
   constructor(private readonly adminUsers: AdminUsersService) {}
 

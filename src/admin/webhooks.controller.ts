@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -14,9 +14,11 @@ import { AdminRoute, CurrentAdmin, IdParam } from '../http';
 import type { AdminAuth } from '../http';
 import { AdminWebhooksService } from './admin-webhooks.service';
 import { CreatedWebhookEndpointDto, CreateWebhookDto, WebhookEndpointDto, WebhookTestDto } from './webhooks.dto';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 
 @ApiTags('admin')
 @Controller('admin/webhooks')
+@UseInterceptors(AdminAuditInterceptor)
 export class AdminWebhooksController {
   constructor(private readonly webhooks: AdminWebhooksService) {}
 

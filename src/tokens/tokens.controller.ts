@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NoBody } from '../common/no-body.pipe';
-import { AdminRoute, AllowUnverified, CurrentSession, NoStore, Public } from '../http';
+import { AllowUnverified, CurrentSession, NoStore, Public } from '../http';
 import type { SessionAuth } from '../http';
-import { AccessTokenDto, IntrospectDto, IntrospectionDto, JwksDto } from './tokens.dto';
+import { AccessTokenDto, JwksDto } from './tokens.dto';
 import { TokensService } from './tokens.service';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -47,18 +47,5 @@ export class TokensController {
   @ApiOkResponse({ type: JwksDto })
   async jwks(): Promise<JwksDto> {
     return this.keys.jwks();
-  }
-
-  @Post('auth/introspect')
-  @AdminRoute('sessions:introspect')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({
-    summary: 'Introspect a session token or API key (RFC 7662)',
-    description:
-      'For an admin key with the scope `sessions:introspect`. `{active: true, sub, sid, email, email_verified, orgs, exp, auth_time}` for a session token or user API key that works now (`sid`, `exp` and `auth_time` are null for an API key; times are seconds since the epoch), else `{active: false}` alone: unknown, signed out, expired, replaced (after its grace), the account locked or scheduled for deletion. Asking changes nothing: the session’s last activity and the key’s last use stay as they were.',
-  })
-  @ApiOkResponse({ type: IntrospectionDto })
-  async introspect(@Body() body: IntrospectDto): Promise<IntrospectionDto> {
-    return IntrospectionDto.of(await this.tokens.introspect(body.token));
   }
 }
