@@ -7,6 +7,7 @@ import { SAML_CLOCK_SKEW_MS, SamlRejection } from '../../../src/sso/saml';
 import { SamlStrategy } from '../../../src/sso/saml.strategy';
 import type { StartLoginOptions } from '../../../src/sso/sso-login.service';
 import { TaskRunner } from '../../../src/tasks';
+import { UsersService } from '../../../src/users/users.service';
 import { NAMEID_FORMAT, readAuthnRequest, TestIdp, type ResponseOptions } from '../../support/saml-idp';
 import { samlDriver } from '../../support/saml-strategy';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -315,6 +316,26 @@ describe('SAML sign-in (SamlStrategy and SsoLoginService)', () => {
       // The next sign-in finds the identity.
       const again = await signIn(acme, assertion);
       expect((await me(again.session.token)).id).toBe(carol.id);
+    });
+
+    it('signs in no account an operator locked or a directory suspended, and the same again once lifted', async () => {
+      const assertion = person('dora', 'acme.test');
+      const first = await signIn(acme, assertion);
+      const { id } = await me(first.session.token);
+      const users = t.app.get(UsersService);
+
+      await users.setLock(id, { reason: 'under investigation' });
+      await t.http.get('/me').set(bearer(first.session.token)).expect(401);
+      await expect(signIn(acme, assertion)).rejects.toMatchObject({ code: 'account_locked' });
+      await users.setLock(id, null);
+
+      await users.setSuspension(id, acme.orgId, true);
+      await expect(signIn(acme, assertion)).rejects.toMatchObject({ code: 'account_suspended' });
+      await users.setSuspension(id, acme.orgId, false);
+
+      expect((await me((await signIn(acme, assertion)).session.token)).id).toBe(id);
+      const sessions = await t.dataSource.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [id]);
+      expect(sessions).toEqual([{ n: 2 }]);
     });
 
     it('never links an existing account while the domain is unverified (a dry run), nor one that never verified its address', async () => {
