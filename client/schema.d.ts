@@ -1247,7 +1247,7 @@ export interface paths {
         put?: never;
         /**
          * Delete an account
-         * @description As DELETE /me: the deletion is scheduled after the grace period (202; every session ends, the user is mailed and may cancel). With `immediate: true` the account is erased now through the deletion pipeline (200), as the purge does when a grace period ends.
+         * @description As DELETE /me: the deletion is scheduled after the grace period (202; every session ends, the user is mailed and may cancel). With `immediate: true` the account is erased now through the deletion pipeline, as the purge does when a grace period ends (202 too; `deleted: true` says it is done).
          */
         post: operations["AdminUsersController_delete"];
         delete?: never;
@@ -6658,16 +6658,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description erased now (`immediate: true`) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminDeletionDto"];
-                };
-            };
-            /** @description scheduled */
+            /** @description scheduled (`deleted: false`), or erased now with `immediate: true` (`deleted: true`) */
             202: {
                 headers: {
                     [name: string]: unknown;

@@ -1,18 +1,5 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query, Req, UseInterceptors } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { Client } from '../common/client-info';
 import type { ClientInfo } from '../common/client-info';
 import { NoBody } from '../common/no-body.pipe';
@@ -142,22 +129,22 @@ export class AdminUsersController {
     description:
       'As DELETE /me: the deletion is scheduled after the grace period (202; every session ends, the user is ' +
       'mailed and may cancel). With `immediate: true` the account is erased now through the deletion ' +
-      'pipeline (200), as the purge does when a grace period ends.',
+      'pipeline, as the purge does when a grace period ends (202 too; `deleted: true` says it is done).',
   })
-  @ApiAcceptedResponse({ type: AdminDeletionDto, description: 'scheduled' })
-  @ApiOkResponse({ type: AdminDeletionDto, description: 'erased now (`immediate: true`)' })
+  @ApiAcceptedResponse({
+    type: AdminDeletionDto,
+    description: 'scheduled (`deleted: false`), or erased now with `immediate: true` (`deleted: true`)',
+  })
   async delete(
     @CurrentAdmin() admin: AdminAuth,
     @IdParam('id') id: string,
     @Body() body: DeleteUserDto,
     @Client() client: ClientInfo,
     @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AdminDeletionDto> {
     const at = await this.adminUsers.delete(admin, id, body.immediate === true, client);
     if (at) return { deletionScheduledFor: at.toISOString(), deleted: false };
     markTargetErased(request);
-    reply.status(HttpStatus.OK);
     return { deletionScheduledFor: null, deleted: true };
   }
 }

@@ -416,7 +416,7 @@ describe('admin API: users', () => {
     it('erases the account now with immediate: true, leaving no trace of its id in the audit log', async () => {
       const user = await signUpVerified(t);
       await write('post', `/admin/users/${user.id}/lock`, { reason: 'spam' }).expect(200);
-      const res = await write('post', `/admin/users/${user.id}/deletion`, { immediate: true }).expect(200);
+      const res = await write('post', `/admin/users/${user.id}/deletion`, { immediate: true }).expect(202);
       expect(res.body).toEqual({ deletionScheduledFor: null, deleted: true });
       expect(await t.dataSource.query('SELECT id FROM users WHERE id = $1', [user.id])).toEqual([]);
       await t.mail.waitFor((m) => m.to === user.email && m.subject.includes('was deleted'));

@@ -1,3 +1,4 @@
+import { UsersService } from '../../../src/users/users.service';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { WebhookReceiver } from '../../support/webhook-receiver';
 import { subscribeToEveryEvent } from '../../support/webhook-sink';
@@ -580,6 +581,75 @@ describe('SCIM 2.0 provisioning', () => {
 
       await scim.patch(`/Users/${created.body.id}`, patchOp({ op: 'replace', value: { active: true } })).expect(200);
       await logIn(t, email);
+    });
+
+    it('with a lock, a password reset and a scheduled deletion of the same account', async () => {
+      const email = address('combo');
+      const person = await signUpVerified(t, email);
+      const created = await scim.post('/Users', newUser(email)).expect(201);
+      const users = t.app.get(UsersService);
+
+      // An operator's lock and the directory's suspension are two things: neither lifts the other.
+      await users.setLock(person.id, { reason: 'investigation' });
+      await scim
+        .patch(`/Users/${created.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'True' }))
+        .expect(200);
+      expect((await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(403)).body.error).toBe(
+        'account_locked',
+      );
+      await scim
+        .patch(`/Users/${created.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }))
+        .expect(200);
+      await users.setLock(person.id, null);
+      expect((await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(403)).body.error).toBe(
+        'account_suspended',
+      );
+      await scim
+        .patch(`/Users/${created.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'True' }))
+        .expect(200);
+
+      // A password reset keeps the account provisioned, and its new password signs in.
+      await t.http.post('/auth/password/forgot').send({ email }).expect(202);
+      const [mail] = await t.mail.waitFor((m) => m.to === email && m.subject.includes('Reset'));
+      const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+      const fresh = 'Another-Long-Passphrase-77';
+      await t.http.post('/auth/password/reset').send({ token, newPassword: fresh }).expect(200);
+      const signedIn = await logIn(t, email, { password: fresh });
+      expect((await scim.get(`/Users/${created.body.id}`).expect(200)).body).toMatchObject({
+        active: true,
+        userName: email,
+      });
+
+      // A deletion the user scheduled: deprovisioning erases the account at once, grace or not.
+      const stepped = await confirmPassword(t, signedIn.token, fresh);
+      await t.http.delete('/me').set(bearer(stepped)).expect(202);
+      await scim.delete(`/Users/${created.body.id}`).expect(204);
+      expect(await t.dataSource.query('SELECT id FROM users WHERE id = $1', [person.id])).toEqual([]);
+    });
+
+    it('keeps governing a linked account that moved its address out of the domain, and deprovisioning it only ends the membership', async () => {
+      const person = await signUpVerified(t, address('mover'));
+      const created = await scim.post('/Users', newUser(person.email)).expect(201);
+      const stepped = await confirmPassword(t, person.token);
+      const elsewhere = `mover.${Date.now().toString(36)}@example.com`;
+      await t.http.post('/me/email').set(bearer(stepped)).send({ email: elsewhere }).expect(200);
+      await t.http
+        .post('/auth/verify-email')
+        .send({ token: await verificationToken(t, elsewhere) })
+        .expect(200);
+
+      await scim
+        .patch(`/Users/${created.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }))
+        .expect(200);
+      const refused = await t.http.post('/auth/login').send({ email: elsewhere, password: PASSWORD }).expect(403);
+      expect(refused.body.error).toBe('account_suspended');
+
+      await scim.delete(`/Users/${created.body.id}`).expect(204);
+      expect(await t.dataSource.query('SELECT email FROM users WHERE id = $1', [person.id])).toEqual([
+        { email: elsewhere },
+      ]);
+      expect(await t.dataSource.query('SELECT 1 FROM org_members WHERE user_id = $1', [person.id])).toEqual([]);
+      await logIn(t, elsewhere);
     });
 
     it('deprovisioning erases an account of the domain held by no other organization, and only removes the membership otherwise', async () => {
