@@ -8,6 +8,7 @@ import { startTestApp, TestApp } from '../../support/test-app';
 import { WebhookReceiver } from '../../support/webhook-receiver';
 import { subscribeToEveryEvent } from '../../support/webhook-sink';
 import { addMember } from '../../support/orgs';
+import { SoftAuthenticator } from '../../support/soft-authenticator';
 import {
   bearer,
   confirmPassword,
@@ -254,6 +255,29 @@ describe('admin API: users', () => {
   });
 
   describe('lock and unlock', () => {
+    it('refuses a passkey sign-in of a locked account, and takes it again once unlocked', async () => {
+      const user = await signUpVerified(t);
+      const authenticator = new SoftAuthenticator('http://localhost:3000');
+      const creation = await t.http.post('/me/passkeys/options').set(bearer(user.token)).expect(200);
+      await t.http
+        .post('/me/passkeys')
+        .set(bearer(user.token))
+        .send({ challengeId: creation.body.challengeId, response: authenticator.create(creation.body.options) })
+        .expect(201);
+      const passkeyLogin = async () => {
+        const request = await t.http.post('/auth/passkey/options').send({}).expect(200);
+        return t.http
+          .post('/auth/passkey/login')
+          .send({ challengeId: request.body.challengeId, response: authenticator.get(request.body.options) });
+      };
+
+      await write('post', `/admin/users/${user.id}/lock`, { reason: 'stolen laptop' }).expect(200);
+      const refused = await passkeyLogin();
+      expect([refused.status, refused.body.error]).toEqual([403, 'account_locked']);
+      await write('post', `/admin/users/${user.id}/unlock`).expect(200);
+      expect((await passkeyLogin()).status).toBe(200);
+    });
+
     it('ends every session and API key at once, refuses every sign-in, and unlocking lets the account in again', async () => {
       const user = await signUpVerified(t);
       const other = await logIn(t, user.email);
